@@ -1,0 +1,21 @@
+import type { MiddlewareHandler } from "hono";
+import { type Env, readSetting } from "../env";
+import { RelayError } from "../errors";
+import { equalSecret } from "../lib/crypto";
+
+/**
+ * `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time (both sides
+ * hashed first, so length does not leak). No ADMIN_TOKEN set: the admin API is off (503).
+ */
+export const requireAdmin: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
+  const expected = readSetting(c.env, "ADMIN_TOKEN");
+  if (expected === undefined) throw new RelayError(503, "the admin API is disabled: ADMIN_TOKEN is not set");
+  const header = c.req.header("authorization") ?? "";
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+  if (!match || !(await equalSecret(match[1] ?? "", expected))) {
+    throw new RelayError(401, "missing or wrong admin bearer token", {
+      "www-authenticate": 'Bearer realm="meeting-relay admin"',
+    });
+  }
+  await next();
+};

@@ -1,0 +1,51 @@
+import type { Target } from "../config/targets";
+import type { Env } from "../env";
+import { log } from "../log";
+import type { Settings } from "../settings";
+import { attemptDelivery, buryDelivery } from "./attempt";
+import type { DeliveryMessage } from "./messages";
+
+/** Retries and replays: one (event, target) pair per message, retried on its own schedule. */
+export async function deliverQueued(
+  messages: readonly Message<DeliveryMessage>[],
+  targets: readonly Target[],
+  env: Env,
+  settings: Settings,
+): Promise<void> {
+  const byId = new Map(targets.map((target) => [target.id, target]));
+  await Promise.all(
+    messages.map(async (message) => {
+      const pending = message.body;
+      const attempt = pending.attemptsBefore + message.attempts;
+      try {
+        const target = byId.get(pending.target);
+        if (target === undefined || target.enabled === false) {
+          const lastError = target === undefined ? "target is no longer configured" : "target is disabled";
+          await buryDelivery(env, pending, { kind: "dead", attempts: attempt - 1, lastStatus: null, lastError });
+          message.ack();
+          return;
+        }
+        const verdict = await attemptDelivery(target, {
+          event: pending.event,
+          body: JSON.stringify(pending.event),
+          attempt,
+          settings,
+        });
+        if (verdict.kind === "retry") message.retry({ delaySeconds: verdict.delaySeconds });
+        else {
+          if (verdict.kind === "dead") await buryDelivery(env, pending, verdict);
+          message.ack();
+        }
+      } catch (error) {
+        log("delivery", {
+          id: pending.event.id,
+          target: pending.target,
+          attempt,
+          outcome: "error",
+          reason: (error as Error).message,
+        });
+        message.retry();
+      }
+    }),
+  );
+}

@@ -1,0 +1,30 @@
+import type { QueueMessage } from "./delivery/messages";
+
+/** Bindings, secrets and vars (SPEC "Secrets and vars", "Bindings"). Account-suffixed credentials are read by name. */
+export interface Env {
+  RELAY_CONFIG: KVNamespace;
+  RELAY_STATE: KVNamespace;
+  /** Ingest → fan-out. */
+  EVENTS_QUEUE: Queue<QueueMessage>;
+  /** One message per (event, target) that still needs delivering. */
+  DELIVERIES_QUEUE: Queue<QueueMessage>;
+
+  TENCENT_MEETING_TOKEN?: string;
+  HUAWEI_MEETING_APP_ID?: string;
+  HUAWEI_MEETING_APP_KEY?: string;
+  YUNHUNI_TOKEN?: string;
+  YUNHUNI_ALLOWED_IPS?: string;
+  TIW_CALLBACK_KEY?: string;
+  ADMIN_TOKEN?: string;
+  REPLAY_WINDOW_SECONDS?: string;
+  DEDUP_TTL_SECONDS?: string;
+  RETRY_SCHEDULE?: string;
+  ALLOW_INSECURE_TARGETS?: string;
+  HUAWEI_MEETING_API_BASE?: string;
+}
+
+/** A credential by full name (`TENCENT_MEETING_TOKEN_ACME`); empty strings count as unset. */
+export function readSetting(env: Env, name: string): string | undefined {
+  const value = (env as unknown as Record<string, unknown>)[name];
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+}

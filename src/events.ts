@@ -1,0 +1,53 @@
+/** The normalized event: CloudEvents 1.0, structured JSON (SPEC "Normalized event"). */
+export interface RelayEvent {
+  specversion: "1.0";
+  /** Stable across platform retries: the dedup key and the `webhook-id`. */
+  id: string;
+  /** The ingest path, with the account segment when used. */
+  source: string;
+  type: string;
+  subject?: string;
+  /** RFC 3339 UTC. */
+  time: string;
+  datacontenttype: "application/json";
+  provider: ProviderName;
+  providerevent: string;
+  data: EventData;
+}
+
+export type ProviderName = "tencent-meeting" | "huawei-meeting" | "yunhuni" | "tencent-whiteboard";
+
+export interface EventData {
+  meeting?: Record<string, unknown>;
+  participant?: Record<string, unknown>;
+  operator?: Record<string, unknown>;
+  task?: Record<string, unknown>;
+  recording?: Record<string, unknown>;
+  /** The provider's own item, untouched. */
+  raw: unknown;
+}
+
+/** What a provider adapter produces; ingest adds `specversion`, `source` and `datacontenttype`. */
+export type EventDraft = Omit<RelayEvent, "specversion" | "source" | "datacontenttype" | "provider">;
+
+/** The SPEC type for a provider event, or `<provider>/<event>` when the vocabulary has none. */
+export function eventType(
+  provider: ProviderName,
+  vocabulary: Readonly<Record<string, string>>,
+  providerEvent: string,
+): string {
+  return Object.hasOwn(vocabulary, providerEvent)
+    ? (vocabulary[providerEvent] as string)
+    : `${provider}/${providerEvent}`;
+}
+
+/** Drops keys whose value is `undefined` or `null`, so events carry no empty fields. */
+export function compact<T extends Record<string, unknown>>(
+  record: T,
+): { [K in keyof T]?: Exclude<T[K], undefined | null> } {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (value !== undefined && value !== null && value !== "") out[key] = value;
+  }
+  return out as { [K in keyof T]?: Exclude<T[K], undefined | null> };
+}

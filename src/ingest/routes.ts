@@ -1,0 +1,136 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Env } from "../env";
+import { errorResponse, RelayError } from "../errors";
+import type { RelayEvent } from "../events";
+import { decodeUtf8 } from "../lib/bytes";
+import { log } from "../log";
+import { type AnyProviderAdapter, providerByName } from "../providers/registry";
+import type { InboundRequest, PlatformAnswer } from "../providers/types";
+import { settingsOf } from "../settings";
+import { ACCOUNT_PATTERN, resolveCredentials } from "./credentials";
+import { enqueueEvents } from "./enqueue";
+
+export const MAX_BODY_BYTES = 256 * 1024;
+
+type IngestEnv = { Bindings: Env; Variables: { adapter: AnyProviderAdapter; account: string | undefined } };
+
+/**
+ * `/webhooks/<provider>[/<account>]`: route → body limit → credentials → verify →
+ * handshake or normalize → enqueue → the platform's exact answer. The response
+ * waits for the enqueue and for nothing else.
+ */
+export const webhooks = new Hono<IngestEnv>();
+
+webhooks.use("/:provider/:account?", async (c, next) => {
+  const adapter = providerByName(c.req.param("provider"));
+  const account = c.req.param("account");
+  if (adapter === undefined || (account !== undefined && !ACCOUNT_PATTERN.test(account))) {
+    throw new RelayError(404, "not found");
+  }
+  if (!(adapter.methods as readonly string[]).includes(c.req.method)) {
+    throw new RelayError(405, `method ${c.req.method} is not allowed here`, { allow: adapter.methods.join(", ") });
+  }
+  c.set("adapter", adapter);
+  c.set("account", account);
+  await next();
+});
+
+webhooks.use(
+  "/:provider/:account?",
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new RelayError(413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    },
+  }),
+);
+
+webhooks.all("/:provider/:account?", async (c) => {
+  const started = Date.now();
+  const adapter = c.get("adapter");
+  const account = c.get("account");
+  const provider = adapter.name;
+  const done = (outcome: string, status: number, extra: Record<string, unknown> = {}) =>
+    log("ingest", { provider, account, outcome, status, durationMs: Date.now() - started, ...extra });
+
+  const resolved = resolveCredentials(c.env, adapter, account);
+  if (!resolved.ok) {
+    const reason = `${provider}${account ? ` account ${account}` : ""} is not configured: ${resolved.missing.join(", ")} not set`;
+    done("unconfigured", 503, { reason });
+    return errorResponse(503, reason);
+  }
+
+  const inbound = await readInbound(c.req.raw);
+  if (typeof inbound === "string") {
+    done("rejected", 400, { reason: inbound });
+    return errorResponse(400, inbound);
+  }
+
+  const settings = settingsOf(c.env);
+  const verification = await adapter.verify(inbound, resolved.credentials, {
+    now: started,
+    replayWindowSeconds: settings.replayWindowSeconds,
+  });
+  if (!verification.ok) {
+    done("rejected", verification.status, { reason: verification.reason });
+    return errorResponse(verification.status, verification.reason);
+  }
+
+  const handshake = adapter.handshake(verification.value);
+  if (handshake !== null) {
+    done("handshake", handshake.status);
+    return answer(handshake);
+  }
+
+  const source = `/webhooks/${provider}${account ? `/${account}` : ""}`;
+  const drafts = await adapter.normalize(verification.value, started);
+  const events: RelayEvent[] = drafts.map((draft) => ({
+    specversion: "1.0",
+    id: draft.id,
+    source,
+    type: draft.type,
+    ...(draft.subject === undefined ? {} : { subject: draft.subject }),
+    time: draft.time,
+    datacontenttype: "application/json",
+    provider,
+    providerevent: draft.providerevent,
+    data: draft.data,
+  }));
+  const ids = events.map((event) => event.id);
+  if (events.length > 0) {
+    try {
+      await enqueueEvents(c.env.EVENTS_QUEUE, events, started);
+    } catch (error) {
+      done("enqueue-failed", 503, { ids, reason: (error as Error).message });
+      return errorResponse(503, "the event could not be queued; retry later");
+    }
+  }
+  const success = adapter.success(verification.value);
+  done("queued", success.status, { ids, types: events.map((event) => event.type) });
+  return answer(success);
+});
+
+function answer({ status, body, contentType }: PlatformAnswer): Response {
+  return new Response(body, { status, headers: { "content-type": contentType } });
+}
+
+/** The request as adapters see it; a string is the 400 message for a body that is not UTF-8. */
+async function readInbound(request: Request): Promise<InboundRequest | string> {
+  const url = new URL(request.url);
+  let body = "";
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    const decoded = decodeUtf8(bytes);
+    if (decoded === null) return "request body is not valid UTF-8";
+    body = decoded;
+  }
+  return {
+    method: request.method,
+    url,
+    rawQuery: url.search.startsWith("?") ? url.search.slice(1) : url.search,
+    headers: request.headers,
+    body,
+    clientIp: request.headers.get("cf-connecting-ip") ?? undefined,
+  };
+}

@@ -1,0 +1,54 @@
+import { encodeUtf8, toHex } from "./bytes";
+
+type DigestAlgorithm = "MD5" | "SHA-1" | "SHA-256";
+
+export async function digestHex(algorithm: DigestAlgorithm, text: string): Promise<string> {
+  return toHex(await crypto.subtle.digest(algorithm, encodeUtf8(text)));
+}
+
+export const md5Hex = (text: string) => digestHex("MD5", text);
+export const sha1Hex = (text: string) => digestHex("SHA-1", text);
+export const sha256Hex = (text: string) => digestHex("SHA-256", text);
+
+/** One imported HMAC key per secret, reused for the life of the isolate. */
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: Uint8Array | string): Promise<CryptoKey> {
+  const cacheKey = typeof secret === "string" ? `s:${secret}` : `b:${toHex(secret)}`;
+  let key = hmacKeys.get(cacheKey);
+  if (key === undefined) {
+    const raw = typeof secret === "string" ? encodeUtf8(secret) : secret;
+    key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    key.catch(() => hmacKeys.delete(cacheKey));
+    hmacKeys.set(cacheKey, key);
+  }
+  return key;
+}
+
+export async function hmacSha256(secret: Uint8Array | string, message: string): Promise<ArrayBuffer> {
+  return crypto.subtle.sign("HMAC", await hmacKey(secret), encodeUtf8(message));
+}
+
+export async function hmacSha256Hex(secret: Uint8Array | string, message: string): Promise<string> {
+  return toHex(await hmacSha256(secret, message));
+}
+
+/** Constant-time equality of two strings of the same length (e.g. hex digests). */
+export function equalSameLength(a: string, b: string): boolean {
+  const left = encodeUtf8(a);
+  const right = encodeUtf8(b);
+  if (left.byteLength !== right.byteLength) return false;
+  return crypto.subtle.timingSafeEqual(left, right);
+}
+
+/**
+ * Constant-time equality of two secrets of any length: both sides are hashed
+ * first, so neither the content nor the length leaks through timing.
+ */
+export async function equalSecret(a: string, b: string): Promise<boolean> {
+  const [left, right] = await Promise.all([
+    crypto.subtle.digest("SHA-256", encodeUtf8(a)),
+    crypto.subtle.digest("SHA-256", encodeUtf8(b)),
+  ]);
+  return crypto.subtle.timingSafeEqual(left, right);
+}

@@ -1,0 +1,69 @@
+import type { EventDraft, ProviderName } from "../events";
+
+/** The request as a provider adapter sees it: already behind the body limit. */
+export interface InboundRequest {
+  method: string;
+  url: URL;
+  /** The query string exactly as sent, without the leading `?` (Tencent's `check_str` needs it raw). */
+  rawQuery: string;
+  headers: Headers;
+  /** The body exactly as sent, decoded as UTF-8 ("" for GET). */
+  body: string;
+  /** `CF-Connecting-IP`, when present. */
+  clientIp: string | undefined;
+}
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now: number;
+  /** Max age of a signed timestamp in seconds; 0 disables the check. */
+  replayWindowSeconds: number;
+}
+
+/** The exact answer a platform demands (status, body, content type). */
+export interface PlatformAnswer {
+  status: number;
+  body: string;
+  contentType: string;
+}
+
+/** A rejection is a value with a status (400 malformed, 401 unverified, 403 forbidden) and a clear reason. */
+export interface Rejection {
+  ok: false;
+  status: 400 | 401 | 403;
+  reason: string;
+}
+
+export type Verification<T> = { ok: true; value: T } | Rejection;
+
+export function reject(status: Rejection["status"], reason: string): Rejection {
+  return { ok: false, status, reason };
+}
+
+/** Reads one credential by its base name; the account suffix (`_ACME`) is applied by ingest. */
+export type CredentialLookup = (baseName: string) => string | undefined;
+
+/**
+ * One platform. Pure: no Hono, no bindings. Ingest drives every adapter the same
+ * way: credentials → verify → handshake? → normalize → success answer.
+ */
+export interface ProviderAdapter<Credentials = unknown, Verified = unknown> {
+  readonly name: ProviderName;
+  /** HTTP methods the platform uses; anything else is 405. */
+  readonly methods: readonly ("GET" | "POST")[];
+  /** Base names of the credentials that must be set (secrets or vars), for 503s and /healthz. */
+  readonly requiredCredentials: readonly string[];
+  /** Builds the credentials; called only when every required one is set. */
+  credentials(lookup: CredentialLookup): Credentials;
+  /** Signature, freshness, shape. Never throws for bad input. */
+  verify(request: InboundRequest, credentials: Credentials, clock: Clock): Promise<Verification<Verified>>;
+  /** A handshake is answered with this and never forwarded; `null` for ordinary events. */
+  handshake(verified: Verified): PlatformAnswer | null;
+  /** One or more events; unknown provider events become `<provider>/<event>`, never dropped. */
+  normalize(verified: Verified, receivedAt: number): Promise<EventDraft[]>;
+  /** The platform's exact success form, sent once the events are durably queued. */
+  success(verified: Verified): PlatformAnswer;
+}
+
+export const TEXT_PLAIN = "text/plain; charset=utf-8";
+export const APPLICATION_JSON = "application/json; charset=utf-8";
