@@ -5,6 +5,14 @@
 export const TEST_BINDINGS = {
   TENCENT_MEETING_TOKEN: "tmtoken0000000000000000001",
   TENCENT_MEETING_TOKEN_ACME: "tmtokenacme00000000000002",
+  HUAWEI_MEETING_APP_ID: "hw-subscriber-0001",
+  HUAWEI_MEETING_APP_KEY: "hw-subscriber-key-fake-0001",
+  HUAWEI_MEETING_APP_ID_ACME: "hw-subscriber-acme",
+  HUAWEI_MEETING_APP_KEY_ACME: "hw-subscriber-key-fake-acme",
+  YUNHUNI_TOKEN: "yunhuni-token-fake-0001",
+  YUNHUNI_TOKEN_ACME: "yunhuni-token-fake-acme",
+  TIW_CALLBACK_KEY: "tiw-callback-key-fake-0001",
+  TIW_CALLBACK_KEY_ACME: "tiw-callback-key-fake-acme",
   ADMIN_TOKEN: "test-admin-token-0123456789",
   ALLOW_INSECURE_TARGETS: "true",
 } as const;

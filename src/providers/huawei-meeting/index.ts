@@ -1,0 +1,25 @@
+import type { ProviderAdapter } from "../types";
+import { APPLICATION_JSON } from "../types";
+import { normalizeHuaweiMeeting } from "./normalize";
+import { type HuaweiMeetingCredentials, type HuaweiMeetingVerified, verifyHuaweiMeeting } from "./verify";
+
+/** Huawei answers: the event name and the request's nonce, echoed back as JSON. */
+function echo({ event, nonce }: HuaweiMeetingVerified) {
+  return { status: 200, body: JSON.stringify({ event, nonce }), contentType: APPLICATION_JSON };
+}
+
+/** Huawei Cloud Meeting (华为云会议), PROVIDERS.md §2. */
+export const huaweiMeeting: ProviderAdapter<HuaweiMeetingCredentials, HuaweiMeetingVerified> = {
+  name: "huawei-meeting",
+  methods: ["POST"],
+  requiredCredentials: ["HUAWEI_MEETING_APP_ID", "HUAWEI_MEETING_APP_KEY"],
+  credentials: (lookup) => ({
+    appId: lookup("HUAWEI_MEETING_APP_ID") ?? "",
+    appKey: lookup("HUAWEI_MEETING_APP_KEY") ?? "",
+  }),
+  verify: verifyHuaweiMeeting,
+  // Enabling the push sends `meeting.verify`; the nonce must come back or enabling fails.
+  handshake: (verified) => (verified.event === "meeting.verify" ? echo(verified) : null),
+  normalize: async (verified) => [await normalizeHuaweiMeeting(verified)],
+  success: echo,
+};

@@ -1,0 +1,68 @@
+import { compact, type EventDraft, eventType } from "../../events";
+import { sha256Hex } from "../../lib/crypto";
+import { isoFromMs, providerTime } from "../../lib/time";
+import { isRecord, text } from "../json";
+import type { HuaweiMeetingVerified } from "./verify";
+
+/** Huawei Cloud Meeting event names → SPEC types (PROVIDERS.md §2). */
+export const HUAWEI_MEETING_TYPES: Readonly<Record<string, string>> = {
+  "meeting.create": "meeting.created",
+  "meeting.modify": "meeting.updated",
+  "meeting.cancel": "meeting.canceled",
+  "meeting.started": "meeting.started",
+  "meeting.end": "meeting.ended",
+  "meeting.conclude": "meeting.closed",
+  "meeting.join": "participant.joined",
+  "meeting.left": "participant.left",
+  "record.finish": "recording.completed",
+};
+
+/**
+ * One event per push. Huawei sends no unique sequence, so the id is the subscriber
+ * plus a SHA-256 of the exact `eventInfo` text: a retry repeats those bytes.
+ */
+export async function normalizeHuaweiMeeting(verified: HuaweiMeetingVerified): Promise<EventDraft> {
+  const { eventInfo } = verified;
+  const payload = isRecord(eventInfo.payload) ? eventInfo.payload : {};
+  const meetingInfo = isRecord(payload.meetingInfo) ? payload.meetingInfo : {};
+  const attendeeInfo = isRecord(payload.attendeeInfo) ? payload.attendeeInfo : undefined;
+
+  const meeting = compact({
+    id: text(meetingInfo.meetingID),
+    uuid: text(meetingInfo.meetingUUID),
+    cycleSubId: text(meetingInfo.meetingCycleSubID),
+  });
+  const participant =
+    attendeeInfo &&
+    compact({
+      id: text(attendeeInfo.userUUID) ?? text(attendeeInfo.participantID) ?? text(attendeeInfo.account),
+      name: text(attendeeInfo.displayName),
+      phone: text(attendeeInfo.callNumber),
+      role: scalar(attendeeInfo.role),
+      account: text(attendeeInfo.account),
+      joined: providerTime(attendeeInfo.joinTime),
+      left: providerTime(attendeeInfo.leftTime),
+    });
+
+  const draft: EventDraft = {
+    id: `huawei-meeting:${verified.appId}:${await sha256Hex(verified.eventInfoText)}`,
+    type: eventType("huawei-meeting", HUAWEI_MEETING_TYPES, verified.event),
+    // The event's own time; else when Huawei sent the push (a verified, fresh provider time).
+    time: providerTime(eventInfo.timestamp) ?? isoFromMs(verified.sentAt),
+    providerevent: verified.event,
+    data: {
+      ...compact({
+        meeting: Object.keys(meeting).length > 0 ? meeting : undefined,
+        participant: participant && Object.keys(participant).length > 0 ? participant : undefined,
+      }),
+      raw: eventInfo,
+    },
+  };
+  if (meeting.id !== undefined) draft.subject = meeting.id;
+  return draft;
+}
+
+/** A string or number kept as sent (Huawei's `role` is documented loosely). */
+function scalar(value: unknown): string | number | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? value : text(value);
+}

@@ -1,0 +1,81 @@
+import { equalSameLength, hmacSha256Hex } from "../../lib/crypto";
+import { epochToMs } from "../../lib/time";
+import { isFresh } from "../freshness";
+import { isRecord, parseJson } from "../json";
+import { type Clock, type InboundRequest, reject, type Verification } from "../types";
+import { rawMemberText } from "./raw-member";
+
+export interface HuaweiMeetingCredentials {
+  appId: string;
+  appKey: string;
+}
+
+export interface HuaweiMeetingVerified {
+  appId: string;
+  nonce: string;
+  /** Envelope timestamp (ms): when Huawei sent the push. */
+  sentAt: number;
+  event: string;
+  eventInfo: Record<string, unknown>;
+  /** `eventInfo` exactly as it appears in the body: the dedup identity hashes this. */
+  eventInfoText: string;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/i;
+
+/**
+ * Huawei's signature: lower-case hex HMAC-SHA256 keyed with the subscriber key over
+ * `appID + timestamp + nonce + eventInfo` (PROVIDERS.md §2, "enterprise meeting event push").
+ */
+export function huaweiSignature(appKey: string, appId: string, timestamp: string, nonce: string, eventInfo: string) {
+  return hmacSha256Hex(appKey, `${appId}${timestamp}${nonce}${eventInfo}`);
+}
+
+export async function verifyHuaweiMeeting(
+  request: InboundRequest,
+  { appId, appKey }: HuaweiMeetingCredentials,
+  clock: Clock,
+): Promise<Verification<HuaweiMeetingVerified>> {
+  const body = parseJson(request.body);
+  if (!isRecord(body)) return reject(400, "body is not a JSON object");
+  const member = rawMemberText(request.body, "eventInfo");
+  if (member === undefined || member.found === "none") return reject(400, "body has no eventInfo");
+  if (member.found === "several") return reject(400, "body has more than one eventInfo");
+  // Parse the very text that is verified, so what is forwarded is what was signed.
+  const eventInfo = parseJson(member.text);
+  if (!isRecord(eventInfo)) return reject(400, "eventInfo is not a JSON object");
+
+  const { appID, nonce, signature } = body;
+  const timestamp = timestampText(body.timestamp);
+  if (typeof appID !== "string" || appID === "") return reject(400, "body has no appID string");
+  if (timestamp === undefined) return reject(400, "body has no timestamp in milliseconds");
+  if (typeof nonce !== "string" || nonce === "") return reject(400, "body has no nonce string");
+  if (typeof signature !== "string" || signature === "") return reject(400, "body has no signature string");
+
+  if (!SHA256_HEX.test(signature)) return reject(401, "signature is not a SHA-256 hex digest");
+  if (appID !== appId) return reject(401, "appID does not match HUAWEI_MEETING_APP_ID");
+  const sentAt = epochToMs(Number(timestamp));
+  if (!isFresh(sentAt, clock)) return reject(401, "timestamp is outside the replay window");
+
+  const given = signature.toLowerCase();
+  const signs = async (text: string) =>
+    equalSameLength(await huaweiSignature(appKey, appID, timestamp, nonce, text), given);
+  const compact = JSON.stringify(eventInfo);
+  // The exact text first; the compact form only as the one documented alternative.
+  if (!(await signs(member.text)) && (compact === member.text || !(await signs(compact)))) {
+    return reject(401, "signature mismatch");
+  }
+
+  if (typeof eventInfo.event !== "string" || eventInfo.event === "") return reject(400, "eventInfo has no event");
+  return {
+    ok: true,
+    value: { appId: appID, nonce, sentAt, event: eventInfo.event, eventInfo, eventInfoText: member.text },
+  };
+}
+
+/** The timestamp as signed: a JSON number or a digit string, positive. */
+function timestampText(value: unknown): string | undefined {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value > 0 ? String(value) : undefined;
+  if (typeof value === "string") return /^\d{1,16}$/.test(value) && Number(value) > 0 ? value : undefined;
+  return undefined;
+}

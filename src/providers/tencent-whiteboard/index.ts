@@ -1,0 +1,17 @@
+import type { ProviderAdapter } from "../types";
+import { APPLICATION_JSON } from "../types";
+import { normalizeTencentWhiteboard } from "./normalize";
+import { type TencentWhiteboardCallback, type TencentWhiteboardCredentials, verifyTencentWhiteboard } from "./verify";
+
+/** Tencent Cloud Interactive Whiteboard (互动白板, TIW), PROVIDERS.md §4. */
+export const tencentWhiteboard: ProviderAdapter<TencentWhiteboardCredentials, TencentWhiteboardCallback> = {
+  name: "tencent-whiteboard",
+  methods: ["POST"],
+  requiredCredentials: ["TIW_CALLBACK_KEY"],
+  credentials: (lookup) => ({ callbackKey: lookup("TIW_CALLBACK_KEY") ?? "" }),
+  verify: verifyTencentWhiteboard,
+  handshake: () => null,
+  normalize: async (callback, receivedAt) => [await normalizeTencentWhiteboard(callback, receivedAt)],
+  // The sender only checks for 200; the seed recommends this body "为了协议友好".
+  success: () => ({ status: 200, body: '{"error_code":0}', contentType: APPLICATION_JSON }),
+};

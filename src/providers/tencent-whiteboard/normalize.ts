@@ -1,0 +1,80 @@
+import { compact, type EventDraft, eventType } from "../../events";
+import { sha256Hex } from "../../lib/crypto";
+import { isoFromMs, providerTime } from "../../lib/time";
+import { isRecord, text } from "../json";
+import { canonicalJson } from "./canonical-json";
+import type { TencentWhiteboardCallback } from "./verify";
+
+/** Tencent Interactive Whiteboard event types → SPEC types (PROVIDERS.md §4). */
+export const TENCENT_WHITEBOARD_TYPES: Readonly<Record<string, string>> = {
+  TranscodeProgressChanged: "whiteboard.transcode.progress",
+  PPT2H5ProgressChanged: "whiteboard.transcode.progress",
+  TranscodeFinished: "whiteboard.transcode.completed",
+  OnlineRecordStarted: "whiteboard.recording.started",
+  OnlineRecordStopped: "whiteboard.recording.stopped",
+  OnlineRecordFinished: "whiteboard.recording.completed",
+  OfflineRecordFinished: "whiteboard.recording.completed",
+  WhiteboardPushStarted: "whiteboard.push.started",
+  WhiteboardPushStopped: "whiteboard.push.stopped",
+};
+
+/**
+ * The whiteboard sends no event id. The dedup identity is a SHA-256 over SdkAppId,
+ * EventType, Timestamp and the canonical JSON of EventData: progress events of one
+ * task differ in `Progress`, so they stay distinct.
+ */
+export async function tencentWhiteboardEventId(callback: TencentWhiteboardCallback): Promise<string> {
+  const identity = [String(callback.SdkAppId), callback.EventType, String(callback.Timestamp), callback.EventData];
+  const hash = await sha256Hex(canonicalJson(identity));
+  return `tencent-whiteboard:${callback.SdkAppId}:${hash}`;
+}
+
+export async function normalizeTencentWhiteboard(
+  callback: TencentWhiteboardCallback,
+  receivedAt: number,
+): Promise<EventDraft> {
+  const data = callback.EventData;
+  const type = eventType("tencent-whiteboard", TENCENT_WHITEBOARD_TYPES, callback.EventType);
+  const error = isRecord(data.Error)
+    ? compact({ code: scalar(data.Error.Code), message: text(data.Error.Message) })
+    : {};
+  const task = compact({
+    id: text(data.TaskId),
+    room: scalar(data.RoomId),
+    group: text(data.GroupId),
+    progress: scalar(data.Progress),
+    pages: scalar(data.Pages),
+    resolution: text(data.Resolution),
+    title: text(data.Title),
+    url: text(data.ResultUrl),
+    reason: scalar(data.FinishReason),
+    error: Object.keys(error).length > 0 ? error : undefined,
+  });
+  const recording = compact({
+    start: providerTime(data.RecordStartTime),
+    end: providerTime(data.RecordStopTime),
+    duration: scalar(data.TotalTime),
+    videos: Array.isArray(data.VideoInfos) ? data.VideoInfos : undefined,
+  });
+
+  const draft: EventDraft = {
+    id: await tencentWhiteboardEventId(callback),
+    type,
+    time: providerTime(callback.Timestamp) ?? isoFromMs(receivedAt),
+    providerevent: callback.EventType,
+    data: {
+      ...compact({
+        task: Object.keys(task).length > 0 ? task : undefined,
+        recording: Object.keys(recording).length > 0 ? recording : undefined,
+      }),
+      raw: callback,
+    },
+  };
+  if (task.id !== undefined) draft.subject = task.id;
+  return draft;
+}
+
+/** Numbers stay numbers (Progress 0 is meaningful), non-empty strings stay strings. */
+function scalar(value: unknown): string | number | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? value : text(value);
+}

@@ -1,0 +1,58 @@
+import { equalSameLength, md5Hex } from "../../lib/crypto";
+import { isRecord, parseJson } from "../json";
+import { type Clock, type InboundRequest, reject, type Verification } from "../types";
+
+export interface TencentWhiteboardCredentials {
+  callbackKey: string;
+}
+
+export interface TencentWhiteboardCallback {
+  Timestamp: number | string;
+  SdkAppId: number | string;
+  ExpireTime: number | string;
+  Sign: string;
+  EventType: string;
+  EventData: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+const MD5_HEX = /^[0-9a-f]{32}$/i;
+
+/**
+ * `Sign = md5(CallbackKey + ExpireTime)`, lower-case hex, ExpireTime in decimal
+ * (seed tencent-whiteboard-callbacks.txt, 事件回调鉴权). It does not cover the body.
+ */
+export function whiteboardSignature(callbackKey: string, expireTime: string): Promise<string> {
+  return md5Hex(`${callbackKey}${expireTime}`);
+}
+
+export async function verifyTencentWhiteboard(
+  request: InboundRequest,
+  { callbackKey }: TencentWhiteboardCredentials,
+  clock: Clock,
+): Promise<Verification<TencentWhiteboardCallback>> {
+  const body = parseJson(request.body);
+  if (!isRecord(body)) return reject(400, "body is not a JSON object");
+  const expireTime = decimalInteger(body.ExpireTime);
+  if (expireTime === undefined) return reject(400, "body has no ExpireTime in Unix seconds");
+  if (typeof body.Sign !== "string" || body.Sign === "") return reject(400, "body has no Sign string");
+
+  if (!MD5_HEX.test(body.Sign)) return reject(401, "Sign is not an MD5 hex digest");
+  // The provider's replay protection: a callback past its ExpireTime is void.
+  if (clock.now > Number(expireTime) * 1000) return reject(401, "ExpireTime has passed");
+  const expected = await whiteboardSignature(callbackKey, expireTime);
+  if (!equalSameLength(expected, body.Sign.toLowerCase())) return reject(401, "Sign mismatch");
+
+  if (typeof body.EventType !== "string" || body.EventType === "") return reject(400, "body has no EventType string");
+  if (!isRecord(body.EventData)) return reject(400, "body has no EventData object");
+  if (decimalInteger(body.SdkAppId) === undefined) return reject(400, "body has no SdkAppId");
+  if (decimalInteger(body.Timestamp) === undefined) return reject(400, "body has no Timestamp in Unix seconds");
+  return { ok: true, value: body as TencentWhiteboardCallback };
+}
+
+/** A non-negative integer sent as a JSON number or a digit string, as decimal text. */
+function decimalInteger(value: unknown): string | undefined {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0 ? String(value) : undefined;
+  if (typeof value === "string") return /^\d{1,16}$/.test(value) ? value : undefined;
+  return undefined;
+}

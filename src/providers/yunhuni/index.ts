@@ -1,0 +1,21 @@
+import type { ProviderAdapter } from "../types";
+import { APPLICATION_JSON } from "../types";
+import { parseAllowList } from "./allow-list";
+import { normalizeYunhuni } from "./normalize";
+import { verifyYunhuni, type YunhuniCredentials, type YunhuniNotification } from "./verify";
+
+/** Yunhuni voice conference (云呼你 语音会议事件), PROVIDERS.md §3. */
+export const yunhuni: ProviderAdapter<YunhuniCredentials, YunhuniNotification> = {
+  name: "yunhuni",
+  methods: ["POST"],
+  requiredCredentials: ["YUNHUNI_TOKEN"],
+  credentials: (lookup) => ({
+    token: lookup("YUNHUNI_TOKEN") ?? "",
+    allowList: parseAllowList(lookup("YUNHUNI_ALLOWED_IPS")),
+  }),
+  verify: verifyYunhuni,
+  handshake: () => null,
+  normalize: async (notification, receivedAt) => [await normalizeYunhuni(notification, receivedAt)],
+  // Yunhuni reads only the status (any 200 is success); the body is for people reading logs.
+  success: () => ({ status: 200, body: '{"ok":true}', contentType: APPLICATION_JSON }),
+};

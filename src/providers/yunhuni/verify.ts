@@ -1,0 +1,77 @@
+import { equalSecret } from "../../lib/crypto";
+import { isRecord, parseJson } from "../json";
+import { type InboundRequest, reject, type Verification } from "../types";
+import { type AllowList, isAllowed } from "./allow-list";
+
+export interface YunhuniCredentials {
+  token: string;
+  /** `undefined`: no IP restriction. */
+  allowList: AllowList | undefined;
+}
+
+/** The time fields Yunhuni events carry (Unix milliseconds; `null` when a conference failed to start). */
+export const YUNHUNI_TIME_FIELDS = ["begin_time", "end_time", "join_time", "quit_time"] as const;
+
+export interface YunhuniNotification {
+  event: string;
+  /** The conference id (UUID hex). */
+  id: string;
+  [field: string]: unknown;
+}
+
+/**
+ * Yunhuni signs nothing (PROVIDERS.md §3): the operator puts a secret `token` into the
+ * notify URL, compared in constant time, optionally behind an IP allow-list.
+ */
+export async function verifyYunhuni(
+  request: InboundRequest,
+  { token, allowList }: YunhuniCredentials,
+): Promise<Verification<YunhuniNotification>> {
+  if (allowList !== undefined && !isAllowed(allowList, request.clientIp)) {
+    const note =
+      allowList.unreadable > 0 ? ` (YUNHUNI_ALLOWED_IPS has ${allowList.unreadable} unreadable entries)` : "";
+    return reject(403, `client IP is not in YUNHUNI_ALLOWED_IPS${note}`);
+  }
+  const given = queryValue(request.rawQuery, "token");
+  if (given === undefined || given === "") return reject(401, "missing token query parameter");
+  if (!(await equalSecret(given, token))) return reject(401, "token mismatch");
+
+  const body = parseJson(request.body);
+  if (!isRecord(body)) return reject(400, "body is not a JSON object");
+  if (typeof body.event !== "string" || body.event === "") return reject(400, "body has no event string");
+  if (typeof body.id !== "string" || body.id === "") return reject(400, "body has no conference id string");
+  if (body.call_id !== undefined && body.call_id !== null && typeof body.call_id !== "string") {
+    return reject(400, "call_id is not a string");
+  }
+  for (const field of YUNHUNI_TIME_FIELDS) {
+    const value = body[field];
+    if (value !== undefined && value !== null && !isUnixTime(value)) {
+      return reject(400, `${field} is not a Unix time in milliseconds`);
+    }
+  }
+  return { ok: true, value: body as YunhuniNotification };
+}
+
+/**
+ * The first value of a query parameter, decoded with `decodeURIComponent`: unlike
+ * `URLSearchParams` it keeps a literal `+` of a token as `+`. A value that is not
+ * valid percent-encoding is compared as sent.
+ */
+function queryValue(rawQuery: string, name: string): string | undefined {
+  for (const pair of rawQuery.split("&")) {
+    const eq = pair.indexOf("=");
+    if ((eq === -1 ? pair : pair.slice(0, eq)) !== name) continue;
+    const value = eq === -1 ? "" : pair.slice(eq + 1);
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
+  }
+  return undefined;
+}
+
+function isUnixTime(value: unknown): boolean {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0;
+  return typeof value === "string" && /^\d{1,16}$/.test(value);
+}
