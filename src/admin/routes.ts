@@ -1,8 +1,13 @@
 import { Hono } from "hono";
-import type { Env } from "../env";
 import { requireAdmin } from "./auth";
+import { huawei } from "./huawei";
+import { type AdminEnv, logAdminRequest } from "./request-log";
+import { targets } from "./targets";
 
 /** `/admin/…`: every route behind the bearer token. Each area mounts its own sub-app here. */
-export const admin = new Hono<{ Bindings: Env }>();
+export const admin = new Hono<AdminEnv>();
 
+admin.use("*", logAdminRequest);
 admin.use("*", requireAdmin);
+admin.route("/targets", targets);
+admin.route("/huawei", huawei);

@@ -3,54 +3,121 @@ import * as v from "valibot";
 /** Provider names a target may filter on. */
 export const PROVIDER_NAMES = ["tencent-meeting", "huawei-meeting", "yunhuni", "tencent-whiteboard"] as const;
 
+const TARGET_FIELDS = ["id", "url", "secret", "types", "providers", "headers", "timeoutMs", "enabled"] as const;
+
+/**
+ * What a wrong value is, never the value itself: a targets document carries
+ * secrets and header values, and problems end up in responses and logs.
+ */
+function kindOf(input: unknown): string {
+  if (input === null) return "null";
+  if (Array.isArray(input)) return "an array";
+  if (typeof input === "object") return "an object";
+  return `a ${typeof input}`;
+}
+
+const mustBe = (what: string) => (issue: v.BaseIssue<unknown>) => `${what}, got ${kindOf(issue.input)}`;
+
+function targetIssue(issue: v.StrictObjectIssue): string {
+  if (issue.expected === "never") {
+    return `unknown field ${issue.received} (allowed: ${TARGET_FIELDS.join(", ")})`;
+  }
+  if (issue.expected.startsWith('"')) return `${issue.expected.slice(1, -1)} is required`;
+  return `each target must be an object such as {"id": "crm", "url": "https://…"}, got ${kindOf(issue.input)}`;
+}
+
 /**
  * One downstream HTTP target (SPEC "Targets"). The editor JSON Schema in
- * `schema/targets.schema.json` is generated from this (`npm run schema`).
+ * `schema/targets.schema.json` is generated from this (`npm run schema`), so
+ * only actions that translate to JSON Schema belong here; checks that depend on
+ * settings (https, unique ids) live in `validateTargets`.
  */
-export const TargetSchema = v.strictObject({
-  id: v.pipe(
-    v.string(),
-    v.regex(/^[a-z0-9_-]{1,64}$/, "id must be 1 to 64 characters of a-z, 0-9, _ and -"),
-    v.description("Unique id of the target: 1 to 64 of a-z, 0-9, _ and -."),
-  ),
-  url: v.pipe(
-    v.string(),
-    v.url("url must be an absolute URL"),
-    v.description("Where events are POSTed. https:// only (http://localhost with ALLOW_INSECURE_TARGETS=true)."),
-  ),
-  secret: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, "secret must be whsec_ followed by at least 16 base64 characters"),
-      v.description("Standard Webhooks signing secret: whsec_ + base64. Omit to send unsigned."),
+export const TargetSchema = v.strictObject(
+  {
+    id: v.pipe(
+      v.string(mustBe("id must be a string")),
+      v.regex(
+        /^[a-z0-9_-]{1,64}$/,
+        (issue) => `id must be 1 to 64 characters of a-z, 0-9, _ and -, got ${issue.received}`,
+      ),
+      v.description("Unique id of the target: 1 to 64 of a-z, 0-9, _ and -."),
     ),
-  ),
-  types: v.optional(
-    v.pipe(
-      v.array(v.pipe(v.string(), v.minLength(1, "a type pattern must not be empty"))),
-      v.description('Event type globs, "*" matches anything (e.g. "meeting.*"). Absent means all.'),
+    url: v.pipe(
+      v.string(mustBe("url must be a string")),
+      v.url("url must be an absolute URL such as https://example.com/hooks"),
+      v.description("Where events are POSTed. https:// only (http://localhost with ALLOW_INSECURE_TARGETS=true)."),
     ),
-  ),
-  providers: v.optional(
-    v.pipe(v.array(v.picklist(PROVIDER_NAMES, "unknown provider")), v.description("Absent means all providers.")),
-  ),
-  headers: v.optional(
-    v.pipe(v.record(v.string(), v.string()), v.description("Static headers sent with every delivery.")),
-  ),
-  timeoutMs: v.optional(
-    v.pipe(
-      v.number(),
-      v.integer("timeoutMs must be a whole number"),
-      v.minValue(100, "timeoutMs must be at least 100"),
-      v.maxValue(30_000, "timeoutMs must be at most 30000"),
-      v.description("Milliseconds to wait for a 2xx; default 10000."),
+    secret: v.optional(
+      v.pipe(
+        v.string(mustBe("secret must be a string")),
+        v.regex(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, "secret must be whsec_ followed by at least 16 base64 characters"),
+        v.description("Standard Webhooks signing secret: whsec_ + base64. Omit to send unsigned."),
+      ),
     ),
-  ),
-  enabled: v.optional(v.pipe(v.boolean(), v.description("false pauses deliveries to this target."))),
-});
+    types: v.optional(
+      v.pipe(
+        v.array(
+          v.pipe(
+            v.string(mustBe("a type pattern must be a string")),
+            v.minLength(1, "a type pattern must not be empty"),
+          ),
+          mustBe('types must be an array of event type patterns such as ["meeting.*"]'),
+        ),
+        v.description('Event type globs, "*" matches anything (e.g. "meeting.*"). Absent means all.'),
+      ),
+    ),
+    providers: v.optional(
+      v.pipe(
+        v.array(
+          v.picklist(PROVIDER_NAMES, (issue) =>
+            typeof issue.input === "string"
+              ? `unknown provider ${issue.received} (known: ${PROVIDER_NAMES.join(", ")})`
+              : `a provider must be one of ${PROVIDER_NAMES.join(", ")}, got ${kindOf(issue.input)}`,
+          ),
+          mustBe("providers must be an array of provider names"),
+        ),
+        v.description("Absent means all providers."),
+      ),
+    ),
+    headers: v.optional(
+      v.pipe(
+        v.record(
+          // An invalid name or a line break would make the delivery's `new Headers()` throw.
+          v.pipe(
+            v.string(),
+            v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, (issue) => `${issue.received} is not a valid HTTP header name`),
+          ),
+          v.pipe(
+            v.string(mustBe("a header value must be a string")),
+            v.regex(/^[^\r\n\0]*$/, "a header value must not contain line breaks"),
+          ),
+          mustBe('headers must be an object such as {"x-api-key": "…"}'),
+        ),
+        v.description("Static headers sent with every delivery (the relay's own headers take precedence)."),
+      ),
+    ),
+    timeoutMs: v.optional(
+      v.pipe(
+        v.number(mustBe("timeoutMs must be a number of milliseconds")),
+        v.integer("timeoutMs must be a whole number"),
+        v.minValue(100, "timeoutMs must be at least 100"),
+        v.maxValue(30_000, "timeoutMs must be at most 30000"),
+        v.description("Milliseconds to wait for a 2xx, 100 to 30000; default 10000."),
+      ),
+    ),
+    enabled: v.optional(
+      v.pipe(
+        v.boolean(mustBe("enabled must be true or false")),
+        v.description("false pauses deliveries to this target."),
+      ),
+    ),
+  },
+  targetIssue,
+);
 
 export const TargetsSchema = v.pipe(
-  v.array(TargetSchema),
+  v.array(TargetSchema, mustBe("the targets document must be a JSON array of targets")),
+  v.title("meeting-relay targets"),
   v.description("meeting-relay targets (KV RELAY_CONFIG, key targets)"),
 );
 

@@ -1,0 +1,93 @@
+import { Hono } from "hono";
+import * as v from "valibot";
+import { parseJson } from "../config/targets.ts";
+import { readSetting } from "../env";
+import { RelayError } from "../errors";
+import { ACCOUNT_PATTERN, accountSuffix } from "../ingest/credentials";
+import { settingsOf } from "../settings";
+import { VERSION } from "../version";
+import { describeLinkConfigAnswer, describeLinkConfigFailure, linkConfigRequest } from "./huawei-link-config";
+import type { AdminEnv } from "./request-log";
+
+/** How long to wait for Huawei before answering 502. */
+export const HUAWEI_TIMEOUT_MS = 10_000;
+
+const text = (name: string) =>
+  v.pipe(v.string(`${name} must be a string`), v.trim(), v.nonEmpty(`${name} must not be empty`));
+
+const LinkConfigBody = v.strictObject(
+  {
+    accessToken: text("accessToken"),
+    corpId: v.optional(text("corpId")),
+    spId: v.optional(text("spId")),
+    url: v.optional(text("url")),
+  },
+  (issue) =>
+    issue.expected === "never"
+      ? `unknown field ${issue.received} (allowed: accessToken, corpId, spId, url)`
+      : issue.expected === '"accessToken"'
+        ? "accessToken is required (from Huawei's App ID authentication)"
+        : 'the body must be a JSON object such as {"accessToken": "…", "corpId": "…"}',
+);
+
+/** `/admin/huawei`: registering this relay with Huawei Cloud Meeting. */
+export const huawei = new Hono<AdminEnv>();
+
+/**
+ * Calls Huawei's link-config with this relay's subscriber id and key. 200 when
+ * Huawei accepted it, 502 when Huawei refused or could not be reached; both
+ * bodies carry `huaweiStatus` (null without an answer) and a clear `message`.
+ */
+huawei.post("/link-config", async (c) => {
+  const account = c.req.query("account");
+  if (account !== undefined && !ACCOUNT_PATTERN.test(account)) {
+    throw new RelayError(400, "account must be 1 to 32 characters of a-z, 0-9 and _");
+  }
+  const suffix = accountSuffix(account);
+  const idName = `HUAWEI_MEETING_APP_ID${suffix}`;
+  const keyName = `HUAWEI_MEETING_APP_KEY${suffix}`;
+  const subscriberId = readSetting(c.env, idName);
+  const subscriberKey = readSetting(c.env, keyName);
+  if (subscriberId === undefined || subscriberKey === undefined) {
+    const missing = [
+      subscriberId === undefined ? `var ${idName}` : "",
+      subscriberKey === undefined ? `secret ${keyName}` : "",
+    ];
+    throw new RelayError(503, `huawei-meeting is not configured: ${missing.filter(Boolean).join(" and ")} not set`);
+  }
+
+  const json = parseJson(await c.req.text());
+  if (!json.ok) throw new RelayError(400, `request body is not valid JSON: ${json.error}`);
+  const body = v.safeParse(LinkConfigBody, json.value);
+  if (!body.success) throw new RelayError(400, body.issues.map((issue) => issue.message).join("; "));
+  const { accessToken, corpId, spId } = body.output;
+
+  const url =
+    body.output.url ?? `https://${new URL(c.req.url).host}/webhooks/huawei-meeting${account ? `/${account}` : ""}`;
+  if (!URL.canParse(url) || new URL(url).protocol !== "https:") {
+    throw new RelayError(400, "url must be an absolute https:// URL (Huawei pushes events over HTTPS only)");
+  }
+
+  const apiBase = settingsOf(c.env).huaweiApiBase;
+  const request = linkConfigRequest(
+    { apiBase, accessToken, corpId, spId, subscriberId, subscriberKey, url },
+    `meeting-relay/${VERSION}`,
+  );
+  const logged = { account, subscriberId, url, ...(corpId ? { corpId } : {}), ...(spId ? { spId } : {}) };
+
+  let response: Response;
+  try {
+    response = await fetch(request, { signal: AbortSignal.timeout(HUAWEI_TIMEOUT_MS) });
+  } catch (error) {
+    const message = describeLinkConfigFailure(error, apiBase, HUAWEI_TIMEOUT_MS);
+    c.set("logFields", { ...logged, huaweiStatus: null, reason: message });
+    return c.json({ error: message, huaweiStatus: null, message, url }, 502);
+  }
+  const outcome = describeLinkConfigAnswer(response.status, await response.text(), [accessToken, subscriberKey]);
+  c.set("logFields", { ...logged, huaweiStatus: response.status, huaweiErrorCode: outcome.errorCode });
+  if (outcome.ok) {
+    const message = `${outcome.message}: events for subscriber ${subscriberId} will be pushed to ${url}`;
+    return c.json({ huaweiStatus: response.status, message, url }, 200);
+  }
+  return c.json({ error: outcome.message, huaweiStatus: response.status, message: outcome.message, url }, 502);
+});

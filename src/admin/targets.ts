@@ -1,0 +1,54 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { forgetCachedTargets, parseJson, TARGETS_KEY, validateTargets } from "../config/targets.ts";
+import { RelayError } from "../errors";
+import { settingsOf } from "../settings";
+import type { AdminEnv } from "./request-log";
+
+/** Far below KV's 25 MiB value limit; a targets document is a few KiB. */
+export const MAX_TARGETS_BYTES = 1024 * 1024;
+
+const JSON_TYPE = { "content-type": "application/json; charset=utf-8" };
+
+/** `/admin/targets`: the targets document in KV `RELAY_CONFIG`, key `targets`. */
+export const targets = new Hono<AdminEnv>();
+
+/** The stored document as stored (`[]` when unset), even when invalid, so an operator can see what to fix. */
+targets.get("/", async (c) => {
+  const text = await c.env.RELAY_CONFIG.get(TARGETS_KEY);
+  if (text === null) return c.json([]);
+  const parsed = parseJson(text);
+  if (!parsed.ok) {
+    throw new RelayError(
+      409,
+      `the stored targets document is not valid JSON (${parsed.error}); PUT a valid one to replace it`,
+    );
+  }
+  return new Response(text, { headers: JSON_TYPE });
+});
+
+/** Validate, then store; an invalid document changes nothing and lists every problem. */
+targets.put(
+  "/",
+  bodyLimit({
+    maxSize: MAX_TARGETS_BYTES,
+    onError: () => {
+      throw new RelayError(413, `targets document exceeds ${MAX_TARGETS_BYTES} bytes`);
+    },
+  }),
+  async (c) => {
+    const parsed = parseJson(await c.req.text());
+    if (!parsed.ok) throw new RelayError(400, `request body is not valid JSON: ${parsed.error}`);
+    const result = validateTargets(parsed.value, settingsOf(c.env));
+    if (!result.ok) {
+      c.set("logFields", { problems: result.problems.length });
+      return c.json({ error: "targets document is invalid", problems: result.problems }, 400);
+    }
+    const stored = `${JSON.stringify(result.targets, null, 2)}\n`;
+    await c.env.RELAY_CONFIG.put(TARGETS_KEY, stored);
+    // This isolate sees the change at once; others within their 5 s cache (and KV's propagation delay).
+    forgetCachedTargets();
+    c.set("logFields", { targets: result.targets.map((target) => target.id) });
+    return new Response(stored, { headers: JSON_TYPE });
+  },
+);

@@ -1,0 +1,21 @@
+import { toJsonSchema } from "@valibot/to-json-schema";
+import { TargetsSchema } from "./targets-schema.ts";
+
+/** Where the generated schema is committed, relative to the repository root. */
+export const TARGETS_JSON_SCHEMA_PATH = "schema/targets.schema.json";
+
+/**
+ * The editor JSON Schema of the targets document, generated from the same
+ * valibot schema the relay validates with. Not part of the worker bundle:
+ * `scripts/generate-schema.ts` writes it and a test keeps the committed file in sync.
+ * `errorMode: "throw"` makes an action with no JSON Schema equivalent fail loudly
+ * instead of silently producing a looser schema.
+ */
+export function targetsJsonSchema(): Record<string, unknown> {
+  const { $schema, ...schema } = toJsonSchema(TargetsSchema, { target: "draft-07", errorMode: "throw" });
+  return {
+    $schema,
+    $comment: "Generated from src/config/targets-schema.ts by `npm run schema`; do not edit by hand.",
+    ...schema,
+  };
+}

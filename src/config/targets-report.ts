@@ -1,0 +1,26 @@
+import { parseJson } from "./parse-json.ts";
+import { type ValidationOptions, validateTargets } from "./validate-targets.ts";
+
+export interface TargetsReport {
+  ok: boolean;
+  /** What `npm run validate-targets` prints: one line per problem, or the count. */
+  lines: string[];
+}
+
+/** The verdict on a targets file's text, as the command line shows it. */
+export function reportTargets(text: string, fileName: string, options: ValidationOptions): TargetsReport {
+  const parsed = parseJson(text);
+  if (!parsed.ok) return { ok: false, lines: [`${fileName}: $: not valid JSON: ${parsed.error}`] };
+  const result = validateTargets(parsed.value, options);
+  if (result.ok) {
+    return { ok: true, lines: [`ok: ${result.targets.length} targets`] };
+  }
+  const count = result.problems.length;
+  return {
+    ok: false,
+    lines: [
+      ...result.problems.map((problem) => `${fileName}: ${problem.path}: ${problem.message}`),
+      `${count} problem${count === 1 ? "" : "s"} in ${fileName}`,
+    ],
+  };
+}

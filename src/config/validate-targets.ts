@@ -1,0 +1,90 @@
+import * as v from "valibot";
+import { parseJson } from "./parse-json.ts";
+import { type Target, TargetsSchema } from "./targets-schema.ts";
+
+export interface Problem {
+  /** JSON path, e.g. `$[0].url`. */
+  path: string;
+  message: string;
+}
+
+export type TargetsResult = { ok: true; targets: Target[] } | { ok: false; problems: Problem[] };
+
+export interface ValidationOptions {
+  allowInsecureTargets: boolean;
+}
+
+/**
+ * Every problem of a targets document at once, or the targets. Never half-applies.
+ * The settings-dependent checks (https, unique ids) run even when the schema
+ * fails, so one round trip shows everything to fix.
+ */
+export function validateTargets(document: unknown, options: ValidationOptions): TargetsResult {
+  const parsed = v.safeParse(TargetsSchema, document);
+  const problems: Problem[] = parsed.success
+    ? []
+    : parsed.issues.map((issue) => ({ path: jsonPath(issue.path), message: issue.message }));
+  if (Array.isArray(document)) problems.push(...crossChecks(document, options));
+  if (parsed.success && problems.length === 0) return { ok: true, targets: parsed.output };
+  return { ok: false, problems: byTarget(problems) };
+}
+
+/** Duplicate ids and url schemes, on whatever items look enough like targets. */
+function crossChecks(items: unknown[], options: ValidationOptions): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  items.forEach((item, index) => {
+    if (typeof item !== "object" || item === null) return;
+    const { id, url } = item as { id?: unknown; url?: unknown };
+    if (typeof id === "string") {
+      if (seen.has(id)) problems.push({ path: `$[${index}].id`, message: `duplicate id "${id}"` });
+      seen.add(id);
+    }
+    const parsedUrl = typeof url === "string" && URL.canParse(url) ? new URL(url) : undefined;
+    const urlProblem = parsedUrl && checkUrl(parsedUrl, options);
+    if (urlProblem) problems.push({ path: `$[${index}].url`, message: urlProblem });
+  });
+  return problems;
+}
+
+/** Problems grouped by target index, in document order (stable within one target). */
+function byTarget(problems: Problem[]): Problem[] {
+  const indexOf = (path: string) => Number(/^\$\[(\d+)\]/.exec(path)?.[1] ?? -1);
+  return problems
+    .map((problem, order) => ({ problem, order }))
+    .sort((a, b) => indexOf(a.problem.path) - indexOf(b.problem.path) || a.order - b.order)
+    .map(({ problem }) => problem);
+}
+
+function checkUrl(url: URL, { allowInsecureTargets }: ValidationOptions): string | undefined {
+  if (url.protocol === "https:") return undefined;
+  if (url.protocol === "http:") {
+    const local = url.hostname === "localhost" || url.hostname === "127.0.0.1";
+    if (local && allowInsecureTargets) return undefined;
+    return local
+      ? "http:// targets need ALLOW_INSECURE_TARGETS=true (local development only)"
+      : "url must use https:// (http:// is allowed only for localhost with ALLOW_INSECURE_TARGETS=true)";
+  }
+  return `url must use https://, got ${url.protocol}`;
+}
+
+/** `$[0].headers["x api"]`: dots for plain names, brackets for everything else. */
+function jsonPath(path: v.BaseIssue<unknown>["path"]): string {
+  let out = "$";
+  for (const item of path ?? []) {
+    const key = item.key;
+    if (typeof key === "number") out += `[${key}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(String(key))) out += `.${String(key)}`;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}
+
+/** Parses the stored text; a document that is not JSON is one problem at `$`. */
+export function parseTargetsText(text: string | null, options: ValidationOptions): TargetsResult {
+  if (text === null) return { ok: true, targets: [] };
+  const parsed = parseJson(text);
+  if (!parsed.ok)
+    return { ok: false, problems: [{ path: "$", message: `targets is not valid JSON: ${parsed.error}` }] };
+  return validateTargets(parsed.value, options);
+}
