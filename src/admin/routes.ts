@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { requireAdmin } from "./auth";
+import { deadLetters } from "./dead-letters";
 import { huawei } from "./huawei";
 import { type AdminEnv, logAdminRequest } from "./request-log";
 import { targets } from "./targets";
@@ -11,3 +12,4 @@ admin.use("*", logAdminRequest);
 admin.use("*", requireAdmin);
 admin.route("/targets", targets);
 admin.route("/huawei", huawei);
+admin.route("/dead-letters", deadLetters);

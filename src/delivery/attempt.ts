@@ -4,15 +4,18 @@ import type { RelayEvent } from "../events";
 import { log } from "../log";
 import type { Settings } from "../settings";
 import { storeDeadLetter } from "./dead-letters";
-import type { DeliveryMessage } from "./messages";
 import { nextDelaySeconds } from "./retry";
 import { type AttemptResult, sendToTarget } from "./send";
 
 /** What to do with an (event, target) pair after one attempt. */
-export type Verdict =
-  | { kind: "delivered" }
-  | { kind: "retry"; delaySeconds: number }
-  | { kind: "dead"; attempts: number; lastStatus: number | null; lastError: string };
+export type Verdict = { kind: "delivered" } | { kind: "retry"; delaySeconds: number } | DeadVerdict;
+
+export interface DeadVerdict {
+  kind: "dead";
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string;
+}
 
 export interface AttemptContext {
   event: RelayEvent;
@@ -23,58 +26,60 @@ export interface AttemptContext {
   settings: Settings;
 }
 
-/** Sends once, logs the attempt, and decides: delivered, retry after a delay, or dead. */
+/** Sends once, logs the attempt (one JSON line), and decides: delivered, retry after a delay, or dead. */
 export async function attemptDelivery(
   target: Target,
   { event, body, attempt, settings }: AttemptContext,
 ): Promise<Verdict> {
   const result: AttemptResult = await sendToTarget(target, event.id, body);
+  const line = { id: event.id, provider: event.provider, target: target.id, attempt };
   if (result.ok) {
-    log("delivery", {
-      id: event.id,
-      target: target.id,
-      attempt,
-      outcome: "delivered",
-      status: result.status,
-      durationMs: result.durationMs,
-    });
+    log("delivery", { ...line, outcome: "delivered", status: result.status, durationMs: result.durationMs });
     return { kind: "delivered" };
   }
   const delaySeconds = nextDelaySeconds(attempt, settings.retrySchedule, result.retryAfterSeconds);
   log("delivery", {
-    id: event.id,
-    target: target.id,
-    attempt,
+    ...line,
     outcome: delaySeconds === null ? "failed-final" : "failed",
     status: result.status ?? null,
-    error: result.error,
+    reason: result.error,
     durationMs: result.durationMs,
     ...(delaySeconds === null ? {} : { retryInSeconds: delaySeconds }),
+    ...(result.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: result.retryAfterSeconds }),
   });
-  if (delaySeconds === null)
+  if (delaySeconds === null) {
     return { kind: "dead", attempts: attempt, lastStatus: result.status ?? null, lastError: result.error };
+  }
   return { kind: "retry", delaySeconds };
 }
 
-/** Keeps a delivery that will not be attempted again where an operator can list and replay it. */
-export async function buryDelivery(
-  env: Env,
-  message: Pick<DeliveryMessage, "event" | "target" | "firstAttemptAt">,
-  verdict: Extract<Verdict, { kind: "dead" }>,
-): Promise<void> {
+export interface Burial {
+  event: RelayEvent;
+  target: string;
+  /** When the first attempt was made (ms). */
+  firstAttemptAt: number;
+}
+
+/**
+ * Keeps a delivery that will not be attempted again where an operator can list
+ * and replay it, and logs the final failure as one JSON line with its reason.
+ */
+export async function buryDelivery(env: Env, burial: Burial, verdict: Omit<DeadVerdict, "kind">): Promise<void> {
   const letter = await storeDeadLetter(env.RELAY_STATE, {
-    target: message.target,
-    event: message.event,
+    target: burial.target,
+    event: burial.event,
     attempts: verdict.attempts,
     lastStatus: verdict.lastStatus,
     lastError: verdict.lastError,
-    firstAttemptAt: new Date(message.firstAttemptAt).toISOString(),
+    firstAttemptAt: new Date(burial.firstAttemptAt).toISOString(),
     lastAttemptAt: new Date().toISOString(),
   });
   log("dead-letter", {
-    id: message.event.id,
-    target: message.target,
+    id: burial.event.id,
+    provider: burial.event.provider,
+    target: burial.target,
     deadLetter: letter.id,
+    outcome: "stored",
     attempts: verdict.attempts,
     lastStatus: verdict.lastStatus,
     reason: verdict.lastError,

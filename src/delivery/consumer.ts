@@ -1,16 +1,22 @@
-import { loadTargets } from "../config/targets";
+import { loadTargets, type Target, type TargetsResult } from "../config/targets";
 import type { Env } from "../env";
 import { log } from "../log";
-import { SettingsError, settingsOf } from "../settings";
+import { type Settings, SettingsError, settingsOf } from "../settings";
+import { DEAD_LETTER_QUEUE, handleDeadLetterQueue } from "./dead-letter-queue";
 import { deliverQueued } from "./deliver";
 import { fanOut } from "./fan-out";
 import type { DeliveryMessage, EventMessage, QueueMessage } from "./messages";
 
-/** While the configuration is invalid, events wait in the queue and come back after this long. */
+/** While the configuration is invalid or unreadable, messages wait in the queue and come back after this long. */
 export const CONFIG_RETRY_SECONDS = 30;
 
-/** The queue consumer: fresh events fan out; queued deliveries are retried one pair at a time. */
+/**
+ * The queue consumer. The dead-letter queue keeps what Queues gave up on; on the
+ * other queues fresh events fan out and queued deliveries are retried one pair at a time.
+ */
 export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
+  if (batch.queue === DEAD_LETTER_QUEUE) return handleDeadLetterQueue(batch, env);
+
   const events: Message<EventMessage>[] = [];
   const deliveries: Message<DeliveryMessage>[] = [];
   for (const message of batch.messages) {
@@ -18,33 +24,47 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
     if (body?.kind === "event") events.push(message as Message<EventMessage>);
     else if (body?.kind === "delivery") deliveries.push(message as Message<DeliveryMessage>);
     else {
-      log("queue", { queue: batch.queue, outcome: "unknown-message", messageId: message.id });
+      log("queue", {
+        queue: batch.queue,
+        messageId: message.id,
+        outcome: "discarded",
+        reason: "not a meeting-relay message",
+      });
       message.ack();
     }
   }
+  if (events.length + deliveries.length === 0) return;
 
-  let settings: ReturnType<typeof settingsOf>;
-  try {
-    settings = settingsOf(env);
-  } catch (error) {
-    if (!(error instanceof SettingsError)) throw error;
-    log("config-invalid", { queue: batch.queue, reason: error.message, waiting: batch.messages.length });
-    for (const message of [...events, ...deliveries]) message.retry({ delaySeconds: CONFIG_RETRY_SECONDS });
-    return;
-  }
-  const loaded = await loadTargets(env, settings);
-  if (!loaded.ok) {
-    log("config-invalid", {
-      queue: batch.queue,
-      key: "targets",
-      problems: loaded.problems,
-      waiting: events.length + deliveries.length,
-    });
+  const config = await loadConfig(env);
+  if (!config.ok) {
+    log("config-invalid", { queue: batch.queue, ...config.problem, waiting: events.length + deliveries.length });
     for (const message of [...events, ...deliveries]) message.retry({ delaySeconds: CONFIG_RETRY_SECONDS });
     return;
   }
   await Promise.all([
-    fanOut(events, loaded.targets, env, settings),
-    deliverQueued(deliveries, loaded.targets, env, settings),
+    fanOut(events, config.targets, env, config.settings),
+    deliverQueued(deliveries, config.targets, env, config.settings),
   ]);
+}
+
+type Config = { ok: true; settings: Settings; targets: Target[] } | { ok: false; problem: Record<string, unknown> };
+
+/** Settings and targets, or what is wrong with them: never half-applied. */
+async function loadConfig(env: Env): Promise<Config> {
+  let settings: Settings;
+  try {
+    settings = settingsOf(env);
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    return { ok: false, problem: { reason: error.message } };
+  }
+  let loaded: TargetsResult;
+  try {
+    loaded = await loadTargets(env, settings);
+  } catch (error) {
+    return { ok: false, problem: { key: "targets", reason: `targets could not be read: ${(error as Error).message}` } };
+  }
+  if (!loaded.ok)
+    return { ok: false, problem: { key: "targets", reason: "invalid targets", problems: loaded.problems } };
+  return { ok: true, settings, targets: loaded.targets };
 }

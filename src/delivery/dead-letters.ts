@@ -1,9 +1,13 @@
 import type { RelayEvent } from "../events";
 import { sha256Hex } from "../lib/crypto";
 
-/** A delivery that used up its retry schedule, kept in KV `RELAY_STATE` until replayed or deleted. */
+/**
+ * A delivery that will not be attempted again, kept in KV `RELAY_STATE` until an
+ * operator replays or deletes it. Never expires.
+ */
 export interface DeadLetter {
   id: string;
+  /** A target id, or {@link ALL_TARGETS} for an event that never reached fan-out. */
   target: string;
   event: RelayEvent;
   attempts: number;
@@ -13,21 +17,64 @@ export interface DeadLetter {
   lastAttemptAt: string;
 }
 
-/** Key layout: `dead:<target>:<id>`, so `?target=` is a KV prefix list. */
+/**
+ * The target of a dead letter for an event that could not even be fanned out
+ * (the targets document was invalid when it reached the dead-letter queue).
+ * Not a valid target id, so it never collides with one; replaying it fans the
+ * event out again to every matching target.
+ */
+export const ALL_TARGETS = "*";
+
+/**
+ * Key layout: `dead:<target>.<first 24 hex of SHA-256(event id)>`, and the part
+ * after `dead:` is the dead letter's id. Target ids cannot contain `.`, so
+ * `?target=crm` is the KV prefix list `dead:crm.`.
+ */
 export const DEAD_LETTER_PREFIX = "dead:";
+const ID_PATTERN = /^(\*|[a-z0-9_-]{1,64})\.[0-9a-f]{24}$/;
+export const TARGET_FILTER_PATTERN = /^(\*|[a-z0-9_-]{1,64})$/;
 
 /** One id per (event, target): a pair that dies again after a replay overwrites its old record. */
 export async function deadLetterId(target: string, eventId: string): Promise<string> {
   return `${target}.${(await sha256Hex(eventId)).slice(0, 24)}`;
 }
 
-export function deadLetterKey(target: string, id: string): string {
-  return `${DEAD_LETTER_PREFIX}${target}:${id}`;
+export function isDeadLetterId(id: string): boolean {
+  return ID_PATTERN.test(id);
 }
 
 export async function storeDeadLetter(state: KVNamespace, letter: Omit<DeadLetter, "id">): Promise<DeadLetter> {
   const id = await deadLetterId(letter.target, letter.event.id);
   const record: DeadLetter = { id, ...letter };
-  await state.put(deadLetterKey(letter.target, id), JSON.stringify(record));
+  await state.put(DEAD_LETTER_PREFIX + id, JSON.stringify(record));
   return record;
+}
+
+export async function readDeadLetter(state: KVNamespace, id: string): Promise<DeadLetter | null> {
+  if (!isDeadLetterId(id)) return null;
+  return state.get<DeadLetter>(DEAD_LETTER_PREFIX + id, "json");
+}
+
+export async function deleteDeadLetter(state: KVNamespace, id: string): Promise<void> {
+  await state.delete(DEAD_LETTER_PREFIX + id);
+}
+
+export interface DeadLetterPage {
+  items: DeadLetter[];
+  cursor: string | null;
+}
+
+/** One page in key order (by target, then id); `cursor` is null on the last page. */
+export async function listDeadLetters(
+  state: KVNamespace,
+  { target, cursor, limit }: { target?: string | undefined; cursor?: string | undefined; limit: number },
+): Promise<DeadLetterPage> {
+  const prefix = target === undefined ? DEAD_LETTER_PREFIX : `${DEAD_LETTER_PREFIX}${target}.`;
+  const page = await state.list({ prefix, limit, ...(cursor === undefined ? {} : { cursor }) });
+  const records = await Promise.all(page.keys.map((key) => state.get<DeadLetter>(key.name, "json")));
+  return {
+    // A record deleted between the list and the read is simply gone.
+    items: records.filter((record): record is DeadLetter => record !== null),
+    cursor: page.list_complete ? null : page.cursor,
+  };
 }

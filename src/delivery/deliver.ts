@@ -5,7 +5,14 @@ import type { Settings } from "../settings";
 import { attemptDelivery, buryDelivery } from "./attempt";
 import type { DeliveryMessage } from "./messages";
 
-/** Retries and replays: one (event, target) pair per message, retried on its own schedule. */
+/** After an unexpected error (a KV outage while burying, say), the pair comes back after this long. */
+export const ERROR_RETRY_SECONDS = 30;
+
+/**
+ * Retries and replays: one (event, target) pair per message, retried with
+ * `message.retry({ delaySeconds })` on its own schedule. The attempt number is
+ * the attempts made before the message was queued plus Queues' own count.
+ */
 export async function deliverQueued(
   messages: readonly Message<DeliveryMessage>[],
   targets: readonly Target[],
@@ -21,7 +28,7 @@ export async function deliverQueued(
         const target = byId.get(pending.target);
         if (target === undefined || target.enabled === false) {
           const lastError = target === undefined ? "target is no longer configured" : "target is disabled";
-          await buryDelivery(env, pending, { kind: "dead", attempts: attempt - 1, lastStatus: null, lastError });
+          await buryDelivery(env, pending, { attempts: attempt - 1, lastStatus: null, lastError });
           message.ack();
           return;
         }
@@ -31,11 +38,12 @@ export async function deliverQueued(
           attempt,
           settings,
         });
-        if (verdict.kind === "retry") message.retry({ delaySeconds: verdict.delaySeconds });
-        else {
-          if (verdict.kind === "dead") await buryDelivery(env, pending, verdict);
-          message.ack();
+        if (verdict.kind === "retry") {
+          message.retry({ delaySeconds: verdict.delaySeconds });
+          return;
         }
+        if (verdict.kind === "dead") await buryDelivery(env, pending, verdict);
+        message.ack();
       } catch (error) {
         log("delivery", {
           id: pending.event.id,
@@ -43,8 +51,9 @@ export async function deliverQueued(
           attempt,
           outcome: "error",
           reason: (error as Error).message,
+          retryInSeconds: ERROR_RETRY_SECONDS,
         });
-        message.retry();
+        message.retry({ delaySeconds: ERROR_RETRY_SECONDS });
       }
     }),
   );

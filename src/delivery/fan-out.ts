@@ -1,14 +1,17 @@
 import type { Target } from "../config/targets";
 import type { Env } from "../env";
+import type { RelayEvent } from "../events";
 import { log } from "../log";
 import type { Settings } from "../settings";
-import { attemptDelivery, buryDelivery } from "./attempt";
+import { attemptDelivery, buryDelivery, type Verdict } from "./attempt";
 import { remember, rememberServed, seenBefore, servedTargets } from "./dedup";
 import { targetWants } from "./match";
 import type { DeliveryMessage, EventMessage } from "./messages";
 
-/** A fan-out whose retries could not be queued tries again after this long. */
-const REQUEUE_DELAY_SECONDS = 10;
+/** A fan-out that could not finish (KV or Queues unavailable) tries again after this long. */
+export const REQUEUE_DELAY_SECONDS = 10;
+/** Cloudflare Queues: at most 100 messages in one `sendBatch`. */
+const MAX_BATCH_MESSAGES = 100;
 
 /**
  * Fresh events: drop repeats (in this batch and in KV), make the first attempt to
@@ -34,7 +37,8 @@ export async function fanOut(
       try {
         await fanOutOne(message, targets, env, settings);
       } catch (error) {
-        log("fan-out", { id: event.id, outcome: "error", reason: (error as Error).message });
+        // Only reachable before any attempt was made (dedup lookups): safe to run again.
+        log("fan-out", { id: event.id, outcome: "requeue", reason: (error as Error).message });
         message.retry({ delaySeconds: REQUEUE_DELAY_SECONDS });
       }
     }),
@@ -55,56 +59,23 @@ async function fanOutOne(
   }
   const served = message.attempts > 1 ? await servedTargets(env.RELAY_STATE, event.id) : new Set<string>();
   const wanted = targets.filter((target) => targetWants(target, event) && !served.has(target.id));
-  if (wanted.length === 0 && served.size === 0) {
-    log("fan-out", {
-      id: event.id,
-      type: event.type,
-      provider: event.provider,
-      outcome: "unrouted",
-      reason: "no enabled target matches",
-    });
-  }
+  if (wanted.length === 0 && served.size === 0) logUnrouted(event, targets);
 
   const body = JSON.stringify(event);
   const firstAttemptAt = Date.now();
   const verdicts = await Promise.all(
     wanted.map((target) => attemptDelivery(target, { event, body, attempt: 1, settings })),
   );
-  const retries: MessageSendRequest<DeliveryMessage>[] = [];
-  for (const [index, verdict] of verdicts.entries()) {
-    const target = wanted[index] as Target;
-    if (verdict.kind === "delivered") served.add(target.id);
-    else {
-      const pending: DeliveryMessage = {
-        kind: "delivery",
-        event,
-        target: target.id,
-        attemptsBefore: 1,
-        firstAttemptAt,
-      };
-      if (verdict.kind === "retry")
-        retries.push({ body: pending, contentType: "json", delaySeconds: verdict.delaySeconds });
-      else {
-        await buryDelivery(env, pending, verdict);
-        served.add(target.id);
-      }
-    }
-  }
-
-  if (retries.length > 0) {
-    try {
-      for (let i = 0; i < retries.length; i += 100) await env.DELIVERIES_QUEUE.sendBatch(retries.slice(i, i + 100));
-    } catch (error) {
-      // Remember who already has it, so the redelivered fan-out skips them.
-      await rememberServed(env.RELAY_STATE, event.id, served);
-      log("fan-out", {
-        id: event.id,
-        outcome: "requeue",
-        reason: `retries could not be queued: ${(error as Error).message}`,
-      });
-      message.retry({ delaySeconds: REQUEUE_DELAY_SECONDS });
-      return;
-    }
+  try {
+    await settle(env, event, firstAttemptAt, wanted, verdicts, served);
+  } catch (error) {
+    // Remember who already has it (or has it queued or buried), so the redelivered fan-out skips them.
+    await rememberServed(env.RELAY_STATE, event.id, served).catch((cause: Error) =>
+      log("fan-out", { id: event.id, outcome: "served-marker-failed", reason: cause.message }),
+    );
+    log("fan-out", { id: event.id, outcome: "requeue", reason: `could not finish: ${(error as Error).message}` });
+    message.retry({ delaySeconds: REQUEUE_DELAY_SECONDS });
+    return;
   }
   try {
     await remember(env.RELAY_STATE, event.id, settings.dedupTtlSeconds);
@@ -112,6 +83,54 @@ async function fanOutOne(
     // Dedup is best effort; the deliveries are done, so the event must not run again.
     log("fan-out", { id: event.id, outcome: "dedup-marker-failed", reason: (error as Error).message });
   }
-  log("fan-out", { id: event.id, outcome: "done", targets: wanted.length, retrying: retries.length });
+  const retrying = verdicts.filter((verdict) => verdict.kind === "retry").length;
+  log("fan-out", { id: event.id, outcome: "done", targets: wanted.length, retrying });
   message.ack();
+}
+
+/**
+ * Delivered targets first, then dead ones buried, then one retry message per
+ * failed pair; `served` grows as each step lands, so a failure part way loses
+ * nothing and repeats nothing.
+ */
+async function settle(
+  env: Env,
+  event: RelayEvent,
+  firstAttemptAt: number,
+  wanted: readonly Target[],
+  verdicts: readonly Verdict[],
+  served: Set<string>,
+): Promise<void> {
+  const retries: { target: string; request: MessageSendRequest<DeliveryMessage> }[] = [];
+  for (const [index, verdict] of verdicts.entries()) {
+    const target = (wanted[index] as Target).id;
+    if (verdict.kind === "delivered") served.add(target);
+    else if (verdict.kind === "retry") {
+      const body: DeliveryMessage = { kind: "delivery", event, target, attemptsBefore: 1, firstAttemptAt };
+      retries.push({ target, request: { body, contentType: "json", delaySeconds: verdict.delaySeconds } });
+    }
+  }
+  for (const [index, verdict] of verdicts.entries()) {
+    if (verdict.kind !== "dead") continue;
+    const target = (wanted[index] as Target).id;
+    await buryDelivery(env, { event, target, firstAttemptAt }, verdict);
+    served.add(target);
+  }
+  for (let i = 0; i < retries.length; i += MAX_BATCH_MESSAGES) {
+    const chunk = retries.slice(i, i + MAX_BATCH_MESSAGES);
+    await env.DELIVERIES_QUEUE.sendBatch(chunk.map((retry) => retry.request));
+    for (const retry of chunk) served.add(retry.target);
+  }
+}
+
+/** An event no target wants: acknowledged, remembered for dedup, and logged with the reason. */
+function logUnrouted(event: RelayEvent, targets: readonly Target[]): void {
+  const enabled = targets.filter((target) => target.enabled !== false).length;
+  const reason =
+    targets.length === 0
+      ? "no targets are configured"
+      : enabled === 0
+        ? "every target is disabled"
+        : `no enabled target matches type "${event.type}" from provider "${event.provider}"`;
+  log("unrouted", { id: event.id, type: event.type, provider: event.provider, outcome: "unrouted", reason });
 }

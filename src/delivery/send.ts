@@ -11,7 +11,9 @@ export type AttemptResult =
 
 /**
  * One POST of one event to one target. Success is any 2xx within the target's
- * timeout; redirects are not followed (a 3xx is a failure), and so is everything else.
+ * timeout; redirects are not followed (a 3xx is a failure), and so is everything
+ * else, including a target whose headers or secret cannot be used. Never throws:
+ * a throw would make the fan-out re-send to targets that already have the event.
  */
 export async function sendToTarget(
   target: Target,
@@ -19,15 +21,22 @@ export async function sendToTarget(
   body: string,
   now = Date.now(),
 ): Promise<AttemptResult> {
-  const timestamp = Math.floor(now / 1000);
-  const headers = new Headers(target.headers);
-  headers.set("content-type", "application/cloudevents+json; charset=utf-8");
-  headers.set("user-agent", `meeting-relay/${VERSION}`);
-  headers.set("webhook-id", eventId);
-  headers.set("webhook-timestamp", String(timestamp));
-  if (target.secret) headers.set("webhook-signature", await signWebhook(target.secret, eventId, timestamp, body));
-
   const started = Date.now();
+  const failed = (error: string, status?: number, retryAfterSeconds?: number): AttemptResult => ({
+    ok: false,
+    status,
+    error,
+    retryAfterSeconds,
+    durationMs: Date.now() - started,
+  });
+
+  let headers: Headers;
+  try {
+    headers = await deliveryHeaders(target, eventId, body, now);
+  } catch (error) {
+    return failed(`target configuration: ${(error as Error).message}`);
+  }
+
   const timeoutMs = target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let response: Response;
   try {
@@ -39,27 +48,31 @@ export async function sendToTarget(
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-    return {
-      ok: false,
-      status: undefined,
-      error: timedOut ? `no answer within ${timeoutMs} ms` : `network error: ${(error as Error).message}`,
-      retryAfterSeconds: undefined,
-      durationMs: Date.now() - started,
-    };
+    const name = error instanceof Error ? error.name : "";
+    const timedOut = name === "TimeoutError" || name === "AbortError";
+    return failed(timedOut ? `no answer within ${timeoutMs} ms` : `network error: ${(error as Error).message}`);
   }
   // The body is not ours to read; release the connection.
   await response.body?.cancel().catch(() => {});
-  const durationMs = Date.now() - started;
-  if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status, durationMs };
-  return {
-    ok: false,
-    status: response.status,
-    error:
-      response.status >= 300 && response.status < 400
-        ? `redirect (${response.status}) not followed`
-        : `HTTP ${response.status}`,
-    retryAfterSeconds: parseRetryAfter(response.headers.get("retry-after"), Date.now()),
-    durationMs,
-  };
+  if (response.status >= 200 && response.status < 300) {
+    return { ok: true, status: response.status, durationMs: Date.now() - started };
+  }
+  const redirect = response.status >= 300 && response.status < 400;
+  return failed(
+    redirect ? `redirect (HTTP ${response.status}) not followed` : `HTTP ${response.status}`,
+    response.status,
+    parseRetryAfter(response.headers.get("retry-after"), Date.now()),
+  );
+}
+
+/** Standard Webhooks headers over the target's static ones, which cannot override them. */
+async function deliveryHeaders(target: Target, eventId: string, body: string, now: number): Promise<Headers> {
+  const timestamp = Math.floor(now / 1000);
+  const headers = new Headers(target.headers);
+  headers.set("content-type", "application/cloudevents+json; charset=utf-8");
+  headers.set("user-agent", `meeting-relay/${VERSION}`);
+  headers.set("webhook-id", eventId);
+  headers.set("webhook-timestamp", String(timestamp));
+  if (target.secret) headers.set("webhook-signature", await signWebhook(target.secret, eventId, timestamp, body));
+  return headers;
 }

@@ -1,0 +1,107 @@
+import { loadTargets, type Target } from "../config/targets";
+import type { Env } from "../env";
+import { log } from "../log";
+import { settingsOf } from "../settings";
+import { buryDelivery } from "./attempt";
+import { ALL_TARGETS } from "./dead-letters";
+import { seenBefore, servedTargets } from "./dedup";
+import { targetWants } from "./match";
+import type { DeliveryMessage, EventMessage, QueueMessage } from "./messages";
+
+/** The queue Cloudflare moves a message to once it has used up its queue's `max_retries`. */
+export const DEAD_LETTER_QUEUE = "meeting-relay-dlq";
+/** A dead letter that could not be stored (KV unavailable) is tried again after this long. */
+export const STORE_RETRY_SECONDS = 60;
+
+/**
+ * Consumer of `meeting-relay-dlq`: nothing that reaches it is dropped silently.
+ * - A delivery (event, target) becomes a dead letter for that target.
+ * - An event that never finished its fan-out becomes one dead letter per matching
+ *   target that does not have it yet; when the targets document cannot be read,
+ *   one dead letter for all targets (`*`), whose replay fans the event out again.
+ * - Anything else is logged with its message id and acknowledged.
+ */
+export async function handleDeadLetterQueue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const body = message.body as Partial<QueueMessage> | null;
+      try {
+        if (body?.kind === "delivery") await buryExhaustedDelivery(body as DeliveryMessage, env);
+        else if (body?.kind === "event") await buryExhaustedEvent(body as EventMessage, env);
+        else {
+          log("dead-letter", {
+            queue: batch.queue,
+            messageId: message.id,
+            outcome: "discarded",
+            reason: "not a meeting-relay message",
+          });
+        }
+        message.ack();
+      } catch (error) {
+        log("dead-letter", {
+          queue: batch.queue,
+          messageId: message.id,
+          id: body?.event?.id,
+          outcome: "store-failed",
+          reason: (error as Error).message,
+          retryInSeconds: STORE_RETRY_SECONDS,
+        });
+        message.retry({ delaySeconds: STORE_RETRY_SECONDS });
+      }
+    }),
+  );
+}
+
+const EXHAUSTED = "the queue's max_retries ran out; the delivery log lines have each attempt";
+
+async function buryExhaustedDelivery(pending: DeliveryMessage, env: Env): Promise<void> {
+  await buryDelivery(env, pending, {
+    attempts: pending.attemptsBefore,
+    lastStatus: null,
+    lastError: `moved to ${DEAD_LETTER_QUEUE}: ${EXHAUSTED}`,
+  });
+}
+
+async function buryExhaustedEvent({ event, receivedAt }: EventMessage, env: Env): Promise<void> {
+  if (await seenBefore(env.RELAY_STATE, event.id)) {
+    log("dead-letter", { id: event.id, outcome: "duplicate", reason: "the event was already fanned out" });
+    return;
+  }
+  const verdict = { attempts: 0, lastStatus: null, lastError: `fan-out never finished: ${EXHAUSTED}` };
+  const loaded = await loadTargetsSafely(env);
+  if (!loaded.ok) {
+    await buryDelivery(
+      env,
+      { event, target: ALL_TARGETS, firstAttemptAt: receivedAt },
+      { ...verdict, lastError: `${verdict.lastError}; targets could not be read: ${loaded.reason}` },
+    );
+    return;
+  }
+  const served = await servedTargets(env.RELAY_STATE, event.id);
+  const wanted = loaded.targets.filter((target) => targetWants(target, event) && !served.has(target.id));
+  if (wanted.length === 0) {
+    log("unrouted", {
+      id: event.id,
+      type: event.type,
+      provider: event.provider,
+      outcome: "unrouted",
+      reason: served.size > 0 ? "every matching target already has it" : "no enabled target matches",
+      queue: DEAD_LETTER_QUEUE,
+    });
+    return;
+  }
+  for (const target of wanted) {
+    await buryDelivery(env, { event, target: target.id, firstAttemptAt: receivedAt }, verdict);
+  }
+}
+
+/** The current targets, or why they cannot be had (invalid document, bad settings, KV unavailable). */
+async function loadTargetsSafely(env: Env): Promise<{ ok: true; targets: Target[] } | { ok: false; reason: string }> {
+  try {
+    const loaded = await loadTargets(env, settingsOf(env));
+    if (loaded.ok) return loaded;
+    return { ok: false, reason: loaded.problems.map((problem) => `${problem.path}: ${problem.message}`).join("; ") };
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message };
+  }
+}
