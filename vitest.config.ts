@@ -4,6 +4,8 @@ import { TEST_BINDINGS } from "./test/support/bindings.ts";
 
 export default defineConfig({
   test: {
+    // The relay logs one JSON line per request and attempt; show them only for failing tests.
+    silent: "passed-only",
     projects: [
       {
         // Unit and worker-level tests, inside workerd with local KV and Queues.
