@@ -58,7 +58,8 @@ huawei.post("/link-config", async (c) => {
 
   const json = parseJson(await c.req.text());
   if (!json.ok) throw new RelayError(400, `request body is not valid JSON: ${json.error}`);
-  const body = v.safeParse(LinkConfigBody, json.value);
+  // valibot takes an array for an object; say what was meant instead of listing its indexes as fields.
+  const body = v.safeParse(LinkConfigBody, Array.isArray(json.value) ? null : json.value);
   if (!body.success) throw new RelayError(400, body.issues.map((issue) => issue.message).join("; "));
   const { accessToken, corpId, spId } = body.output;
 

@@ -3,6 +3,8 @@ import * as v from "valibot";
 /** Provider names a target may filter on. */
 export const PROVIDER_NAMES = ["tencent-meeting", "huawei-meeting", "yunhuni", "tencent-whiteboard"] as const;
 
+export const NOT_A_TARGET = 'each target must be an object such as {"id": "crm", "url": "https://…"}';
+
 const TARGET_FIELDS = ["id", "url", "secret", "types", "providers", "headers", "timeoutMs", "enabled"] as const;
 
 /**
@@ -23,7 +25,7 @@ function targetIssue(issue: v.StrictObjectIssue): string {
     return `unknown field ${issue.received} (allowed: ${TARGET_FIELDS.join(", ")})`;
   }
   if (issue.expected.startsWith('"')) return `${issue.expected.slice(1, -1)} is required`;
-  return `each target must be an object such as {"id": "crm", "url": "https://…"}, got ${kindOf(issue.input)}`;
+  return `${NOT_A_TARGET}, got ${kindOf(issue.input)}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { parseJson } from "./parse-json.ts";
-import { type Target, TargetsSchema } from "./targets-schema.ts";
+import { NOT_A_TARGET, type Target, TargetsSchema } from "./targets-schema.ts";
 
 export interface Problem {
   /** JSON path, e.g. `$[0].url`. */
@@ -21,9 +21,16 @@ export interface ValidationOptions {
  */
 export function validateTargets(document: unknown, options: ValidationOptions): TargetsResult {
   const parsed = v.safeParse(TargetsSchema, document);
-  const problems: Problem[] = parsed.success
-    ? []
-    : parsed.issues.map((issue) => ({ path: jsonPath(issue.path), message: issue.message }));
+  const problems: Problem[] = [];
+  // valibot takes an array for an object; one clear problem beats "id is required" plus a field per index.
+  const arrayItems = new Set(
+    Array.isArray(document) ? document.flatMap((item, i) => (Array.isArray(item) ? [i] : [])) : [],
+  );
+  for (const issue of parsed.success ? [] : parsed.issues) {
+    if (!arrayItems.has(issue.path?.[0]?.key as number))
+      problems.push({ path: jsonPath(issue.path), message: issue.message });
+  }
+  for (const index of arrayItems) problems.push({ path: `$[${index}]`, message: `${NOT_A_TARGET}, got an array` });
   if (Array.isArray(document)) problems.push(...crossChecks(document, options));
   if (parsed.success && problems.length === 0) return { ok: true, targets: parsed.output };
   return { ok: false, problems: byTarget(problems) };
@@ -34,7 +41,7 @@ function crossChecks(items: unknown[], options: ValidationOptions): Problem[] {
   const problems: Problem[] = [];
   const seen = new Set<string>();
   items.forEach((item, index) => {
-    if (typeof item !== "object" || item === null) return;
+    if (typeof item !== "object" || item === null || Array.isArray(item)) return;
     const { id, url } = item as { id?: unknown; url?: unknown };
     if (typeof id === "string") {
       if (seen.has(id)) problems.push({ path: `$[${index}].id`, message: `duplicate id "${id}"` });

@@ -1,0 +1,344 @@
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
+import { TEST_BINDINGS } from "../support/bindings";
+import { callWorker } from "../support/worker";
+
+const ENDPOINT = "https://relay.example.com/admin/huawei/link-config";
+const AUTH = { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` };
+const ACCESS_TOKEN = "stbX5ElstO5QwOwPB9KGQWUZ1DHoFrTsQjjC";
+/** A local stand-in for Huawei's API; nothing leaves the machine. */
+const HUAWEI = "https://huawei.test";
+const LINK_CONFIG = `${HUAWEI}/v1/mmc/management/webhook/link-config`;
+
+function linkConfig(
+  body: unknown,
+  { query = "", headers = AUTH }: { query?: string; headers?: Record<string, string> } = {},
+) {
+  return new Request(`${ENDPOINT}${query}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+interface SentToHuawei {
+  method: string;
+  url: string;
+  headers: Headers;
+  body: unknown;
+}
+
+let sent: SentToHuawei[];
+let logSpy: MockInstance<typeof console.log>;
+
+/** Huawei's stand-in answers with `answer`, or fails like the network when it throws. */
+function huaweiAnswers(answer: () => Response | Promise<Response>) {
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    const request = new Request(input as RequestInfo, init as RequestInit);
+    sent.push({ method: request.method, url: request.url, headers: request.headers, body: await request.json() });
+    return answer();
+  });
+}
+
+/** Calls the relay with Huawei's stand-in as HUAWEI_MEETING_API_BASE. */
+function call(request: Request, overrides: Record<string, unknown> = {}) {
+  return callWorker(request, { HUAWEI_MEETING_API_BASE: HUAWEI, ...overrides });
+}
+
+/** Neither the access token nor a subscriber key may appear in what the relay answers or logs. */
+function expectNoSecrets(responseText: string) {
+  const logs = JSON.stringify(logSpy.mock.calls);
+  for (const secret of [
+    ACCESS_TOKEN,
+    TEST_BINDINGS.HUAWEI_MEETING_APP_KEY,
+    TEST_BINDINGS.HUAWEI_MEETING_APP_KEY_ACME,
+  ]) {
+    expect(responseText).not.toContain(secret);
+    expect(logs).not.toContain(secret);
+  }
+}
+
+function adminLogLines() {
+  return logSpy.mock.calls
+    .map(([line]) => JSON.parse(String(line)) as Record<string, unknown>)
+    .filter((line) => line.kind === "admin");
+}
+
+beforeEach(() => {
+  sent = [];
+  logSpy = vi.spyOn(console, "log").mockImplementation(() => {});
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("POST /admin/huawei/link-config: auth", () => {
+  beforeEach(() => huaweiAnswers(() => new Response(null, { status: 200 })));
+
+  it("without a bearer token is 401 and Huawei is not called", async () => {
+    const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }, { headers: {} }));
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: "missing or wrong admin bearer token" });
+    expect(sent).toEqual([]);
+  });
+
+  it("with a wrong token is 401", async () => {
+    const { response } = await call(
+      linkConfig({ accessToken: ACCESS_TOKEN }, { headers: { authorization: "Bearer wrong" } }),
+    );
+    expect(response.status).toBe(401);
+    expect(sent).toEqual([]);
+  });
+
+  it("with ADMIN_TOKEN unset is 503", async () => {
+    const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }), { ADMIN_TOKEN: undefined });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ error: "the admin API is disabled: ADMIN_TOKEN is not set" });
+    expect(sent).toEqual([]);
+  });
+});
+
+describe("POST /admin/huawei/link-config: the call to Huawei", () => {
+  beforeEach(() => huaweiAnswers(() => new Response(null, { status: 200 })));
+
+  it("sends the documented request with this relay's subscriber id and key and its own Huawei URL", async () => {
+    const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN, corpId: "1387317060" }));
+    const text = await response.text();
+    expect(response.status).toBe(200);
+    expect(JSON.parse(text)).toEqual({
+      huaweiStatus: 200,
+      message:
+        "Huawei accepted the event push configuration: events for subscriber hw-subscriber-0001 will be pushed to https://relay.example.com/webhooks/huawei-meeting",
+      url: "https://relay.example.com/webhooks/huawei-meeting",
+    });
+
+    expect(sent).toHaveLength(1);
+    const [request] = sent;
+    expect(request?.method).toBe("POST");
+    expect(request?.url).toBe(LINK_CONFIG);
+    expect(request?.headers.get("x-access-token")).toBe(ACCESS_TOKEN);
+    expect(request?.headers.get("content-type")).toBe("application/json");
+    expect(request?.headers.get("user-agent")).toMatch(/^meeting-relay\//);
+    expect(request?.body).toEqual({
+      corpId: "1387317060",
+      subscriberId: TEST_BINDINGS.HUAWEI_MEETING_APP_ID,
+      subscriberKey: TEST_BINDINGS.HUAWEI_MEETING_APP_KEY,
+      url: "https://relay.example.com/webhooks/huawei-meeting",
+    });
+    expectNoSecrets(text);
+  });
+
+  it("sends spId and an explicit https url as given, and no corpId when none is given", async () => {
+    const { response } = await call(
+      linkConfig({
+        accessToken: ACCESS_TOKEN,
+        spId: "sp-42",
+        url: "https://hooks.example.org/webhooks/huawei-meeting",
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect(sent[0]?.body).toEqual({
+      spId: "sp-42",
+      subscriberId: TEST_BINDINGS.HUAWEI_MEETING_APP_ID,
+      subscriberKey: TEST_BINDINGS.HUAWEI_MEETING_APP_KEY,
+      url: "https://hooks.example.org/webhooks/huawei-meeting",
+    });
+  });
+
+  it("uses HUAWEI_MEETING_API_BASE, tolerating a trailing slash", async () => {
+    await call(linkConfig({ accessToken: ACCESS_TOKEN }), { HUAWEI_MEETING_API_BASE: "https://huawei.test/" });
+    expect(sent[0]?.url).toBe(LINK_CONFIG);
+  });
+
+  it("defaults to Huawei's public API when HUAWEI_MEETING_API_BASE is unset (still the stand-in, via the mock)", async () => {
+    await call(linkConfig({ accessToken: ACCESS_TOKEN }), { HUAWEI_MEETING_API_BASE: undefined });
+    expect(sent[0]?.url).toBe("https://api.meeting.huaweicloud.com/v1/mmc/management/webhook/link-config");
+  });
+
+  it("?account=acme uses the _ACME credentials and the account's webhook URL", async () => {
+    const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }, { query: "?account=acme" }));
+    const text = await response.text();
+    expect(response.status).toBe(200);
+    expect(sent[0]?.body).toEqual({
+      subscriberId: TEST_BINDINGS.HUAWEI_MEETING_APP_ID_ACME,
+      subscriberKey: TEST_BINDINGS.HUAWEI_MEETING_APP_KEY_ACME,
+      url: "https://relay.example.com/webhooks/huawei-meeting/acme",
+    });
+    expectNoSecrets(text);
+  });
+
+  it("logs one line with Huawei's status and the subscription, never the token or key", async () => {
+    await call(linkConfig({ accessToken: ACCESS_TOKEN, corpId: "1387317060" }));
+    expect(adminLogLines()).toEqual([
+      expect.objectContaining({
+        method: "POST",
+        path: "/admin/huawei/link-config",
+        status: 200,
+        outcome: "ok",
+        huaweiStatus: 200,
+        subscriberId: TEST_BINDINGS.HUAWEI_MEETING_APP_ID,
+        corpId: "1387317060",
+        url: "https://relay.example.com/webhooks/huawei-meeting",
+      }),
+    ]);
+    expectNoSecrets("");
+  });
+});
+
+describe("POST /admin/huawei/link-config: refused before calling Huawei", () => {
+  beforeEach(() => huaweiAnswers(() => new Response(null, { status: 200 })));
+
+  it.each([
+    [{ accessToken: ACCESS_TOKEN, url: "http://relay.example.com/webhooks/huawei-meeting" }],
+    [{ accessToken: ACCESS_TOKEN, url: "relay.example.com/webhooks/huawei-meeting" }],
+  ])("a url that is not https is 400: %j", async (body) => {
+    const { response } = await call(linkConfig(body));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: "url must be an absolute https:// URL (Huawei pushes events over HTTPS only)",
+    });
+    expect(sent).toEqual([]);
+  });
+
+  it.each([
+    ["not JSON", "{accessToken:", /^request body is not valid JSON: /],
+    ["no accessToken", { corpId: "1" }, /^accessToken is required \(from Huawei's App ID authentication\)$/],
+    ["an empty accessToken", { accessToken: "  " }, /^accessToken must not be empty$/],
+    ["a number corpId", { accessToken: ACCESS_TOKEN, corpId: 1387317060 }, /^corpId must be a string$/],
+    ["an unknown field", { accessToken: ACCESS_TOKEN, corpID: "1" }, /^unknown field "corpID" \(allowed: /],
+    ["an array", [ACCESS_TOKEN], /^the body must be a JSON object/],
+  ])("%s is 400", async (_name, body, message) => {
+    const { response } = await call(linkConfig(body));
+    const text = await response.text();
+    expect(response.status).toBe(400);
+    expect(JSON.parse(text)).toEqual({ error: expect.stringMatching(message) });
+    expect(sent).toEqual([]);
+    expectNoSecrets(text);
+  });
+
+  it("a malformed account is 400", async () => {
+    const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }, { query: "?account=ACME!" }));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: "account must be 1 to 32 characters of a-z, 0-9 and _" });
+    expect(sent).toEqual([]);
+  });
+
+  it("503 names the missing var when HUAWEI_MEETING_APP_ID is unset", async () => {
+    const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }), { HUAWEI_MEETING_APP_ID: undefined });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      error: "huawei-meeting is not configured: var HUAWEI_MEETING_APP_ID not set",
+    });
+    expect(sent).toEqual([]);
+  });
+
+  it("503 names the account's missing secret", async () => {
+    const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }, { query: "?account=acme" }), {
+      HUAWEI_MEETING_APP_KEY_ACME: undefined,
+    });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      error: "huawei-meeting is not configured: secret HUAWEI_MEETING_APP_KEY_ACME not set",
+    });
+  });
+
+  it("503 names both when an account has neither", async () => {
+    const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }, { query: "?account=globex" }));
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      error:
+        "huawei-meeting is not configured: var HUAWEI_MEETING_APP_ID_GLOBEX and secret HUAWEI_MEETING_APP_KEY_GLOBEX not set",
+    });
+  });
+});
+
+describe("POST /admin/huawei/link-config: Huawei's answers", () => {
+  it.each([
+    [400, "Huawei rejected the parameters (400): check corpId or spId, and that url is a public HTTPS address"],
+    [
+      401,
+      "Huawei did not accept the access token (401): get a fresh accessToken from Huawei's App ID authentication (tokens expire)",
+    ],
+    [
+      403,
+      "Huawei refused the registration (403, insufficient permissions): the access token must be an enterprise administrator's, or the SP administrator's when spId is given",
+    ],
+    [500, "Huawei had a server error (500); try again later"],
+    [503, "Huawei is unavailable (503); try again later"],
+    [404, "Huawei answered an unexpected HTTP 404; check HUAWEI_MEETING_API_BASE"],
+  ])("%i becomes 502 with a clear message", async (status, message) => {
+    huaweiAnswers(() => new Response("<html>error</html>", { status }));
+    const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN, corpId: "1387317060" }));
+    const text = await response.text();
+    expect(response.status).toBe(502);
+    expect(JSON.parse(text)).toEqual({
+      error: message,
+      huaweiStatus: status,
+      message,
+      url: "https://relay.example.com/webhooks/huawei-meeting",
+    });
+    expect(adminLogLines()).toEqual([
+      expect.objectContaining({ status: 502, outcome: "failed", huaweiStatus: status }),
+    ]);
+    expectNoSecrets(text);
+  });
+
+  it("adds Huawei's error code and message, with the token and key blanked out", async () => {
+    huaweiAnswers(() =>
+      Response.json(
+        {
+          error_code: "USG.000000011",
+          error_msg: `token ${ACCESS_TOKEN} expired (key ${TEST_BINDINGS.HUAWEI_MEETING_APP_KEY})`,
+        },
+        { status: 401 },
+      ),
+    );
+    const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }));
+    const text = await response.text();
+    expect(response.status).toBe(502);
+    expect(JSON.parse(text)).toMatchObject({
+      huaweiStatus: 401,
+      message:
+        "Huawei did not accept the access token (401): get a fresh accessToken from Huawei's App ID authentication (tokens expire) (Huawei says: USG.000000011 token [redacted] expired (key [redacted]))",
+    });
+    expect(adminLogLines()).toEqual([expect.objectContaining({ huaweiStatus: 401, huaweiErrorCode: "USG.000000011" })]);
+    expectNoSecrets(text);
+  });
+
+  it("any 2xx is success", async () => {
+    huaweiAnswers(() => new Response(null, { status: 204 }));
+    const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ huaweiStatus: 204 });
+  });
+
+  it("a network error becomes 502 with huaweiStatus null", async () => {
+    huaweiAnswers(() => {
+      throw new TypeError("Network connection lost.");
+    });
+    const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }));
+    const text = await response.text();
+    expect(response.status).toBe(502);
+    const message =
+      "could not reach Huawei at https://huawei.test: Network connection lost.; check HUAWEI_MEETING_API_BASE and try again";
+    expect(JSON.parse(text)).toEqual({
+      error: message,
+      huaweiStatus: null,
+      message,
+      url: "https://relay.example.com/webhooks/huawei-meeting",
+    });
+    expectNoSecrets(text);
+  });
+
+  it("no answer in time becomes 502 saying so", async () => {
+    huaweiAnswers(() => {
+      throw new DOMException("The operation was aborted due to timeout", "TimeoutError");
+    });
+    const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }));
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({
+      huaweiStatus: null,
+      message: "Huawei did not answer within 10 s (https://huawei.test); try again later",
+    });
+  });
+});

@@ -1,0 +1,133 @@
+import { describe, expect, it } from "vitest";
+import { parseTargetsText, validateTargets } from "../../src/config/targets";
+
+const strict = { allowInsecureTargets: false };
+const insecure = { allowInsecureTargets: true };
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+describe("validateTargets", () => {
+  it("accepts the SPEC's example document as is", () => {
+    const document = [
+      {
+        id: "crm",
+        url: "https://crm.example.com/hooks/meetings",
+        secret: SECRET,
+        types: ["meeting.*", "participant.joined"],
+        providers: ["tencent-meeting"],
+        headers: { "x-api-key": "k" },
+        timeoutMs: 10000,
+        enabled: true,
+      },
+      { id: "minimal_1", url: "https://example.com/x" },
+    ];
+    expect(validateTargets(document, strict)).toEqual({ ok: true, targets: document });
+    expect(validateTargets([], strict)).toEqual({ ok: true, targets: [] });
+  });
+
+  it("lists every problem at once, each with its JSON path, grouped by target", () => {
+    const result = validateTargets(
+      [
+        { id: "crm", url: "https://a.example.com", secret: "whsec_short", extra: 1 },
+        { id: "crm", url: "http://b.example.com", providers: ["zoom"], timeoutMs: 5.5 },
+        { url: "ftp://c.example.com", headers: { "bad name": "x", ok: 5, "x-line": "a\r\nb" } },
+        "not a target",
+        ["crm", "https://d.example.com"],
+        { id: "Bad Id!", url: "not a url", types: ["", 3], enabled: "yes" },
+      ],
+      strict,
+    );
+    expect(result).toEqual({
+      ok: false,
+      problems: [
+        { path: "$[0].secret", message: "secret must be whsec_ followed by at least 16 base64 characters" },
+        {
+          path: "$[0].extra",
+          message: 'unknown field "extra" (allowed: id, url, secret, types, providers, headers, timeoutMs, enabled)',
+        },
+        {
+          path: "$[1].providers[0]",
+          message: 'unknown provider "zoom" (known: tencent-meeting, huawei-meeting, yunhuni, tencent-whiteboard)',
+        },
+        { path: "$[1].timeoutMs", message: "timeoutMs must be a whole number" },
+        { path: "$[1].timeoutMs", message: "timeoutMs must be at least 100" },
+        { path: "$[1].id", message: 'duplicate id "crm"' },
+        {
+          path: "$[1].url",
+          message: "url must use https:// (http:// is allowed only for localhost with ALLOW_INSECURE_TARGETS=true)",
+        },
+        { path: "$[2].id", message: "id is required" },
+        { path: '$[2].headers["bad name"]', message: '"bad name" is not a valid HTTP header name' },
+        { path: "$[2].headers.ok", message: "a header value must be a string, got a number" },
+        { path: '$[2].headers["x-line"]', message: "a header value must not contain line breaks" },
+        { path: "$[2].url", message: "url must use https://, got ftp:" },
+        {
+          path: "$[3]",
+          message: 'each target must be an object such as {"id": "crm", "url": "https://…"}, got a string',
+        },
+        {
+          path: "$[4]",
+          message: 'each target must be an object such as {"id": "crm", "url": "https://…"}, got an array',
+        },
+        { path: "$[5].id", message: 'id must be 1 to 64 characters of a-z, 0-9, _ and -, got "Bad Id!"' },
+        { path: "$[5].url", message: "url must be an absolute URL such as https://example.com/hooks" },
+        { path: "$[5].types[0]", message: "a type pattern must not be empty" },
+        { path: "$[5].types[1]", message: "a type pattern must be a string, got a number" },
+        { path: "$[5].enabled", message: "enabled must be true or false, got a string" },
+      ],
+    });
+  });
+
+  it("names the document itself when it is not an array", () => {
+    expect(validateTargets({ id: "crm" }, strict)).toEqual({
+      ok: false,
+      problems: [{ path: "$", message: "the targets document must be a JSON array of targets, got an object" }],
+    });
+  });
+
+  it("allows http://localhost and http://127.0.0.1 only with ALLOW_INSECURE_TARGETS", () => {
+    const document = [
+      { id: "a", url: "http://localhost:9000/sink" },
+      { id: "b", url: "http://127.0.0.1:9000/sink" },
+    ];
+    expect(validateTargets(document, insecure).ok).toBe(true);
+    expect(validateTargets(document, strict)).toEqual({
+      ok: false,
+      problems: [
+        { path: "$[0].url", message: "http:// targets need ALLOW_INSECURE_TARGETS=true (local development only)" },
+        { path: "$[1].url", message: "http:// targets need ALLOW_INSECURE_TARGETS=true (local development only)" },
+      ],
+    });
+    expect(validateTargets([{ id: "c", url: "http://example.com/" }], insecure).ok).toBe(false);
+  });
+
+  it("never quotes a secret or a header value in a problem", () => {
+    const result = validateTargets(
+      [{ id: "a", url: "https://a.example", secret: "whsec_tooshort-VALUE", headers: { "x-api-key": 12345 } }],
+      strict,
+    );
+    const text = JSON.stringify(result);
+    expect(result.ok).toBe(false);
+    expect(text).not.toContain("tooshort-VALUE");
+    expect(text).not.toContain("12345");
+  });
+});
+
+describe("parseTargetsText", () => {
+  it("treats an unset key as no targets", () => {
+    expect(parseTargetsText(null, strict)).toEqual({ ok: true, targets: [] });
+  });
+
+  it("reports text that is not JSON as one problem at $, saying where but not quoting it", () => {
+    // The wording is V8's (it differs between Node and workerd); the position is what helps.
+    const result = parseTargetsText(`[{"id": "a", "secret": "whsec_x" oops}]`, strict);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.problems).toEqual([
+      {
+        path: "$",
+        message: expect.stringMatching(/^targets is not valid JSON: .+ at position \d+ \(line 1 column \d+\)$/),
+      },
+    ]);
+    const quoted = parseTargetsText("nope-whsec", strict);
+    expect(JSON.stringify(quoted)).not.toContain("nope-whsec");
+  });
+});
