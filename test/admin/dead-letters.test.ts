@@ -1,0 +1,201 @@
+import { reset } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { type DeadLetter, storeDeadLetter } from "../../src/delivery/dead-letters";
+import type { Env } from "../../src/env";
+import worker from "../../src/index";
+import { fakeQueue, sampleEvent } from "../delivery/support";
+import { TEST_BINDINGS } from "../support/bindings";
+
+const AUTH = { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` };
+
+/** Calls the admin API with recording queues, so a replay's message can be inspected (and goes nowhere). */
+async function admin(
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; env?: Partial<Record<keyof Env, unknown>> } = {},
+) {
+  const deliveries = fakeQueue();
+  const events = fakeQueue();
+  const testEnv = { ...env, DELIVERIES_QUEUE: deliveries.queue, EVENTS_QUEUE: events.queue, ...options.env } as Env;
+  const request = new Request(`http://relay.test/admin/dead-letters${path}`, {
+    method,
+    headers: options.headers ?? AUTH,
+  });
+  const response = await worker.fetch(request, testEnv, {} as ExecutionContext);
+  return { response, body: (await response.json()) as Record<string, unknown>, deliveries, events };
+}
+
+async function bury(target: string, eventId: string, overrides: Partial<DeadLetter> = {}): Promise<DeadLetter> {
+  return storeDeadLetter(env.RELAY_STATE, {
+    target,
+    event: sampleEvent(eventId),
+    attempts: 12,
+    lastStatus: 503,
+    lastError: "HTTP 503",
+    firstAttemptAt: "2026-11-20T10:00:00.000Z",
+    lastAttemptAt: "2026-11-21T14:00:00.000Z",
+    ...overrides,
+  });
+}
+
+beforeEach(async () => {
+  await reset();
+});
+
+describe("admin auth on /admin/dead-letters", () => {
+  it("answers 401 without the bearer token, or with a wrong one", async () => {
+    for (const headers of [{}, { authorization: "Bearer wrong-token" }, { authorization: "Basic abc" }]) {
+      const { response, body } = await admin("GET", "", { headers });
+      expect(response.status).toBe(401);
+      expect(body).toEqual({ error: "missing or wrong admin bearer token" });
+    }
+  });
+
+  it("answers 503 when ADMIN_TOKEN is not set", async () => {
+    const { response, body } = await admin("GET", "", { env: { ADMIN_TOKEN: undefined } });
+    expect(response.status).toBe(503);
+    expect(body).toEqual({ error: "the admin API is disabled: ADMIN_TOKEN is not set" });
+  });
+});
+
+describe("GET /admin/dead-letters", () => {
+  it("lists nothing as an empty page", async () => {
+    const { response, body } = await admin("GET", "");
+    expect(response.status).toBe(200);
+    expect(body).toEqual({ items: [], cursor: null });
+  });
+
+  it("lists every field of each dead letter", async () => {
+    const letter = await bury("crm", "e1");
+    const { body } = await admin("GET", "");
+    expect(body).toEqual({
+      items: [
+        {
+          id: letter.id,
+          target: "crm",
+          event: sampleEvent("e1"),
+          attempts: 12,
+          lastStatus: 503,
+          lastError: "HTTP 503",
+          firstAttemptAt: "2026-11-20T10:00:00.000Z",
+          lastAttemptAt: "2026-11-21T14:00:00.000Z",
+        },
+      ],
+      cursor: null,
+    });
+  });
+
+  it("filters by ?target=", async () => {
+    await bury("crm", "e1");
+    await bury("crm", "e2");
+    await bury("crm-eu", "e1");
+    await bury("audit", "e3");
+    const { body } = await admin("GET", "?target=crm");
+    const items = body.items as DeadLetter[];
+    expect(items.map((item) => `${item.target}/${item.event.id}`).sort()).toEqual(["crm/e1", "crm/e2"]);
+  });
+
+  it("pages with ?limit= and ?cursor= until the cursor is null", async () => {
+    for (let i = 0; i < 5; i++) await bury("crm", `e${i}`);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = `?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const { response, body } = await admin("GET", query);
+      expect(response.status).toBe(200);
+      const items = body.items as DeadLetter[];
+      expect(items.length).toBeLessThanOrEqual(2);
+      seen.push(...items.map((item) => item.event.id));
+      cursor = body.cursor as string | null;
+      pages++;
+    } while (cursor !== null && pages < 10);
+    expect(pages).toBe(3);
+    expect(seen.sort()).toEqual(["e0", "e1", "e2", "e3", "e4"]);
+  });
+
+  it.each(["0", "101", "-1", "ten", "2.5", ""])("rejects ?limit=%s with 400", async (limit) => {
+    const { response, body } = await admin("GET", `?limit=${limit}`);
+    expect(response.status).toBe(400);
+    expect(body).toEqual({ error: "limit must be a whole number from 1 to 100" });
+  });
+
+  it("rejects a ?target= that cannot be a target id with 400", async () => {
+    const { response, body } = await admin("GET", "?target=CRM%20EU");
+    expect(response.status).toBe(400);
+    expect(body).toEqual({ error: "target must be a target id (1 to 64 of a-z, 0-9, _ and -) or *" });
+  });
+});
+
+describe("POST /admin/dead-letters/<id>/replay", () => {
+  it("queues the pair on DELIVERIES_QUEUE with a fresh schedule, answers 202 and removes the record", async () => {
+    const letter = await bury("crm", "e1");
+    const before = Date.now();
+    const { response, body, deliveries, events } = await admin("POST", `/${letter.id}/replay`);
+    expect(response.status).toBe(202);
+    expect(body).toEqual({ id: letter.id, target: "crm", event: "e1", status: "queued" });
+    expect(deliveries.sent).toEqual([
+      {
+        body: {
+          kind: "delivery",
+          event: sampleEvent("e1"),
+          target: "crm",
+          attemptsBefore: 0,
+          firstAttemptAt: expect.any(Number),
+        },
+        delaySeconds: undefined,
+      },
+    ]);
+    const sent = deliveries.sent[0]?.body;
+    expect(sent?.kind === "delivery" && sent.firstAttemptAt).toBeGreaterThanOrEqual(before);
+    expect(events.sent).toEqual([]);
+    expect((await admin("GET", "")).body).toEqual({ items: [], cursor: null });
+  });
+
+  it("sends an all-targets (*) dead letter back through fan-out on EVENTS_QUEUE", async () => {
+    const letter = await bury("*", "e1", { attempts: 0, lastStatus: null });
+    const { response, deliveries, events } = await admin("POST", `/${letter.id}/replay`);
+    expect(response.status).toBe(202);
+    expect(deliveries.sent).toEqual([]);
+    expect(events.sent).toEqual([
+      { body: { kind: "event", event: sampleEvent("e1"), receivedAt: expect.any(Number) }, delaySeconds: undefined },
+    ]);
+  });
+
+  it("answers 503 and keeps the record when the queue is unavailable", async () => {
+    const letter = await bury("crm", "e1");
+    const { response, body } = await admin("POST", `/${letter.id}/replay`, {
+      env: { DELIVERIES_QUEUE: fakeQueue({ failWith: new Error("queue down") }).queue },
+    });
+    expect(response.status).toBe(503);
+    expect(body).toEqual({ error: "the replay could not be queued; the dead letter is kept, try again" });
+    expect(((await admin("GET", "")).body.items as DeadLetter[]).map((item) => item.id)).toEqual([letter.id]);
+  });
+
+  it.each(["crm.000000000000000000000000", "not-an-id", "crm.xyz"])("answers 404 for unknown id %s", async (id) => {
+    const { response, body, deliveries } = await admin("POST", `/${id}/replay`);
+    expect(response.status).toBe(404);
+    expect(body).toEqual({ error: `no dead letter with id "${id}"` });
+    expect(deliveries.sent).toEqual([]);
+  });
+});
+
+describe("DELETE /admin/dead-letters/<id>", () => {
+  it("discards one dead letter and leaves the others", async () => {
+    const gone = await bury("crm", "e1");
+    const kept = await bury("crm", "e2");
+    const { response, body } = await admin("DELETE", `/${gone.id}`);
+    expect(response.status).toBe(200);
+    expect(body).toEqual({ id: gone.id, status: "deleted" });
+    expect(((await admin("GET", "")).body.items as DeadLetter[]).map((item) => item.id)).toEqual([kept.id]);
+  });
+
+  it("answers 404 for an unknown id, and for one already deleted", async () => {
+    const letter = await bury("crm", "e1");
+    expect((await admin("DELETE", `/${letter.id}`)).response.status).toBe(200);
+    const { response, body } = await admin("DELETE", `/${letter.id}`);
+    expect(response.status).toBe(404);
+    expect(body).toEqual({ error: `no dead letter with id "${letter.id}"` });
+  });
+});

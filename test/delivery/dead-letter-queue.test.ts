@@ -1,0 +1,118 @@
+import { reset } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { deadLetterId, listDeadLetters } from "../../src/delivery/dead-letters";
+import type { DeliveryMessage, EventMessage } from "../../src/delivery/messages";
+import { useTargets } from "../support/targets";
+import { consume, loggedLines, mockFetch, sampleEvent } from "./support";
+
+const DLQ = "meeting-relay-dlq";
+const EVENT_ID = "tencent-meeting:seq-1:0";
+const RECEIVED_AT = Date.parse("2026-11-21T10:00:00Z");
+
+const exhaustedDelivery: DeliveryMessage = {
+  kind: "delivery",
+  event: sampleEvent(),
+  target: "crm",
+  attemptsBefore: 1,
+  firstAttemptAt: RECEIVED_AT,
+};
+const exhaustedEvent: EventMessage = { kind: "event", event: sampleEvent(), receivedAt: RECEIVED_AT };
+
+let outbound: ReturnType<typeof mockFetch>;
+beforeEach(async () => {
+  await reset();
+  outbound = mockFetch(() => new Response(null, { status: 204 }));
+});
+afterEach(() => {
+  outbound.restore();
+  vi.restoreAllMocks();
+});
+
+async function stored() {
+  return (await listDeadLetters(env.RELAY_STATE, { limit: 100 })).items;
+}
+
+describe("dead-letter queue consumer: what Queues gave up on is kept, never dropped", () => {
+  it("stores an exhausted delivery as a dead letter for its target, without sending it", async () => {
+    await useTargets([{ id: "crm", url: "https://crm.example.com/" }]);
+    const { result: run, lines } = await loggedLines(() => consume(DLQ, [exhaustedDelivery]));
+    expect(run).toMatchObject({ acked: ["m0"], retried: [] });
+    expect(outbound.requests).toEqual([]);
+    expect(await stored()).toEqual([
+      {
+        id: await deadLetterId("crm", EVENT_ID),
+        target: "crm",
+        event: sampleEvent(),
+        attempts: 1,
+        lastStatus: null,
+        lastError: expect.stringContaining("moved to meeting-relay-dlq: the queue's max_retries ran out"),
+        firstAttemptAt: "2026-11-21T10:00:00.000Z",
+        lastAttemptAt: expect.any(String),
+      },
+    ]);
+    expect(lines).toContainEqual(expect.objectContaining({ kind: "dead-letter", outcome: "stored", target: "crm" }));
+  });
+
+  it("stores an event whose fan-out never finished as one dead letter per matching target that lacks it", async () => {
+    await useTargets([
+      { id: "crm", url: "https://crm.example.com/" },
+      { id: "audit", url: "https://audit.example.com/" },
+      { id: "served", url: "https://served.example.com/" },
+      { id: "huawei", url: "https://huawei.example.com/", providers: ["huawei-meeting"] },
+    ]);
+    await env.RELAY_STATE.put(`fanout:${EVENT_ID}`, JSON.stringify(["served"]));
+    const run = await consume(DLQ, [exhaustedEvent]);
+    expect(run).toMatchObject({ acked: ["m0"], retried: [] });
+    const letters = await stored();
+    expect(letters.map((letter) => letter.target).sort()).toEqual(["audit", "crm"]);
+    expect(letters[0]).toMatchObject({ attempts: 0, lastStatus: null, firstAttemptAt: "2026-11-21T10:00:00.000Z" });
+    expect(outbound.requests).toEqual([]);
+  });
+
+  it("stores one all-targets (*) dead letter when the targets document is invalid", async () => {
+    await useTargets('[{"id":"crm"}]');
+    const run = await consume(DLQ, [exhaustedEvent]);
+    expect(run.acked).toEqual(["m0"]);
+    expect(await stored()).toEqual([
+      expect.objectContaining({
+        id: await deadLetterId("*", EVENT_ID),
+        target: "*",
+        lastError: expect.stringContaining("targets could not be read: $[0].url"),
+      }),
+    ]);
+  });
+
+  it("keeps nothing for an event that was already fanned out, or that no target wants (logged as unrouted)", async () => {
+    await useTargets([{ id: "huawei", url: "https://huawei.example.com/", providers: ["huawei-meeting"] }]);
+    const { result: run, lines } = await loggedLines(() => consume(DLQ, [exhaustedEvent]));
+    expect(run.acked).toEqual(["m0"]);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ kind: "unrouted", id: EVENT_ID, reason: "no enabled target matches" }),
+    );
+
+    await env.RELAY_STATE.put(`dedup:${EVENT_ID}`, "1");
+    await useTargets([{ id: "crm", url: "https://crm.example.com/" }]);
+    expect((await consume(DLQ, [exhaustedEvent])).acked).toEqual(["m0"]);
+    expect(await stored()).toEqual([]);
+  });
+
+  it("acknowledges and logs a message that is not the relay's", async () => {
+    const { result: run, lines } = await loggedLines(() => consume(DLQ, [{ nope: 1 } as unknown as EventMessage]));
+    expect(run.acked).toEqual(["m0"]);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ kind: "dead-letter", outcome: "discarded", queue: DLQ, messageId: "m0" }),
+    );
+  });
+
+  it("retries in 60 s when KV cannot store the dead letter", async () => {
+    const brokenState = { ...env.RELAY_STATE, put: () => Promise.reject(new Error("KV unavailable")) };
+    const { result: run, lines } = await loggedLines(() =>
+      consume(DLQ, [exhaustedDelivery], { env: { RELAY_STATE: brokenState } }),
+    );
+    expect(run).toMatchObject({ acked: [], retried: [{ msgId: "m0", delaySeconds: 60 }] });
+    expect(lines).toContainEqual(
+      expect.objectContaining({ kind: "dead-letter", outcome: "store-failed", id: EVENT_ID, reason: "KV unavailable" }),
+    );
+  });
+});

@@ -1,0 +1,151 @@
+import { reset } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Target } from "../../src/config/targets";
+import type { EventMessage } from "../../src/delivery/messages";
+import type { RelayEvent } from "../../src/events";
+import { useTargets } from "../support/targets";
+import { consume, loggedLines, mockFetch, sampleEvent } from "./support";
+
+const EVENTS = "meeting-relay-events";
+const UP: Target = { id: "up", url: "https://up.example.com/in" };
+const DOWN: Target = { id: "down", url: "https://down.example.com/in" };
+
+function fresh(event: RelayEvent = sampleEvent()): EventMessage {
+  return { kind: "event", event, receivedAt: Date.now() };
+}
+
+let answer: (request: Request) => Response | Promise<Response>;
+let outbound: ReturnType<typeof mockFetch>;
+
+beforeEach(async () => {
+  await reset();
+  vi.spyOn(Math, "random").mockReturnValue(0);
+  answer = (request) => new Response(null, { status: request.url.startsWith(DOWN.url) ? 503 : 204 });
+  outbound = mockFetch((request) => answer(request));
+});
+afterEach(() => {
+  outbound.restore();
+  vi.restoreAllMocks();
+});
+
+describe("fan-out: the inline first attempt", () => {
+  it("queues one retry for the failed pair with RETRY_SCHEDULE[0] as its delay and acknowledges the event", async () => {
+    await useTargets([UP, DOWN]);
+    const run = await consume(EVENTS, [fresh()]);
+    expect(run.acked).toEqual(["m0"]);
+    expect(run.retried).toEqual([]);
+    expect(run.deliveries).toEqual([
+      {
+        body: {
+          kind: "delivery",
+          event: sampleEvent(),
+          target: "down",
+          attemptsBefore: 1,
+          firstAttemptAt: expect.any(Number),
+        },
+        delaySeconds: 10,
+      },
+    ]);
+    expect(outbound.requests.map((r) => r.url).sort()).toEqual([DOWN.url, UP.url]);
+  });
+
+  it("honours Retry-After on the first attempt", async () => {
+    await useTargets([DOWN]);
+    answer = () => new Response(null, { status: 429, headers: { "retry-after": "90" } });
+    const run = await consume(EVENTS, [fresh()], { env: { RETRY_SCHEDULE: "5,5" } });
+    expect(run.deliveries.map((d) => d.delaySeconds)).toEqual([90]);
+  });
+
+  it("uses RETRY_SCHEDULE's first delay when set", async () => {
+    await useTargets([DOWN]);
+    const run = await consume(EVENTS, [fresh()], { env: { RETRY_SCHEDULE: "1,1,1" } });
+    expect(run.deliveries.map((d) => d.delaySeconds)).toEqual([1]);
+  });
+
+  it("when the retries cannot be queued, remembers who has the event and retries it in 10 s", async () => {
+    await useTargets([UP, DOWN]);
+    const { result: failed, lines } = await loggedLines(() =>
+      consume(EVENTS, [fresh()], { deliveriesFailWith: new Error("queue unavailable") }),
+    );
+    expect(failed).toMatchObject({ acked: [], retried: [{ msgId: "m0", delaySeconds: 10 }] });
+    expect(await env.RELAY_STATE.get("fanout:tencent-meeting:seq-1:0", "json")).toEqual(["up"]);
+    expect(await env.RELAY_STATE.get("dedup:tencent-meeting:seq-1:0")).toBeNull();
+    expect(lines).toContainEqual(
+      expect.objectContaining({ kind: "fan-out", outcome: "requeue", reason: "could not finish: queue unavailable" }),
+    );
+
+    // Queues delivers it again: the target that has it is not sent it twice.
+    const again = await consume(EVENTS, [fresh()], { attempts: 2 });
+    expect(again.acked).toEqual(["m0"]);
+    expect(again.deliveries.map((d) => (d.body.kind === "delivery" ? d.body.target : ""))).toEqual(["down"]);
+    expect(outbound.requests.map((r) => r.url)).toEqual(expect.arrayContaining([UP.url, DOWN.url, DOWN.url]));
+    expect(outbound.requests.filter((r) => r.url === UP.url)).toHaveLength(1);
+  });
+
+  it("sends a successful target nothing more when another keeps failing", async () => {
+    await useTargets([UP, DOWN]);
+    await consume(EVENTS, [fresh()]);
+    // The retry message names only the failed target; the next event run is a duplicate.
+    const repeat = await consume(EVENTS, [fresh()]);
+    expect(repeat).toMatchObject({ acked: ["m0"], deliveries: [] });
+    expect(outbound.requests.filter((r) => r.url === UP.url)).toHaveLength(1);
+  });
+});
+
+describe("unrouted events", () => {
+  it.each([
+    ["no targets are configured", []],
+    ["every target is disabled", [{ ...UP, enabled: false }]],
+    [
+      'no enabled target matches type "meeting.started" from provider "tencent-meeting"',
+      [
+        { ...UP, types: ["participant.*"] },
+        { ...DOWN, providers: ["yunhuni"] },
+      ],
+    ],
+  ] as [string, Target[]][])("logs one unrouted line when %s", async (reason, targets) => {
+    await useTargets(targets);
+    const { result: run, lines } = await loggedLines(() => consume(EVENTS, [fresh()]));
+    expect(run).toMatchObject({ acked: ["m0"], retried: [], deliveries: [] });
+    expect(outbound.requests).toEqual([]);
+    expect(lines.filter((line) => line.kind === "unrouted")).toEqual([
+      {
+        kind: "unrouted",
+        id: "tencent-meeting:seq-1:0",
+        type: "meeting.started",
+        provider: "tencent-meeting",
+        outcome: "unrouted",
+        reason,
+      },
+    ]);
+  });
+});
+
+describe("configuration problems", () => {
+  it("keeps events waiting 30 s when RETRY_SCHEDULE is not a list of seconds", async () => {
+    await useTargets([UP]);
+    const { result: run, lines } = await loggedLines(() =>
+      consume(EVENTS, [fresh()], { env: { RETRY_SCHEDULE: "10,soon" } }),
+    );
+    expect(run).toMatchObject({ acked: [], retried: [{ msgId: "m0", delaySeconds: 30 }] });
+    expect(outbound.requests).toEqual([]);
+    expect(lines).toContainEqual(expect.objectContaining({ kind: "config-invalid", waiting: 1 }));
+  });
+
+  it("keeps events waiting 30 s when the targets cannot be read", async () => {
+    const brokenConfig = { ...env.RELAY_CONFIG, get: () => Promise.reject(new Error("KV unavailable")) };
+    const run = await consume(EVENTS, [fresh(sampleEvent("tencent-meeting:kv-down:0"))], {
+      env: { RELAY_CONFIG: brokenConfig },
+    });
+    expect(run).toMatchObject({ acked: [], retried: [{ msgId: "m0", delaySeconds: 30 }] });
+  });
+
+  it("acknowledges a message that is not the relay's, logging it", async () => {
+    const { result: run, lines } = await loggedLines(() =>
+      consume(EVENTS, [{ hello: "world" } as unknown as EventMessage]),
+    );
+    expect(run).toMatchObject({ acked: ["m0"], retried: [] });
+    expect(lines).toContainEqual(expect.objectContaining({ kind: "queue", outcome: "discarded", messageId: "m0" }));
+  });
+});
