@@ -1,0 +1,42 @@
+/** The part of autocannon 9's API the benchmark uses (the package ships no types). */
+declare module "autocannon" {
+  interface RequestParams {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+  }
+
+  interface AutocannonRequest extends RequestParams {
+    setupRequest?: (request: RequestParams, context: Record<string, unknown>) => RequestParams;
+  }
+
+  interface Options {
+    url: string;
+    connections?: number;
+    pipelining?: number;
+    duration?: number;
+    timeout?: number;
+    requests?: AutocannonRequest[];
+    verifyBody?: (body: string) => boolean;
+  }
+
+  interface Result {
+    duration: number;
+    errors: number;
+    timeouts: number;
+    mismatches: number;
+    non2xx: number;
+    requests: { total: number; average: number };
+    statusCodeStats: Record<string, { count: number }>;
+  }
+
+  interface Instance extends PromiseLike<Result> {
+    on(event: "response", listener: (client: unknown, status: number, bytes: number, ms: number) => void): this;
+    on(event: "mismatch", listener: (body: string) => void): this;
+    stop(): void;
+  }
+
+  function autocannon(options: Options): Instance;
+  export default autocannon;
+}

@@ -1,0 +1,51 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BENCH_CREDENTIALS } from "./credentials.ts";
+import { REPO } from "./paths.ts";
+
+/** The repository's wrangler.toml as text: the generated configs are derived from it line by line. */
+export function relayToml(): string {
+  return readFileSync(join(REPO, "wrangler.toml"), "utf8");
+}
+
+/**
+ * The relay's config for one benchmark server: `main` points at a prebuilt bundle
+ * (so a teammate saving a file in src/ cannot rebuild the Worker mid-run), every
+ * queue name gets a per-run prefix (local Queues route a producer without a local
+ * consumer to any other dev session's consumer of that name: a teammate's relay),
+ * and, for ingest, the `[[queues.consumers]]` tables are left out.
+ */
+export function derivedRelayToml(
+  source: string,
+  { main, queuePrefix, consumers }: { main: string; queuePrefix: string; consumers: boolean },
+): string {
+  const sections = source.split(/^(?=\[)/m);
+  const kept = consumers ? sections : sections.filter((section) => !section.startsWith("[[queues.consumers]]"));
+  return kept
+    .join("")
+    .replace(/^main\s*=.*$/m, `main = ${JSON.stringify(main)}`)
+    .replace(
+      /^(\s*(?:dead_letter_)?queue\s*=\s*")([^"]+)"/gm,
+      (_, lead: string, name: string) => `${lead}${queuePrefix}${name}"`,
+    );
+}
+
+/** The floor's config: same compatibility date and flags as the relay, nothing else. */
+export function floorToml(source: string, main: string): string {
+  const keep = source.split("\n").filter((line) => /^compatibility_(date|flags)\s*=/.test(line));
+  return [`name = "bench-floor"`, `main = ${JSON.stringify(main)}`, ...keep, ""].join("\n");
+}
+
+/** Writes `wrangler.toml` and `.dev.vars` (read from beside the config) into `dir`. */
+export function writeServerDir(dir: string, toml: string, vars: Record<string, string>): string {
+  mkdirSync(dir, { recursive: true });
+  const configPath = join(dir, "wrangler.toml");
+  writeFileSync(configPath, toml);
+  const lines = Object.entries(vars).map(([name, value]) => `${name}=${JSON.stringify(value)}`);
+  writeFileSync(join(dir, ".dev.vars"), `${lines.join("\n")}\n`);
+  return configPath;
+}
+
+export function relayVars(extra: Record<string, string> = {}): Record<string, string> {
+  return { ...BENCH_CREDENTIALS, ...extra };
+}

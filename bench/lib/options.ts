@@ -1,0 +1,27 @@
+import type { E2ePlan } from "./e2e.ts";
+import type { IngestPlan } from "./ingest.ts";
+
+export interface BenchOptions {
+  mode: "quick" | "full";
+  ingest: IngestPlan;
+  e2e: E2ePlan;
+  /** Distinct signed requests per load target and run. */
+  poolSize: number;
+}
+
+/** `--quick` (under 3 minutes) or the full run (under 10); `--skip-e2e` / `--skip-ingest` for profiling work. */
+export function parseOptions(argv: readonly string[]): BenchOptions & { skip: Set<string> } {
+  const quick = argv.includes("--quick");
+  const skip = new Set(argv.filter((arg) => arg.startsWith("--skip-")).map((arg) => arg.slice("--skip-".length)));
+  const unknown = argv.filter((arg) => arg !== "--quick" && !arg.startsWith("--skip-"));
+  if (unknown.length > 0) throw new Error(`unknown option(s): ${unknown.join(" ")} (use --quick)`);
+  return {
+    mode: quick ? "quick" : "full",
+    ingest: quick
+      ? { connections: 16, seconds: 3, rounds: 3, warmupSeconds: 2 }
+      : { connections: 16, seconds: 8, rounds: 5, warmupSeconds: 3 },
+    e2e: { events: 5000, connections: 16, idleSeconds: 30, graceSeconds: 3 },
+    poolSize: 2048,
+    skip,
+  };
+}
