@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { freePort } from "./ports";
-import { waitFor } from "./wait";
+import { freePort } from "./ports.ts";
+import { waitFor } from "./wait.ts";
 
 /** The project root (where wrangler.toml is). */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { waitFor } from "./wait";
+import { waitFor } from "./wait.ts";
 
 /**
  * What the sink answers one request with: a response (optionally after a delay),

@@ -1,0 +1,16 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { expect, it } from "vitest";
+import { PROJECT_ROOT } from "./harness/index.ts";
+
+it("npm run demo delivers every platform's sample and exits 0 by itself", async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, ["scripts/demo.ts"], {
+    cwd: PROJECT_ROOT,
+    timeout: 90_000,
+  });
+  expect(stdout).toContain("delivered to the sink (8 of 8)");
+  for (const provider of ["tencent-meeting", "huawei-meeting", "yunhuni", "tencent-whiteboard"]) {
+    expect(stdout).toMatch(new RegExp(`✓ ${provider} `));
+  }
+  expect(stdout).toContain("demo ok: 8 callbacks from 4 platforms → 8 signed CloudEvents");
+});
