@@ -12,10 +12,36 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: TEST_BINDINGS },
+            miniflare: {
+              bindings: TEST_BINDINGS,
+              // wrangler.toml's max_batch_timeout = 0 (lowest latency in production) keeps the local
+              // queue polling after the last test, so the test runtime never shuts down: 1 s here.
+              queueConsumers: {
+                "meeting-relay-events": {
+                  maxBatchSize: 10,
+                  maxBatchTimeout: 1,
+                  maxRetries: 100,
+                  retryDelay: 10,
+                  deadLetterQueue: "meeting-relay-dlq",
+                },
+                "meeting-relay-deliveries": {
+                  maxBatchSize: 6,
+                  maxBatchTimeout: 1,
+                  maxRetries: 100,
+                  retryDelay: 10,
+                  deadLetterQueue: "meeting-relay-dlq",
+                },
+                "meeting-relay-dlq": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 100, retryDelay: 60 },
+              },
+            },
           }),
         ],
-        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**"] },
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/e2e/**"],
+          setupFiles: ["./test/support/capture-setup.ts"],
+        },
       },
       {
         // End-to-end tests: the real relay under `wrangler dev` against real local HTTP servers.
