@@ -8,7 +8,7 @@ const { ExpireTime: _expireTime, Sign: _sign, ...SEED_EVENT } = SEED_WHITEBOARD_
 describe("POST /webhooks/tencent-whiteboard", () => {
   it('queues the seed\'s progress event (Chinese title intact) and answers {"error_code":0}', async () => {
     const request = await whiteboardRequest(SEED_EVENT);
-    const sent = await request.clone().json();
+    const { Sign: signature, ...sent } = (await request.clone().json()) as Record<string, unknown>;
     const { response, enqueued } = await callWorker(request);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/json; charset=utf-8");
@@ -30,6 +30,8 @@ describe("POST /webhooks/tencent-whiteboard", () => {
         },
       },
     ]);
+    // Sign authenticates any body until ExpireTime, so it is never forwarded.
+    expect(JSON.stringify(enqueued)).not.toContain(signature as string);
   });
 
   it("rejects the seed's callback as sent: its ExpireTime is long past", async () => {

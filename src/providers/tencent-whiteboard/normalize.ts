@@ -57,6 +57,9 @@ export async function normalizeTencentWhiteboard(
     videos: Array.isArray(data.VideoInfos) ? data.VideoInfos : undefined,
   });
 
+  // `Sign` authenticates any body until ExpireTime (it does not cover the body), so it
+  // is not forwarded: whoever reads a target's payloads could otherwise forge callbacks.
+  const { Sign: _sign, ...raw } = callback;
   const draft: EventDraft = {
     id: await tencentWhiteboardEventId(callback),
     type,
@@ -67,7 +70,7 @@ export async function normalizeTencentWhiteboard(
         task: Object.keys(task).length > 0 ? task : undefined,
         recording: Object.keys(recording).length > 0 ? recording : undefined,
       }),
-      raw: callback,
+      raw,
     },
   };
   if (task.id !== undefined) draft.subject = task.id;
