@@ -22,6 +22,23 @@ type IngestEnv = { Bindings: Env; Variables: { adapter: AnyProviderAdapter; acco
  */
 export const webhooks = new Hono<IngestEnv>();
 
+// Rejections thrown before the handler (404, 405, 413) get their log line here.
+webhooks.use("*", async (c, next) => {
+  const started = Date.now();
+  await next();
+  if (c.error instanceof RelayError) {
+    const { pathname } = new URL(c.req.url);
+    log("ingest", {
+      path: pathname,
+      method: c.req.method,
+      outcome: "rejected",
+      status: c.error.status,
+      reason: c.error.message,
+      durationMs: Date.now() - started,
+    });
+  }
+});
+
 webhooks.use("/:provider/:account?", async (c, next) => {
   const adapter = providerByName(c.req.param("provider"));
   const account = c.req.param("account");
