@@ -1,7 +1,7 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { freePort } from "./ports.ts";
@@ -93,6 +93,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     cwd: PROJECT_ROOT,
     env: childEnv,
     detached: true,
+    windowsHide: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -172,7 +173,7 @@ export async function seedKv(entries: KvEntry[], persistTo: string, env = wrangl
 function wranglerEnv(scratch: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
+    PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`,
     WRANGLER_SEND_METRICS: "false",
     // Other wrangler dev sessions on this machine (the demo, another test run) must not see these queues.
     WRANGLER_REGISTRY_PATH: join(scratch, "registry"),
@@ -212,6 +213,11 @@ async function terminate(child: ChildProcess, exited: Promise<void>): Promise<vo
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  if (process.platform === "win32") {
+    // No process groups on Windows: end the tree instead.
+    spawnSync("taskkill", ["/pid", String(pid), "/T", "/F"], { stdio: "ignore", windowsHide: true });
+    return;
+  }
   try {
     process.kill(-pid, signal);
   } catch {
