@@ -25,6 +25,8 @@ export interface EventData {
   recording?: Record<string, unknown>;
   /** The provider's own item, untouched. */
   raw: unknown;
+  /** Only while queued, for an event too large for a queue message: its KV key (see src/spill.ts). */
+  spilled?: string;
 }
 
 /** What a provider adapter produces; ingest adds `specversion`, `source` and `datacontenttype`. */

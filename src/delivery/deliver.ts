@@ -2,6 +2,7 @@ import type { Target } from "../config/targets";
 import type { Env } from "../env";
 import { log } from "../log";
 import type { Settings } from "../settings";
+import { deliverableBody } from "../spill";
 import { attemptDelivery, buryDelivery } from "./attempt";
 import type { DeliveryMessage } from "./messages";
 
@@ -34,7 +35,7 @@ export async function deliverQueued(
         }
         const verdict = await attemptDelivery(target, {
           event: pending.event,
-          body: JSON.stringify(pending.event),
+          body: await deliverableBody(env.RELAY_STATE, pending.event),
           attempt,
           settings,
         });

@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import type { RelayEvent } from "../events";
 import { log } from "../log";
 import type { Settings } from "../settings";
+import { deliverableBody } from "../spill";
 import { attemptDelivery, buryDelivery, type Verdict } from "./attempt";
 import { remember, rememberServed, seenBefore, servedTargets } from "./dedup";
 import { targetWants } from "./match";
@@ -61,7 +62,7 @@ async function fanOutOne(
   const wanted = targets.filter((target) => targetWants(target, event) && !served.has(target.id));
   if (wanted.length === 0 && served.size === 0) logUnrouted(event, targets);
 
-  const body = JSON.stringify(event);
+  const body = wanted.length > 0 ? await deliverableBody(env.RELAY_STATE, event) : "";
   const firstAttemptAt = Date.now();
   const verdicts = await Promise.all(
     wanted.map((target) => attemptDelivery(target, { event, body, attempt: 1, settings })),

@@ -8,6 +8,7 @@ import { log } from "../log";
 import { type AnyProviderAdapter, providerByName } from "../providers/registry";
 import type { InboundRequest, PlatformAnswer } from "../providers/types";
 import { settingsOf } from "../settings";
+import { SPILL_CHECK_FROM_BYTES, spillOversized } from "../spill";
 import { ACCOUNT_PATTERN, resolveCredentials } from "./credentials";
 import { enqueueEvents } from "./enqueue";
 
@@ -117,7 +118,10 @@ webhooks.all("/:provider/:account?", async (c) => {
   const ids = events.map((event) => event.id);
   if (events.length > 0) {
     try {
-      await enqueueEvents(c.env.EVENTS_QUEUE, events, started);
+      // Only bodies large enough to hold an event over the queue's 128 KB limit pay for a KV write here.
+      const queueable =
+        inbound.body.length < SPILL_CHECK_FROM_BYTES ? events : await spillOversized(c.env.RELAY_STATE, events);
+      await enqueueEvents(c.env.EVENTS_QUEUE, queueable, started);
     } catch (error) {
       done("enqueue-failed", 503, { ids, reason: (error as Error).message });
       return errorResponse(503, "the event could not be queued; retry later");

@@ -1,0 +1,61 @@
+import { reset } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { DeliveryMessage, EventMessage } from "../../src/delivery/messages";
+import { runQueue } from "../support/queue";
+import { interceptDeliveries, useTargets } from "../support/targets";
+import { base64Json, SEED_CALLBACK, tencentEventRequest } from "../support/tencent-meeting";
+import { callWorker } from "../support/worker";
+
+/** One payload item of about 150 KB: too large for a 128 KB queue message, well inside the 256 KiB body limit. */
+const bigItem = { ...SEED_CALLBACK.payload[0], attachments: "会".repeat(50_000) };
+const bigCallback = { ...SEED_CALLBACK, unique_sequence: "big-0001", payload: [bigItem] };
+
+let intercept: ReturnType<typeof interceptDeliveries>;
+beforeEach(async () => {
+  await reset();
+  intercept = interceptDeliveries((url) => new Response(null, { status: url.endsWith("/down") ? 503 : 204 }));
+});
+afterEach(() => intercept.restore());
+
+describe("events larger than a queue message", () => {
+  it("are accepted, queued as a stub with the full event in KV, and delivered whole", async () => {
+    const { response, enqueued } = await callWorker(await tencentEventRequest(base64Json(bigCallback)));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("successfully received callback");
+    expect(enqueued).toHaveLength(1);
+    const stub = enqueued[0];
+    expect(stub?.data.raw).toBeNull();
+    expect(stub?.data.spilled).toMatch(/^spill:[0-9a-f]{64}$/);
+    expect(JSON.stringify(stub).length).toBeLessThan(2_000);
+
+    await useTargets([
+      { id: "up", url: "https://a.example/up" },
+      { id: "down", url: "https://a.example/down" },
+    ]);
+    const fanOut = await runQueue("meeting-relay-events", [
+      { kind: "event", event: stub, receivedAt: Date.now() } as EventMessage,
+    ]);
+    expect(fanOut.acked).toEqual(["m0"]);
+    const [delivered] = intercept.delivered.filter((d) => d.url.endsWith("/up"));
+    const sent = JSON.parse(delivered?.body ?? "{}");
+    expect(sent.data.raw).toEqual(bigItem);
+    expect(sent.data.spilled).toBeUndefined();
+    expect(sent.id).toBe("tencent-meeting:big-0001:0");
+
+    // The retry for the failed target carries the small stub and is put back together when sent.
+    const [retry] = fanOut.queued as DeliveryMessage[];
+    expect(retry?.event.data.spilled).toBe(stub?.data.spilled);
+    intercept.delivered.length = 0;
+    await useTargets([{ id: "down", url: "https://a.example/up-again" }]);
+    const second = await runQueue("meeting-relay-deliveries", [retry as DeliveryMessage]);
+    expect(second.acked).toEqual(["m0"]);
+    expect(JSON.parse(intercept.delivered[0]?.body ?? "{}").data.raw).toEqual(bigItem);
+  });
+
+  it("small events are queued whole and nothing is written to KV on the response path", async () => {
+    const { enqueued } = await callWorker(await tencentEventRequest(base64Json(SEED_CALLBACK)));
+    expect(enqueued[0]?.data.raw).toEqual(SEED_CALLBACK.payload[0]);
+    expect((await env.RELAY_STATE.list()).keys).toEqual([]);
+  });
+});
