@@ -9,6 +9,7 @@ declare module "autocannon" {
 
   interface AutocannonRequest extends RequestParams {
     setupRequest?: (request: RequestParams, context: Record<string, unknown>) => RequestParams;
+    onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
   }
 
   interface Options {
@@ -18,7 +19,6 @@ declare module "autocannon" {
     duration?: number;
     timeout?: number;
     requests?: AutocannonRequest[];
-    verifyBody?: (body: string) => boolean;
   }
 
   interface Result {
@@ -33,7 +33,6 @@ declare module "autocannon" {
 
   interface Instance extends PromiseLike<Result> {
     on(event: "response", listener: (client: unknown, status: number, bytes: number, ms: number) => void): this;
-    on(event: "mismatch", listener: (body: string) => void): this;
     stop(): void;
   }
 

@@ -6,24 +6,22 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
+import { always, type Sink, startSink } from "../test/e2e/harness/sink.ts";
 import { gzipBytes } from "./lib/bundle.ts";
-import { derivedRelayToml, floorToml, relayToml, relayVars, writeServerDir } from "./lib/configs.ts";
-import { SINK_SECRET } from "./lib/credentials.ts";
+import { derivedRelayToml, floorToml, relayToml, writeServerDir } from "./lib/configs.ts";
 import { runE2e } from "./lib/e2e.ts";
-import { ingestRatios, type LoadTarget, poolOf, runIngest } from "./lib/ingest.ts";
+import { ingestRatios, type LoadTarget, runIngest } from "./lib/ingest.ts";
 import { parseOptions } from "./lib/options.ts";
 import { makeRunDir, REPO, RESULTS_PATH } from "./lib/paths.ts";
 import { killAllGroupsNow, stopAllGroups } from "./lib/processes.ts";
+import { benchVars, callbackPool, SINK_SECRET } from "./lib/providers.ts";
 import { registeredProviders } from "./lib/registry.ts";
 import { formatResults, missedTargets, type Results } from "./lib/report.ts";
-import { type Sink, startSink } from "./lib/sink.ts";
 import { buildBundle, type DevServer, startDev, wrangler } from "./lib/wrangler.ts";
 
 const options = parseOptions(process.argv.slice(2));
 const runDir = makeRunDir();
 const runId = Date.now().toString(36);
-let markers = 0;
-const nextMarker = () => `bench-${runId}-${markers++}`;
 const say = (line: string) =>
   console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${line}`);
 const t0 = performance.now();
@@ -42,7 +40,7 @@ let ok = false;
 try {
   const { providers, unsigned } = registeredProviders();
   if (unsigned.length > 0) say(`no signer in bench/lib/providers.ts for: ${unsigned.join(", ")} (not benchmarked)`);
-  say(`providers: ${providers.map((p) => p.name).join(", ")}; scratch dir ${runDir}`);
+  say(`providers: ${providers.join(", ")}; scratch dir ${runDir}`);
 
   const relayMain = await buildBundle(join(REPO, "wrangler.toml"), join(runDir, "build", "relay"), runDir);
   const floorSource = writeServerDir(
@@ -84,7 +82,7 @@ try {
     const source = relayToml();
     const floorConfig = writeServerDir(join(runDir, "floor"), floorToml(source, floorMain), {});
     const ingestToml = derivedRelayToml(source, { main: relayMain, queuePrefix, consumers: false });
-    const ingestConfig = writeServerDir(join(runDir, "ingest"), ingestToml, relayVars());
+    const ingestConfig = writeServerDir(join(runDir, "ingest"), ingestToml, benchVars());
     const floor = await startDev("floor", floorConfig, {
       runDir,
       persistTo: join(runDir, "state-floor"),
@@ -103,34 +101,32 @@ try {
       {
         name: "floor",
         server: floor,
-        requests: () => poolOf(providers, options.poolSize, nextMarker),
-        isSuccess: (body) => body === "ok",
+        requests: () => callbackPool(providers, options.poolSize),
+        expect: { status: 200, body: "ok" },
       },
       ...providers.map((provider) => ({
-        name: provider.name,
+        name: provider,
         server: relay,
-        requests: () => poolOf([provider], options.poolSize, nextMarker),
-        isSuccess: provider.isSuccess,
+        requests: () => callbackPool([provider], options.poolSize),
       })),
     ];
     const { metrics, proxyCpuUsPerReq } = await runIngest(targets, options.ingest, say);
     results.ingest = Object.assign(metrics, {
-      ratios: ingestRatios(
-        metrics,
-        providers.map((p) => p.name),
-      ),
+      ratios: ingestRatios(metrics, providers),
     });
     results.meta.proxy_cpu_us_per_req = proxyCpuUsPerReq;
     await Promise.all(servers.splice(0).map((server) => server.stop()));
   }
 
   if (!options.skip.has("e2e")) {
-    sink = await startSink(SINK_SECRET);
+    sink = await startSink();
+    const sinkPath = "/hooks/meetings";
+    sink.route(sinkPath, always({ status: 204 }));
     const e2eToml = derivedRelayToml(relayToml(), { main: relayMain, queuePrefix, consumers: true });
-    const e2eVars = relayVars({ RETRY_SCHEDULE: "1,1,2,2,5", ALLOW_INSECURE_TARGETS: "true" });
+    const e2eVars = benchVars({ RETRY_SCHEDULE: "1,1,2,2,5", ALLOW_INSECURE_TARGETS: "true" });
     const e2eConfig = writeServerDir(join(runDir, "e2e"), e2eToml, e2eVars);
     const persistTo = join(runDir, "state-e2e");
-    const target = [{ id: "bench-sink", url: sink.url, secret: SINK_SECRET }];
+    const target = [{ id: "bench-sink", url: `${sink.url}${sinkPath}`, secret: SINK_SECRET }];
     await wrangler(
       [
         "kv",
@@ -151,7 +147,14 @@ try {
     const relay = await startDev("relay-e2e", e2eConfig, { runDir, persistTo, readyPath: "/healthz" });
     servers.push(relay);
     say(`relay with consumers on ${relay.url}, sink ${sink.url}; sending ${options.e2e.events} events`);
-    const { result, badSignatures } = await runE2e(relay.url, providers, sink, options.e2e, nextMarker, say);
+    const { result, badSignatures } = await runE2e(
+      relay.url,
+      providers,
+      sink,
+      { secret: SINK_SECRET, path: sinkPath },
+      options.e2e,
+      say,
+    );
     if (badSignatures > 0) throw new Error(`${badSignatures} deliveries had no valid webhook-signature`);
     results.e2e = result;
     await Promise.all(servers.splice(0).map((server) => server.stop()));

@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BENCH_CREDENTIALS } from "./credentials.ts";
 import { REPO } from "./paths.ts";
 
 /** The repository's wrangler.toml as text: the generated configs are derived from it line by line. */
@@ -44,8 +43,4 @@ export function writeServerDir(dir: string, toml: string, vars: Record<string, s
   const lines = Object.entries(vars).map(([name, value]) => `${name}=${JSON.stringify(value)}`);
   writeFileSync(join(dir, ".dev.vars"), `${lines.join("\n")}\n`);
   return configPath;
-}
-
-export function relayVars(extra: Record<string, string> = {}): Record<string, string> {
-  return { ...BENCH_CREDENTIALS, ...extra };
 }

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import autocannon from "autocannon";
 import { cpuTicks } from "./processes.ts";
-import type { BenchProvider, SignedRequest } from "./providers.ts";
+import type { SignedCallback } from "./providers.ts";
 import { percentile, round } from "./stats.ts";
 import type { DevServer } from "./wrangler.ts";
 
@@ -20,12 +20,14 @@ export interface IngestPlan {
   warmupSeconds: number;
 }
 
-/** One route under load: where it is served, the signed requests it cycles through, what success looks like. */
+/** One route under load: where it is served and the signed requests it cycles through. */
 export interface LoadTarget {
   name: string;
   server: DevServer;
-  requests: () => SignedRequest[];
-  isSuccess: (body: string) => boolean;
+  /** Built afresh before every run, so timestamps stay inside every replay window. */
+  requests: () => SignedCallback[];
+  /** The answer every request must get; default: each callback's own `expect` (the platform's success form). */
+  expect?: { status: number; body: string };
 }
 
 interface Tally {
@@ -83,13 +85,14 @@ export async function runIngest(
   return { metrics, proxyCpuUsPerReq };
 }
 
-/** One autocannon run; every answer must be a 2xx with the platform's success body, or the benchmark stops. */
+/** One autocannon run; every answer must be the platform's exact success (status and body), or the benchmark stops. */
 async function loadOnce(target: LoadTarget, connections: number, seconds: number, tally: Tally | undefined) {
   const pool = target.requests();
   let next = 0;
+  const wrong: string[] = [];
+  let wrongCount = 0;
   const runtimeBefore = cpuTicks(target.server.runtimePid);
   const proxyBefore = cpuTicks(target.server.proxyPid);
-  const mismatches: string[] = [];
   const instance = autocannon({
     url: target.server.url,
     connections,
@@ -99,30 +102,35 @@ async function loadOnce(target: LoadTarget, connections: number, seconds: number
     requests: [
       {
         method: "POST",
-        setupRequest: (request) => {
-          const signed = pool[next++ % pool.length] as SignedRequest;
-          return { ...request, path: signed.path, headers: signed.headers, body: signed.body };
+        // Each connection has its own context and one request in flight, so `expect` is this answer's.
+        setupRequest: (request, context) => {
+          const callback = pool[next++ % pool.length] as SignedCallback;
+          context.expect = target.expect ?? callback.expect;
+          return { ...request, path: callback.path, headers: callback.headers, body: callback.body };
+        },
+        onResponse: (status, body, context) => {
+          const expected = context.expect as { status: number; body: string };
+          if (status === expected.status && body === expected.body) return;
+          wrongCount++;
+          if (wrong.length < 3)
+            wrong.push(`${status} ${body.slice(0, 160)} (expected ${expected.status} ${expected.body})`);
         },
       },
     ],
-    verifyBody: target.isSuccess,
-  });
-  instance.on("mismatch", (body) => {
-    if (mismatches.length < 3) mismatches.push(body.slice(0, 200));
   });
   if (tally) instance.on("response", (_client, _status, _bytes, ms) => tally.latencies.push(ms));
   const result = await instance;
   const runtimeTicks = cpuTicks(target.server.runtimePid) - runtimeBefore;
   const proxyTicks = cpuTicks(target.server.proxyPid) - proxyBefore;
 
-  const bad = result.non2xx + result.errors + result.timeouts + result.mismatches;
+  const bad = result.non2xx + result.errors + result.timeouts + wrongCount;
   if (bad > 0 || result.requests.total === 0) {
     const codes = Object.entries(result.statusCodeStats)
       .map(([code, { count }]) => `${code}×${count}`)
       .join(" ");
     throw new Error(
       `${target.name}: ${result.requests.total} requests, ${result.non2xx} non-2xx (${codes}), ${result.errors} errors, ` +
-        `${result.timeouts} timeouts, ${result.mismatches} wrong bodies ${JSON.stringify(mismatches)}; see ${target.server.logPath}`,
+        `${result.timeouts} timeouts, ${wrongCount} wrong answers ${JSON.stringify(wrong)}; see ${target.server.logPath}`,
     );
   }
   if (tally) {
@@ -148,15 +156,4 @@ export function ingestRatios(metrics: Record<string, Metrics>, providers: readon
     };
   }
   return ratios;
-}
-
-/** Builds a target's request pool: distinct, freshly signed requests (timestamps well inside every replay window). */
-export function poolOf(providers: readonly BenchProvider[], size: number, nextMarker: () => string): SignedRequest[] {
-  const now = Date.now();
-  const pool: SignedRequest[] = [];
-  for (let i = 0; i < size; i++) {
-    const provider = providers[i % providers.length] as BenchProvider;
-    pool.push(provider.build(nextMarker(), i, now));
-  }
-  return pool;
 }

@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
+import { freePort } from "../../test/e2e/harness/ports.ts";
 import { REPO, WRANGLER_CLI } from "./paths.ts";
-import { freePort } from "./ports.ts";
 import { descendantsNamed, type Started, startGroup, stopGroup } from "./processes.ts";
 
 const run = promisify(execFile);
