@@ -10,10 +10,9 @@ import {
   sleep,
   startRelay,
   startSink,
-  tencentEventId,
-  tencentMeetingCallback,
   waitFor,
-} from "./harness";
+} from "./harness/index.ts";
+import { DEMO_CREDENTIALS, tencentMeetingCallback } from "./harness/samples.ts";
 
 /**
  * Failure injection against the real relay (`wrangler dev`, local KV and Queues)
@@ -24,10 +23,10 @@ import {
  * - target c always answers 204 and must see each event exactly once.
  */
 const ADMIN_TOKEN = "e2e-admin-token-not-a-secret";
-const TENCENT_TOKEN = "e2eTencentToken0000000001";
+const CREDENTIALS = { ...DEMO_CREDENTIALS, tencentToken: "e2eTencentToken0000000001" };
 const secretOf = (name: string) => `whsec_${Buffer.from(`e2e fake secret for target ${name}`).toString("base64")}`;
 const SEQUENCES = ["e2e-seq-one", "e2e-seq-two"];
-const IDS = SEQUENCES.map((sequence) => tencentEventId(sequence));
+const IDS = SEQUENCES.map((sequence) => `tencent-meeting:${sequence}:0`);
 
 interface DeadLetterItem {
   id: string;
@@ -44,7 +43,13 @@ let sink: Sink;
 let relay: Relay;
 
 async function sendCallback(uniqueSequence: string): Promise<void> {
-  const { headers, body } = tencentMeetingCallback({ token: TENCENT_TOKEN, uniqueSequence });
+  const { headers, body } = tencentMeetingCallback(CREDENTIALS, {
+    event: "meeting.started",
+    unique_sequence: uniqueSequence,
+    payload: [
+      { operate_time: Date.now(), meeting_info: { meeting_id: "6058890385480921052", subject: "e2e meeting" } },
+    ],
+  });
   const response = await relay.fetch("/webhooks/tencent-meeting", { method: "POST", headers, body });
   expect(response.status).toBe(200);
   expect(await response.text()).toBe("successfully received callback");
@@ -78,7 +83,7 @@ describe("delivery that loses nothing: wrangler dev against a failing local sink
     sink.route("/c", always({ status: 204 }));
     relay = await startRelay({
       vars: { RETRY_SCHEDULE: "1,1,1", ALLOW_INSECURE_TARGETS: "true" },
-      secrets: { ADMIN_TOKEN, TENCENT_MEETING_TOKEN: TENCENT_TOKEN },
+      secrets: { ADMIN_TOKEN, TENCENT_MEETING_TOKEN: CREDENTIALS.tencentToken },
     });
     const targets = ["a", "b", "c"].map((id) => ({
       id,
