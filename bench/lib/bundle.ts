@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib";
  * The deployable modules of a `wrangler deploy --dry-run --outdir` build, gzipped
  * together the way wrangler reports "gzip:" (zlib defaults over all modules).
  */
-export function gzipBytes(outdir: string): { raw_bytes: number; gzip_bytes: number } {
+export function bundleSize(outdir: string): { raw_bytes: number; gzip_bytes: number } {
   const modules = readdirSync(outdir)
     .filter((file) => /\.(m?js|cjs|wasm)$/.test(file))
     .sort()

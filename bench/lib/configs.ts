@@ -35,6 +35,12 @@ export function floorToml(source: string, main: string): string {
   return [`name = "bench-floor"`, `main = ${JSON.stringify(main)}`, ...keep, ""].join("\n");
 }
 
+/** The floor-with-I/O reference: the floor plus one queue producer (no consumer, like the ingest relay). */
+export function floorIoToml(source: string, main: string, queuePrefix: string): string {
+  const producer = ["[[queues.producers]]", 'binding = "EVENTS_QUEUE"', `queue = "${queuePrefix}floor-io-events"`, ""];
+  return floorToml(source, main).replace('name = "bench-floor"', 'name = "bench-floor-io"') + producer.join("\n");
+}
+
 /** Writes `wrangler.toml` and `.dev.vars` (read from beside the config) into `dir`. */
 export function writeServerDir(dir: string, toml: string, vars: Record<string, string>): string {
   mkdirSync(dir, { recursive: true });

@@ -144,15 +144,16 @@ async function loadOnce(target: LoadTarget, connections: number, seconds: number
   return result.duration;
 }
 
-export function ingestRatios(metrics: Record<string, Metrics>, providers: readonly string[]) {
-  const floor = metrics.floor as Metrics;
+/** Each name's metrics over the `base` target's: throughput, p99 and CPU ratios. */
+export function ratiosTo(base: string, metrics: Record<string, Metrics>, names: readonly string[]) {
+  const b = metrics[base] as Metrics;
   const ratios: Record<string, { throughput: number; p99: number; cpu: number }> = {};
-  for (const name of providers) {
+  for (const name of names) {
     const m = metrics[name] as Metrics;
     ratios[name] = {
-      throughput: round(m.rps / floor.rps, 3),
-      p99: round(m.p99_ms / floor.p99_ms, 3),
-      cpu: round(m.cpu_us_per_req / floor.cpu_us_per_req, 3),
+      throughput: round(m.rps / b.rps, 3),
+      p99: round(m.p99_ms / b.p99_ms, 3),
+      cpu: round(m.cpu_us_per_req / b.cpu_us_per_req, 3),
     };
   }
   return ratios;

@@ -9,12 +9,18 @@ export interface BenchOptions {
   poolSize: number;
 }
 
-/** `--quick` (under 3 minutes) or the full run (under 10); `--skip-e2e` / `--skip-ingest` for profiling work. */
-export function parseOptions(argv: readonly string[]): BenchOptions & { skip: Set<string> } {
+/**
+ * `--quick` (under 3 minutes) or the full run (under 10). For profiling work:
+ * `--skip-ingest`, `--skip-e2e`, and `--keep` (keep the scratch dir with configs, builds and server logs).
+ */
+export function parseOptions(argv: readonly string[]): BenchOptions & { skip: Set<string>; keep: boolean } {
   const quick = argv.includes("--quick");
-  const skip = new Set(argv.filter((arg) => arg.startsWith("--skip-")).map((arg) => arg.slice("--skip-".length)));
-  const unknown = argv.filter((arg) => arg !== "--quick" && !arg.startsWith("--skip-"));
-  if (unknown.length > 0) throw new Error(`unknown option(s): ${unknown.join(" ")} (use --quick)`);
+  const keep = argv.includes("--keep");
+  const skip = new Set(
+    argv.filter((arg) => /^--skip-(ingest|e2e)$/.test(arg)).map((arg) => arg.slice("--skip-".length)),
+  );
+  const unknown = argv.filter((arg) => arg !== "--quick" && arg !== "--keep" && !skip.has(arg.slice("--skip-".length)));
+  if (unknown.length > 0) throw new Error(`unknown option(s): ${unknown.join(" ")} (try --quick)`);
   return {
     mode: quick ? "quick" : "full",
     ingest: quick
@@ -23,5 +29,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions & { skip: Se
     e2e: { events: 5000, connections: 16, idleSeconds: 30, graceSeconds: 3 },
     poolSize: 2048,
     skip,
+    keep,
   };
 }

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
@@ -42,7 +42,9 @@ export async function wrangler(args: string[], runDir: string, cwd = REPO): Prom
 /** `wrangler deploy --dry-run`: the exact bundle a deploy would upload, written to `outdir`. */
 export async function buildBundle(configPath: string, outdir: string, runDir: string): Promise<string> {
   await wrangler(["deploy", "--dry-run", "-c", configPath, "--outdir", outdir], runDir);
-  return join(outdir, "index.js");
+  const modules = readdirSync(outdir).filter((file) => file.endsWith(".js"));
+  if (modules.length !== 1) throw new Error(`expected one module in ${outdir}, found: ${modules.join(", ")}`);
+  return join(outdir, modules[0] as string);
 }
 
 export interface DevServer {
