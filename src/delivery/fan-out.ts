@@ -5,7 +5,7 @@ import { log } from "../log";
 import type { Settings } from "../settings";
 import { deliverableBody } from "../spill";
 import { attemptDelivery, buryDelivery, type Verdict } from "./attempt";
-import { remember, rememberServed, seenBefore, servedTargets } from "./dedup";
+import { remember, rememberServed, seenAmong, servedTargets } from "./dedup";
 import { targetWants } from "./match";
 import type { DeliveryMessage, EventMessage } from "./messages";
 
@@ -26,20 +26,35 @@ export async function fanOut(
   settings: Settings,
 ): Promise<void> {
   const inBatch = new Set<string>();
-  await Promise.all(
-    messages.map(async (message) => {
-      const { event } = message.body;
-      if (inBatch.has(event.id)) {
-        log("fan-out", { id: event.id, outcome: "duplicate", where: "batch" });
-        message.ack();
-        return;
-      }
+  const fresh: Message<EventMessage>[] = [];
+  for (const message of messages) {
+    const { event } = message.body;
+    if (inBatch.has(event.id)) {
+      log("fan-out", { id: event.id, outcome: "duplicate", where: "batch" });
+      message.ack();
+    } else {
       inBatch.add(event.id);
+      fresh.push(message);
+    }
+  }
+  let seen: Set<string>;
+  try {
+    seen = await seenAmong(env.RELAY_STATE, [...inBatch]);
+  } catch (error) {
+    // Nothing was attempted yet: the whole batch is safe to run again.
+    for (const message of fresh) {
+      log("fan-out", { id: message.body.event.id, outcome: "requeue", reason: (error as Error).message });
+      message.retry({ delaySeconds: REQUEUE_DELAY_SECONDS });
+    }
+    return;
+  }
+  await Promise.all(
+    fresh.map(async (message) => {
       try {
-        await fanOutOne(message, targets, env, settings);
+        await fanOutOne(message, seen.has(message.body.event.id), targets, env, settings);
       } catch (error) {
-        // Only reachable before any attempt was made (dedup lookups): safe to run again.
-        log("fan-out", { id: event.id, outcome: "requeue", reason: (error as Error).message });
+        // Only reachable before any attempt was made (served targets, spilled payload): safe to run again.
+        log("fan-out", { id: message.body.event.id, outcome: "requeue", reason: (error as Error).message });
         message.retry({ delaySeconds: REQUEUE_DELAY_SECONDS });
       }
     }),
@@ -48,12 +63,13 @@ export async function fanOut(
 
 async function fanOutOne(
   message: Message<EventMessage>,
+  alreadySeen: boolean,
   targets: readonly Target[],
   env: Env,
   settings: Settings,
 ): Promise<void> {
   const { event } = message.body;
-  if (await seenBefore(env.RELAY_STATE, event.id)) {
+  if (alreadySeen) {
     log("fan-out", { id: event.id, outcome: "duplicate", where: "kv" });
     message.ack();
     return;
