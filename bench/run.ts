@@ -7,7 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname } from "node:path";
 import { always, type Sink, startSink } from "../test/e2e/harness/sink.ts";
-import { runE2e } from "./lib/e2e.ts";
+import { runBurst, runPaced } from "./lib/e2e.ts";
 import { ratiosTo, runIngest } from "./lib/ingest.ts";
 import { parseOptions } from "./lib/options.ts";
 import { makeRunDir, RESULTS_PATH } from "./lib/paths.ts";
@@ -91,9 +91,13 @@ try {
     sink.route(path, always({ status: 204 }));
     const relay = await startE2eRelay(runDir, builds, queuePrefix, `${sink.url}${path}`, servers);
     say(`relay with consumers ${relay.url}, sink ${sink.url}; sending ${options.e2e.events} events`);
-    const e2e = await runE2e(relay.url, providers, sink, { secret: SINK_SECRET, path }, options.e2e, say);
-    if (e2e.badSignatures > 0) throw new Error(`${e2e.badSignatures} deliveries had no valid webhook-signature`);
-    results.e2e = e2e.result;
+    const target = { relayUrl: relay.url, providers, sink, path, secret: SINK_SECRET };
+    const burst = await runBurst(target, options.e2e, say);
+    const paced = await runPaced(target, options.e2e, say);
+    const badSignatures = burst.badSignatures + paced.badSignatures;
+    if (badSignatures > 0) throw new Error(`${badSignatures} deliveries had no valid webhook-signature`);
+    results.e2e = burst.result;
+    results.meta.e2e_paced = { rate_per_s: options.e2e.pacedRate, ...paced.result };
     await Promise.all(servers.splice(0).map((server) => server.stop()));
   }
 

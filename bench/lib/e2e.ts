@@ -1,8 +1,8 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
-import { Agent, request as httpRequest } from "node:http";
+import { Agent } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Sink, SinkRequest } from "../../test/e2e/harness/sink.ts";
-import { nextCallback, type Provider, type SignedCallback, sequenceOfSubject } from "./providers.ts";
+import { post, signedWith } from "./http.ts";
+import { nextCallback, type Provider, sequenceOfSubject } from "./providers.ts";
 import { percentile, round } from "./stats.ts";
 
 export interface E2eResult {
@@ -18,89 +18,122 @@ export interface E2eResult {
 export interface E2ePlan {
   events: number;
   connections: number;
+  /** The paced phase: events per second, for this many seconds. */
+  pacedRate: number;
+  pacedSeconds: number;
   /** Give up waiting once no delivery has arrived for this long. */
   idleSeconds: number;
   /** After the last expected delivery, keep listening this long for duplicates. */
   graceSeconds: number;
 }
 
+export interface E2eTarget {
+  relayUrl: string;
+  providers: readonly Provider[];
+  sink: Sink;
+  /** The sink path the relay delivers to, and the target's whsec_ secret. */
+  path: string;
+  secret: string;
+}
+
+/** Sent events: n → send time (ms), for accepted ones only; anything else stops the benchmark. */
+type Sent = Map<number, number>;
+
 /**
- * Sends `plan.events` distinct signed events (the providers in turn) at a fixed
- * concurrency, then waits for the sink. Latency is the sink's receive time minus
- * the send time; each delivery is tied to its send through the event's subject
- * (see providers.ts); duplicates are `webhook-id`s received more than once.
+ * The burst: `plan.events` distinct signed events (the providers in turn) as fast as
+ * `plan.connections` connections allow. Its events/s is what the pipeline sustains;
+ * its latency includes the queue backlog the burst builds.
  */
-export async function runE2e(
-  relayUrl: string,
-  providers: readonly Provider[],
-  sink: Sink,
-  { secret, path }: { secret: string; path: string },
-  plan: E2ePlan,
-  progress: (line: string) => void,
-): Promise<{ result: E2eResult; badSignatures: number }> {
+export async function runBurst(target: E2eTarget, plan: E2ePlan, progress: (line: string) => void) {
   const agent = new Agent({ keepAlive: true, maxSockets: plan.connections });
-  const sentAt = new Map<number, number>();
+  const sent: Sent = new Map();
   const failures: string[] = [];
   let issued = 0;
   const firstSend = Date.now();
   const sender = async () => {
-    while (issued < plan.events) {
-      const provider = providers[issued++ % providers.length] as Provider;
-      const { n, callback } = nextCallback(provider);
-      const at = Date.now();
-      const answer = await post(agent, relayUrl, callback);
-      if (answer.status === callback.expect.status && answer.body === callback.expect.body) sentAt.set(n, at);
-      else failures.push(`${callback.label}: ${answer.status} ${answer.body.slice(0, 200)}`);
-    }
+    while (issued < plan.events) await sendOne(target, issued++, agent, sent, failures);
   };
   await Promise.all(Array.from({ length: plan.connections }, sender));
   agent.destroy();
-  progress(
-    `sent ${sentAt.size} events in ${((Date.now() - firstSend) / 1000).toFixed(1)} s; ${sink.requests(path).length} delivered so far`,
-  );
+  progress(`burst: ${sent.size} events accepted in ${((Date.now() - firstSend) / 1000).toFixed(1)} s`);
+  return settle(target, sent, failures, firstSend, plan);
+}
+
+/**
+ * The paced phase: a steady `plan.pacedRate` events per second, well below what the
+ * pipeline sustains, so latency is the pipeline's own and not a backlog's.
+ */
+export async function runPaced(target: E2eTarget, plan: E2ePlan, progress: (line: string) => void) {
+  const agent = new Agent({ keepAlive: true });
+  const sent: Sent = new Map();
+  const failures: string[] = [];
+  const total = Math.round(plan.pacedRate * plan.pacedSeconds);
+  const firstSend = Date.now();
+  const sends: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    await sleep(Math.max(0, firstSend + (i * 1000) / plan.pacedRate - Date.now()));
+    sends.push(sendOne(target, i, agent, sent, failures));
+  }
+  await Promise.all(sends);
+  agent.destroy();
+  progress(`paced: ${sent.size} events accepted at ${plan.pacedRate}/s`);
+  return settle(target, sent, failures, firstSend, plan);
+}
+
+async function sendOne(target: E2eTarget, i: number, agent: Agent, sent: Sent, failures: string[]): Promise<void> {
+  const { n, callback } = nextCallback(target.providers[i % target.providers.length] as Provider);
+  const at = Date.now();
+  const answer = await post(agent, target.relayUrl, callback);
+  if (answer.status === callback.expect.status && answer.body === callback.expect.body) sent.set(n, at);
+  else failures.push(`${callback.label}: ${answer.status} ${answer.body.slice(0, 200)}`);
+}
+
+/**
+ * Waits for the sink (until every event arrived, or nothing arrived for `idleSeconds`),
+ * listens `graceSeconds` longer for duplicates, and counts. A delivery is tied to its
+ * send through the event's subject (see providers.ts).
+ */
+async function settle(target: E2eTarget, sent: Sent, failures: string[], firstSend: number, plan: E2ePlan) {
   if (failures.length > 0) {
     throw new Error(`${failures.length} events were not accepted, e.g. ${failures.slice(0, 3).join("; ")}`);
   }
-
-  const firstDelivery = new Map<number, number>();
+  const first = new Map<number, number>();
+  const ours: SinkRequest[] = [];
   let seen = 0;
   const collect = () => {
-    const requests = sink.requests(path);
+    const requests = target.sink.requests(target.path);
     for (const request of requests.slice(seen)) {
       const n = sequenceOfSubject(subjectOf(request.body));
-      if (n !== undefined && sentAt.has(n) && !firstDelivery.has(n)) firstDelivery.set(n, request.receivedAt);
+      if (n === undefined || !sent.has(n)) continue;
+      ours.push(request);
+      if (!first.has(n)) first.set(n, request.receivedAt);
     }
     seen = requests.length;
   };
   let lastChange = Date.now();
-  while (firstDelivery.size < sentAt.size && Date.now() - lastChange < plan.idleSeconds * 1000) {
+  while (first.size < sent.size && Date.now() - lastChange < plan.idleSeconds * 1000) {
     const before = seen;
     await sleep(200);
     collect();
     if (seen !== before) lastChange = Date.now();
   }
-  const lastDelivery = Math.max(firstSend, ...firstDelivery.values());
+  const lastDelivery = Math.max(firstSend, ...first.values());
   await sleep(plan.graceSeconds * 1000);
   collect();
 
-  const latencies = [...firstDelivery].map(([n, at]) => at - (sentAt.get(n) as number));
-  const requests = sink.requests(path);
+  const latencies = [...first].map(([n, at]) => at - (sent.get(n) as number));
   const perId = new Map<string, number>();
-  for (const request of requests) perId.set(request.webhookId ?? "", (perId.get(request.webhookId ?? "") ?? 0) + 1);
-  const duplicates = [...perId.values()].reduce((sum, count) => sum + count - 1, 0);
-  const delivered = firstDelivery.size;
-  return {
-    result: {
-      events: sentAt.size,
-      delivered,
-      lost: sentAt.size - delivered,
-      duplicates,
-      events_per_s: round(delivered / ((lastDelivery - firstSend) / 1000), 1),
-      p50_ms: round(percentile(latencies, 50), 0),
-      p99_ms: round(percentile(latencies, 99), 0),
-    },
-    badSignatures: requests.filter((request) => !signedWith(secret, request)).length,
+  for (const request of ours) perId.set(request.webhookId ?? "", (perId.get(request.webhookId ?? "") ?? 0) + 1);
+  const result: E2eResult = {
+    events: sent.size,
+    delivered: first.size,
+    lost: sent.size - first.size,
+    duplicates: [...perId.values()].reduce((sum, count) => sum + count - 1, 0),
+    events_per_s: round(first.size / ((lastDelivery - firstSend) / 1000), 1),
+    p50_ms: round(percentile(latencies, 50), 0),
+    p99_ms: round(percentile(latencies, 99), 0),
   };
+  return { result, badSignatures: ours.filter((request) => !signedWith(target.secret, request)).length };
 }
 
 function subjectOf(body: string): unknown {
@@ -109,31 +142,4 @@ function subjectOf(body: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** Standard Webhooks: `v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{body}")>`, key = base64 after `whsec_`. */
-function signedWith(secret: string, request: SinkRequest): boolean {
-  const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
-  const { headers, body } = request;
-  const signed = `${headers["webhook-id"]}.${headers["webhook-timestamp"]}.${body}`;
-  const expected = createHmac("sha256", key).update(signed).digest();
-  return (headers["webhook-signature"] ?? "").split(" ").some((part) => {
-    const given = Buffer.from(part.replace(/^v1,/, ""), "base64");
-    return part.startsWith("v1,") && given.length === expected.length && timingSafeEqual(given, expected);
-  });
-}
-
-/** One POST over a keep-alive agent (cheaper for this 2-core machine than fetch). */
-function post(agent: Agent, base: string, callback: SignedCallback): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const headers = { ...callback.headers, "content-length": String(Buffer.byteLength(callback.body)) };
-    const request = httpRequest(`${base}${callback.path}`, { method: callback.method, agent, headers }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-    });
-    request.on("error", (error) => resolve({ status: 0, body: error.message }));
-    request.setTimeout(15_000, () => request.destroy(new Error("no answer within 15 s")));
-    request.end(callback.body);
-  });
 }

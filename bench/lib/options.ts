@@ -26,7 +26,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions & { skip: Se
     ingest: quick
       ? { connections: 16, seconds: 3, rounds: 3, warmupSeconds: 2 }
       : { connections: 16, seconds: 8, rounds: 5, warmupSeconds: 3 },
-    e2e: { events: 5000, connections: 16, idleSeconds: 30, graceSeconds: 3 },
+    e2e: quick
+      ? { events: 5000, connections: 16, pacedRate: 40, pacedSeconds: 10, idleSeconds: 30, graceSeconds: 3 }
+      : { events: 5000, connections: 16, pacedRate: 40, pacedSeconds: 30, idleSeconds: 30, graceSeconds: 3 },
     poolSize: 2048,
     skip,
     keep,

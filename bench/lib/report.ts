@@ -13,6 +13,7 @@ export interface Results {
       "floor-io_vs_floor": Ratios | undefined;
       relay_vs_floor_io: Record<string, Ratios>;
     };
+    e2e_paced?: E2eResult & { rate_per_s: number };
   };
 }
 
@@ -22,7 +23,7 @@ export const NOTES = [
   "ingest: every Worker is prebuilt with `wrangler deploy --dry-run` and served by `wrangler dev --no-bundle` with identical flags; floor answers 200 without reading the request; floor-io reads the body, sends one queue message, logs one JSON line, answers 200 (the I/O the SPEC requires of every callback); floor and floor-io get the same signed requests as the relay, all platforms mixed",
   "rounds are interleaved (floor, floor-io, each platform, repeated) with closed-loop autocannon at a fixed concurrency; every answer is checked for the platform's exact success status and body",
   "cpu_us_per_req: utime+stime from /proc of the workerd that runs the Worker (local KV, the local queue broker and wrangler's log forwarding also run in it); wrangler dev's proxy workerd in front is reported apart as proxy_cpu_us_per_req",
-  "e2e: the relay with its consumers exactly as in wrangler.toml, RETRY_SCHEDULE=1,1,2,2,5, ALLOW_INSECURE_TARGETS=true, one target (a node:http sink on 127.0.0.1 with a whsec_ secret, signatures verified); all events sent as fast as the stated concurrency allows; latency = sink receive time - send time per event; events_per_s = delivered / (last first-delivery - first send)",
+  "e2e: the relay with its consumers exactly as in wrangler.toml, RETRY_SCHEDULE=1,1,2,2,5, ALLOW_INSECURE_TARGETS=true, one target (a node:http sink on 127.0.0.1 with a whsec_ secret, signatures verified); a burst of distinct events sent as fast as the stated concurrency allows (the e2e figures), then a paced phase at a steady rate (meta.e2e_paced); latency = sink receive time - send time per event; events_per_s = delivered / (last first delivery - first send)",
 ];
 
 /** The issue's targets. */
@@ -37,8 +38,13 @@ export function missedTargets(results: Results): string[] {
     if (r.p99 > TARGETS.p99) missed.push(`${name}: p99 ratio ${r.p99} > ${TARGETS.p99}`);
     if (r.cpu > TARGETS.cpu) missed.push(`${name}: CPU ratio ${r.cpu} > ${TARGETS.cpu}`);
   }
-  if (results.e2e && results.e2e.lost > 0) missed.push(`e2e: ${results.e2e.lost} events lost`);
-  if (results.e2e && results.e2e.duplicates > 0) missed.push(`e2e: ${results.e2e.duplicates} duplicate deliveries`);
+  for (const [phase, e] of [
+    ["e2e", results.e2e],
+    ["e2e paced", results.meta.e2e_paced],
+  ] as const) {
+    if (e && e.lost > 0) missed.push(`${phase}: ${e.lost} events lost`);
+    if (e && e.duplicates > 0) missed.push(`${phase}: ${e.duplicates} duplicate deliveries`);
+  }
   if (results.bundle.gzip_bytes >= TARGETS.gzipBytes)
     missed.push(`bundle: ${results.bundle.gzip_bytes} B gzipped ≥ 64 KiB`);
   return missed;
@@ -113,13 +119,15 @@ export function formatResults(results: Results): string {
     );
   }
   if (results.e2e) {
-    const e = results.e2e;
+    const row = (phase: string, e: E2eResult) =>
+      [phase, e.events, e.delivered, e.lost, e.duplicates, e.events_per_s, e.p50_ms, e.p99_ms].map(String);
+    const rows = [row(`burst, ${meta.e2e_concurrency} connections`, results.e2e)];
+    const paced = meta.e2e_paced;
+    if (paced) rows.push(row(`paced, ${paced.rate_per_s} events/s`, paced));
     out.push(
-      `End to end: ${e.events} signed events → relay with consumers → local sink (${meta.e2e_concurrency} connections)`,
-      table(
-        ["events", "delivered", "lost", "duplicates", "events/s", "p50 ms", "p99 ms"],
-        [[e.events, e.delivered, e.lost, e.duplicates, e.events_per_s, e.p50_ms, e.p99_ms].map(String)],
-      ),
+      "End to end: signed events → relay with its queue consumers → local sink",
+      table(["phase", "events", "delivered", "lost", "duplicates", "events/s", "p50 ms", "p99 ms"], rows),
+      "the burst's events/s is what the pipeline sustains (its latency includes the backlog it builds); the paced phase shows latency without a backlog",
       "",
     );
   }
