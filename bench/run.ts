@@ -18,6 +18,10 @@ import { formatResults, missedTargets, NOTES, type Results } from "./lib/report.
 import { buildAll, startE2eRelay, startIngestServers } from "./lib/servers.ts";
 import { type DevServer, wrangler } from "./lib/wrangler.ts";
 
+if (process.platform !== "linux") {
+  console.error("npm run bench reads workerd's CPU time and process tree from /proc: it runs on Linux only.");
+  process.exit(1);
+}
 const options = parseOptions(process.argv.slice(2));
 const runDir = makeRunDir();
 const queuePrefix = `bench${Date.now().toString(36)}-`;
