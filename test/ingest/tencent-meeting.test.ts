@@ -3,6 +3,7 @@ import {
   base64Json,
   SEED_CALLBACK,
   SEED_DATA,
+  SEED_EVENT_DATA,
   tencentCheckRequest,
   tencentEventRequest,
 } from "../support/tencent-meeting";
@@ -27,17 +28,7 @@ describe("POST /webhooks/tencent-meeting", () => {
         datacontenttype: "application/json",
         provider: "tencent-meeting",
         providerevent: "meeting.created",
-        data: {
-          meeting: {
-            id: "6058890385480921052",
-            code: "530812452",
-            subject: "media tester meeting",
-            start: "2020-12-29T09:41:04Z",
-            end: "2020-12-29T10:01:04Z",
-          },
-          operator: { id: "tester00006ba5bab339858c13c930cca95684" },
-          raw: SEED_CALLBACK.payload[0],
-        },
+        data: SEED_EVENT_DATA,
       },
     ]);
   });

@@ -3,7 +3,7 @@ import { tencentMeeting } from "../../src/providers/tencent-meeting";
 import { TENCENT_MEETING_TYPES } from "../../src/providers/tencent-meeting/normalize";
 import { tencentSignature } from "../../src/providers/tencent-meeting/verify";
 import type { Clock, InboundRequest } from "../../src/providers/types";
-import { base64Json, SEED_CALLBACK, SEED_DATA, TENCENT_TOKEN } from "../support/tencent-meeting";
+import { base64Json, SEED_CALLBACK, SEED_DATA, SEED_EVENT_DATA, TENCENT_TOKEN } from "../support/tencent-meeting";
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 const clock: Clock = { now: NOW, replayWindowSeconds: 3600 };
@@ -163,17 +163,7 @@ describe("Tencent Meeting events", () => {
         subject: "6058890385480921052",
         time: "2020-12-29T09:41:06Z",
         providerevent: "meeting.created",
-        data: {
-          meeting: {
-            id: "6058890385480921052",
-            code: "530812452",
-            subject: "media tester meeting",
-            start: "2020-12-29T09:41:04Z",
-            end: "2020-12-29T10:01:04Z",
-          },
-          operator: { id: "tester00006ba5bab339858c13c930cca95684" },
-          raw: SEED_CALLBACK.payload[0],
-        },
+        data: SEED_EVENT_DATA,
       },
     ]);
     expect(tencentMeeting.success(result.value)).toEqual({

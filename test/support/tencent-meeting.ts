@@ -26,6 +26,19 @@ export const SEED_CALLBACK = {
   ],
 };
 
+/** The `data` of the seed callback's event, exactly as SPEC's example shows it. */
+export const SEED_EVENT_DATA = {
+  meeting: {
+    id: "6058890385480921052",
+    code: "530812452",
+    subject: "media tester meeting",
+    start: "2020-12-29T09:41:04Z",
+    end: "2020-12-29T10:01:04Z",
+  },
+  operator: { id: "tester00006ba5bab339858c13c930cca95684" },
+  raw: SEED_CALLBACK.payload[0],
+};
+
 /** The seed's `data` string exactly as Tencent sends it (no padding). */
 export const SEED_DATA =
   "eyJldmVudCI6Im1lZXRpbmcuY3JlYXRlZCIsInVuaXF1ZV9zZXF1ZW5jZSI6ImYyMDA5NmVlLThhYzgtNGRmMi1hN2RlLTA1NzQ2NDlmMjExYiIsInBheWxvYWQiOlt7Im9wZXJhdGVfdGltZSI6IjIwMjAtMTItMjkgMTc6NDE6MDYiLCJvcGVyYXRvciI6eyJ1c2VyaWQiOiJ0ZXN0ZXIwMDAwNmJhNWJhYjMzOTg1OGMxM2M5MzBjY2E5NTY4NCJ9LCJtZWV0aW5nX2luZm8iOnsibWVldGluZ19pZCI6IjYwNTg4OTAzODU0ODA5MjEwNTIiLCJtZWV0aW5nX2NvZGUiOiI1MzA4MTI0NTIiLCJzdWJqZWN0IjoibWVkaWEgdGVzdGVyIG1lZXRpbmciLCJjcmVhdG9yX2lkIjoidGVzdGVyMDAwMDZiYTViYWIzMzk4NThjMTNjOTMwY2NhOTU2ODQiLCJob3N0cyI6WyJ0ZXN0ZXIwMDAwNmJhNWJhYjMzOTg1OGMxM2M5MzBjY2E5NTY4NCJdLCJtZWV0aW5nX3R5cGUiOjAsInN0YXJ0X3RpbWUiOiIyMDIwLTEyLTI5IDE3OjQxOjA0IiwiZW5kX3RpbWUiOiIyMDIwLTEyLTI5IDE4OjAxOjA0In19XX0";
