@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { log } from "./log";
+import { SettingsError } from "./settings";
 
 /** The one error type: a status and a clear message, rendered as `{"error": "…"}`. */
 export class RelayError extends Error {
@@ -20,6 +21,11 @@ export function errorResponse(status: number, message: string, headers: Record<s
 /** The one mapping from thrown errors to responses. Unknown errors are logged and answered 500 without detail. */
 export function onError(error: Error, c: Context): Response {
   if (error instanceof RelayError) return errorResponse(error.status, error.message, error.headers);
+  if (error instanceof SettingsError) {
+    // A var the operator set wrong: say which, and answer 503 so platforms retry once it is fixed.
+    log("config-invalid", { path: new URL(c.req.url).pathname, reason: error.message });
+    return errorResponse(503, `the relay is misconfigured: ${error.message}`);
+  }
   if (error instanceof HTTPException) {
     return errorResponse(error.status, error.message || statusText(error.status));
   }

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import * as v from "valibot";
-import { parseJson } from "../config/targets.ts";
+import { parseJson } from "../config/targets";
 import { readSetting } from "../env";
 import { RelayError } from "../errors";
 import { ACCOUNT_PATTERN, accountSuffix } from "../ingest/credentials";

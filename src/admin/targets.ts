@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { forgetCachedTargets, parseJson, TARGETS_KEY, validateTargets } from "../config/targets.ts";
+import { forgetCachedTargets, parseJson, TARGETS_KEY, validateTargets } from "../config/targets";
 import { RelayError } from "../errors";
 import { settingsOf } from "../settings";
 import type { AdminEnv } from "./request-log";

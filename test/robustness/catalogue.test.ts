@@ -337,3 +337,16 @@ describe.each(Object.entries(CATALOGUE))("%s", (status, cases) => {
     for (const secret of SECRET_VALUES) expect(text).not.toContain(secret);
   });
 });
+
+describe("a var set wrong", () => {
+  it("answers 503 naming the var (the platform retries once it is fixed), and enqueues nothing", async () => {
+    const { response, enqueued } = await callWorker(await tencentEventRequest(markedTencent()), {
+      REPLAY_WINDOW_SECONDS: "an hour",
+    });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      error: 'the relay is misconfigured: REPLAY_WINDOW_SECONDS must be a whole number of seconds, got "an hour"',
+    });
+    expect(enqueued).toEqual([]);
+  });
+});
