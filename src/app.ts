@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { Hono } from "hono";
 import { admin } from "./admin/routes";
 import type { Env } from "./env";
@@ -6,13 +7,18 @@ import { health } from "./healthz";
 import { webhooks } from "./ingest/routes";
 import { log } from "./log";
 
-export const app = new Hono<{ Bindings: Env }>();
+// Not strict: a callback URL pasted with a trailing slash still reaches its route.
+export const app = new Hono<{ Bindings: Env }>({ strict: false });
 
 app.get("/healthz", (c) => c.json(health(c.env)));
+app.all("/healthz", (c) => refuse(c, 405, `method ${c.req.method} is not allowed here`, { allow: "GET" }));
 app.route("/webhooks", webhooks);
 app.route("/admin", admin);
-app.notFound((c) => {
-  log("request", { method: c.req.method, path: new URL(c.req.url).pathname, outcome: "not-found", status: 404 });
-  return errorResponse(404, "not found");
-});
+app.notFound((c) => refuse(c, 404, "not found"));
 app.onError(onError);
+
+/** Answers a request outside every route (or with the wrong method) with one log line. */
+function refuse(c: Context, status: 404 | 405, reason: string, headers: Record<string, string> = {}): Response {
+  log("request", { method: c.req.method, path: new URL(c.req.url).pathname, outcome: "rejected", status, reason });
+  return errorResponse(status, reason, headers);
+}

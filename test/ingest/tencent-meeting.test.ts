@@ -51,6 +51,14 @@ describe("POST /webhooks/tencent-meeting", () => {
     expect(enqueued.map((event) => event.source)).toEqual(["/webhooks/tencent-meeting/acme"]);
   });
 
+  it("accepts a callback URL pasted with a trailing slash", async () => {
+    const { response, enqueued } = await callWorker(
+      await tencentEventRequest(SEED_DATA, { path: "/webhooks/tencent-meeting/" }),
+    );
+    expect(response.status).toBe(200);
+    expect(enqueued.map((event) => event.source)).toEqual(["/webhooks/tencent-meeting"]);
+  });
+
   it("does not accept the default token on an account route", async () => {
     const request = await tencentEventRequest(SEED_DATA, { path: "/webhooks/tencent-meeting/acme" });
     const { response, enqueued } = await callWorker(request);

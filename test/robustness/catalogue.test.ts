@@ -235,6 +235,11 @@ const CATALOGUE: Record<400 | 401 | 403 | 404 | 405 | 413 | 503, Case[]> = {
       error: "method DELETE is not allowed here",
     },
     {
+      name: "healthz: POST",
+      request: () => new Request("http://relay.test/healthz", { method: "POST", body: MARKER }),
+      error: "method POST is not allowed here",
+    },
+    {
       name: "tencent: PATCH",
       request: () => new Request("http://relay.test/webhooks/tencent-meeting", { method: "PATCH", body: MARKER }),
       error: "method PATCH is not allowed here",
