@@ -118,9 +118,10 @@ webhooks.all("/:provider/:account?", async (c) => {
   const ids = events.map((event) => event.id);
   if (events.length > 0) {
     try {
-      // Only bodies large enough to hold an event over the queue's 128 KB limit pay for a KV write here.
+      // Only bodies that may hold an event over the queue's 128 KB limit are measured (and, if so, spilled
+      // to KV) here; a UTF-16 unit is at most 3 bytes of UTF-8, so smaller bodies skip it for free.
       const queueable =
-        inbound.body.length < SPILL_CHECK_FROM_BYTES ? events : await spillOversized(c.env.RELAY_STATE, events);
+        inbound.body.length * 3 < SPILL_CHECK_FROM_BYTES ? events : await spillOversized(c.env.RELAY_STATE, events);
       await enqueueEvents(c.env.EVENTS_QUEUE, queueable, started);
     } catch (error) {
       done("enqueue-failed", 503, { ids, reason: (error as Error).message });

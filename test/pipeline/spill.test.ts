@@ -6,6 +6,7 @@ import { runQueue } from "../support/queue";
 import { interceptDeliveries, useTargets } from "../support/targets";
 import { base64Json, SEED_CALLBACK, tencentEventRequest } from "../support/tencent-meeting";
 import { callWorker } from "../support/worker";
+import { yunhuniRequest } from "../support/yunhuni";
 
 /** One payload item of about 150 KB: too large for a 128 KB queue message, well inside the 256 KiB body limit. */
 const bigItem = { ...SEED_CALLBACK.payload[0], attachments: "会".repeat(50_000) };
@@ -51,6 +52,15 @@ describe("events larger than a queue message", () => {
     const second = await runQueue("meeting-relay-deliveries", [retry as DeliveryMessage]);
     expect(second.acked).toEqual(["m0"]);
     expect(JSON.parse(intercept.delivered[0]?.body ?? "{}").data.raw).toEqual(bigItem);
+  });
+
+  it("measures bytes, not characters: a JSON body of 60,000 Chinese characters (180 KB) is spilled too", async () => {
+    const notification = { event: "conf.joined", id: "c1", join_time: Date.now(), user_data: "会".repeat(60_000) };
+    const { response, enqueued } = await callWorker(yunhuniRequest(notification));
+    expect(response.status).toBe(200);
+    expect(enqueued[0]?.data.spilled).toMatch(/^spill:/);
+    const stored = await env.RELAY_STATE.get(enqueued[0]?.data.spilled ?? "");
+    expect(JSON.parse(stored ?? "{}").data.raw.user_data).toBe(notification.user_data);
   });
 
   it("small events are queued whole and nothing is written to KV on the response path", async () => {
