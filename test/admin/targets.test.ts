@@ -2,23 +2,16 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { loadTargets } from "../../src/config/targets";
 import { TEST_BINDINGS } from "../support/bindings";
+import { SPEC_EXAMPLE_TARGET } from "../support/targets";
 import { callWorker } from "../support/worker";
 
 const URL_TARGETS = "https://relay.example.com/admin/targets";
 const AUTH = { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` };
-const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const SECRET = SPEC_EXAMPLE_TARGET.secret;
 
+// A header value distinctive enough that the log test below can look for it.
 const VALID = [
-  {
-    id: "crm",
-    url: "https://crm.example.com/hooks/meetings",
-    secret: SECRET,
-    types: ["meeting.*", "participant.joined"],
-    providers: ["tencent-meeting"],
-    headers: { "x-api-key": "api-key-value" },
-    timeoutMs: 10000,
-    enabled: true,
-  },
+  { ...SPEC_EXAMPLE_TARGET, headers: { "x-api-key": "api-key-value" } },
   { id: "sink", url: "http://127.0.0.1:9000/events" },
 ];
 

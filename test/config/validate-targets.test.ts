@@ -1,25 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { parseTargetsText, validateTargets } from "../../src/config/targets";
+import { SPEC_EXAMPLE_TARGET } from "../support/targets";
 
 const strict = { allowInsecureTargets: false };
 const insecure = { allowInsecureTargets: true };
-const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 describe("validateTargets", () => {
   it("accepts the SPEC's example document as is", () => {
-    const document = [
-      {
-        id: "crm",
-        url: "https://crm.example.com/hooks/meetings",
-        secret: SECRET,
-        types: ["meeting.*", "participant.joined"],
-        providers: ["tencent-meeting"],
-        headers: { "x-api-key": "k" },
-        timeoutMs: 10000,
-        enabled: true,
-      },
-      { id: "minimal_1", url: "https://example.com/x" },
-    ];
+    const document = [SPEC_EXAMPLE_TARGET, { id: "minimal_1", url: "https://example.com/x" }];
     expect(validateTargets(document, strict)).toEqual({ ok: true, targets: document });
     expect(validateTargets([], strict)).toEqual({ ok: true, targets: [] });
   });

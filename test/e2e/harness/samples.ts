@@ -150,6 +150,13 @@ export function whiteboardCallback(
   };
 }
 
+/** The meeting of the Huawei samples, as Huawei's event push documents `meetingInfo`. */
+const HUAWEI_MEETING_INFO = {
+  meetingID: "989156085",
+  meetingUUID: "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+  meetingCycleSubID: "",
+};
+
 /**
  * The platforms' own documented examples (seeds), one or two per platform, as
  * `npm run demo` sends them. Each becomes exactly one event.
@@ -203,11 +210,7 @@ export function documentedSamples(credentials: PlatformCredentials, now = Date.n
         event: "meeting.started",
         timestamp: now,
         payload: {
-          meetingInfo: {
-            meetingID: "989156085",
-            meetingUUID: "a1b2c3d4e5f60718293a4b5c6d7e8f90",
-            meetingCycleSubID: "",
-          },
+          meetingInfo: HUAWEI_MEETING_INFO,
         },
       },
       now,
@@ -218,11 +221,7 @@ export function documentedSamples(credentials: PlatformCredentials, now = Date.n
         event: "meeting.join",
         timestamp: now,
         payload: {
-          meetingInfo: {
-            meetingID: "989156085",
-            meetingUUID: "a1b2c3d4e5f60718293a4b5c6d7e8f90",
-            meetingCycleSubID: "",
-          },
+          meetingInfo: HUAWEI_MEETING_INFO,
           attendeeInfo: {
             userUUID: "ff80808167ef1edf0167f339533d05a6",
             displayName: "李四",
