@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname } from "node:path";
-import { always, type Sink, startSink } from "../test/e2e/harness/sink.ts";
+import { always, type Sink, startSink } from "../tools/harness/sink.ts";
 import { runBurst, runPaced } from "./lib/e2e.ts";
 import { ratiosTo, runIngest } from "./lib/ingest.ts";
 import { parseOptions } from "./lib/options.ts";

@@ -6,14 +6,14 @@
  * that arrives, and exits: 0 when every sample arrived, 1 naming what did not.
  */
 import { Webhook } from "standardwebhooks";
-import { always, type Relay, type Sink, startRelay, startSink } from "../test/e2e/harness/index.ts";
+import { always, type Relay, type Sink, startRelay, startSink } from "../tools/harness/index.ts";
 import {
   credentialVars,
   DEMO_CREDENTIALS,
   documentedSamples,
   type SignedCallback,
   sendCallback,
-} from "../test/e2e/harness/samples.ts";
+} from "../tools/harness/samples.ts";
 
 const ADMIN_TOKEN = "demo-admin-token";
 const SINK_SECRET = "whsec_ZGVtby1zaW5rLXNlY3JldC0wMTIzNDU2Nzg5";

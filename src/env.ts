@@ -1,4 +1,4 @@
-import type { QueueMessage } from "./delivery/messages";
+import type { QueueMessage } from "./queue/messages";
 
 /** Bindings, secrets and vars (SPEC "Secrets and vars", "Bindings"). Account-suffixed credentials are read by name. */
 export interface Env {

@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { log } from "./log";
-import { SettingsError } from "./settings";
 
 /** The one error type: a status and a clear message, rendered as `{"error": "…"}`. */
 export class RelayError extends Error {
@@ -17,6 +16,9 @@ export class RelayError extends Error {
 export function errorResponse(status: number, message: string, headers: Record<string, string> = {}): Response {
   return Response.json({ error: message }, { status, headers });
 }
+
+/** Configuration mistakes are thrown: they are the operator's to fix, and the log names the var. */
+export class SettingsError extends Error {}
 
 /** The one mapping from thrown errors to responses. Unknown errors are logged and answered 500 without detail. */
 export function onError(error: Error, c: Context): Response {

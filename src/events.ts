@@ -25,12 +25,28 @@ export interface EventData {
   recording?: Record<string, unknown>;
   /** The provider's own item, untouched. */
   raw: unknown;
-  /** Only while queued, for an event too large for a queue message: its KV key (see src/spill.ts). */
+  /** Only while queued, for an event too large for a queue message: its KV key (see src/queue/spill.ts). */
   spilled?: string;
 }
 
 /** What a provider adapter produces; ingest adds `specversion`, `source` and `datacontenttype`. */
 export type EventDraft = Omit<RelayEvent, "specversion" | "source" | "datacontenttype" | "provider">;
+
+/** An adapter's draft as a CloudEvent received on `source` (the ingest path, with the account segment when used). */
+export function toCloudEvent(draft: EventDraft, provider: ProviderName, source: string): RelayEvent {
+  return {
+    specversion: "1.0",
+    id: draft.id,
+    source,
+    type: draft.type,
+    ...(draft.subject === undefined ? {} : { subject: draft.subject }),
+    time: draft.time,
+    datacontenttype: "application/json",
+    provider,
+    providerevent: draft.providerevent,
+    data: draft.data,
+  };
+}
 
 /** The SPEC type for a provider event, or `<provider>/<event>` when the vocabulary has none. */
 export function eventType(

@@ -1,5 +1,5 @@
+import { configuredAccounts, resolveCredentials } from "./config/credentials";
 import type { Env } from "./env";
-import { configuredAccounts, resolveCredentials } from "./ingest/credentials";
 import { PROVIDERS } from "./providers/registry";
 import { VERSION } from "./version";
 

@@ -1,7 +1,7 @@
 import { app } from "./app";
 import { handleQueue } from "./delivery/consumer";
-import type { QueueMessage } from "./delivery/messages";
 import type { Env } from "./env";
+import type { QueueMessage } from "./queue/messages";
 
 export default {
   fetch: app.fetch,

@@ -1,4 +1,5 @@
 import { type Env, readSetting } from "./env";
+import { SettingsError } from "./errors";
 
 export const DEFAULT_RETRY_SCHEDULE = [10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200] as const;
 /** Cloudflare Queues cannot delay a message longer than 12 hours. */
@@ -12,9 +13,6 @@ export interface Settings {
   allowInsecureTargets: boolean;
   huaweiApiBase: string;
 }
-
-/** Configuration mistakes are thrown: they are the operator's to fix, and the log names the var. */
-export class SettingsError extends Error {}
 
 function integer(env: Env, name: string, fallback: number, min: number): number {
   const raw = readSetting(env, name);

@@ -1,6 +1,6 @@
 import { Agent } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Sink, SinkRequest } from "../../test/e2e/harness/sink.ts";
+import type { Sink, SinkRequest } from "../../tools/harness/sink.ts";
 import { post, signedWith } from "./http.ts";
 import { nextCallback, type Provider, sequenceOfSubject } from "./providers.ts";
 import { percentile, round } from "./stats.ts";

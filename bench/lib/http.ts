@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { type Agent, request as httpRequest } from "node:http";
-import type { SinkRequest } from "../../test/e2e/harness/sink.ts";
+import type { SinkRequest } from "../../tools/harness/sink.ts";
 import type { SignedCallback } from "./providers.ts";
 
 /** One POST over a keep-alive agent (cheaper than fetch on this 2-core machine, where the sender competes). */

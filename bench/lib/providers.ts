@@ -5,10 +5,10 @@ import {
   PROVIDER_NAMES,
   type Provider,
   type SignedCallback,
-} from "../../test/e2e/harness/samples.ts";
+} from "../../tools/harness/samples.ts";
 
 /**
- * Signed requests come from the e2e harness (test/e2e/harness/samples.ts): each
+ * Signed requests come from the e2e harness (tools/harness/samples.ts): each
  * platform's scheme implemented with node:crypto, independently of the relay.
  * Every `distinctCallback(…, n)` is a different event whose `subject` (meeting,
  * conference or task id) ends with n as 8 digits; with n unique across the run,

@@ -3,25 +3,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { freePort } from "../../test/e2e/harness/ports.ts";
+import { freePort } from "../../tools/harness/ports.ts";
+import { wranglerEnv } from "../../tools/harness/wrangler-env.ts";
 import { REPO, WRANGLER_CLI } from "./paths.ts";
 import { descendantsNamed, type Started, startGroup, stopGroup } from "./processes.ts";
 
 const run = promisify(execFile);
-
-/** Environment for every wrangler the benchmark runs: no telemetry, no shared dev registry, no file watching. */
-export function wranglerEnv(runDir: string): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    WRANGLER_SEND_METRICS: "false",
-    // A private registry: our servers neither see nor are seen by teammates' `wrangler dev` sessions.
-    WRANGLER_REGISTRY_PATH: join(runDir, "registry"),
-    WRANGLER_CI_DISABLE_CONFIG_WATCHING: "true",
-    WRANGLER_LOG_PATH: join(runDir, "wrangler-logs"),
-    WRANGLER_HIDE_BANNER: "true",
-    NO_COLOR: "1",
-  };
-}
 
 /** Runs one wrangler command to completion (build, KV put); throws with its output on failure. */
 export async function wrangler(args: string[], runDir: string, cwd = REPO): Promise<string> {

@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import * as v from "valibot";
+import { ACCOUNT_PATTERN, resolveCredentials } from "../config/credentials";
 import { parseJson } from "../config/targets";
-import { readSetting } from "../env";
 import { RelayError } from "../errors";
-import { ACCOUNT_PATTERN, accountSuffix } from "../ingest/credentials";
+import { huaweiMeeting } from "../providers/huawei-meeting";
 import { settingsOf } from "../settings";
 import { VERSION } from "../version";
 import { describeLinkConfigAnswer, describeLinkConfigFailure, linkConfigRequest } from "./huawei-link-config";
@@ -43,18 +43,14 @@ huawei.post("/link-config", async (c) => {
   if (account !== undefined && !ACCOUNT_PATTERN.test(account)) {
     throw new RelayError(400, "account must be 1 to 32 characters of a-z, 0-9 and _");
   }
-  const suffix = accountSuffix(account);
-  const idName = `HUAWEI_MEETING_APP_ID${suffix}`;
-  const keyName = `HUAWEI_MEETING_APP_KEY${suffix}`;
-  const subscriberId = readSetting(c.env, idName);
-  const subscriberKey = readSetting(c.env, keyName);
-  if (subscriberId === undefined || subscriberKey === undefined) {
-    const missing = [
-      subscriberId === undefined ? `var ${idName}` : "",
-      subscriberKey === undefined ? `secret ${keyName}` : "",
-    ];
-    throw new RelayError(503, `huawei-meeting is not configured: ${missing.filter(Boolean).join(" and ")} not set`);
+  const resolved = resolveCredentials(c.env, huaweiMeeting, account);
+  if (!resolved.ok) {
+    const missing = resolved.missing.map(
+      (name) => (name.startsWith("HUAWEI_MEETING_APP_ID") ? "var " : "secret ") + name,
+    );
+    throw new RelayError(503, `huawei-meeting is not configured: ${missing.join(" and ")} not set`);
   }
+  const { appId: subscriberId, appKey: subscriberKey } = resolved.credentials;
 
   const json = parseJson(await c.req.text());
   if (!json.ok) throw new RelayError(400, `request body is not valid JSON: ${json.error}`);

@@ -1,11 +1,12 @@
 import { loadTargets, type Target, type TargetsResult } from "../config/targets";
 import type { Env } from "../env";
+import { SettingsError } from "../errors";
 import { log } from "../log";
-import { type Settings, SettingsError, settingsOf } from "../settings";
+import type { DeliveryMessage, EventMessage, QueueMessage } from "../queue/messages";
+import { type Settings, settingsOf } from "../settings";
 import { DEAD_LETTER_QUEUE, handleDeadLetterQueue } from "./dead-letter-queue";
 import { deliverQueued } from "./deliver";
 import { fanOut } from "./fan-out";
-import type { DeliveryMessage, EventMessage, QueueMessage } from "./messages";
 
 /** While the configuration is invalid or unreadable, messages wait in the queue and come back after this long. */
 export const CONFIG_RETRY_SECONDS = 30;

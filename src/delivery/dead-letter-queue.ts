@@ -1,12 +1,12 @@
 import { loadTargets, type Target } from "../config/targets";
 import type { Env } from "../env";
 import { log } from "../log";
+import type { DeliveryMessage, EventMessage, QueueMessage } from "../queue/messages";
 import { settingsOf } from "../settings";
 import { buryDelivery } from "./attempt";
 import { ALL_TARGETS } from "./dead-letters";
 import { seenBefore, servedTargets } from "./dedup";
 import { targetWants } from "./match";
-import type { DeliveryMessage, EventMessage, QueueMessage } from "./messages";
 
 /** The queue Cloudflare moves a message to once it has used up its queue's `max_retries`. */
 export const DEAD_LETTER_QUEUE = "meeting-relay-dlq";

@@ -1,10 +1,10 @@
 import type { Target } from "../config/targets";
 import type { Env } from "../env";
 import { log } from "../log";
+import type { DeliveryMessage } from "../queue/messages";
+import { deliverableBody } from "../queue/spill";
 import type { Settings } from "../settings";
-import { deliverableBody } from "../spill";
 import { attemptDelivery, buryDelivery } from "./attempt";
-import type { DeliveryMessage } from "./messages";
 
 /** After an unexpected error (a KV outage while burying, say), the pair comes back after this long. */
 export const ERROR_RETRY_SECONDS = 30;

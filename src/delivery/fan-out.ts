@@ -2,12 +2,12 @@ import type { Target } from "../config/targets";
 import type { Env } from "../env";
 import type { RelayEvent } from "../events";
 import { log } from "../log";
+import type { DeliveryMessage, EventMessage } from "../queue/messages";
+import { deliverableBody } from "../queue/spill";
 import type { Settings } from "../settings";
-import { deliverableBody } from "../spill";
 import { attemptDelivery, buryDelivery, type Verdict } from "./attempt";
 import { remember, rememberServed, seenAmong, servedTargets } from "./dedup";
 import { targetWants } from "./match";
-import type { DeliveryMessage, EventMessage } from "./messages";
 
 /** A fan-out that could not finish (KV or Queues unavailable) tries again after this long. */
 export const REQUEUE_DELAY_SECONDS = 10;

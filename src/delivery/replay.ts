@@ -1,7 +1,7 @@
 import type { Env } from "../env";
 import { log } from "../log";
+import type { DeliveryMessage, EventMessage } from "../queue/messages";
 import { ALL_TARGETS, type DeadLetter, deleteDeadLetter } from "./dead-letters";
-import type { DeliveryMessage, EventMessage } from "./messages";
 
 /**
  * Sends a dead letter again with a fresh schedule, then removes its record. The

@@ -1,16 +1,16 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { ACCOUNT_PATTERN, resolveCredentials } from "../config/credentials";
 import type { Env } from "../env";
 import { errorResponse, RelayError } from "../errors";
-import type { RelayEvent } from "../events";
+import { toCloudEvent } from "../events";
 import { decodeUtf8 } from "../lib/bytes";
 import { log } from "../log";
 import { type AnyProviderAdapter, providerByName } from "../providers/registry";
 import type { InboundRequest, PlatformAnswer } from "../providers/types";
+import { enqueueEvents } from "../queue/enqueue";
+import { SPILL_CHECK_FROM_BYTES, spillOversized } from "../queue/spill";
 import { settingsOf } from "../settings";
-import { SPILL_CHECK_FROM_BYTES, spillOversized } from "../spill";
-import { ACCOUNT_PATTERN, resolveCredentials } from "./credentials";
-import { enqueueEvents } from "./enqueue";
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -103,18 +103,7 @@ webhooks.all("/:provider/:account?", async (c) => {
 
   const source = `/webhooks/${provider}${account ? `/${account}` : ""}`;
   const drafts = await adapter.normalize(verification.value, started);
-  const events: RelayEvent[] = drafts.map((draft) => ({
-    specversion: "1.0",
-    id: draft.id,
-    source,
-    type: draft.type,
-    ...(draft.subject === undefined ? {} : { subject: draft.subject }),
-    time: draft.time,
-    datacontenttype: "application/json",
-    provider,
-    providerevent: draft.providerevent,
-    data: draft.data,
-  }));
+  const events = drafts.map((draft) => toCloudEvent(draft, provider, source));
   const ids = events.map((event) => event.id);
   if (events.length > 0) {
     try {

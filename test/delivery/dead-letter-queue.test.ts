@@ -2,7 +2,7 @@ import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { deadLetterId, listDeadLetters } from "../../src/delivery/dead-letters";
-import type { DeliveryMessage, EventMessage } from "../../src/delivery/messages";
+import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
 import { useTargets } from "../support/targets";
 import { consume, loggedLines, mockFetch, sampleEvent } from "./support";
 

@@ -4,7 +4,7 @@ import { Webhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
 import { deadLetterId } from "../../src/delivery/dead-letters";
-import type { DeliveryMessage } from "../../src/delivery/messages";
+import type { DeliveryMessage } from "../../src/queue/messages";
 import { useTargets } from "../support/targets";
 import { consume, hang, loggedLines, mockFetch, sampleEvent } from "./support";
 

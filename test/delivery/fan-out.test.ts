@@ -2,8 +2,8 @@ import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
-import type { EventMessage } from "../../src/delivery/messages";
 import type { RelayEvent } from "../../src/events";
+import type { EventMessage } from "../../src/queue/messages";
 import { useTargets } from "../support/targets";
 import { consume, loggedLines, mockFetch, sampleEvent } from "./support";
 

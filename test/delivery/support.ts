@@ -1,10 +1,10 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
-import type { QueueMessage } from "../../src/delivery/messages";
 import type { Env } from "../../src/env";
 import type { RelayEvent } from "../../src/events";
 import worker from "../../src/index";
+import type { QueueMessage } from "../../src/queue/messages";
 
 /** A message a consumer put on a queue, with the delay it asked for. */
 export interface Sent {

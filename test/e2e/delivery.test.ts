@@ -11,8 +11,8 @@ import {
   startRelay,
   startSink,
   waitFor,
-} from "./harness/index.ts";
-import { DEMO_CREDENTIALS, tencentMeetingCallback } from "./harness/samples.ts";
+} from "../../tools/harness/index.ts";
+import { DEMO_CREDENTIALS, tencentMeetingCallback } from "../../tools/harness/samples.ts";
 
 /**
  * Failure injection against the real relay (`wrangler dev`, local KV and Queues)

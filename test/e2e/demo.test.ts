@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
-import { PROJECT_ROOT } from "./harness/index.ts";
+import { PROJECT_ROOT } from "../../tools/harness/index.ts";
 
 it("npm run demo delivers every platform's sample and exits 0 by itself", async () => {
   const { stdout } = await promisify(execFile)(process.execPath, ["scripts/demo.ts"], {

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { always, type Relay, type Sink, type SinkRequest, startRelay, startSink } from "./harness/index.ts";
+import { always, type Relay, type Sink, type SinkRequest, startRelay, startSink } from "../../tools/harness/index.ts";
 import {
   credentialVars,
   DEMO_CREDENTIALS,
@@ -14,7 +14,7 @@ import {
   PROVIDER_NAMES,
   type SignedCallback,
   sendCallback,
-} from "./harness/samples.ts";
+} from "../../tools/harness/samples.ts";
 
 const EVENTS = Number(process.env.LOAD_EVENTS ?? 2_000);
 const REPEATED_SHARE = 0.2;

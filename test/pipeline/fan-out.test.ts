@@ -1,8 +1,8 @@
 import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { EventMessage } from "../../src/delivery/messages";
 import type { RelayEvent } from "../../src/events";
+import type { EventMessage } from "../../src/queue/messages";
 import { runQueue } from "../support/queue";
 import { interceptDeliveries, useTargets } from "../support/targets";
 

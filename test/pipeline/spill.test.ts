@@ -1,7 +1,7 @@
 import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { DeliveryMessage, EventMessage } from "../../src/delivery/messages";
+import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
 import { runQueue } from "../support/queue";
 import { interceptDeliveries, useTargets } from "../support/targets";
 import { base64Json, SEED_CALLBACK, tencentEventRequest } from "../support/tencent-meeting";

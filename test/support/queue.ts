@@ -1,9 +1,9 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
-import type { DeliveryMessage, QueueMessage } from "../../src/delivery/messages";
 import type { Env } from "../../src/env";
 import worker from "../../src/index";
+import type { DeliveryMessage, QueueMessage } from "../../src/queue/messages";
 import { recordingQueue } from "./worker";
 
 export interface QueueRun {

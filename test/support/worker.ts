@@ -1,9 +1,9 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import type { EventMessage, QueueMessage } from "../../src/delivery/messages";
 import type { Env } from "../../src/env";
 import type { RelayEvent } from "../../src/events";
 import worker from "../../src/index";
+import type { EventMessage, QueueMessage } from "../../src/queue/messages";
 
 /**
  * The real local queue, with a record of every message sent through it, so a

@@ -1,15 +1,16 @@
 import { execFile, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { freePort } from "./ports.ts";
 import { terminate, track, untrack } from "./processes.ts";
 import { waitFor } from "./wait.ts";
+import { wranglerEnv } from "./wrangler-env.ts";
 
 /** The project root (where wrangler.toml is). */
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const WRANGLER = join(PROJECT_ROOT, "node_modules/wrangler/bin/wrangler.js");
 
 export interface RelayOptions {
@@ -168,21 +169,6 @@ export async function seedKv(entries: KvEntry[], persistTo: string, env = wrangl
       { cwd: PROJECT_ROOT, env },
     );
   }
-}
-
-/** wrangler's environment: no telemetry, no `process.env` secrets, a private dev registry. */
-function wranglerEnv(scratch: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`,
-    WRANGLER_SEND_METRICS: "false",
-    // Other wrangler dev sessions on this machine (the demo, another test run) must not see these queues.
-    WRANGLER_REGISTRY_PATH: join(scratch, "registry"),
-    NO_COLOR: "1",
-    FORCE_COLOR: "0",
-  };
-  delete env.CLOUDFLARE_INCLUDE_PROCESS_ENV;
-  return env;
 }
 
 function dotenv(values: Record<string, string>): string {

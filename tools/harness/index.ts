@@ -3,3 +3,4 @@ export { freePort } from "./ports.ts";
 export { type KvEntry, PROJECT_ROOT, type Relay, type RelayOptions, seedKv, startRelay } from "./relay.ts";
 export { always, failFirst, type Plan, type Reply, type Sink, type SinkRequest, startSink } from "./sink.ts";
 export { sleep, waitFor } from "./wait.ts";
+export { wranglerEnv } from "./wrangler-env.ts";

@@ -1,5 +1,6 @@
 import { type Env, readSetting } from "../env";
 import type { AnyProviderAdapter } from "../providers/registry";
+import type { ProviderAdapter } from "../providers/types";
 
 export const ACCOUNT_PATTERN = /^[a-z0-9_]{1,32}$/;
 
@@ -8,14 +9,14 @@ export function accountSuffix(account: string | undefined): string {
   return account ? `_${account.toUpperCase()}` : "";
 }
 
-export type CredentialsResult = { ok: true; credentials: unknown } | { ok: false; missing: string[] };
+export type CredentialsResult<C = unknown> = { ok: true; credentials: C } | { ok: false; missing: string[] };
 
 /** The adapter's credentials for one account, or the full names of those that are not set. */
-export function resolveCredentials(
+export function resolveCredentials<C>(
   env: Env,
-  adapter: AnyProviderAdapter,
+  adapter: Pick<ProviderAdapter<C>, "requiredCredentials" | "credentials">,
   account: string | undefined,
-): CredentialsResult {
+): CredentialsResult<C> {
   const suffix = accountSuffix(account);
   const lookup = (baseName: string) => readSetting(env, `${baseName}${suffix}`);
   const missing = adapter.requiredCredentials

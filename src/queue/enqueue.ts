@@ -1,5 +1,5 @@
-import type { EventMessage, QueueMessage } from "../delivery/messages";
 import type { RelayEvent } from "../events";
+import type { EventMessage, QueueMessage } from "./messages";
 
 /** Cloudflare Queues: at most 100 messages and 256 KB in one `sendBatch`. */
 const MAX_BATCH_MESSAGES = 100;

@@ -1,6 +1,6 @@
-import type { RelayEvent } from "./events";
-import { encodeUtf8 } from "./lib/bytes";
-import { sha256Hex } from "./lib/crypto";
+import type { RelayEvent } from "../events";
+import { encodeUtf8 } from "../lib/bytes";
+import { sha256Hex } from "../lib/crypto";
 
 /**
  * Cloudflare Queues carry at most 128 KB per message, but a callback may be up to
