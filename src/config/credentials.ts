@@ -1,8 +1,17 @@
 import { type Env, readSetting } from "../env";
+import { candidatesOf } from "../providers/candidates";
 import type { AnyProviderAdapter } from "../providers/registry";
-import type { ProviderAdapter } from "../providers/types";
+import type { Candidate, CredentialLookup, ProviderAdapter } from "../providers/types";
 
-export const ACCOUNT_PATTERN = /^[a-z0-9_]{1,32}$/;
+/**
+ * An account name: 1 to 32 of a-z, 0-9 and _. `previous` and names ending in `_previous` are
+ * not accounts: `TENCENT_MEETING_TOKEN_PREVIOUS` and `…_ACME_PREVIOUS` hold the previous value
+ * of a credential being rotated.
+ */
+export const ACCOUNT_PATTERN = /^(?!(?:[a-z0-9_]*_)?previous$)[a-z0-9_]{1,32}$/;
+
+/** Appended to a credential's full name for the value it replaces during a rotation. */
+export const PREVIOUS_SUFFIX = "_PREVIOUS";
 
 /** `acme` → `_ACME`: the suffix of an account's credential names. */
 export function accountSuffix(account: string | undefined): string {
@@ -17,13 +26,27 @@ export function resolveCredentials<C>(
   adapter: Pick<ProviderAdapter<C>, "requiredCredentials" | "credentials">,
   account: string | undefined,
 ): CredentialsResult<C> {
+  const lookup = credentialLookup(env, account);
   const suffix = accountSuffix(account);
-  const lookup = (baseName: string) => readSetting(env, `${baseName}${suffix}`);
   const missing = adapter.requiredCredentials
-    .filter((name) => lookup(name) === undefined)
+    .filter((name) => lookup.value(name) === undefined)
     .map((name) => `${name}${suffix}`);
   if (missing.length > 0) return { ok: false, missing };
   return { ok: true, credentials: adapter.credentials(lookup) };
+}
+
+/** Reads an account's credentials: `TENCENT_MEETING_TOKEN_ACME`, then `TENCENT_MEETING_TOKEN_ACME_PREVIOUS`. */
+export function credentialLookup(env: Env, account: string | undefined): CredentialLookup {
+  const suffix = accountSuffix(account);
+  const value = (baseName: string) => readSetting(env, `${baseName}${suffix}`);
+  return {
+    value,
+    candidates(baseName: string): Candidate[] {
+      const current = value(baseName);
+      if (current === undefined) return [];
+      return candidatesOf(current, readSetting(env, `${baseName}${suffix}${PREVIOUS_SUFFIX}`));
+    },
+  };
 }
 
 /** Accounts whose required credentials are all set, found by their suffixed names. */

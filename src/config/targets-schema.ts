@@ -28,6 +28,29 @@ function targetIssue(issue: v.StrictObjectIssue): string {
   return `${NOT_A_TARGET}, got ${kindOf(issue.input)}`;
 }
 
+/** At most this many secrets at once: the new one, the old one, and one more during a hurried rotation. */
+export const MAX_SECRETS = 3;
+
+const SigningSecret = v.pipe(
+  v.string(mustBe("secret must be a string")),
+  v.regex(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, "secret must be whsec_ followed by at least 16 base64 characters"),
+);
+
+/** Headers a delivery's own headers depend on; a target cannot set them (nor any `webhook-*`). */
+export const RESERVED_HEADERS = ["content-type", "content-length", "host", "transfer-encoding", "user-agent"] as const;
+
+export function isReservedHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower.startsWith("webhook-") || (RESERVED_HEADERS as readonly string[]).includes(lower);
+}
+
+/** Exported so the JSON Schema generator can translate it (a `check` has no JSON Schema form of its own). */
+export const notReserved = v.check(
+  (name: string) => !isReservedHeader(name),
+  (issue) =>
+    `header ${issue.received} is set by the relay and cannot be overridden (reserved: ${RESERVED_HEADERS.join(", ")}, webhook-*)`,
+);
+
 /**
  * One downstream HTTP target (SPEC "Targets"). The editor JSON Schema in
  * `schema/targets.schema.json` is generated from this (`npm run schema`), so
@@ -51,9 +74,20 @@ export const TargetSchema = v.strictObject(
     ),
     secret: v.optional(
       v.pipe(
-        v.string(mustBe("secret must be a string")),
-        v.regex(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, "secret must be whsec_ followed by at least 16 base64 characters"),
-        v.description("Standard Webhooks signing secret: whsec_ + base64. Omit to send unsigned."),
+        v.union(
+          [
+            SigningSecret,
+            v.pipe(
+              v.array(SigningSecret),
+              v.minLength(1, "secret must list at least one whsec_ secret"),
+              v.maxLength(MAX_SECRETS, `secret lists at most ${MAX_SECRETS} secrets`),
+            ),
+          ],
+          mustBe('secret must be a whsec_ string or an array of up to 3 of them, such as ["whsec_new…", "whsec_old…"]'),
+        ),
+        v.description(
+          "Standard Webhooks signing secret: whsec_ + base64, or an array of up to 3 while rotating (each yields one signature). Omit to send unsigned.",
+        ),
       ),
     ),
     types: v.optional(
@@ -88,6 +122,7 @@ export const TargetSchema = v.strictObject(
           v.pipe(
             v.string(),
             v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, (issue) => `${issue.received} is not a valid HTTP header name`),
+            notReserved,
           ),
           v.pipe(
             v.string(mustBe("a header value must be a string")),
@@ -95,7 +130,9 @@ export const TargetSchema = v.strictObject(
           ),
           mustBe('headers must be an object such as {"x-api-key": "…"}'),
         ),
-        v.description("Static headers sent with every delivery (the relay's own headers take precedence)."),
+        v.description(
+          `Static headers sent with every delivery. The relay sets ${RESERVED_HEADERS.join(", ")} and webhook-* itself: they cannot be set here.`,
+        ),
       ),
     ),
     timeoutMs: v.optional(
@@ -110,7 +147,9 @@ export const TargetSchema = v.strictObject(
     enabled: v.optional(
       v.pipe(
         v.boolean(mustBe("enabled must be true or false")),
-        v.description("false pauses deliveries to this target."),
+        v.description(
+          "false: the target receives nothing new, and its pending retries become dead letters (reason disabled).",
+        ),
       ),
     ),
   },

@@ -95,9 +95,10 @@ webhooks.all("/:provider/:account?", async (c) => {
     return errorResponse(verification.status, verification.reason);
   }
 
+  const { credential } = verification;
   const handshake = adapter.handshake(verification.value);
   if (handshake !== null) {
-    done("handshake", handshake.status);
+    done("handshake", handshake.status, { credential });
     return answer(handshake);
   }
 
@@ -113,12 +114,12 @@ webhooks.all("/:provider/:account?", async (c) => {
         inbound.body.length * 3 < SPILL_CHECK_FROM_BYTES ? events : await spillOversized(c.env.RELAY_STATE, events);
       await enqueueEvents(c.env.EVENTS_QUEUE, queueable, started);
     } catch (error) {
-      done("enqueue-failed", 503, { ids, reason: (error as Error).message });
+      done("enqueue-failed", 503, { ids, credential, reason: (error as Error).message });
       return errorResponse(503, "the event could not be queued; retry later");
     }
   }
   const success = adapter.success(verification.value);
-  done("queued", success.status, { ids, types: events.map((event) => event.type) });
+  done("queued", success.status, { ids, types: events.map((event) => event.type), credential });
   return answer(success);
 });
 

@@ -34,14 +34,34 @@ export interface Rejection {
   reason: string;
 }
 
-export type Verification<T> = { ok: true; value: T } | Rejection;
+/**
+ * Which value of a secret verified a callback: the current one, or the one kept in
+ * `<credential>_PREVIOUS` while a rotation is under way.
+ */
+export type CredentialSlot = "current" | "previous";
+
+/** One accepted value of a secret. */
+export interface Candidate {
+  slot: CredentialSlot;
+  value: string;
+}
+
+export type Verification<T> = { ok: true; value: T; credential: CredentialSlot } | Rejection;
 
 export function reject(status: Rejection["status"], reason: string): Rejection {
   return { ok: false, status, reason };
 }
 
-/** Reads one credential by its base name; the account suffix (`_ACME`) is applied by ingest. */
-export type CredentialLookup = (baseName: string) => string | undefined;
+/** Reads credentials by base name; the account suffix (`_ACME`) is applied by ingest. */
+export interface CredentialLookup {
+  /** A var (or a secret that is never rotated). */
+  value(baseName: string): string | undefined;
+  /**
+   * A secret that may be rotated: the current value first, then `<name>_PREVIOUS` when set.
+   * Empty when the current value is not set.
+   */
+  candidates(baseName: string): Candidate[];
+}
 
 /**
  * One platform. Pure: no Hono, no bindings. Ingest drives every adapter the same

@@ -158,6 +158,34 @@ describe("PUT /admin/targets", () => {
     expect(JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null")).toEqual(VALID);
   });
 
+  it("refuses a reserved header with 400 naming it, and changes nothing", async () => {
+    await env.RELAY_CONFIG.put("targets", JSON.stringify(VALID));
+    const { response } = await callWorker(
+      put(JSON.stringify([{ id: "crm", url: "https://crm.example.com/in", headers: { "Webhook-Signature": "v1,x" } }])),
+    );
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: "targets document is invalid",
+      problems: [
+        {
+          path: '$[0].headers["Webhook-Signature"]',
+          message:
+            'header "Webhook-Signature" is set by the relay and cannot be overridden (reserved: content-type, content-length, host, transfer-encoding, user-agent, webhook-*)',
+        },
+      ],
+    });
+    expect(JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null")).toEqual(VALID);
+  });
+
+  it("stores a target with an array of secrets", async () => {
+    const rotating = [
+      { id: "crm", url: "https://crm.example.com/in", secret: [SECRET, "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"] },
+    ];
+    const { response } = await callWorker(put(JSON.stringify(rotating)));
+    expect(response.status).toBe(200);
+    expect(JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null")).toEqual(rotating);
+  });
+
   it("honours ALLOW_INSECURE_TARGETS: http://127.0.0.1 is refused when it is not true", async () => {
     const { response } = await callWorker(put(JSON.stringify(VALID)), { ALLOW_INSECURE_TARGETS: "false" });
     expect(response.status).toBe(400);

@@ -26,4 +26,20 @@ describe("schema/targets.schema.json", () => {
       "enabled",
     ]);
   });
+
+  it("says that headers may not set a reserved name, in any case", () => {
+    const schema = targetsJsonSchema() as {
+      items: { properties: { headers: { propertyNames: { not: { pattern: string } } } } };
+    };
+    const reserved = new RegExp(schema.items.properties.headers.propertyNames.not.pattern);
+    for (const name of ["content-type", "Content-Length", "HOST", "transfer-encoding", "User-Agent", "Webhook-Id"]) {
+      expect(reserved.test(name)).toBe(true);
+    }
+    for (const name of ["x-api-key", "x-webhook-id", "hosts"]) expect(reserved.test(name)).toBe(false);
+  });
+
+  it("takes a secret as a string or an array of one to three", () => {
+    const schema = targetsJsonSchema() as { items: { properties: { secret: { anyOf: Record<string, unknown>[] } } } };
+    expect(schema.items.properties.secret.anyOf[1]).toMatchObject({ type: "array", minItems: 1, maxItems: 3 });
+  });
 });

@@ -100,6 +100,82 @@ describe("validateTargets", () => {
   });
 });
 
+const TARGET = { id: "crm", url: "https://crm.example.com/hooks" };
+const NEW = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const OLD = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+const THIRD = "whsec_dGhpcmQtc2VjcmV0LTAwMDAwMDAx";
+
+describe("a target's secret during a rotation", () => {
+  it("accepts an array of one to three whsec_ secrets", () => {
+    for (const secret of [[NEW], [NEW, OLD], [NEW, OLD, THIRD]]) {
+      expect(validateTargets([{ ...TARGET, secret }], strict)).toEqual({ ok: true, targets: [{ ...TARGET, secret }] });
+    }
+  });
+
+  it("refuses an empty array", () => {
+    expect(validateTargets([{ ...TARGET, secret: [] }], strict)).toEqual({
+      ok: false,
+      problems: [{ path: "$[0].secret", message: "secret must list at least one whsec_ secret" }],
+    });
+  });
+
+  it("refuses a fourth secret", () => {
+    expect(validateTargets([{ ...TARGET, secret: [NEW, OLD, THIRD, NEW] }], strict)).toEqual({
+      ok: false,
+      problems: [{ path: "$[0].secret", message: "secret lists at most 3 secrets" }],
+    });
+  });
+
+  it("names the entry of the array that is not a whsec_ secret, without quoting it", () => {
+    expect(validateTargets([{ ...TARGET, secret: [NEW, "whsec_short-VALUE"] }], strict)).toEqual({
+      ok: false,
+      problems: [
+        { path: "$[0].secret[1]", message: "secret must be whsec_ followed by at least 16 base64 characters" },
+      ],
+    });
+  });
+
+  it("refuses a secret that is neither a string nor an array", () => {
+    expect(validateTargets([{ ...TARGET, secret: 42 }], strict)).toEqual({
+      ok: false,
+      problems: [
+        {
+          path: "$[0].secret",
+          message:
+            'secret must be a whsec_ string or an array of up to 3 of them, such as ["whsec_new…", "whsec_old…"], got a number',
+        },
+      ],
+    });
+  });
+});
+
+describe("reserved headers", () => {
+  it.each([
+    "content-type",
+    "Content-Length",
+    "HOST",
+    "transfer-encoding",
+    "User-Agent",
+    "webhook-id",
+    "Webhook-Signature",
+    "webhook-anything",
+  ])("refuses %s, naming it", (name) => {
+    expect(validateTargets([{ ...TARGET, headers: { [name]: "x" } }], strict)).toEqual({
+      ok: false,
+      problems: [
+        {
+          path: expect.stringContaining(name),
+          message: `header "${name}" is set by the relay and cannot be overridden (reserved: content-type, content-length, host, transfer-encoding, user-agent, webhook-*)`,
+        },
+      ],
+    });
+  });
+
+  it.each(["x-api-key", "authorization", "x-webhook-id", "webhooks"])("accepts %s", (name) => {
+    expect(validateTargets([{ ...TARGET, headers: { [name]: "x" } }], strict).ok).toBe(true);
+  });
+});
+
 describe("parseTargetsText", () => {
   it("treats an unset key as no targets", () => {
     expect(parseTargetsText(null, strict)).toEqual({ ok: true, targets: [] });

@@ -53,6 +53,21 @@ describe("npm run validate-targets", () => {
     expect(validate(local, [], { ALLOW_INSECURE_TARGETS: "true" }).status).toBe(0);
   });
 
+  it("accepts a target rotating its secret, and names a reserved header", () => {
+    const rotating = {
+      id: "crm",
+      url: "https://crm.example.com/hooks",
+      secret: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"],
+    };
+    expect(validate([rotating])).toMatchObject({ status: 0, stdout: "ok: 1 targets\n" });
+    const result = validate([{ ...rotating, headers: { "User-Agent": "mine" } }]);
+    expect(result.status).toBe(1);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([
+      'targets.json: $[0].headers["User-Agent"]: header "User-Agent" is set by the relay and cannot be overridden (reserved: content-type, content-length, host, transfer-encoding, user-agent, webhook-*)',
+      "1 problem in targets.json",
+    ]);
+  });
+
   it("says where a file stops being JSON and exits 1", () => {
     const result = validate('[\n  {"id": "crm",}\n]');
     expect(result.status).toBe(1);

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/lib/crypto";
+import { candidatesOf } from "../../src/providers/candidates";
 import { huaweiMeeting } from "../../src/providers/huawei-meeting";
 import { HUAWEI_MEETING_TYPES } from "../../src/providers/huawei-meeting/normalize";
 import { rawMemberText } from "../../src/providers/huawei-meeting/raw-member";
@@ -20,7 +21,7 @@ import {
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 const clock: Clock = { now: NOW, replayWindowSeconds: 3600 };
-const credentials = { appId: HUAWEI_APP_ID, appKey: HUAWEI_APP_KEY };
+const credentials = { appId: HUAWEI_APP_ID, appKeys: candidatesOf(HUAWEI_APP_KEY) };
 const STARTED = huaweiEventInfo("meeting.started");
 
 async function verify(eventInfo: unknown = STARTED, options: HuaweiRequestOptions = {}, at: Clock = clock) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { candidatesOf } from "../../src/providers/candidates";
 import { tencentMeeting } from "../../src/providers/tencent-meeting";
 import { TENCENT_MEETING_TYPES } from "../../src/providers/tencent-meeting/normalize";
 import { tencentSignature } from "../../src/providers/tencent-meeting/verify";
@@ -7,7 +8,7 @@ import { base64Json, SEED_CALLBACK, SEED_DATA, SEED_EVENT_DATA, TENCENT_TOKEN } 
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 const clock: Clock = { now: NOW, replayWindowSeconds: 3600 };
-const credentials = { token: TENCENT_TOKEN };
+const credentials = { tokens: candidatesOf(TENCENT_TOKEN) };
 
 interface Options {
   data?: string;

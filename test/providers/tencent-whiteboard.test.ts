@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/lib/crypto";
+import { candidatesOf } from "../../src/providers/candidates";
 import { tencentWhiteboard } from "../../src/providers/tencent-whiteboard";
 import { canonicalJson } from "../../src/providers/tencent-whiteboard/canonical-json";
 import { TENCENT_WHITEBOARD_TYPES } from "../../src/providers/tencent-whiteboard/normalize";
@@ -18,7 +19,7 @@ import {
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 const clock: Clock = { now: NOW, replayWindowSeconds: 3600 };
-const credentials = { callbackKey: TIW_KEY };
+const credentials = { callbackKeys: candidatesOf(TIW_KEY) };
 const PROGRESS = whiteboardEvent("TranscodeProgressChanged", { TaskId: "task-1", Progress: 10, Title: "课件.pptx" });
 
 async function verify(event: Record<string, unknown> = PROGRESS, options: WhiteboardOptions = {}, at = clock) {
@@ -43,16 +44,16 @@ describe("Tencent Whiteboard Sign", () => {
     const seedClock = { now: (SEED_EXPIRE_TIME - 60) * 1000, replayWindowSeconds: 3600 };
     const result = await tencentWhiteboard.verify(
       await whiteboardInbound({}, { body: JSON.stringify(SEED_WHITEBOARD_CALLBACK) }),
-      { callbackKey: SEED_KEY },
+      { callbackKeys: candidatesOf(SEED_KEY) },
       seedClock,
     );
-    expect(result).toEqual({ ok: true, value: SEED_WHITEBOARD_CALLBACK });
+    expect(result).toEqual({ ok: true, value: SEED_WHITEBOARD_CALLBACK, credential: "current" });
   });
 
   it("rejects the seed's callback once its ExpireTime has passed", async () => {
     const result = await tencentWhiteboard.verify(
       await whiteboardInbound({}, { body: JSON.stringify(SEED_WHITEBOARD_CALLBACK) }),
-      { callbackKey: SEED_KEY },
+      { callbackKeys: candidatesOf(SEED_KEY) },
       { now: SEED_EXPIRE_TIME * 1000 + 1, replayWindowSeconds: 3600 },
     );
     expect(result).toEqual({ ok: false, status: 401, reason: "ExpireTime has passed" });

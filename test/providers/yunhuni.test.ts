@@ -3,6 +3,7 @@ import type { Clock } from "../../src/providers/types";
 import { yunhuni } from "../../src/providers/yunhuni";
 import { isAllowed, parseAllowList, parseIp } from "../../src/providers/yunhuni/allow-list";
 import { YUNHUNI_TYPES } from "../../src/providers/yunhuni/normalize";
+import { lookupFrom } from "../support/credentials";
 import {
   CALL_ID,
   CONFERENCE_ID,
@@ -17,9 +18,7 @@ const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 const clock: Clock = { now: NOW, replayWindowSeconds: 3600 };
 
 function credentialsWith(allowedIps?: string) {
-  return yunhuni.credentials((name) =>
-    name === "YUNHUNI_TOKEN" ? YUNHUNI_TOKEN : name === "YUNHUNI_ALLOWED_IPS" ? allowedIps : undefined,
-  );
+  return yunhuni.credentials(lookupFrom({ YUNHUNI_TOKEN, YUNHUNI_ALLOWED_IPS: allowedIps }));
 }
 
 async function verify(
@@ -41,7 +40,7 @@ async function normalizeOne(notification: Record<string, unknown>) {
 
 describe("Yunhuni token", () => {
   it("accepts the notify URL's token", async () => {
-    expect(await verify()).toEqual({ ok: true, value: yunhuniNotification("conf.joined") });
+    expect(await verify()).toEqual({ ok: true, value: yunhuniNotification("conf.joined"), credential: "current" });
   });
 
   it("rejects a missing token", async () => {
@@ -63,7 +62,7 @@ describe("Yunhuni token", () => {
   });
 
   it("reads the first token parameter, percent-decoded, a literal + kept", async () => {
-    const credentials = yunhuni.credentials((name) => (name === "YUNHUNI_TOKEN" ? "a+b/c=" : undefined));
+    const credentials = yunhuni.credentials(lookupFrom({ YUNHUNI_TOKEN: "a+b/c=" }));
     const at = (rawQuery: string) =>
       yunhuni.verify(yunhuniInbound(yunhuniNotification("conf.end"), { rawQuery }), credentials, clock);
     expect((await at("x=1&token=a+b/c=")).ok).toBe(true);

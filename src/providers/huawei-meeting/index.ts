@@ -14,8 +14,8 @@ export const huaweiMeeting: ProviderAdapter<HuaweiMeetingCredentials, HuaweiMeet
   methods: ["POST"],
   requiredCredentials: ["HUAWEI_MEETING_APP_ID", "HUAWEI_MEETING_APP_KEY"],
   credentials: (lookup) => ({
-    appId: lookup("HUAWEI_MEETING_APP_ID") ?? "",
-    appKey: lookup("HUAWEI_MEETING_APP_KEY") ?? "",
+    appId: lookup.value("HUAWEI_MEETING_APP_ID") ?? "",
+    appKeys: lookup.candidates("HUAWEI_MEETING_APP_KEY"),
   }),
   verify: verifyHuaweiMeeting,
   // Enabling the push sends `meeting.verify`; the nonce must come back or enabling fails.

@@ -1,13 +1,15 @@
 import { equalSameLength, hmacSha256Hex } from "../../lib/crypto";
 import { epochToMs } from "../../lib/time";
+import { matchingCredential } from "../candidates";
 import { isFresh } from "../freshness";
 import { isRecord, parseJson } from "../json";
-import { type Clock, type InboundRequest, reject, type Verification } from "../types";
+import { type Candidate, type Clock, type InboundRequest, reject, type Verification } from "../types";
 import { rawMemberText } from "./raw-member";
 
 export interface HuaweiMeetingCredentials {
   appId: string;
-  appKey: string;
+  /** The subscriber key, and the previous one while it is being rotated. */
+  appKeys: readonly Candidate[];
 }
 
 export interface HuaweiMeetingVerified {
@@ -33,7 +35,7 @@ export function huaweiSignature(appKey: string, appId: string, timestamp: string
 
 export async function verifyHuaweiMeeting(
   request: InboundRequest,
-  { appId, appKey }: HuaweiMeetingCredentials,
+  { appId, appKeys }: HuaweiMeetingCredentials,
   clock: Clock,
 ): Promise<Verification<HuaweiMeetingVerified>> {
   const body = parseJson(request.body);
@@ -59,18 +61,23 @@ export async function verifyHuaweiMeeting(
   if (!isFresh(sentAt, clock)) return reject(401, "timestamp is outside the replay window");
 
   const given = signature.toLowerCase();
-  const signs = async (text: string) =>
-    equalSameLength(await huaweiSignature(appKey, appID, timestamp, nonce, text), given);
+  const signedWith = (text: string) =>
+    matchingCredential(appKeys, async (appKey) =>
+      equalSameLength(await huaweiSignature(appKey, appID, timestamp, nonce, text), given),
+    );
   // The exact text first; the compact form (serialized only when needed) as the one documented alternative.
-  if (!(await signs(member.text))) {
+  let credential = await signedWith(member.text);
+  if (credential === undefined) {
     const compact = JSON.stringify(eventInfo);
-    if (compact === member.text || !(await signs(compact))) return reject(401, "signature mismatch");
+    if (compact !== member.text) credential = await signedWith(compact);
+    if (credential === undefined) return reject(401, "signature mismatch");
   }
 
   if (typeof eventInfo.event !== "string" || eventInfo.event === "") return reject(400, "eventInfo has no event");
   return {
     ok: true,
     value: { appId: appID, nonce, sentAt, event: eventInfo.event, eventInfo, eventInfoText: member.text },
+    credential,
   };
 }
 

@@ -8,7 +8,7 @@ export const tencentMeeting: ProviderAdapter<TencentMeetingCredentials, TencentM
   name: "tencent-meeting",
   methods: ["GET", "POST"],
   requiredCredentials: ["TENCENT_MEETING_TOKEN"],
-  credentials: (lookup) => ({ token: lookup("TENCENT_MEETING_TOKEN") ?? "" }),
+  credentials: (lookup) => ({ tokens: lookup.candidates("TENCENT_MEETING_TOKEN") }),
   verify: verifyTencentMeeting,
   // URL verification: the decoded check_str is the whole body, no quotes, no newline.
   handshake: (verified) =>

@@ -1,12 +1,14 @@
 import { decodeBase64Utf8 } from "../../lib/bytes";
 import { equalSameLength, sha1Hex } from "../../lib/crypto";
 import { epochToMs } from "../../lib/time";
+import { matchingCredential } from "../candidates";
 import { isFresh } from "../freshness";
 import { isRecord, parseJson } from "../json";
-import { type Clock, type InboundRequest, reject, type Verification } from "../types";
+import { type Candidate, type Clock, type InboundRequest, reject, type Verification } from "../types";
 
 export interface TencentMeetingCredentials {
-  token: string;
+  /** The token, and the previous one while it is being rotated. */
+  tokens: readonly Candidate[];
 }
 
 export type TencentMeetingVerified =
@@ -33,7 +35,7 @@ export async function tencentSignature(token: string, timestamp: string, nonce: 
 
 export async function verifyTencentMeeting(
   request: InboundRequest,
-  { token }: TencentMeetingCredentials,
+  { tokens }: TencentMeetingCredentials,
   clock: Clock,
 ): Promise<Verification<TencentMeetingVerified>> {
   const timestamp = request.headers.get("timestamp");
@@ -51,14 +53,17 @@ export async function verifyTencentMeeting(
   const data = request.method === "GET" ? checkStrOf(request.rawQuery) : dataOf(request.body);
   if (typeof data !== "string") return data;
 
-  const expected = await tencentSignature(token, timestamp, nonce, data);
-  if (!equalSameLength(expected, signature.toLowerCase())) return reject(401, "signature mismatch");
+  const given = signature.toLowerCase();
+  const credential = await matchingCredential(tokens, async (token) =>
+    equalSameLength(await tencentSignature(token, timestamp, nonce, data), given),
+  );
+  if (credential === undefined) return reject(401, "signature mismatch");
 
   const plain = decodeBase64Utf8(data);
   if (plain === null) {
     return reject(400, `${request.method === "GET" ? "check_str" : "data"} is not base64-encoded UTF-8`);
   }
-  if (request.method === "GET") return { ok: true, value: { kind: "url-verification", plainText: plain } };
+  if (request.method === "GET") return { ok: true, value: { kind: "url-verification", plainText: plain }, credential };
 
   const callback = parseJson(plain);
   if (!isRecord(callback)) return reject(400, "decoded data is not a JSON object");
@@ -67,7 +72,7 @@ export async function verifyTencentMeeting(
     return reject(400, "decoded data has no unique_sequence");
   }
   if (!Array.isArray(callback.payload)) return reject(400, "decoded data has no payload array");
-  return { ok: true, value: { kind: "event", callback: callback as TencentMeetingCallback } };
+  return { ok: true, value: { kind: "event", callback: callback as TencentMeetingCallback }, credential };
 }
 
 /**

@@ -8,7 +8,7 @@ export const tencentWhiteboard: ProviderAdapter<TencentWhiteboardCredentials, Te
   name: "tencent-whiteboard",
   methods: ["POST"],
   requiredCredentials: ["TIW_CALLBACK_KEY"],
-  credentials: (lookup) => ({ callbackKey: lookup("TIW_CALLBACK_KEY") ?? "" }),
+  credentials: (lookup) => ({ callbackKeys: lookup.candidates("TIW_CALLBACK_KEY") }),
   verify: verifyTencentWhiteboard,
   handshake: () => null,
   normalize: async (callback, receivedAt) => [await normalizeTencentWhiteboard(callback, receivedAt)],

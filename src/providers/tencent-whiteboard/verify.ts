@@ -1,9 +1,11 @@
 import { equalSameLength, md5Hex } from "../../lib/crypto";
+import { matchingCredential } from "../candidates";
 import { isRecord, parseJson } from "../json";
-import { type Clock, type InboundRequest, reject, type Verification } from "../types";
+import { type Candidate, type Clock, type InboundRequest, reject, type Verification } from "../types";
 
 export interface TencentWhiteboardCredentials {
-  callbackKey: string;
+  /** The callback key, and the previous one while it is being rotated. */
+  callbackKeys: readonly Candidate[];
 }
 
 export interface TencentWhiteboardCallback {
@@ -28,7 +30,7 @@ export function whiteboardSignature(callbackKey: string, expireTime: string): Pr
 
 export async function verifyTencentWhiteboard(
   request: InboundRequest,
-  { callbackKey }: TencentWhiteboardCredentials,
+  { callbackKeys }: TencentWhiteboardCredentials,
   clock: Clock,
 ): Promise<Verification<TencentWhiteboardCallback>> {
   const body = parseJson(request.body);
@@ -40,14 +42,17 @@ export async function verifyTencentWhiteboard(
   if (!MD5_HEX.test(body.Sign)) return reject(401, "Sign is not an MD5 hex digest");
   // The provider's replay protection: a callback past its ExpireTime is void.
   if (clock.now > Number(expireTime) * 1000) return reject(401, "ExpireTime has passed");
-  const expected = await whiteboardSignature(callbackKey, expireTime);
-  if (!equalSameLength(expected, body.Sign.toLowerCase())) return reject(401, "Sign mismatch");
+  const given = body.Sign.toLowerCase();
+  const credential = await matchingCredential(callbackKeys, async (callbackKey) =>
+    equalSameLength(await whiteboardSignature(callbackKey, expireTime), given),
+  );
+  if (credential === undefined) return reject(401, "Sign mismatch");
 
   if (typeof body.EventType !== "string" || body.EventType === "") return reject(400, "body has no EventType string");
   if (!isRecord(body.EventData)) return reject(400, "body has no EventData object");
   if (decimalInteger(body.SdkAppId) === undefined) return reject(400, "body has no SdkAppId");
   if (decimalInteger(body.Timestamp) === undefined) return reject(400, "body has no Timestamp in Unix seconds");
-  return { ok: true, value: body as TencentWhiteboardCallback };
+  return { ok: true, value: body as TencentWhiteboardCallback, credential };
 }
 
 /** A non-negative integer sent as a JSON number or a digit string, as decimal text. */

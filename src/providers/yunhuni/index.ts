@@ -10,8 +10,8 @@ export const yunhuni: ProviderAdapter<YunhuniCredentials, YunhuniNotification> =
   methods: ["POST"],
   requiredCredentials: ["YUNHUNI_TOKEN"],
   credentials: (lookup) => ({
-    token: lookup("YUNHUNI_TOKEN") ?? "",
-    allowList: parseAllowList(lookup("YUNHUNI_ALLOWED_IPS")),
+    tokens: lookup.candidates("YUNHUNI_TOKEN"),
+    allowList: parseAllowList(lookup.value("YUNHUNI_ALLOWED_IPS")),
   }),
   verify: verifyYunhuni,
   handshake: () => null,

@@ -1,10 +1,12 @@
 import { equalSecret } from "../../lib/crypto";
+import { matchingCredential } from "../candidates";
 import { isRecord, parseJson } from "../json";
-import { type InboundRequest, reject, type Verification } from "../types";
+import { type Candidate, type InboundRequest, reject, type Verification } from "../types";
 import { type AllowList, isAllowed } from "./allow-list";
 
 export interface YunhuniCredentials {
-  token: string;
+  /** The token, and the previous one while it is being rotated. */
+  tokens: readonly Candidate[];
   /** `undefined`: no IP restriction. */
   allowList: AllowList | undefined;
 }
@@ -25,7 +27,7 @@ export interface YunhuniNotification {
  */
 export async function verifyYunhuni(
   request: InboundRequest,
-  { token, allowList }: YunhuniCredentials,
+  { tokens, allowList }: YunhuniCredentials,
 ): Promise<Verification<YunhuniNotification>> {
   if (allowList !== undefined && !isAllowed(allowList, request.clientIp)) {
     const note =
@@ -34,7 +36,8 @@ export async function verifyYunhuni(
   }
   const given = queryValue(request.rawQuery, "token");
   if (given === undefined || given === "") return reject(401, "missing token query parameter");
-  if (!(await equalSecret(given, token))) return reject(401, "token mismatch");
+  const credential = await matchingCredential(tokens, (token) => equalSecret(given, token));
+  if (credential === undefined) return reject(401, "token mismatch");
 
   const body = parseJson(request.body);
   if (!isRecord(body)) return reject(400, "body is not a JSON object");
@@ -49,7 +52,7 @@ export async function verifyYunhuni(
       return reject(400, `${field} is not a Unix time in milliseconds`);
     }
   }
-  return { ok: true, value: body as YunhuniNotification };
+  return { ok: true, value: body as YunhuniNotification, credential };
 }
 
 /**
