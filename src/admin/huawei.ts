@@ -50,7 +50,9 @@ huawei.post("/link-config", async (c) => {
     );
     throw new RelayError(503, `huawei-meeting is not configured: ${missing.join(" and ")} not set`);
   }
-  const { appId: subscriberId, appKey: subscriberKey } = resolved.credentials;
+  // Huawei is registered with the current key only; a previous one is just still accepted on callbacks.
+  const { appId: subscriberId, appKeys } = resolved.credentials;
+  const subscriberKey = appKeys.find((key) => key.slot === "current")?.value ?? "";
 
   const json = parseJson(await c.req.text());
   if (!json.ok) throw new RelayError(400, `request body is not valid JSON: ${json.error}`);

@@ -1,7 +1,7 @@
 import { reset } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { EventMessage } from "../../src/delivery/messages";
+import type { EventMessage } from "../../src/queue/messages";
 import { useTargets } from "../support/targets";
 import { consume, mockFetch, sampleEvent } from "./support";
 

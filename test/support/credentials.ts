@@ -1,5 +1,5 @@
-import type { Env } from "../../src/env";
 import { credentialLookup } from "../../src/config/credentials";
+import type { Env } from "../../src/env";
 import type { CredentialLookup } from "../../src/providers/types";
 
 /**
