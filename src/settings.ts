@@ -4,6 +4,18 @@ import { SettingsError } from "./errors";
 export const DEFAULT_RETRY_SCHEDULE = [10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200] as const;
 /** Cloudflare Queues cannot delay a message longer than 12 hours. */
 export const MAX_DELAY_SECONDS = 43_200;
+/**
+ * How long after its first attempt a delivery may still be attempted: 72 h. Cloudflare Queues
+ * deletes a message 4 days after it was sent (the default retention), without a dead letter,
+ * so a pending delivery is buried well before that; the last day is the margin for backlogs.
+ */
+export const DELIVERY_WINDOW_SECONDS = 72 * 3600;
+/** RETRY_SCHEDULE must fit in the window with an hour to spare for time spent waiting in a backlog. */
+export const SCHEDULE_LIMIT_SECONDS = DELIVERY_WINDOW_SECONDS - 3600;
+/** The most the relay adds to a scheduled delay: under 10 % (see src/delivery/retry.ts), never past 12 h. */
+export function longestDelaySeconds(scheduled: number): number {
+  return Math.min(scheduled + Math.max(Math.floor(scheduled / 10) - 1, 0), MAX_DELAY_SECONDS);
+}
 
 export interface Settings {
   replayWindowSeconds: number;
@@ -28,7 +40,14 @@ function schedule(env: Env): readonly number[] {
   if (parts.some((part) => !/^\d+$/.test(part))) {
     throw new SettingsError(`RETRY_SCHEDULE must be comma-separated whole seconds, got "${raw}"`);
   }
-  return parts.map((part) => Math.min(Number(part), MAX_DELAY_SECONDS));
+  const delays = parts.map((part) => Math.min(Number(part), MAX_DELAY_SECONDS));
+  const longest = delays.reduce((sum, delay) => sum + longestDelaySeconds(delay), 0);
+  if (longest > SCHEDULE_LIMIT_SECONDS) {
+    throw new SettingsError(
+      `RETRY_SCHEDULE adds up to ${longest} s with jitter, more than ${SCHEDULE_LIMIT_SECONDS} s (71 h): a delivery is given at most 72 h, because Cloudflare Queues deletes a message after 4 days`,
+    );
+  }
+  return delays;
 }
 
 const cache = new WeakMap<Env, Settings>();

@@ -4,7 +4,7 @@ import type { RelayEvent } from "../events";
 import { log } from "../log";
 import type { Settings } from "../settings";
 import { storeDeadLetter } from "./dead-letters";
-import { nextDelaySeconds } from "./retry";
+import { nextDelaySeconds, withinDeliveryWindow } from "./retry";
 import { type AttemptResult, sendToTarget } from "./send";
 
 /** What to do with an (event, target) pair after one attempt. */
@@ -23,13 +23,17 @@ export interface AttemptContext {
   body: string;
   /** Attempts including this one. */
   attempt: number;
+  /** When the first attempt was made (ms): no attempt is scheduled past the delivery window. */
+  firstAttemptAt: number;
   settings: Settings;
 }
+
+const PAST_WINDOW = "not retried: the next attempt would come more than 72 h after the first";
 
 /** Sends once, logs the attempt (one JSON line), and decides: delivered, retry after a delay, or dead. */
 export async function attemptDelivery(
   target: Target,
-  { event, body, attempt, settings }: AttemptContext,
+  { event, body, attempt, firstAttemptAt, settings }: AttemptContext,
 ): Promise<Verdict> {
   const result: AttemptResult = await sendToTarget(target, event.id, body);
   const line = { id: event.id, provider: event.provider, target: target.id, attempt };
@@ -37,18 +41,21 @@ export async function attemptDelivery(
     log("delivery", { ...line, outcome: "delivered", status: result.status, durationMs: result.durationMs });
     return { kind: "delivered" };
   }
-  const delaySeconds = nextDelaySeconds(attempt, settings.retrySchedule, result.retryAfterSeconds);
+  const next = nextDelaySeconds(attempt, settings.retrySchedule, result.retryAfterSeconds);
+  const pastWindow = next !== null && !withinDeliveryWindow(firstAttemptAt, next);
+  const delaySeconds = pastWindow ? null : next;
+  const reason = pastWindow ? `${result.error}; ${PAST_WINDOW}` : result.error;
   log("delivery", {
     ...line,
     outcome: delaySeconds === null ? "failed-final" : "failed",
     status: result.status ?? null,
-    reason: result.error,
+    reason,
     durationMs: result.durationMs,
     ...(delaySeconds === null ? {} : { retryInSeconds: delaySeconds }),
     ...(result.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: result.retryAfterSeconds }),
   });
   if (delaySeconds === null) {
-    return { kind: "dead", attempts: attempt, lastStatus: result.status ?? null, lastError: result.error };
+    return { kind: "dead", attempts: attempt, lastStatus: result.status ?? null, lastError: reason };
   }
   return { kind: "retry", delaySeconds };
 }

@@ -10,9 +10,12 @@ import { attemptDelivery, buryDelivery } from "./attempt";
 export const ERROR_RETRY_SECONDS = 30;
 
 /**
- * Retries and replays: one (event, target) pair per message, retried with
- * `message.retry({ delaySeconds })` on its own schedule. The attempt number is
- * the attempts made before the message was queued plus Queues' own count.
+ * Retries and replays: one (event, target) pair per message. The message carries
+ * the number of real attempts made so far; after a failed attempt the pair goes
+ * back on the queue as a new message with the count raised and the schedule's
+ * delay. Queues' own `message.attempts` is never used: it also counts the
+ * redeliveries forced by an invalid targets document or a KV outage, which are not
+ * attempts and must not use up the schedule.
  */
 export async function deliverQueued(
   messages: readonly Message<DeliveryMessage>[],
@@ -24,7 +27,7 @@ export async function deliverQueued(
   await Promise.all(
     messages.map(async (message) => {
       const pending = message.body;
-      const attempt = pending.attemptsBefore + message.attempts;
+      const attempt = pending.attemptsBefore + 1;
       try {
         const target = byId.get(pending.target);
         if (target === undefined || target.enabled === false) {
@@ -37,10 +40,11 @@ export async function deliverQueued(
           event: pending.event,
           body: await deliverableBody(env.RELAY_STATE, pending.event),
           attempt,
+          firstAttemptAt: pending.firstAttemptAt,
           settings,
         });
         if (verdict.kind === "retry") {
-          message.retry({ delaySeconds: verdict.delaySeconds });
+          await requeue(env, message, { ...pending, attemptsBefore: attempt }, verdict.delaySeconds);
           return;
         }
         if (verdict.kind === "dead") await buryDelivery(env, pending, verdict);
@@ -58,4 +62,32 @@ export async function deliverQueued(
       }
     }),
   );
+}
+
+/**
+ * Queues the next attempt as a new message carrying the count, then acknowledges
+ * this one. If the queue cannot take it, this message comes back after the same
+ * delay instead, and the attempt is made again under the same number.
+ */
+async function requeue(
+  env: Env,
+  message: Message<DeliveryMessage>,
+  next: DeliveryMessage,
+  delaySeconds: number,
+): Promise<void> {
+  try {
+    await env.DELIVERIES_QUEUE.send(next, { contentType: "json", delaySeconds });
+  } catch (error) {
+    log("delivery", {
+      id: next.event.id,
+      target: next.target,
+      attempt: next.attemptsBefore,
+      outcome: "requeue-failed",
+      reason: (error as Error).message,
+      retryInSeconds: delaySeconds,
+    });
+    message.retry({ delaySeconds });
+    return;
+  }
+  message.ack();
 }

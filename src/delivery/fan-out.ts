@@ -81,7 +81,7 @@ async function fanOutOne(
   const body = wanted.length > 0 ? await deliverableBody(env.RELAY_STATE, event) : "";
   const firstAttemptAt = Date.now();
   const verdicts = await Promise.all(
-    wanted.map((target) => attemptDelivery(target, { event, body, attempt: 1, settings })),
+    wanted.map((target) => attemptDelivery(target, { event, body, attempt: 1, firstAttemptAt, settings })),
   );
   try {
     await settle(env, event, firstAttemptAt, wanted, verdicts, served);

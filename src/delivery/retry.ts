@@ -1,13 +1,15 @@
-import { MAX_DELAY_SECONDS } from "../settings";
+import { DELIVERY_WINDOW_SECONDS, MAX_DELAY_SECONDS } from "../settings";
 
 /**
  * The delay before the next attempt, or `null` when the schedule is used up.
  * `attemptsMade` counts every attempt so far (1 after the first); a schedule of
  * n delays allows n + 1 attempts.
  *
- * A target's `Retry-After` (already capped at 12 h) is used exactly: the target
- * asked for it. Otherwise the scheduled delay gets a small jitter so that the
- * deliveries queued while a target was down do not all come back in the same second.
+ * A target's `Retry-After` (already capped at 12 h) may lengthen the delay, never
+ * shorten it: `Retry-After: 0` on every answer must not use up the schedule in
+ * seconds. A longer one is used exactly; otherwise the scheduled delay gets a small
+ * jitter so that the deliveries queued while a target was down do not all come back
+ * in the same second.
  */
 export function nextDelaySeconds(
   attemptsMade: number,
@@ -16,9 +18,18 @@ export function nextDelaySeconds(
   random: () => number = Math.random,
 ): number | null {
   if (attemptsMade < 1 || attemptsMade > schedule.length) return null;
-  if (retryAfterSeconds !== undefined) return retryAfterSeconds;
   const scheduled = schedule[attemptsMade - 1] ?? 0;
+  if (retryAfterSeconds !== undefined && retryAfterSeconds >= scheduled) return retryAfterSeconds;
   return Math.min(scheduled + jitterSeconds(scheduled, random), MAX_DELAY_SECONDS);
+}
+
+/**
+ * Whether an attempt `delaySeconds` from now still falls within the delivery window
+ * (72 h after the first attempt). Past it the delivery becomes a dead letter instead,
+ * before Cloudflare Queues' retention could delete it unseen.
+ */
+export function withinDeliveryWindow(firstAttemptAt: number, delaySeconds: number, now = Date.now()): boolean {
+  return now + delaySeconds * 1000 - firstAttemptAt <= DELIVERY_WINDOW_SECONDS * 1000;
 }
 
 /**

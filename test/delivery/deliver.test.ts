@@ -11,7 +11,8 @@ import { consume, hang, loggedLines, mockFetch, sampleEvent } from "./support";
 const DELIVERIES = "meeting-relay-deliveries";
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const CRM: Target = { id: "crm", url: "https://crm.example.com/hooks", secret: SECRET, timeoutMs: 200 };
-const FIRST_ATTEMPT_AT = Date.parse("2026-11-21T10:00:00Z");
+/** A minute ago: well inside the 72 h a delivery may take (test/delivery/retention.test.ts). */
+const FIRST_ATTEMPT_AT = Date.now() - 60_000;
 
 /** A retry after the inline first attempt (attemptsBefore 1), as fan-out queues it. */
 function pending(overrides: Partial<DeliveryMessage> = {}): DeliveryMessage {
@@ -49,7 +50,7 @@ describe("deliveries queue: one (event, target) pair per message", () => {
     expect(outbound.requests).toHaveLength(1);
   });
 
-  // Queues' attempts = 1 on the first retry: the relay's attempt 2, so the delay is RETRY_SCHEDULE[1] (30 s).
+  // After the inline first attempt: the relay's attempt 2, so the delay is RETRY_SCHEDULE[1] (30 s).
   it.each([
     ["HTTP 500", () => new Response("boom", { status: 500 }), 500],
     ["HTTP 503", () => new Response(null, { status: 503 }), 503],
@@ -59,23 +60,26 @@ describe("deliveries queue: one (event, target) pair per message", () => {
     ["redirect (HTTP 301) not followed", () => Response.redirect("https://crm.example.com/moved", 301), 301],
     ["network error: connection refused", () => Promise.reject(new TypeError("connection refused")), null],
     ["no answer within 200 ms", hang, null],
-  ] as const)("retries after %s with the schedule's delay", async (reason, reply, status) => {
-    answer = reply;
-    const { result: run, lines } = await loggedLines(() => consume(DELIVERIES, [pending()]));
-    expect(run.acked).toEqual([]);
-    expect(run.retried).toEqual([{ msgId: "m0", delaySeconds: 30 }]);
-    expect(lines.filter((line) => line.kind === "delivery")).toEqual([
-      expect.objectContaining({
-        id: "tencent-meeting:seq-1:0",
-        target: "crm",
-        attempt: 2,
-        outcome: "failed",
-        status,
-        reason,
-        retryInSeconds: 30,
-      }),
-    ]);
-  });
+  ] as const)(
+    "retries after %s with the schedule's delay, in a new message that carries the count",
+    async (reason, reply, status) => {
+      answer = reply;
+      const { result: run, lines } = await loggedLines(() => consume(DELIVERIES, [pending()]));
+      expect(run).toMatchObject({ acked: ["m0"], retried: [] });
+      expect(run.deliveries).toEqual([{ body: pending({ attemptsBefore: 2 }), delaySeconds: 30 }]);
+      expect(lines.filter((line) => line.kind === "delivery")).toEqual([
+        expect.objectContaining({
+          id: "tencent-meeting:seq-1:0",
+          target: "crm",
+          attempt: 2,
+          outcome: "failed",
+          status,
+          reason,
+          retryInSeconds: 30,
+        }),
+      ]);
+    },
+  );
 
   it("never follows a redirect", async () => {
     answer = () => Response.redirect("https://elsewhere.example.com/", 307);
@@ -86,25 +90,25 @@ describe("deliveries queue: one (event, target) pair per message", () => {
   it("walks the default schedule: 10, 30, 60 … 43200 s between attempts", async () => {
     answer = () => new Response(null, { status: 500 });
     const schedule = [10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200];
-    const replay = await consume(DELIVERIES, [pending({ attemptsBefore: 0 })]);
-    expect(replay.retried).toEqual([{ msgId: "m0", delaySeconds: schedule[0] }]);
-    for (let attempts = 1; attempts <= 10; attempts++) {
-      const run = await consume(DELIVERIES, [pending()], { attempts });
-      expect(run.retried).toEqual([{ msgId: "m0", delaySeconds: schedule[attempts] }]);
+    for (let attemptsBefore = 0; attemptsBefore <= 10; attemptsBefore++) {
+      const run = await consume(DELIVERIES, [pending({ attemptsBefore })]);
+      expect(run.deliveries).toEqual([
+        { body: pending({ attemptsBefore: attemptsBefore + 1 }), delaySeconds: schedule[attemptsBefore] },
+      ]);
     }
   });
 
   it("follows RETRY_SCHEDULE when set, and buries the pair when it is used up", async () => {
     answer = () => new Response(null, { status: 502 });
     const vars = { env: { RETRY_SCHEDULE: "1,2,3" } };
-    expect((await consume(DELIVERIES, [pending()], { ...vars, attempts: 1 })).retried).toEqual([
-      { msgId: "m0", delaySeconds: 2 },
-    ]);
-    expect((await consume(DELIVERIES, [pending()], { ...vars, attempts: 2 })).retried).toEqual([
-      { msgId: "m0", delaySeconds: 3 },
-    ]);
-    const { result: last, lines } = await loggedLines(() => consume(DELIVERIES, [pending()], { ...vars, attempts: 3 }));
-    expect(last).toMatchObject({ acked: ["m0"], retried: [] });
+    const delays = async (attemptsBefore: number) =>
+      (await consume(DELIVERIES, [pending({ attemptsBefore })], vars)).deliveries.map((sent) => sent.delaySeconds);
+    expect(await delays(1)).toEqual([2]);
+    expect(await delays(2)).toEqual([3]);
+    const { result: last, lines } = await loggedLines(() =>
+      consume(DELIVERIES, [pending({ attemptsBefore: 3 })], vars),
+    );
+    expect(last).toMatchObject({ acked: ["m0"], retried: [], deliveries: [] });
 
     const id = await deadLetterId("crm", "tencent-meeting:seq-1:0");
     const stored = await env.RELAY_STATE.get(`dead:${id}`, "json");
@@ -115,7 +119,7 @@ describe("deliveries queue: one (event, target) pair per message", () => {
       attempts: 4,
       lastStatus: 502,
       lastError: "HTTP 502",
-      firstAttemptAt: "2026-11-21T10:00:00.000Z",
+      firstAttemptAt: new Date(FIRST_ATTEMPT_AT).toISOString(),
       lastAttemptAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     expect(lines.filter((line) => line.kind === "dead-letter")).toEqual([
@@ -135,15 +139,15 @@ describe("deliveries queue: one (event, target) pair per message", () => {
 
   it("buries a pair after the twelfth attempt of the default schedule", async () => {
     answer = () => new Response(null, { status: 500 });
-    const run = await consume(DELIVERIES, [pending()], { attempts: 11 });
-    expect(run).toMatchObject({ acked: ["m0"], retried: [] });
+    const run = await consume(DELIVERIES, [pending({ attemptsBefore: 11 })]);
+    expect(run).toMatchObject({ acked: ["m0"], retried: [], deliveries: [] });
     const id = await deadLetterId("crm", "tencent-meeting:seq-1:0");
     expect(await env.RELAY_STATE.get(`dead:${id}`, "json")).toMatchObject({ attempts: 12, lastStatus: 500 });
   });
 
   it("records a timeout's and a network error's last status as null", async () => {
     answer = hang;
-    await consume(DELIVERIES, [pending()], { env: { RETRY_SCHEDULE: "1" }, attempts: 1 });
+    await consume(DELIVERIES, [pending()], { env: { RETRY_SCHEDULE: "1" } });
     const id = await deadLetterId("crm", "tencent-meeting:seq-1:0");
     expect(await env.RELAY_STATE.get(`dead:${id}`, "json")).toMatchObject({
       attempts: 2,
@@ -154,8 +158,8 @@ describe("deliveries queue: one (event, target) pair per message", () => {
 
   it("sends the same webhook-id on every attempt, freshly signed", async () => {
     answer = () => new Response(null, { status: 500 });
-    await consume(DELIVERIES, [pending()], { attempts: 1 });
-    await consume(DELIVERIES, [pending()], { attempts: 2 });
+    await consume(DELIVERIES, [pending({ attemptsBefore: 1 })]);
+    await consume(DELIVERIES, [pending({ attemptsBefore: 2 })]);
     expect(outbound.requests).toHaveLength(2);
     for (const request of outbound.requests) {
       expect(request.headers.get("webhook-id")).toBe("tencent-meeting:seq-1:0");
@@ -165,33 +169,70 @@ describe("deliveries queue: one (event, target) pair per message", () => {
   });
 });
 
-describe("Retry-After", () => {
+describe("Retry-After lengthens a delay, never shortens it below the schedule's (30 s here)", () => {
   it.each([
     ["120", 120],
-    ["1", 1],
-    ["0", 0],
+    ["31", 31],
+    ["30", 30],
+    ["29", 30],
+    ["1", 30],
+    ["0", 30],
     ["86400", 43_200],
-    ["Sat, 01 Jan 2000 00:00:00 GMT", 0],
+    ["Sat, 01 Jan 2000 00:00:00 GMT", 30],
     ["soon", 30],
     ["1.5", 30],
   ])("Retry-After: %s → retried after %i s", async (header, delaySeconds) => {
     answer = () => new Response(null, { status: 429, headers: { "retry-after": header } });
     const run = await consume(DELIVERIES, [pending()]);
-    expect(run.retried).toEqual([{ msgId: "m0", delaySeconds }]);
+    expect(run.deliveries.map((sent) => sent.delaySeconds)).toEqual([delaySeconds]);
+  });
+
+  it("Retry-After: 0 on every answer still walks the whole schedule (about 28 h), not a few seconds", async () => {
+    answer = () => new Response(null, { status: 503, headers: { "retry-after": "0" } });
+    let message = pending({ attemptsBefore: 0 });
+    const delays: (number | undefined)[] = [];
+    for (;;) {
+      const [next] = (await consume(DELIVERIES, [message])).deliveries;
+      if (next === undefined) break;
+      delays.push(next.delaySeconds);
+      message = next.body as DeliveryMessage;
+    }
+    expect(delays).toEqual([10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200]);
   });
 
   it("reads an HTTP-date", async () => {
     const at = new Date(Math.ceil(Date.now() / 1000) * 1000 + 600_000).toUTCString();
     answer = () => new Response(null, { status: 503, headers: { "retry-after": at } });
-    const [retry] = (await consume(DELIVERIES, [pending()])).retried;
+    const [retry] = (await consume(DELIVERIES, [pending()])).deliveries;
     expect(retry?.delaySeconds).toBeGreaterThanOrEqual(600);
     expect(retry?.delaySeconds).toBeLessThanOrEqual(601);
   });
 
   it("does not extend a schedule that is used up", async () => {
     answer = () => new Response(null, { status: 503, headers: { "retry-after": "60" } });
-    const run = await consume(DELIVERIES, [pending()], { attempts: 11 });
+    const run = await consume(DELIVERIES, [pending({ attemptsBefore: 11 })]);
+    expect(run).toMatchObject({ acked: ["m0"], retried: [], deliveries: [] });
+  });
+});
+
+describe("only real attempts count", () => {
+  // Every retry forced by an invalid targets document or a KV outage (30 s apart) bumps Queues' own
+  // count: thirteen of them are a six-minute outage, and must not use up the twelve attempts.
+  it("ignores Queues' count of redeliveries: the attempt number comes from the message", async () => {
+    answer = () => new Response(null, { status: 500 });
+    const { result: run, lines } = await loggedLines(() => consume(DELIVERIES, [pending()], { attempts: 13 }));
     expect(run).toMatchObject({ acked: ["m0"], retried: [] });
+    expect(run.deliveries).toEqual([{ body: pending({ attemptsBefore: 2 }), delaySeconds: 30 }]);
+    expect(lines.find((line) => line.kind === "delivery")).toMatchObject({ attempt: 2, outcome: "failed" });
+    expect(await env.RELAY_STATE.list({ prefix: "dead:" })).toMatchObject({ keys: [] });
+  });
+
+  it("when the retry cannot be queued, the message itself comes back after the same delay", async () => {
+    answer = () => new Response(null, { status: 500 });
+    const run = await consume(DELIVERIES, [pending({ attemptsBefore: 4 })], {
+      deliveriesFailWith: new Error("Queues unavailable"),
+    });
+    expect(run).toMatchObject({ acked: [], retried: [{ msgId: "m0", delaySeconds: 900 }], deliveries: [] });
   });
 });
 
@@ -201,7 +242,7 @@ describe("pairs that cannot be delivered any more", () => {
     ["target is disabled", [{ ...CRM, enabled: false }]],
   ] as const)("buries the pair at once when the %s", async (lastError, targets) => {
     await useTargets([...targets]);
-    const run = await consume(DELIVERIES, [pending()], { attempts: 3 });
+    const run = await consume(DELIVERIES, [pending({ attemptsBefore: 3 })]);
     expect(run).toMatchObject({ acked: ["m0"], retried: [] });
     expect(outbound.requests).toEqual([]);
     const id = await deadLetterId("crm", "tencent-meeting:seq-1:0");
@@ -211,7 +252,7 @@ describe("pairs that cannot be delivered any more", () => {
   it("retries after 30 s when the dead letter cannot be stored", async () => {
     answer = () => new Response(null, { status: 500 });
     const brokenState = { ...env.RELAY_STATE, put: () => Promise.reject(new Error("KV unavailable")) };
-    const run = await consume(DELIVERIES, [pending()], { attempts: 11, env: { RELAY_STATE: brokenState } });
+    const run = await consume(DELIVERIES, [pending({ attemptsBefore: 11 })], { env: { RELAY_STATE: brokenState } });
     expect(run).toMatchObject({ acked: [], retried: [{ msgId: "m0", delaySeconds: 30 }] });
   });
 

@@ -28,8 +28,10 @@ describe("nextDelaySeconds", () => {
     expect(total / 3600).toBeCloseTo(27.9, 1);
   });
 
-  it("uses Retry-After exactly, shorter or longer than the schedule, without jitter", () => {
-    expect(nextDelaySeconds(2, [10, 600], 5, () => 0.99)).toBe(5);
+  it("lets Retry-After lengthen a delay (used exactly, without jitter), never shorten it", () => {
+    expect(nextDelaySeconds(2, [10, 600], 5, () => 0.99)).toBe(659);
+    expect(nextDelaySeconds(2, [10, 600], 0, () => 0)).toBe(600);
+    expect(nextDelaySeconds(2, [10, 600], 600, () => 0.99)).toBe(600);
     expect(nextDelaySeconds(1, [10, 600], 3600, () => 0.99)).toBe(3600);
     expect(nextDelaySeconds(3, [10, 600], 3600, () => 0.99)).toBeNull();
   });
