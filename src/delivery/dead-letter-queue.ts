@@ -12,6 +12,12 @@ import { targetWants } from "./match";
 export const DEAD_LETTER_QUEUE = "meeting-relay-dlq";
 /** A dead letter that could not be stored (KV unavailable) is tried again after this long. */
 export const STORE_RETRY_SECONDS = 60;
+/**
+ * The last try Queues gives a message of this queue: its `max_retries` (100 in
+ * wrangler.toml) plus one. The queue has no dead-letter queue of its own, so after
+ * this try Queues deletes the message.
+ */
+export const DLQ_LAST_TRY = 101;
 
 /**
  * Consumer of `meeting-relay-dlq`: nothing that reaches it is dropped silently.
@@ -20,6 +26,9 @@ export const STORE_RETRY_SECONDS = 60;
  *   target that does not have it yet; when the targets document cannot be read,
  *   one dead letter for all targets (`*`), whose replay fans the event out again.
  * - Anything else is logged with its message id and acknowledged.
+ * A message that cannot be stored (KV unavailable) is retried every minute; on its
+ * last try it is logged whole (`"outcome":"lost"`, the message under `message`), so
+ * an operator can still recover the event from the log.
  */
 export async function handleDeadLetterQueue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
   await Promise.all(
@@ -38,14 +47,14 @@ export async function handleDeadLetterQueue(batch: MessageBatch<QueueMessage>, e
         }
         message.ack();
       } catch (error) {
-        log("dead-letter", {
-          queue: batch.queue,
-          messageId: message.id,
-          id: body?.event?.id,
-          outcome: "store-failed",
-          reason: (error as Error).message,
-          retryInSeconds: STORE_RETRY_SECONDS,
-        });
+        const line = { queue: batch.queue, messageId: message.id, id: body?.event?.id };
+        const reason = (error as Error).message;
+        if (message.attempts >= DLQ_LAST_TRY) {
+          log("dead-letter", { ...line, outcome: "lost", reason, attempts: message.attempts, message: body });
+          message.ack();
+          return;
+        }
+        log("dead-letter", { ...line, outcome: "store-failed", reason, retryInSeconds: STORE_RETRY_SECONDS });
         message.retry({ delaySeconds: STORE_RETRY_SECONDS });
       }
     }),

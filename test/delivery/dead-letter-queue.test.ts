@@ -1,6 +1,8 @@
+/// <reference types="vite/client" />
 import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { DLQ_LAST_TRY } from "../../src/delivery/dead-letter-queue";
 import { deadLetterId, listDeadLetters } from "../../src/delivery/dead-letters";
 import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
 import { useTargets } from "../support/targets";
@@ -114,5 +116,56 @@ describe("dead-letter queue consumer: what Queues gave up on is kept, never drop
     expect(lines).toContainEqual(
       expect.objectContaining({ kind: "dead-letter", outcome: "store-failed", id: EVENT_ID, reason: "KV unavailable" }),
     );
+  });
+
+  // max_retries = 100 for meeting-relay-dlq (wrangler.toml): the 101st try is the last before Queues deletes it.
+  it.each([
+    ["a delivery", exhaustedDelivery],
+    ["an event", exhaustedEvent],
+  ] as const)(
+    "logs %s it still cannot store on its last try whole, with everything needed to recover it",
+    async (_, body) => {
+      await useTargets([{ id: "crm", url: "https://crm.example.com/" }]);
+      const brokenState = {
+        ...env.RELAY_STATE,
+        get: () => Promise.reject(new Error("KV unavailable")),
+        put: () => Promise.reject(new Error("KV unavailable")),
+      };
+      const { result: run, lines } = await loggedLines(() =>
+        consume(DLQ, [body], { attempts: 101, env: { RELAY_STATE: brokenState } }),
+      );
+      expect(run).toMatchObject({ acked: ["m0"], retried: [] });
+      expect(lines.filter((line) => line.kind === "dead-letter")).toEqual([
+        {
+          kind: "dead-letter",
+          queue: DLQ,
+          messageId: "m0",
+          id: EVENT_ID,
+          outcome: "lost",
+          reason: "KV unavailable",
+          attempts: 101,
+          message: body,
+        },
+      ]);
+    },
+  );
+
+  it("keeps the whole message out of the log while it can still be retried", async () => {
+    const brokenState = { ...env.RELAY_STATE, put: () => Promise.reject(new Error("KV unavailable")) };
+    const { result: run, lines } = await loggedLines(() =>
+      consume(DLQ, [exhaustedDelivery], { attempts: 100, env: { RELAY_STATE: brokenState } }),
+    );
+    expect(run.retried).toEqual([{ msgId: "m0", delaySeconds: 60 }]);
+    expect(lines.some((line) => "message" in line)).toBe(false);
+  });
+
+  it("knows which try is the last: wrangler.toml gives meeting-relay-dlq max_retries = 100", () => {
+    const toml =
+      Object.values(
+        import.meta.glob<string>("../../wrangler.toml", { query: "?raw", import: "default", eager: true }),
+      )[0] ?? "";
+    const dlq = toml.slice(toml.indexOf('\nqueue = "meeting-relay-dlq"\n') + 1);
+    expect(dlq).toMatch(/^queue = "meeting-relay-dlq"\n(?:[a-z_]+ = .+\n)*max_retries = 100\n/);
+    expect(DLQ_LAST_TRY).toBe(101);
   });
 });

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
 import { deadLetterId } from "../../src/delivery/dead-letters";
-import type { DeliveryMessage } from "../../src/delivery/messages";
+import type { DeliveryMessage } from "../../src/queue/messages";
 import { useTargets } from "../support/targets";
 import { base64Json, SEED_CALLBACK, tencentEventRequest } from "../support/tencent-meeting";
 import { callWorker } from "../support/worker";
