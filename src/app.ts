@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { admin } from "./admin/routes";
+import { consolePages } from "./console";
 import type { Env } from "./env";
 import { errorResponse, onError } from "./errors";
 import { health } from "./healthz";
@@ -14,6 +15,7 @@ app.get("/healthz", (c) => c.json(health(c.env)));
 app.all("/healthz", (c) => refuse(c, 405, `method ${c.req.method} is not allowed here`, { allow: "GET" }));
 app.route("/webhooks", webhooks);
 app.route("/admin", admin);
+app.route("/console", consolePages);
 app.notFound((c) => refuse(c, 404, "not found"));
 app.onError(onError);
 

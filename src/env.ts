@@ -8,6 +8,8 @@ export interface Env {
   EVENTS_QUEUE: Queue<QueueMessage>;
   /** One message per (event, target) that still needs delivering. */
   DELIVERIES_QUEUE: Queue<QueueMessage>;
+  /** The console's static files (`public/`), served by src/console.ts. */
+  ASSETS: Fetcher;
 
   TENCENT_MEETING_TOKEN?: string;
   HUAWEI_MEETING_APP_ID?: string;

@@ -1,0 +1,53 @@
+// Builds DOM nodes. Every string becomes a text node: nothing here parses HTML, so whatever a
+// platform sent (a meeting subject, an error message) is shown as text and never runs.
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const FORBIDDEN = new Set(["innerHTML", "outerHTML", "srcdoc"]);
+
+/** `h("button", { class: "x", onclick }, "Text", child)` */
+export function h(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (FORBIDDEN.has(key)) throw new Error(`${key} is not allowed`);
+    if (key.startsWith("on")) element.addEventListener(key.slice(2), value);
+    else if (key === "class") element.className = value;
+    else if (key === "value" || key === "disabled" || key === "checked") element[key] = value;
+    else element.setAttribute(key, value === true ? "" : String(value));
+  }
+  append(element, children);
+  return element;
+}
+
+/** An SVG element with plain attributes. */
+export function svg(tag, attributes = {}, ...children) {
+  const element = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
+  append(element, children);
+  return element;
+}
+
+function append(element, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    element.append(child instanceof Node ? child : String(child));
+  }
+}
+
+/** A date as the reader's local time; the ISO form in its tooltip. */
+export function time(iso) {
+  if (!iso) return h("span", {}, "–");
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return h("span", {}, String(iso));
+  return h("time", { datetime: date.toISOString(), title: date.toISOString() }, date.toLocaleString());
+}
+
+/** A small coloured label: delivered, retry, dead, paused… */
+export function badge(text, kind = text) {
+  return h("span", { class: `badge badge-${String(kind).replace(/[^a-z0-9-]/gi, "")}` }, text);
+}
+
+/** A message line for errors and results. */
+export function notice(text, kind = "error") {
+  return h("p", { class: kind, role: kind === "error" ? "alert" : "status" }, text);
+}

@@ -1,0 +1,91 @@
+// Dead letters: deliveries that used up their schedule (or wait for a paused target); replay or delete.
+import { api, segment } from "../api.js";
+import { h, notice, time } from "../dom.js";
+
+export function deadLettersView(root) {
+  const list = h("div", { class: "letters" });
+  const status = h("div", { role: "status" });
+  const more = h("button", { type: "button", hidden: true }, "More");
+  const target = h("input", { name: "target", placeholder: "target id" });
+  let cursor = null;
+
+  async function load(append = false) {
+    try {
+      const query = { target: target.value.trim(), cursor: append ? cursor : "" };
+      const page = await api("GET", "/admin/dead-letters", undefined, query);
+      const cards = page.items.map((letter) => letterCard(letter, status, () => load()));
+      if (append) list.append(...cards);
+      else list.replaceChildren(...(cards.length ? cards : [h("p", { class: "muted" }, "No dead letters.")]));
+      cursor = page.cursor;
+      more.hidden = !cursor;
+    } catch (error) {
+      list.replaceChildren(notice(`Could not load dead letters: ${error.message}`));
+    }
+  }
+  more.addEventListener("click", () => load(true));
+
+  root.append(
+    h("h1", {}, "Dead letters"),
+    h(
+      "form",
+      {
+        class: "filters",
+        onsubmit: (submit) => {
+          submit.preventDefault();
+          load();
+        },
+      },
+      h("label", {}, "Target ", target),
+      h("button", { type: "submit" }, "Filter"),
+    ),
+    status,
+    list,
+    more,
+  );
+  load();
+}
+
+function letterCard(letter, status, reload) {
+  const replay = h("button", { type: "button", class: "primary" }, "Replay");
+  const remove = h("button", { type: "button", class: "danger" }, "Delete");
+  const act = async (button, method, path, done) => {
+    button.disabled = true;
+    try {
+      await api(method, path);
+      status.replaceChildren(notice(done, "ok"));
+      reload();
+    } catch (error) {
+      status.replaceChildren(notice(`${button.textContent} failed: ${error.message}`));
+      button.disabled = false;
+    }
+  };
+  replay.addEventListener("click", () =>
+    act(
+      replay,
+      "POST",
+      `/admin/dead-letters/${segment(letter.id)}/replay`,
+      `Replay of ${letter.event.id} to ${letter.target} queued.`,
+    ),
+  );
+  // Two clicks to delete (no browser dialog): the first arms the button.
+  remove.addEventListener("click", () => {
+    if (remove.dataset.armed)
+      return act(remove, "DELETE", `/admin/dead-letters/${segment(letter.id)}`, `Dead letter deleted.`);
+    remove.dataset.armed = "yes";
+    remove.textContent = "Really delete";
+  });
+  return h(
+    "article",
+    { class: "card letter", "data-dead-letter": letter.id },
+    h("h3", {}, h("a", { href: `#/events/${segment(letter.event.id)}` }, letter.event.id), ` → ${letter.target}`),
+    h(
+      "p",
+      {},
+      `${letter.event.type ?? ""} · ${letter.attempts} attempts · last `,
+      letter.lastStatus === null ? "no answer" : `HTTP ${letter.lastStatus}`,
+      letter.lastError ? ` · ${letter.lastError}` : "",
+    ),
+    h("p", { class: "muted" }, "first ", time(letter.firstAttemptAt), " · last ", time(letter.lastAttemptAt)),
+    h("div", { class: "actions" }, replay, remove),
+  );
+}
