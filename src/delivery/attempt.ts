@@ -2,6 +2,7 @@ import type { Target } from "../config/targets";
 import type { Env } from "../env";
 import type { RelayEvent } from "../events";
 import { log } from "../log";
+import { SpillExpiredError, wholeEvent } from "../queue/spill";
 import type { Settings } from "../settings";
 import { storeDeadLetter } from "./dead-letters";
 import { nextDelaySeconds, withinDeliveryWindow } from "./retry";
@@ -70,14 +71,25 @@ export interface Burial {
 /**
  * Keeps a delivery that will not be attempted again where an operator can list
  * and replay it, and logs the final failure as one JSON line with its reason.
+ * The record holds the whole event: a spilled stub is put back together first,
+ * so a dead letter never depends on a KV key that expires.
  */
 export async function buryDelivery(env: Env, burial: Burial, verdict: Omit<DeadVerdict, "kind">): Promise<void> {
+  let event = burial.event;
+  let lastError = verdict.lastError;
+  try {
+    event = await wholeEvent(env.RELAY_STATE, burial.event);
+  } catch (error) {
+    // KV unavailable: thrown, so the caller tries again. Payload gone: the stub is all there is.
+    if (!(error instanceof SpillExpiredError)) throw error;
+    if (!lastError.includes(error.message)) lastError = `${lastError}; ${error.message}`;
+  }
   const letter = await storeDeadLetter(env.RELAY_STATE, {
     target: burial.target,
-    event: burial.event,
+    event,
     attempts: verdict.attempts,
     lastStatus: verdict.lastStatus,
-    lastError: verdict.lastError,
+    lastError,
     firstAttemptAt: new Date(burial.firstAttemptAt).toISOString(),
     lastAttemptAt: new Date().toISOString(),
   });
@@ -89,6 +101,6 @@ export async function buryDelivery(env: Env, burial: Burial, verdict: Omit<DeadV
     outcome: "stored",
     attempts: verdict.attempts,
     lastStatus: verdict.lastStatus,
-    reason: verdict.lastError,
+    reason: lastError,
   });
 }

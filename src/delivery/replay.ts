@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { log } from "../log";
 import type { DeliveryMessage, EventMessage } from "../queue/messages";
+import { spillOversized } from "../queue/spill";
 import { ALL_TARGETS, type DeadLetter, deleteDeadLetter } from "./dead-letters";
 
 /**
@@ -11,13 +12,16 @@ import { ALL_TARGETS, type DeadLetter, deleteDeadLetter } from "./dead-letters";
  * it comes back under the same id.
  */
 export async function replayDeadLetter(env: Env, letter: DeadLetter, now = Date.now()): Promise<void> {
+  // A dead letter holds the whole event; one too large for a queue message goes to KV again.
+  const [event] = await spillOversized(env.RELAY_STATE, [letter.event]);
+  if (event === undefined) return;
   if (letter.target === ALL_TARGETS) {
-    const message: EventMessage = { kind: "event", event: letter.event, receivedAt: now };
+    const message: EventMessage = { kind: "event", event, receivedAt: now };
     await env.EVENTS_QUEUE.send(message, { contentType: "json" });
   } else {
     const message: DeliveryMessage = {
       kind: "delivery",
-      event: letter.event,
+      event,
       target: letter.target,
       attemptsBefore: 0,
       firstAttemptAt: now,

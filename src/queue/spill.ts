@@ -21,19 +21,33 @@ export async function spillOversized(state: KVNamespace, events: readonly RelayE
   return Promise.all(
     events.map(async (event) => {
       const text = JSON.stringify(event);
-      if (encodeUtf8(text).byteLength <= MAX_MESSAGE_BYTES) return event;
-      const key = `${SPILL_PREFIX}${await sha256Hex(event.id)}`;
-      await state.put(key, text, { expirationTtl: SPILL_TTL_SECONDS });
-      return { ...event, data: { ...event.data, raw: null, spilled: key } };
+      return encodeUtf8(text).byteLength <= MAX_MESSAGE_BYTES ? event : spill(state, event, text);
     }),
   );
 }
 
-/** The event as targets receive it, serialized: a spilled stub is read back from KV. */
+async function spill(state: KVNamespace, event: RelayEvent, text: string): Promise<RelayEvent> {
+  const key = `${SPILL_PREFIX}${await sha256Hex(event.id)}`;
+  await state.put(key, text, { expirationTtl: SPILL_TTL_SECONDS });
+  return { ...event, data: { ...event.data, raw: null, spilled: key } };
+}
+
+/** A stub whose whole event is no longer in KV: it can never be delivered or put back together. */
+export class SpillExpiredError extends Error {}
+
+/**
+ * The event as targets receive it, serialized: a spilled stub is read back from KV.
+ * Throws {@link SpillExpiredError} when the payload is gone, and KV's own error when KV is unavailable.
+ */
 export async function deliverableBody(state: KVNamespace, event: RelayEvent): Promise<string> {
   const key = event.data.spilled;
   if (key === undefined) return JSON.stringify(event);
   const full = await state.get(key);
-  if (full === null) throw new Error(`the spilled payload ${key} of ${event.id} has expired`);
+  if (full === null) throw new SpillExpiredError(`the spilled payload ${key} of ${event.id} has expired`);
   return full;
+}
+
+/** The whole event, a spilled stub put back together (same errors as {@link deliverableBody}). */
+export async function wholeEvent(state: KVNamespace, event: RelayEvent): Promise<RelayEvent> {
+  return event.data.spilled === undefined ? event : (JSON.parse(await deliverableBody(state, event)) as RelayEvent);
 }

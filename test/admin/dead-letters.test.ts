@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { type DeadLetter, storeDeadLetter } from "../../src/delivery/dead-letters";
 import type { Env } from "../../src/env";
 import worker from "../../src/index";
+import type { DeliveryMessage } from "../../src/queue/messages";
 import { fakeQueue, sampleEvent } from "../delivery/support";
 import { TEST_BINDINGS } from "../support/bindings";
 
@@ -161,6 +162,17 @@ describe("POST /admin/dead-letters/<id>/replay", () => {
     expect(events.sent).toEqual([
       { body: { kind: "event", event: sampleEvent("e1"), receivedAt: expect.any(Number) }, delaySeconds: undefined },
     ]);
+  });
+
+  it("spills a whole event too large for a queue message to KV again, and queues its stub", async () => {
+    const big = sampleEvent("e1", { data: { raw: { attachments: "会".repeat(50_000) } } });
+    const letter = await bury("crm", "e1", { event: big });
+    const { response, deliveries } = await admin("POST", `/${letter.id}/replay`);
+    expect(response.status).toBe(202);
+    const sent = deliveries.sent[0]?.body as DeliveryMessage;
+    expect(sent.event).toEqual({ ...big, data: { raw: null, spilled: expect.stringMatching(/^spill:[0-9a-f]{64}$/) } });
+    expect(JSON.stringify(sent).length).toBeLessThan(2_000);
+    expect(await env.RELAY_STATE.get(sent.event.data.spilled ?? "", "json")).toEqual(big);
   });
 
   it("answers 503 and keeps the record when the queue is unavailable", async () => {

@@ -56,6 +56,19 @@ describe("dead-letter queue consumer: what Queues gave up on is kept, never drop
     expect(lines).toContainEqual(expect.objectContaining({ kind: "dead-letter", outcome: "stored", target: "crm" }));
   });
 
+  it("stores the whole event of a spilled stub, read back from KV", async () => {
+    await useTargets([{ id: "crm", url: "https://crm.example.com/" }]);
+    const whole = sampleEvent(EVENT_ID, { data: { raw: { attachments: "会".repeat(50_000) } } });
+    await env.RELAY_STATE.put("spill:big", JSON.stringify(whole));
+    const stub = sampleEvent(EVENT_ID, { data: { raw: null, spilled: "spill:big" } });
+    const run = await consume(DLQ, [
+      { ...exhaustedDelivery, event: stub },
+      { ...exhaustedEvent, event: stub },
+    ]);
+    expect(run.acked).toEqual(["m0", "m1"]);
+    expect((await stored()).map((letter) => letter.event)).toEqual([whole]);
+  });
+
   it("stores an event whose fan-out never finished as one dead letter per matching target that lacks it", async () => {
     await useTargets([
       { id: "crm", url: "https://crm.example.com/" },

@@ -269,3 +269,35 @@ describe("pairs that cannot be delivered any more", () => {
     expect(outbound.requests).toEqual([]);
   });
 });
+
+describe("dead letters keep the whole event", () => {
+  // An event too large for a queue message travels as a stub; its whole form waits in KV for 30 days.
+  const whole = sampleEvent("tencent-meeting:big:0", {
+    data: { meeting: { id: "6058890385480921052" }, raw: { attachments: "会".repeat(50_000) } },
+  });
+  const stub = sampleEvent("tencent-meeting:big:0", {
+    data: { meeting: { id: "6058890385480921052" }, raw: null, spilled: "spill:big" },
+  });
+
+  it("stores the event put back together, so the dead letter never depends on a key that expires", async () => {
+    await env.RELAY_STATE.put("spill:big", JSON.stringify(whole));
+    answer = () => new Response(null, { status: 500 });
+    await consume(DELIVERIES, [pending({ event: stub, attemptsBefore: 11 })]);
+    const id = await deadLetterId("crm", whole.id);
+    expect(await env.RELAY_STATE.get(`dead:${id}`, "json")).toMatchObject({ event: whole, attempts: 12 });
+  });
+
+  it("buries a stub whose payload has already expired at once, saying so, instead of retrying it forever", async () => {
+    const { result: run, lines } = await loggedLines(() => consume(DELIVERIES, [pending({ event: stub })]));
+    expect(run).toMatchObject({ acked: ["m0"], retried: [], deliveries: [] });
+    expect(outbound.requests).toEqual([]);
+    const id = await deadLetterId("crm", whole.id);
+    expect(await env.RELAY_STATE.get(`dead:${id}`, "json")).toMatchObject({
+      event: stub,
+      attempts: 1,
+      lastStatus: null,
+      lastError: "the spilled payload spill:big of tencent-meeting:big:0 has expired",
+    });
+    expect(lines).toContainEqual(expect.objectContaining({ kind: "dead-letter", outcome: "stored" }));
+  });
+});
