@@ -12,6 +12,7 @@ export interface Env {
   ASSETS: Fetcher;
 
   TENCENT_MEETING_TOKEN?: string;
+  TENCENT_MEETING_ENCODING_AES_KEY?: string;
   HUAWEI_MEETING_APP_ID?: string;
   HUAWEI_MEETING_APP_KEY?: string;
   YUNHUNI_TOKEN?: string;

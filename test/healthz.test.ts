@@ -1,5 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { TEST_BINDINGS } from "./support/bindings";
+import { callWorker } from "./support/worker";
 
 describe("GET /healthz", () => {
   it("reports the version and which providers are configured, never a secret", async () => {
@@ -12,5 +14,27 @@ describe("GET /healthz", () => {
       accounts: { "tencent-meeting": ["acme"] },
     });
     expect(JSON.stringify(body)).not.toContain(env.TENCENT_MEETING_TOKEN);
+  });
+});
+
+describe("GET /healthz: Tencent Meeting encryption", () => {
+  it("says per route whether an EncodingAESKey is set, never the key", async () => {
+    const response = await exports.default.fetch("http://relay.test/healthz");
+    const body = await response.json();
+    expect(body).toMatchObject({
+      encryption: { "/webhooks/tencent-meeting": false, "/webhooks/tencent-meeting/acme": true },
+    });
+    expect(JSON.stringify(body)).not.toContain(TEST_BINDINGS.TENCENT_MEETING_ENCODING_AES_KEY_ACME);
+  });
+
+  it("still answers 200 when an EncodingAESKey is malformed (the route itself answers 503 naming it)", async () => {
+    const { response } = await callWorker(new Request("http://relay.test/healthz"), {
+      TENCENT_MEETING_ENCODING_AES_KEY: "too-short",
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      providers: { "tencent-meeting": true },
+      encryption: { "/webhooks/tencent-meeting": true },
+    });
   });
 });

@@ -20,19 +20,30 @@ export function accountSuffix(account: string | undefined): string {
 
 export type CredentialsResult<C = unknown> = { ok: true; credentials: C } | { ok: false; missing: string[] };
 
-/** The adapter's credentials for one account, or the full names of those that are not set. */
+/** The full names of the adapter's required credentials that are not set for this account. */
+export function missingCredentials(
+  env: Env,
+  adapter: Pick<ProviderAdapter, "requiredCredentials">,
+  account: string | undefined,
+): string[] {
+  const suffix = accountSuffix(account);
+  return adapter.requiredCredentials
+    .map((name) => `${name}${suffix}`)
+    .filter((name) => readSetting(env, name) === undefined);
+}
+
+/**
+ * The adapter's credentials for one account, or the full names of those that are not set.
+ * Throws the adapter's `SettingsError` for a credential that is set but malformed.
+ */
 export function resolveCredentials<C>(
   env: Env,
   adapter: Pick<ProviderAdapter<C>, "requiredCredentials" | "credentials">,
   account: string | undefined,
 ): CredentialsResult<C> {
-  const lookup = credentialLookup(env, account);
-  const suffix = accountSuffix(account);
-  const missing = adapter.requiredCredentials
-    .filter((name) => lookup.value(name) === undefined)
-    .map((name) => `${name}${suffix}`);
+  const missing = missingCredentials(env, adapter, account);
   if (missing.length > 0) return { ok: false, missing };
-  return { ok: true, credentials: adapter.credentials(lookup) };
+  return { ok: true, credentials: adapter.credentials(credentialLookup(env, account)) };
 }
 
 /** Reads an account's credentials: `TENCENT_MEETING_TOKEN_ACME`, then `TENCENT_MEETING_TOKEN_ACME_PREVIOUS`. */
@@ -41,6 +52,7 @@ export function credentialLookup(env: Env, account: string | undefined): Credent
   const value = (baseName: string) => readSetting(env, `${baseName}${suffix}`);
   return {
     value,
+    name: (baseName: string) => `${baseName}${suffix}`,
     candidates(baseName: string): Candidate[] {
       const current = value(baseName);
       if (current === undefined) return [];
@@ -57,6 +69,12 @@ export function configuredAccounts(env: Env, adapter: AnyProviderAdapter): strin
   return Object.keys(env)
     .filter((key) => key.startsWith(prefix))
     .map((key) => key.slice(prefix.length).toLowerCase())
-    .filter((account) => ACCOUNT_PATTERN.test(account) && resolveCredentials(env, adapter, account).ok)
+    .filter((account) => ACCOUNT_PATTERN.test(account) && missingCredentials(env, adapter, account).length === 0)
     .sort();
+}
+
+/** Whether the account's route has its optional encryption secret (the value is never shown). */
+export function encryptionConfigured(env: Env, adapter: AnyProviderAdapter, account: string | undefined): boolean {
+  const name = adapter.encryptionCredential;
+  return name !== undefined && readSetting(env, `${name}${accountSuffix(account)}`) !== undefined;
 }

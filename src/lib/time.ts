@@ -1,4 +1,6 @@
 const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
+/** The largest time a `Date` holds (±100 million days); beyond it `toISOString` throws. */
+const MAX_DATE_MS = 8.64e15;
 
 /** Unix seconds or milliseconds (values above 10^12 are milliseconds) to milliseconds. */
 export function epochToMs(value: number): number {
@@ -15,20 +17,33 @@ const ZONELESS = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/;
 /**
  * A provider time to RFC 3339 UTC. Numbers (or digit strings) are Unix seconds or
  * milliseconds; zone-less date-times such as Tencent's `2020-12-29 17:41:06` are
- * Beijing time (UTC+8). Returns `undefined` for anything unreadable or zero.
+ * Beijing time (UTC+8). Returns `undefined` for anything unreadable, zero, out of
+ * range or not on the calendar (a signed callback with an odd time is still an event).
  */
 export function providerTime(value: unknown): string | undefined {
   if (typeof value === "number") {
-    return Number.isFinite(value) && value > 0 ? isoFromMs(epochToMs(value)) : undefined;
+    if (!Number.isFinite(value) || value <= 0) return undefined;
+    const ms = epochToMs(value);
+    return ms <= MAX_DATE_MS ? isoFromMs(ms) : undefined;
   }
   if (typeof value !== "string" || value === "") return undefined;
   if (/^\d+$/.test(value)) return providerTime(Number(value));
   const zoneless = ZONELESS.exec(value);
-  if (zoneless) {
-    const [, y, mo, d, h, mi, s] = zoneless.map(Number) as number[];
-    const utc = Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0) - BEIJING_OFFSET_MS;
-    return Number.isNaN(utc) ? undefined : isoFromMs(utc);
-  }
+  if (zoneless) return beijingTime(zoneless.slice(1).map(Number));
   const parsed = Date.parse(value);
   return Number.isNaN(parsed) ? undefined : isoFromMs(parsed);
+}
+
+/** `[year, month, day, hour, minute, second]` in Beijing time; `undefined` unless it is a real moment. */
+function beijingTime([y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0]: number[]): string | undefined {
+  const local = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  // Date.UTC rolls 2020-02-30 over to March 1st; a time that does not read back is not on the calendar.
+  const readsBack =
+    local.getUTCFullYear() === y &&
+    local.getUTCMonth() === mo - 1 &&
+    local.getUTCDate() === d &&
+    local.getUTCHours() === h &&
+    local.getUTCMinutes() === mi &&
+    local.getUTCSeconds() === s;
+  return readsBack ? isoFromMs(local.getTime() - BEIJING_OFFSET_MS) : undefined;
 }

@@ -48,6 +48,9 @@ export interface Candidate {
 
 export type Verification<T> = { ok: true; value: T; credential: CredentialSlot } | Rejection;
 
+/** One step of a verification: a value, or the rejection that ends it. */
+export type Checked<T> = { ok: true; value: T } | Rejection;
+
 export function reject(status: Rejection["status"], reason: string): Rejection {
   return { ok: false, status, reason };
 }
@@ -61,6 +64,8 @@ export interface CredentialLookup {
    * Empty when the current value is not set.
    */
   candidates(baseName: string): Candidate[];
+  /** The full name, account suffix included (`TENCENT_MEETING_TOKEN_ACME`), for messages that say what to fix. */
+  name(baseName: string): string;
 }
 
 /**
@@ -73,7 +78,12 @@ export interface ProviderAdapter<Credentials = unknown, Verified = unknown> {
   readonly methods: readonly ("GET" | "POST")[];
   /** Base names of the credentials that must be set (secrets or vars), for 503s and /healthz. */
   readonly requiredCredentials: readonly string[];
-  /** Builds the credentials; called only when every required one is set. */
+  /** Base name of the optional secret that turns on encrypted callbacks, for /healthz. */
+  readonly encryptionCredential?: string;
+  /**
+   * Builds the credentials; called only when every required one is set. Throws a
+   * `SettingsError` for a credential set in a form that can never work (answered 503).
+   */
   credentials(lookup: CredentialLookup): Credentials;
   /** Signature, freshness, shape. Never throws for bad input. */
   verify(request: InboundRequest, credentials: Credentials, clock: Clock): Promise<Verification<Verified>>;

@@ -141,11 +141,10 @@ describe("Tencent Meeting events", () => {
     expect(await verify({ data: "/w==" })).toMatchObject({ status: 400, reason: "data is not base64-encoded UTF-8" });
   });
 
-  it("rejects decoded data without event, unique_sequence or payload", async () => {
+  it("rejects decoded data without event or payload", async () => {
     const cases: [unknown, string][] = [
       [[1, 2], "decoded data is not a JSON object"],
       [{ ...SEED_CALLBACK, event: "" }, "decoded data has no event"],
-      [{ ...SEED_CALLBACK, unique_sequence: undefined }, "decoded data has no unique_sequence"],
       [{ ...SEED_CALLBACK, payload: {} }, "decoded data has no payload array"],
     ];
     for (const [callback, reason] of cases) {
@@ -211,10 +210,10 @@ describe("Tencent Meeting events", () => {
   }
 
   it("forwards an unknown event as tencent-meeting/<event>", async () => {
-    const result = await verify({ data: base64Json({ ...SEED_CALLBACK, event: "recording.completed" }) });
+    const result = await verify({ data: base64Json({ ...SEED_CALLBACK, event: "recording.started" }) });
     if (!result.ok) throw new Error(result.reason);
     const [event] = await tencentMeeting.normalize(result.value, NOW);
-    expect(event?.type).toBe("tencent-meeting/recording.completed");
+    expect(event?.type).toBe("tencent-meeting/recording.started");
   });
 
   it("describes the participant of participant events with join and leave times", async () => {

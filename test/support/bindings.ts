@@ -5,6 +5,8 @@
 export const TEST_BINDINGS = {
   TENCENT_MEETING_TOKEN: "tmtoken0000000000000000001",
   TENCENT_MEETING_TOKEN_ACME: "tmtokenacme00000000000002",
+  // The acme account receives encrypted callbacks (a fake EncodingAESKey: 43 letters and digits).
+  TENCENT_MEETING_ENCODING_AES_KEY_ACME: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
   HUAWEI_MEETING_APP_ID: "hw-subscriber-0001",
   HUAWEI_MEETING_APP_KEY: "hw-subscriber-key-fake-0001",
   HUAWEI_MEETING_APP_ID_ACME: "hw-subscriber-acme",

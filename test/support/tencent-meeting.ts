@@ -87,3 +87,11 @@ export async function tencentCheckRequest(
     headers: await signedHeaders(checkStr, options),
   });
 }
+
+/** AES-256-CBC as Tencent encrypts with an EncodingAESKey, in WebCrypto; the Node-made vectors check it. */
+export async function encryptTencent(plain: string, encodingAesKey: string): Promise<string> {
+  const raw = Uint8Array.from(atob(`${encodingAesKey}=`), (char) => char.charCodeAt(0));
+  const key = await crypto.subtle.importKey("raw", raw, { name: "AES-CBC" }, false, ["encrypt"]);
+  const cipher = await crypto.subtle.encrypt({ name: "AES-CBC", iv: raw.slice(0, 16) }, key, encodeUtf8(plain));
+  return encodeBase64(new Uint8Array(cipher));
+}

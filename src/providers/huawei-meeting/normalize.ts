@@ -1,6 +1,7 @@
 import { compact, type EventDraft, eventType } from "../../events";
 import { sha256Hex } from "../../lib/crypto";
 import { isoFromMs, providerTime } from "../../lib/time";
+import { eventId } from "../event-id";
 import { isRecord, text } from "../json";
 import type { HuaweiMeetingVerified } from "./verify";
 
@@ -45,7 +46,7 @@ export async function normalizeHuaweiMeeting(verified: HuaweiMeetingVerified): P
     });
 
   const draft: EventDraft = {
-    id: `huawei-meeting:${verified.appId}:${await sha256Hex(verified.eventInfoText)}`,
+    id: await eventId("huawei-meeting", verified.appId, await sha256Hex(verified.eventInfoText)),
     type: eventType("huawei-meeting", HUAWEI_MEETING_TYPES, verified.event),
     // The event's own time; else when Huawei sent the push (a verified, fresh provider time).
     time: providerTime(eventInfo.timestamp) ?? isoFromMs(verified.sentAt),

@@ -1,14 +1,16 @@
 import type { ProviderAdapter } from "../types";
 import { TEXT_PLAIN } from "../types";
+import { ENCODING_AES_KEY, type TencentMeetingCredentials, TOKEN, tencentMeetingCredentials } from "./credentials";
 import { normalizeTencentMeeting } from "./normalize";
-import { type TencentMeetingCredentials, type TencentMeetingVerified, verifyTencentMeeting } from "./verify";
+import { type TencentMeetingVerified, verifyTencentMeeting } from "./verify";
 
-/** Tencent Meeting (腾讯会议), PROVIDERS.md §1. */
+/** Tencent Meeting (腾讯会议); docs/platforms.md describes its protocol. */
 export const tencentMeeting: ProviderAdapter<TencentMeetingCredentials, TencentMeetingVerified> = {
   name: "tencent-meeting",
   methods: ["GET", "POST"],
-  requiredCredentials: ["TENCENT_MEETING_TOKEN"],
-  credentials: (lookup) => ({ tokens: lookup.candidates("TENCENT_MEETING_TOKEN") }),
+  requiredCredentials: [TOKEN],
+  encryptionCredential: ENCODING_AES_KEY,
+  credentials: tencentMeetingCredentials,
   verify: verifyTencentMeeting,
   // URL verification: the decoded check_str is the whole body, no quotes, no newline.
   handshake: (verified) =>

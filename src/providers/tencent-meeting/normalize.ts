@@ -1,9 +1,11 @@
 import { compact, type EventDraft, eventType } from "../../events";
 import { isoFromMs, providerTime } from "../../lib/time";
+import { eventId } from "../event-id";
 import { isRecord, text } from "../json";
-import type { TencentMeetingCallback } from "./verify";
+import type { TencentMeetingCallback } from "./callback";
+import { personOf } from "./people";
 
-/** Tencent Meeting event names → SPEC types (PROVIDERS.md §1). */
+/** Tencent Meeting event names → the relay's types; any other event passes through as `tencent-meeting/<event>`. */
 export const TENCENT_MEETING_TYPES: Readonly<Record<string, string>> = {
   "meeting.created": "meeting.created",
   "meeting.updated": "meeting.updated",
@@ -17,47 +19,84 @@ export const TENCENT_MEETING_TYPES: Readonly<Record<string, string>> = {
   "meeting.participant-left-waiting-room": "waiting_room.left",
   "meeting.participant-admitted": "waiting_room.admitted",
   "meeting.participant-put-in-waiting-room": "waiting_room.returned",
+  "recording.completed": "recording.completed",
 };
 
-/** One event per payload item; the id is `unique_sequence` plus the item's index, stable across retries. */
-export function normalizeTencentMeeting(callback: TencentMeetingCallback, receivedAt: number): EventDraft[] {
+/** One event per payload item; the id is the callback's sequence plus the item's index, stable across retries. */
+export function normalizeTencentMeeting(callback: TencentMeetingCallback, receivedAt: number): Promise<EventDraft[]> {
   const type = eventType("tencent-meeting", TENCENT_MEETING_TYPES, callback.event);
-  return callback.payload.map((item, index) => {
-    const fields = isRecord(item) ? item : {};
-    const meetingInfo = isRecord(fields.meeting_info) ? fields.meeting_info : {};
-    const operator = isRecord(fields.operator) ? fields.operator : undefined;
-    const time = providerTime(fields.operate_time) ?? isoFromMs(receivedAt);
-    const meeting = compact({
-      id: text(meetingInfo.meeting_id),
-      code: text(meetingInfo.meeting_code),
-      subject: text(meetingInfo.subject),
-      start: providerTime(meetingInfo.start_time),
-      end: providerTime(meetingInfo.end_time),
-    });
-    const operatorFields =
-      operator && compact({ id: text(operator.userid) ?? text(operator.uuid), name: text(operator.user_name) });
-    const isParticipantEvent = type.startsWith("participant.") || type.startsWith("waiting_room.");
-    const participant =
-      isParticipantEvent && operatorFields
-        ? compact({
-            ...operatorFields,
-            joined: type === "participant.joined" ? time : undefined,
-            left: type === "participant.left" ? time : undefined,
-          })
-        : undefined;
-    const data = compact({
-      meeting: Object.keys(meeting).length > 0 ? meeting : undefined,
-      operator: operatorFields && Object.keys(operatorFields).length > 0 ? operatorFields : undefined,
-      participant,
-    });
-    const draft: EventDraft = {
-      id: `tencent-meeting:${callback.unique_sequence}:${index}`,
-      type,
-      time,
-      providerevent: callback.event,
-      data: { ...data, raw: item },
-    };
-    if (meeting.id !== undefined) draft.subject = meeting.id;
-    return draft;
+  return Promise.all(
+    callback.payload.map(async (item, index) => {
+      const draft: EventDraft = {
+        id: await eventId("tencent-meeting", callback.sequence, index),
+        type,
+        time: (isRecord(item) && providerTime(item.operate_time)) || isoFromMs(receivedAt),
+        providerevent: callback.event,
+        data: { raw: item },
+      };
+      if (!isRecord(item)) return draft;
+      draft.data = { ...itemData(item, callback.event, draft.time), raw: item };
+      const subject = subjectOf(item);
+      if (subject !== undefined) draft.subject = subject;
+      return draft;
+    }),
+  );
+}
+
+function itemData(item: Record<string, unknown>, providerEvent: string, time: string) {
+  const meetingInfo = isRecord(item.meeting_info) ? item.meeting_info : {};
+  // 2020 callbacks send "YYYY-MM-DD HH:MM:SS" Beijing time; today's send Unix seconds.
+  const meeting = compact({
+    id: text(meetingInfo.meeting_id),
+    code: text(meetingInfo.meeting_code),
+    subject: text(meetingInfo.subject),
+    start: providerTime(meetingInfo.start_time),
+    end: providerTime(meetingInfo.end_time),
+    creator: personOf(meetingInfo.creator),
   });
+  const operator = personOf(item.operator);
+  // Tencent names the person who joins, leaves or waits as the event's operator.
+  const participant =
+    operator && providerEvent.startsWith("meeting.participant")
+      ? compact({
+          ...operator,
+          joined: providerEvent === "meeting.participant-joined" ? time : undefined,
+          left: providerEvent === "meeting.participant-left" ? time : undefined,
+        })
+      : undefined;
+  return compact({
+    meeting: Object.keys(meeting).length > 0 ? meeting : undefined,
+    operator,
+    participant,
+    recording: recordingOf(item),
+  });
+}
+
+/**
+ * Recording events carry `recording_files[].record_file_id` (recording.completed, .deleted) or
+ * `record_info.meeting_record_id` (recording.updated, https://cloud.tencent.com/document/product/1095/105653).
+ */
+function recordingOf(item: Record<string, unknown>): Record<string, unknown> | undefined {
+  const files = Array.isArray(item.recording_files)
+    ? item.recording_files.flatMap((file) => (isRecord(file) && text(file.record_file_id)) || [])
+    : [];
+  const recording = compact({
+    id: isRecord(item.record_info) ? text(item.record_info.meeting_record_id) : undefined,
+    files: files.length > 0 ? files : undefined,
+  });
+  return Object.keys(recording).length > 0 ? recording : undefined;
+}
+
+/**
+ * The meeting the item is about: `meeting_info.meeting_id`, else the `meeting_id` of another
+ * top-level object (`enroll_info` of enroll.*, https://cloud.tencent.com/document/product/1095/62026).
+ */
+function subjectOf(item: Record<string, unknown>): string | undefined {
+  const meetingInfo = isRecord(item.meeting_info) ? text(item.meeting_info.meeting_id) : undefined;
+  if (meetingInfo !== undefined) return meetingInfo;
+  for (const value of Object.values(item)) {
+    const id = isRecord(value) ? text(value.meeting_id) : undefined;
+    if (id !== undefined) return id;
+  }
+  return undefined;
 }

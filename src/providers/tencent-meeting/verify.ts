@@ -1,26 +1,16 @@
-import { decodeBase64Utf8 } from "../../lib/bytes";
 import { equalSameLength, sha1Hex } from "../../lib/crypto";
 import { epochToMs } from "../../lib/time";
 import { matchingCredential } from "../candidates";
 import { isFresh } from "../freshness";
-import { isRecord, parseJson } from "../json";
-import { type Candidate, type Clock, type InboundRequest, reject, type Verification } from "../types";
-
-export interface TencentMeetingCredentials {
-  /** The token, and the previous one while it is being rotated. */
-  tokens: readonly Candidate[];
-}
+import { type Clock, type InboundRequest, reject, type Verification } from "../types";
+import { callbackOf, type TencentMeetingCallback } from "./callback";
+import type { TencentMeetingCredentials } from "./credentials";
+import { decodedData, plainCheckStr } from "./decode";
+import { checkStrOf, dataOf } from "./request";
 
 export type TencentMeetingVerified =
   | { kind: "url-verification"; plainText: string }
   | { kind: "event"; callback: TencentMeetingCallback };
-
-export interface TencentMeetingCallback {
-  event: string;
-  unique_sequence: string;
-  payload: unknown[];
-  [key: string]: unknown;
-}
 
 const SHA1_HEX = /^[0-9a-f]{40}$/i;
 
@@ -35,7 +25,7 @@ export async function tencentSignature(token: string, timestamp: string, nonce: 
 
 export async function verifyTencentMeeting(
   request: InboundRequest,
-  { tokens }: TencentMeetingCredentials,
+  { tokens, encryption }: TencentMeetingCredentials,
   clock: Clock,
 ): Promise<Verification<TencentMeetingVerified>> {
   const timestamp = request.headers.get("timestamp");
@@ -50,52 +40,22 @@ export async function verifyTencentMeeting(
     return reject(401, "timestamp is outside the replay window");
   }
 
-  const data = request.method === "GET" ? checkStrOf(request.rawQuery) : dataOf(request.body);
-  if (typeof data !== "string") return data;
-
+  const isCheck = request.method === "GET";
+  const data = isCheck ? checkStrOf(request.rawQuery) : dataOf(request.body);
+  if (!data.ok) return data;
+  // Signed as sent: with an EncodingAESKey, that is the ciphertext's base64.
   const given = signature.toLowerCase();
   const credential = await matchingCredential(tokens, async (token) =>
-    equalSameLength(await tencentSignature(token, timestamp, nonce, data), given),
+    equalSameLength(await tencentSignature(token, timestamp, nonce, data.value), given),
   );
   if (credential === undefined) return reject(401, "signature mismatch");
 
-  const plain = decodeBase64Utf8(data);
-  if (plain === null) {
-    return reject(400, `${request.method === "GET" ? "check_str" : "data"} is not base64-encoded UTF-8`);
+  if (isCheck) {
+    const plain = await plainCheckStr(data.value, encryption);
+    return plain.ok ? { ok: true, value: { kind: "url-verification", plainText: plain.value }, credential } : plain;
   }
-  if (request.method === "GET") return { ok: true, value: { kind: "url-verification", plainText: plain }, credential };
-
-  const callback = parseJson(plain);
-  if (!isRecord(callback)) return reject(400, "decoded data is not a JSON object");
-  if (typeof callback.event !== "string" || callback.event === "") return reject(400, "decoded data has no event");
-  if (typeof callback.unique_sequence !== "string" || callback.unique_sequence === "") {
-    return reject(400, "decoded data has no unique_sequence");
-  }
-  if (!Array.isArray(callback.payload)) return reject(400, "decoded data has no payload array");
-  return { ok: true, value: { kind: "event", callback: callback as TencentMeetingCallback }, credential };
-}
-
-/**
- * The raw `check_str` value, URL-decoded with `decodeURIComponent`:
- * `URLSearchParams` would turn a literal `+` of the base64 into a space.
- */
-function checkStrOf(rawQuery: string): string | ReturnType<typeof reject> {
-  for (const pair of rawQuery.split("&")) {
-    const eq = pair.indexOf("=");
-    if (eq === -1 || pair.slice(0, eq) !== "check_str") continue;
-    try {
-      const value = decodeURIComponent(pair.slice(eq + 1));
-      return value === "" ? reject(400, "check_str is empty") : value;
-    } catch {
-      return reject(400, "check_str is not URL-encoded");
-    }
-  }
-  return reject(400, "missing check_str query parameter");
-}
-
-function dataOf(body: string): string | ReturnType<typeof reject> {
-  const parsed = parseJson(body);
-  if (!isRecord(parsed)) return reject(400, "body is not a JSON object");
-  if (typeof parsed.data !== "string" || parsed.data === "") return reject(400, "body has no data string");
-  return parsed.data;
+  const decoded = await decodedData(data.value, encryption);
+  if (!decoded.ok) return decoded;
+  const callback = await callbackOf(decoded.value, data.value);
+  return callback.ok ? { ok: true, value: { kind: "event", callback: callback.value }, credential } : callback;
 }

@@ -1,6 +1,7 @@
 import { compact, type EventDraft, eventType } from "../../events";
 import { sha256Hex } from "../../lib/crypto";
 import { isoFromMs, providerTime } from "../../lib/time";
+import { eventId } from "../event-id";
 import { isRecord, text } from "../json";
 import { canonicalJson } from "./canonical-json";
 import type { TencentWhiteboardCallback } from "./verify";
@@ -26,7 +27,7 @@ export const TENCENT_WHITEBOARD_TYPES: Readonly<Record<string, string>> = {
 export async function tencentWhiteboardEventId(callback: TencentWhiteboardCallback): Promise<string> {
   const identity = [String(callback.SdkAppId), callback.EventType, String(callback.Timestamp), callback.EventData];
   const hash = await sha256Hex(canonicalJson(identity));
-  return `tencent-whiteboard:${callback.SdkAppId}:${hash}`;
+  return eventId("tencent-whiteboard", callback.SdkAppId, hash);
 }
 
 export async function normalizeTencentWhiteboard(

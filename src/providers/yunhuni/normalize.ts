@@ -1,6 +1,7 @@
 import { compact, type EventDraft, eventType } from "../../events";
 import { sha256Hex } from "../../lib/crypto";
 import { isoFromMs, providerTime } from "../../lib/time";
+import { eventId } from "../event-id";
 import { text } from "../json";
 import { YUNHUNI_TIME_FIELDS, type YunhuniNotification } from "./verify";
 
@@ -37,7 +38,7 @@ export function yunhuniEventId(notification: YunhuniNotification): Promise<strin
     notification.call_id ?? null,
     ...YUNHUNI_TIME_FIELDS.map((field) => notification[field] ?? null),
   ];
-  return sha256Hex(JSON.stringify(identity)).then((hash) => `yunhuni:${hash}`);
+  return sha256Hex(JSON.stringify(identity)).then((hash) => eventId("yunhuni", hash));
 }
 
 export async function normalizeYunhuni(notification: YunhuniNotification, receivedAt: number): Promise<EventDraft> {

@@ -1,0 +1,27 @@
+import { sha256Hex } from "../../lib/crypto";
+import { isRecord, text } from "../json";
+import { type Checked, reject } from "../types";
+
+/** A decoded event callback; `sequence` is what its event ids derive from. */
+export interface TencentMeetingCallback {
+  event: string;
+  /** Same on every retry of this callback (see {@link callbackOf}). */
+  sequence: string;
+  payload: unknown[];
+}
+
+/**
+ * Checks the decoded callback's shape and picks its sequence. The 2020 format carries
+ * `unique_sequence`; today's carries `trace_id` ("事件的唯一序列值", e.g.
+ * https://cloud.tencent.com/document/product/1095/51620). When neither is there, the SHA-256
+ * of the signed `data` string stands in: Tencent resends the same `data` on a retry, and a
+ * correctly signed callback must never be refused (Tencent gives up after three retries).
+ */
+export async function callbackOf(decoded: unknown, signedData: string): Promise<Checked<TencentMeetingCallback>> {
+  if (!isRecord(decoded)) return reject(400, "decoded data is not a JSON object");
+  const { event, payload } = decoded;
+  if (typeof event !== "string" || event === "") return reject(400, "decoded data has no event");
+  if (!Array.isArray(payload)) return reject(400, "decoded data has no payload array");
+  const sequence = text(decoded.unique_sequence) ?? text(decoded.trace_id) ?? (await sha256Hex(signedData));
+  return { ok: true, value: { event, sequence, payload } };
+}
