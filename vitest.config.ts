@@ -1,6 +1,31 @@
+import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { TEST_BINDINGS } from "./test/support/bindings.ts";
+
+const WRANGLER_CONFIG = fileURLToPath(new URL("./wrangler.toml", import.meta.url));
+
+/**
+ * wrangler.toml's queue consumers, read the way wrangler dev reads them, with one change: no consumer
+ * waits more than 1 s to fill a batch (the dead-letter queue waits 5 s in production, where latency does
+ * not matter), so a test that goes through it is not held up and local queues go quiet soon after the
+ * last test. (The plugin replaces a queue's whole consumer entry when given one, so all are passed.)
+ */
+function testQueueConsumers() {
+  const { queueConsumers } = unstable_getMiniflareWorkerOptions(WRANGLER_CONFIG).workerOptions as {
+    queueConsumers?: Record<string, { maxBatchTimeout?: number }> | string[];
+  };
+  if (queueConsumers === undefined || Array.isArray(queueConsumers)) {
+    throw new Error("wrangler.toml must declare its queue consumers with their settings");
+  }
+  return Object.fromEntries(
+    Object.entries(queueConsumers).map(([queue, consumer]) => [
+      queue,
+      { ...consumer, maxBatchTimeout: Math.min(consumer.maxBatchTimeout ?? 1, 1) },
+    ]),
+  );
+}
 
 export default defineConfig({
   test: {
@@ -11,28 +36,10 @@ export default defineConfig({
         // Unit and worker-level tests, inside workerd with local KV and Queues.
         plugins: [
           cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
+            wrangler: { configPath: WRANGLER_CONFIG },
             miniflare: {
               bindings: TEST_BINDINGS,
-              // wrangler.toml's max_batch_timeout = 0 (lowest latency in production) keeps the local
-              // queue polling after the last test, so the test runtime never shuts down: 1 s here.
-              queueConsumers: {
-                "meeting-relay-events": {
-                  maxBatchSize: 10,
-                  maxBatchTimeout: 1,
-                  maxRetries: 100,
-                  retryDelay: 10,
-                  deadLetterQueue: "meeting-relay-dlq",
-                },
-                "meeting-relay-deliveries": {
-                  maxBatchSize: 6,
-                  maxBatchTimeout: 1,
-                  maxRetries: 100,
-                  retryDelay: 10,
-                  deadLetterQueue: "meeting-relay-dlq",
-                },
-                "meeting-relay-dlq": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 100, retryDelay: 60 },
-              },
+              queueConsumers: testQueueConsumers(),
             },
           }),
         ],

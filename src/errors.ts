@@ -20,19 +20,52 @@ export function errorResponse(status: number, message: string, headers: Record<s
 /** Configuration mistakes are thrown: they are the operator's to fix, and the log names the var. */
 export class SettingsError extends Error {}
 
-/** The one mapping from thrown errors to responses. Unknown errors are logged and answered 500 without detail. */
-export function onError(error: Error, c: Context): Response {
-  if (error instanceof RelayError) return errorResponse(error.status, error.message, error.headers);
+/** The message of anything thrown (a non-Error value is turned into text). */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** What a thrown error means: the response, and the outcome and reason the request's log line gives. */
+export interface ErrorOutcome {
+  response: Response;
+  outcome: "rejected" | "config-invalid" | "error";
+  reason: string;
+}
+
+/** The one mapping from thrown errors to responses. Unknown errors are answered 500 without detail. */
+export function describeError(error: Error): ErrorOutcome {
+  if (error instanceof RelayError) {
+    return {
+      response: errorResponse(error.status, error.message, error.headers),
+      outcome: "rejected",
+      reason: error.message,
+    };
+  }
   if (error instanceof SettingsError) {
     // A var the operator set wrong: say which, and answer 503 so platforms retry once it is fixed.
-    log("config-invalid", { path: new URL(c.req.url).pathname, reason: error.message });
-    return errorResponse(503, `the relay is misconfigured: ${error.message}`);
+    return {
+      response: errorResponse(503, `the relay is misconfigured: ${error.message}`),
+      outcome: "config-invalid",
+      reason: error.message,
+    };
   }
   if (error instanceof HTTPException) {
-    return errorResponse(error.status, error.message || statusText(error.status));
+    const message = error.message || statusText(error.status);
+    return { response: errorResponse(error.status, message), outcome: "rejected", reason: message };
   }
-  log("error", { path: new URL(c.req.url).pathname, reason: "unhandled", message: error.message });
-  return errorResponse(500, "internal error");
+  return { response: errorResponse(500, "internal error"), outcome: "error", reason: `unhandled: ${error.message}` };
+}
+
+/**
+ * Hono's error handler outside ingest (which logs its own line per request): answers with
+ * `describeError` and logs the errors no other line reports.
+ */
+export function onError(error: Error, c: Context): Response {
+  const { response, outcome, reason } = describeError(error);
+  const path = new URL(c.req.url).pathname;
+  if (outcome === "config-invalid") log("config-invalid", { path, reason });
+  if (outcome === "error") log("error", { path, reason: "unhandled", message: error.message });
+  return response;
 }
 
 function statusText(status: number): string {

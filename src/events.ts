@@ -15,7 +15,14 @@ export interface RelayEvent {
   data: EventData;
 }
 
-export type ProviderName = "tencent-meeting" | "huawei-meeting" | "yunhuni" | "tencent-whiteboard";
+/**
+ * Every platform the relay speaks: the CloudEvent's `provider`, the `/webhooks/<provider>` path segment and the
+ * names a target may filter on. src/providers/registry.ts must map each to its adapter (the compiler checks it);
+ * the targets schema, its JSON Schema, the harness and the benchmark all read this list.
+ */
+export const PROVIDER_NAMES = ["tencent-meeting", "huawei-meeting", "yunhuni", "tencent-whiteboard"] as const;
+
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 export interface EventData {
   meeting?: Record<string, unknown>;

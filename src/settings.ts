@@ -1,7 +1,19 @@
 import { type Env, readSetting } from "./env";
 import { SettingsError } from "./errors";
 
-export const DEFAULT_RETRY_SCHEDULE = [10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200] as const;
+/**
+ * What each var means when it is unset, written as in wrangler.toml `[vars]`. This is the one source:
+ * a test checks that wrangler.toml and docs/deploy.md state the same values.
+ */
+export const DEFAULTS = {
+  REPLAY_WINDOW_SECONDS: "3600",
+  DEDUP_TTL_SECONDS: "86400",
+  RETRY_SCHEDULE: "10,30,60,300,900,1800,3600,7200,14400,28800,43200",
+  ALLOW_INSECURE_TARGETS: "false",
+  HUAWEI_MEETING_API_BASE: "https://api.meeting.huaweicloud.com",
+} as const;
+
+export const DEFAULT_RETRY_SCHEDULE: readonly number[] = DEFAULTS.RETRY_SCHEDULE.split(",").map(Number);
 /** Cloudflare Queues cannot delay a message longer than 12 hours. */
 export const MAX_DELAY_SECONDS = 43_200;
 /**
@@ -26,9 +38,8 @@ export interface Settings {
   huaweiApiBase: string;
 }
 
-function integer(env: Env, name: string, fallback: number, min: number): number {
-  const raw = readSetting(env, name);
-  if (raw === undefined) return fallback;
+function integer(env: Env, name: "REPLAY_WINDOW_SECONDS" | "DEDUP_TTL_SECONDS", min: number): number {
+  const raw = readSetting(env, name) ?? DEFAULTS[name];
   if (!/^\d+$/.test(raw)) throw new SettingsError(`${name} must be a whole number of seconds, got "${raw}"`);
   return Math.max(Number(raw), min);
 }
@@ -57,11 +68,11 @@ export function settingsOf(env: Env): Settings {
   let settings = cache.get(env);
   if (settings === undefined) {
     settings = {
-      replayWindowSeconds: integer(env, "REPLAY_WINDOW_SECONDS", 3600, 0),
-      dedupTtlSeconds: integer(env, "DEDUP_TTL_SECONDS", 86_400, 60),
+      replayWindowSeconds: integer(env, "REPLAY_WINDOW_SECONDS", 0),
+      dedupTtlSeconds: integer(env, "DEDUP_TTL_SECONDS", 60),
       retrySchedule: schedule(env),
-      allowInsecureTargets: readSetting(env, "ALLOW_INSECURE_TARGETS") === "true",
-      huaweiApiBase: readSetting(env, "HUAWEI_MEETING_API_BASE") ?? "https://api.meeting.huaweicloud.com",
+      allowInsecureTargets: (readSetting(env, "ALLOW_INSECURE_TARGETS") ?? DEFAULTS.ALLOW_INSECURE_TARGETS) === "true",
+      huaweiApiBase: readSetting(env, "HUAWEI_MEETING_API_BASE") ?? DEFAULTS.HUAWEI_MEETING_API_BASE,
     };
     cache.set(env, settings);
   }

@@ -1,2 +1,4 @@
-/** Sent as `user-agent: meeting-relay/<version>` and reported by /healthz. Keep in step with package.json. */
-export const VERSION = "0.1.0";
+import { version } from "../package.json";
+
+/** Sent as `user-agent: meeting-relay/<version>` and reported by /healthz; package.json is the one copy. */
+export const VERSION: string = version;

@@ -1,7 +1,5 @@
 import * as v from "valibot";
-
-/** Provider names a target may filter on. */
-export const PROVIDER_NAMES = ["tencent-meeting", "huawei-meeting", "yunhuni", "tencent-whiteboard"] as const;
+import { PROVIDER_NAMES } from "../events.ts";
 
 export const NOT_A_TARGET = 'each target must be an object such as {"id": "crm", "url": "https://…"}';
 

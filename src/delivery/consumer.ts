@@ -1,6 +1,6 @@
 import { loadTargets, type Target, type TargetsResult } from "../config/targets";
 import type { Env } from "../env";
-import { SettingsError } from "../errors";
+import { errorMessage, SettingsError } from "../errors";
 import { log } from "../log";
 import type { DeliveryMessage, EventMessage, QueueMessage } from "../queue/messages";
 import { type Settings, settingsOf } from "../settings";
@@ -63,7 +63,7 @@ async function loadConfig(env: Env): Promise<Config> {
   try {
     loaded = await loadTargets(env, settings);
   } catch (error) {
-    return { ok: false, problem: { key: "targets", reason: `targets could not be read: ${(error as Error).message}` } };
+    return { ok: false, problem: { key: "targets", reason: `targets could not be read: ${errorMessage(error)}` } };
   }
   if (!loaded.ok)
     return { ok: false, problem: { key: "targets", reason: "invalid targets", problems: loaded.problems } };

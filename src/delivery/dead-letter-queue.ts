@@ -1,5 +1,6 @@
 import { loadTargets, type Target } from "../config/targets";
 import type { Env } from "../env";
+import { errorMessage } from "../errors";
 import { log } from "../log";
 import type { DeliveryMessage, EventMessage, QueueMessage } from "../queue/messages";
 import { settingsOf } from "../settings";
@@ -48,7 +49,7 @@ export async function handleDeadLetterQueue(batch: MessageBatch<QueueMessage>, e
         message.ack();
       } catch (error) {
         const line = { queue: batch.queue, messageId: message.id, id: body?.event?.id };
-        const reason = (error as Error).message;
+        const reason = errorMessage(error);
         if (message.attempts >= DLQ_LAST_TRY) {
           log("dead-letter", { ...line, outcome: "lost", reason, attempts: message.attempts, message: body });
           message.ack();
@@ -111,6 +112,6 @@ async function loadTargetsSafely(env: Env): Promise<{ ok: true; targets: Target[
     if (loaded.ok) return loaded;
     return { ok: false, reason: loaded.problems.map((problem) => `${problem.path}: ${problem.message}`).join("; ") };
   } catch (error) {
-    return { ok: false, reason: (error as Error).message };
+    return { ok: false, reason: errorMessage(error) };
   }
 }

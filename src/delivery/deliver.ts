@@ -1,5 +1,6 @@
 import type { Target } from "../config/targets";
 import type { Env } from "../env";
+import { errorMessage } from "../errors";
 import { log } from "../log";
 import type { DeliveryMessage } from "../queue/messages";
 import { deliverableBody, SpillExpiredError } from "../queue/spill";
@@ -60,7 +61,7 @@ export async function deliverQueued(
           target: pending.target,
           attempt,
           outcome: "error",
-          reason: (error as Error).message,
+          reason: errorMessage(error),
           retryInSeconds: ERROR_RETRY_SECONDS,
         });
         message.retry({ delaySeconds: ERROR_RETRY_SECONDS });
@@ -99,7 +100,7 @@ async function requeue(
       target: next.target,
       attempt: next.attemptsBefore,
       outcome: "requeue-failed",
-      reason: (error as Error).message,
+      reason: errorMessage(error),
       retryInSeconds: delaySeconds,
     });
     message.retry({ delaySeconds });

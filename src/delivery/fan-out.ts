@@ -1,5 +1,6 @@
 import type { Target } from "../config/targets";
 import type { Env } from "../env";
+import { errorMessage } from "../errors";
 import type { RelayEvent } from "../events";
 import { log } from "../log";
 import type { DeliveryMessage, EventMessage } from "../queue/messages";
@@ -43,7 +44,7 @@ export async function fanOut(
   } catch (error) {
     // Nothing was attempted yet: the whole batch is safe to run again.
     for (const message of fresh) {
-      log("fan-out", { id: message.body.event.id, outcome: "requeue", reason: (error as Error).message });
+      log("fan-out", { id: message.body.event.id, outcome: "requeue", reason: errorMessage(error) });
       message.retry({ delaySeconds: REQUEUE_DELAY_SECONDS });
     }
     return;
@@ -54,7 +55,7 @@ export async function fanOut(
         await fanOutOne(message, seen.has(message.body.event.id), targets, env, settings);
       } catch (error) {
         // Only reachable before any attempt was made (served targets, spilled payload): safe to run again.
-        log("fan-out", { id: message.body.event.id, outcome: "requeue", reason: (error as Error).message });
+        log("fan-out", { id: message.body.event.id, outcome: "requeue", reason: errorMessage(error) });
         message.retry({ delaySeconds: REQUEUE_DELAY_SECONDS });
       }
     }),
@@ -90,7 +91,7 @@ async function fanOutOne(
     await rememberServed(env.RELAY_STATE, event.id, served).catch((cause: Error) =>
       log("fan-out", { id: event.id, outcome: "served-marker-failed", reason: cause.message }),
     );
-    log("fan-out", { id: event.id, outcome: "requeue", reason: `could not finish: ${(error as Error).message}` });
+    log("fan-out", { id: event.id, outcome: "requeue", reason: `could not finish: ${errorMessage(error)}` });
     message.retry({ delaySeconds: REQUEUE_DELAY_SECONDS });
     return;
   }
@@ -98,7 +99,7 @@ async function fanOutOne(
     await remember(env.RELAY_STATE, event.id, settings.dedupTtlSeconds);
   } catch (error) {
     // Dedup is best effort; the deliveries are done, so the event must not run again.
-    log("fan-out", { id: event.id, outcome: "dedup-marker-failed", reason: (error as Error).message });
+    log("fan-out", { id: event.id, outcome: "dedup-marker-failed", reason: errorMessage(error) });
   }
   const retrying = verdicts.filter((verdict) => verdict.kind === "retry").length;
   log("fan-out", { id: event.id, outcome: "done", targets: wanted.length, retrying });

@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import { errorMessage } from "../errors";
 import { log } from "../log";
 import type { DeliveryMessage, EventMessage } from "../queue/messages";
 import { spillOversized } from "../queue/spill";
@@ -33,6 +34,6 @@ export async function replayDeadLetter(env: Env, letter: DeadLetter, now = Date.
     await deleteDeadLetter(env.RELAY_STATE, letter.id);
   } catch (error) {
     // Queued is what matters; a stale record is overwritten or deleted by hand.
-    log("dead-letter", { deadLetter: letter.id, outcome: "delete-failed", reason: (error as Error).message });
+    log("dead-letter", { deadLetter: letter.id, outcome: "delete-failed", reason: errorMessage(error) });
   }
 }

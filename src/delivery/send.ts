@@ -1,4 +1,5 @@
 import type { Target } from "../config/targets";
+import { errorMessage } from "../errors";
 import { VERSION } from "../version";
 import { parseRetryAfter } from "./retry-after";
 import { signWebhook } from "./sign";
@@ -34,7 +35,7 @@ export async function sendToTarget(
   try {
     headers = await deliveryHeaders(target, eventId, body, now);
   } catch (error) {
-    return failed(`target configuration: ${(error as Error).message}`);
+    return failed(`target configuration: ${errorMessage(error)}`);
   }
 
   const timeoutMs = target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -50,7 +51,7 @@ export async function sendToTarget(
   } catch (error) {
     const name = error instanceof Error ? error.name : "";
     const timedOut = name === "TimeoutError" || name === "AbortError";
-    return failed(timedOut ? `no answer within ${timeoutMs} ms` : `network error: ${(error as Error).message}`);
+    return failed(timedOut ? `no answer within ${timeoutMs} ms` : `network error: ${errorMessage(error)}`);
   }
   // The body is not ours to read; release the connection.
   await response.body?.cancel().catch(() => {});

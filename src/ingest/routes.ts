@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ACCOUNT_PATTERN, resolveCredentials } from "../config/credentials";
 import type { Env } from "../env";
-import { errorResponse, RelayError } from "../errors";
+import { describeError, errorMessage, RelayError } from "../errors";
 import { toCloudEvent } from "../events";
 import { decodeUtf8 } from "../lib/bytes";
 import { log } from "../log";
@@ -14,7 +14,10 @@ import { settingsOf } from "../settings";
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
-type IngestEnv = { Bindings: Env; Variables: { adapter: AnyProviderAdapter; account: string | undefined } };
+type IngestEnv = {
+  Bindings: Env;
+  Variables: { adapter: AnyProviderAdapter; account: string | undefined; logFields: Record<string, unknown> };
+};
 
 /**
  * `/webhooks/<provider>[/<account>]`: route → body limit → credentials → verify →
@@ -23,21 +26,33 @@ type IngestEnv = { Bindings: Env; Variables: { adapter: AnyProviderAdapter; acco
  */
 export const webhooks = new Hono<IngestEnv>();
 
-// Rejections thrown before the handler (404, 405, 413) get their log line here.
+// Every refusal is thrown (routing, body limit, credentials, the adapter's verdict, the enqueue) and
+// becomes its response here, without a log line of its own: the middleware below writes the one line.
+webhooks.onError((error) => describeError(error).response);
+
+/**
+ * One log line per request, of one shape, whatever happened: `outcome` is `queued`, `handshake`,
+ * `rejected`, `unconfigured`, `enqueue-failed`, `config-invalid` or `error`; `reason` says why.
+ */
 webhooks.use("*", async (c, next) => {
   const started = Date.now();
   await next();
-  if (c.error instanceof RelayError) {
-    const { pathname } = new URL(c.req.url);
-    log("ingest", {
-      path: pathname,
-      method: c.req.method,
-      outcome: "rejected",
-      status: c.error.status,
-      reason: c.error.message,
-      durationMs: Date.now() - started,
-    });
-  }
+  const fields = c.get("logFields") as Record<string, unknown> | undefined;
+  // Not an ingest route at all (say `/webhooks/a/b/c`): the app's not-found handler logged it.
+  if (fields === undefined && c.error === undefined) return;
+  const failure = c.error === undefined ? undefined : describeError(c.error);
+  const { provider, account, outcome, reason, ...extra } = fields ?? {};
+  log("ingest", {
+    path: new URL(c.req.url).pathname,
+    method: c.req.method,
+    provider,
+    account,
+    outcome: outcome ?? failure?.outcome,
+    status: c.res.status,
+    reason: reason ?? failure?.reason,
+    ...extra,
+    durationMs: Date.now() - started,
+  });
 });
 
 webhooks.use("/:provider/:account?", async (c, next) => {
@@ -46,6 +61,7 @@ webhooks.use("/:provider/:account?", async (c, next) => {
   if (adapter === undefined || (account !== undefined && !ACCOUNT_PATTERN.test(account))) {
     throw new RelayError(404, "not found");
   }
+  c.set("logFields", { provider: adapter.name, account });
   if (!(adapter.methods as readonly string[]).includes(c.req.method)) {
     throw new RelayError(405, `method ${c.req.method} is not allowed here`, { allow: adapter.methods.join(", ") });
   }
@@ -69,36 +85,31 @@ webhooks.all("/:provider/:account?", async (c) => {
   const adapter = c.get("adapter");
   const account = c.get("account");
   const provider = adapter.name;
-  const done = (outcome: string, status: number, extra: Record<string, unknown> = {}) =>
-    log("ingest", { provider, account, outcome, status, durationMs: Date.now() - started, ...extra });
+  const note = (fields: Record<string, unknown>) => c.set("logFields", { ...c.get("logFields"), ...fields });
 
   const resolved = resolveCredentials(c.env, adapter, account);
   if (!resolved.ok) {
-    const reason = `${provider}${account ? ` account ${account}` : ""} is not configured: ${resolved.missing.join(", ")} not set`;
-    done("unconfigured", 503, { reason });
-    return errorResponse(503, reason);
+    note({ outcome: "unconfigured" });
+    const who = `${provider}${account ? ` account ${account}` : ""}`;
+    throw new RelayError(503, `${who} is not configured: ${resolved.missing.join(", ")} not set`);
   }
 
   const inbound = await readInbound(c.req.raw);
-  if (typeof inbound === "string") {
-    done("rejected", 400, { reason: inbound });
-    return errorResponse(400, inbound);
-  }
+  if (typeof inbound === "string") throw new RelayError(400, inbound);
 
   const settings = settingsOf(c.env);
   const verification = await adapter.verify(inbound, resolved.credentials, {
     now: started,
     replayWindowSeconds: settings.replayWindowSeconds,
   });
-  if (!verification.ok) {
-    done("rejected", verification.status, { reason: verification.reason });
-    return errorResponse(verification.status, verification.reason);
-  }
+  if (!verification.ok) throw new RelayError(verification.status, verification.reason);
 
+  // Which credential matched (the current one or `_PREVIOUS` during a rotation), for the log line.
   const { credential } = verification;
+  note({ credential });
   const handshake = adapter.handshake(verification.value);
   if (handshake !== null) {
-    done("handshake", handshake.status, { credential });
+    note({ outcome: "handshake" });
     return answer(handshake);
   }
 
@@ -114,13 +125,12 @@ webhooks.all("/:provider/:account?", async (c) => {
         inbound.body.length * 3 < SPILL_CHECK_FROM_BYTES ? events : await spillOversized(c.env.RELAY_STATE, events);
       await enqueueEvents(c.env.EVENTS_QUEUE, queueable, started);
     } catch (error) {
-      done("enqueue-failed", 503, { ids, credential, reason: (error as Error).message });
-      return errorResponse(503, "the event could not be queued; retry later");
+      note({ outcome: "enqueue-failed", ids, reason: errorMessage(error) });
+      throw new RelayError(503, "the event could not be queued; retry later");
     }
   }
-  const success = adapter.success(verification.value);
-  done("queued", success.status, { ids, types: events.map((event) => event.type), credential });
-  return answer(success);
+  note({ outcome: "queued", ids, types: events.map((event) => event.type) });
+  return answer(adapter.success(verification.value));
 });
 
 function answer({ status, body, contentType }: PlatformAnswer): Response {

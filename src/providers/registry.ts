@@ -1,4 +1,4 @@
-import type { ProviderName } from "../events";
+import { PROVIDER_NAMES, type ProviderName } from "../events";
 import { huaweiMeeting } from "./huawei-meeting";
 import { tencentMeeting } from "./tencent-meeting";
 import { tencentWhiteboard } from "./tencent-whiteboard";
@@ -8,10 +8,18 @@ import { yunhuni } from "./yunhuni";
 // biome-ignore lint/suspicious/noExplicitAny: each adapter has its own credential and verified types; ingest treats them alike.
 export type AnyProviderAdapter = ProviderAdapter<any, any>;
 
-/** Every platform the relay speaks. Adding one is a folder plus a line here. */
-export const PROVIDERS: readonly AnyProviderAdapter[] = [tencentMeeting, huaweiMeeting, yunhuni, tencentWhiteboard];
+/** Each platform's adapter. Adding one is a folder, its name in PROVIDER_NAMES (src/events.ts) and a line here. */
+const ADAPTERS: Readonly<Record<ProviderName, AnyProviderAdapter>> = {
+  "tencent-meeting": tencentMeeting,
+  "huawei-meeting": huaweiMeeting,
+  yunhuni,
+  "tencent-whiteboard": tencentWhiteboard,
+};
 
-const byName = new Map<string, AnyProviderAdapter>(PROVIDERS.map((adapter) => [adapter.name, adapter]));
+/** Every platform the relay speaks, in the order of PROVIDER_NAMES. */
+export const PROVIDERS: readonly AnyProviderAdapter[] = PROVIDER_NAMES.map((name) => ADAPTERS[name]);
+
+const byName = new Map<string, AnyProviderAdapter>(Object.entries(ADAPTERS));
 
 export function providerByName(name: string): AnyProviderAdapter | undefined {
   return byName.get(name);

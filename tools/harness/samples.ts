@@ -4,14 +4,11 @@
  * used by `npm run demo`, the load test and the benchmark.
  */
 import { createHash, createHmac, randomUUID } from "node:crypto";
+import { PROVIDER_NAMES, type ProviderName } from "../../src/events.ts";
 
-export type Provider = "tencent-meeting" | "huawei-meeting" | "yunhuni" | "tencent-whiteboard";
-export const PROVIDER_NAMES: readonly Provider[] = [
-  "tencent-meeting",
-  "huawei-meeting",
-  "yunhuni",
-  "tencent-whiteboard",
-];
+/** The relay's own list of platforms; `distinctCallback` must sign for each (the compiler checks its switch). */
+export type Provider = ProviderName;
+export { PROVIDER_NAMES };
 
 export interface PlatformCredentials {
   tencentToken: string;
