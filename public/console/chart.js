@@ -4,14 +4,15 @@ import { svg } from "./dom.js";
 const SERIES = [
   ["accepted", "chart-accepted"],
   ["refused", "chart-refused"],
-  ["failing", "chart-failing"],
+  ["failed", "chart-failed"],
 ];
 
 /**
- * `hours`: [{ hour: ISO string, accepted, refused, failing }], oldest first. Each hour is one
- * stacked bar; its tooltip lists the counts.
+ * `hours`: [{ hour: ISO string, accepted, refused, failed }], oldest first. Each hour is one
+ * stacked bar (events accepted, callbacks refused, delivery attempts failed); its tooltip lists the counts.
  */
-export function hourlyChart(hours, { width = 288, height = 64 } = {}) {
+export function hourlyChart(hours, { width = 960, height = 120 } = {}) {
+  const axis = 16;
   const slot = width / Math.max(hours.length, 1);
   const highest = Math.max(1, ...hours.map((hour) => SERIES.reduce((sum, [key]) => sum + (hour[key] ?? 0), 0)));
   const bars = hours.map((hour, index) => {
@@ -23,20 +24,33 @@ export function hourlyChart(hours, { width = 288, height = 64 } = {}) {
         ? svg("rect", { x: index * slot + 1, y: top, width: Math.max(slot - 2, 1), height: size, class: className })
         : null;
     });
-    const label = `${new Date(hour.hour).toLocaleString()}: ${SERIES.map(([key]) => `${hour[key] ?? 0} ${key}`).join(", ")}`;
+    const tooltip = `${new Date(hour.hour).toLocaleString()}: ${SERIES.map(([key]) => `${hour[key] ?? 0} ${key}`).join(", ")}`;
     return svg(
       "g",
       { class: "chart-hour" },
-      svg("title", {}, label),
+      svg("title", {}, tooltip),
       svg("rect", { x: index * slot, y: 0, width: slot, height, class: "chart-slot" }),
       parts,
     );
   });
+  const hourOf = (iso) => new Date(iso).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" });
+  const label = (x, anchor, text) =>
+    svg("text", { x, y: height + axis - 3, "text-anchor": anchor, class: "chart-label" }, text);
   return svg(
     "svg",
-    { viewBox: `0 0 ${width} ${height}`, width, height, class: "chart", role: "img", "aria-label": "events per hour" },
+    {
+      viewBox: `0 0 ${width} ${height + axis}`,
+      width,
+      height: height + axis,
+      class: "chart",
+      role: "img",
+      "aria-label": "events per hour",
+    },
     svg("line", { x1: 0, y1: height - 0.5, x2: width, y2: height - 0.5, class: "chart-axis" }),
+    svg("text", { x: 2, y: 10, class: "chart-label" }, `max ${highest} per hour`),
     bars,
+    hours.length ? label(0, "start", hourOf(hours[0].hour)) : null,
+    hours.length ? label(width, "end", `${hourOf(hours.at(-1).hour)} (now)`) : null,
   );
 }
 

@@ -1,67 +1,42 @@
-// Reads `GET /admin/stats` into what the overview draws: per provider its totals, its refusals
-// by reason, and one entry per hour of the last 24.
+// Reads `GET /admin/stats` into what the overview draws.
 import { lastHours } from "./chart.js";
 import { PROVIDERS } from "./providers.js";
 
 const number = (value) => (typeof value === "number" && Number.isFinite(value) ? value : 0);
 
-/** Refusals as [{ status, reason, count }], whether the API lists them or groups them by reason. */
-function refusals(value) {
-  if (Array.isArray(value)) return value.map((item) => ({ ...item, count: number(item.count) }));
-  if (value && typeof value === "object") {
-    if (Array.isArray(value.byReason)) return refusals(value.byReason);
-    if (Array.isArray(value.reasons)) return refusals(value.reasons);
-    return Object.entries(value)
-      .filter(([, count]) => typeof count === "number")
-      .map(([reason, count]) => ({ reason, count }));
-  }
-  return typeof value === "number" && value > 0 ? [{ reason: "", count: value }] : [];
-}
-
-function byProvider(collection) {
-  if (Array.isArray(collection)) return Object.fromEntries(collection.map((item) => [item.provider, item]));
-  return collection && typeof collection === "object" ? collection : {};
-}
-
-function refusedCount(value) {
-  if (typeof value === "number") return value;
-  if (value && typeof value.total === "number") return value.total;
-  return refusals(value).reduce((sum, item) => sum + item.count, 0);
-}
-
-const failingOf = (counts) => number(counts?.failing) || number(counts?.retrying) + number(counts?.dead);
-
-/** [{ id, accepted, delivered, failing, retrying, dead, refused, refusals, hours }] for the four platforms. */
+/**
+ * `{ providers: [{ id, accepted, refused, refusals, delivered, retrying, dead, paused, failing }],
+ *    targets: [{ id, delivered, failed, p50, p95 }], hours: [{ hour, accepted, refused, failed }] }`,
+ * with all four platforms and all 24 hours present even when the log has nothing for them.
+ */
 export function readStats(stats, now = Date.now()) {
-  const providers = byProvider(stats?.providers);
-  const buckets = stats?.hours ?? stats?.hourly ?? stats?.buckets ?? [];
-  return PROVIDERS.map(([id]) => {
-    const counts = providers[id] ?? {};
-    const hourly = new Map();
-    // Hourly rows come either from a shared list (per bucket, per provider) or from the provider's own list.
-    const rows = [
-      ...buckets.map((bucket) => [
-        bucket,
-        bucket.providers ? byProvider(bucket.providers)[id] : bucket.provider === id && bucket,
-      ]),
-      ...(counts.hours ?? []).map((bucket) => [bucket, bucket]),
-    ];
-    for (const [bucket, row] of rows) {
-      const start = bucket.hour ?? bucket.start ?? bucket.at ?? bucket.time;
-      if (!start || !row) continue;
-      const key = new Date(start).toISOString();
-      hourly.set(key, { accepted: number(row.accepted), refused: refusedCount(row.refused), failing: failingOf(row) });
-    }
+  const providers = PROVIDERS.map(([id]) => {
+    const counts = stats.providers?.[id] ?? {};
+    const retrying = number(counts.retrying);
+    const dead = number(counts.dead);
     return {
       id,
       accepted: number(counts.accepted),
+      refused: number(counts.refused?.total),
+      refusals: counts.refused?.byReason ?? [],
       delivered: number(counts.delivered),
-      retrying: number(counts.retrying),
-      dead: number(counts.dead),
-      failing: failingOf(counts),
-      refused: refusedCount(counts.refused),
-      refusals: refusals(counts.refused),
-      hours: lastHours(24, now).map((hour) => ({ hour, accepted: 0, refused: 0, failing: 0, ...hourly.get(hour) })),
+      retrying,
+      dead,
+      paused: number(counts.paused),
+      failing: retrying + dead,
     };
   });
+  const targets = Object.entries(stats.targets ?? {}).map(([id, counts]) => ({
+    id,
+    delivered: number(counts.delivered),
+    failed: number(counts.failed),
+    p50: counts.latencyMs?.p50 ?? null,
+    p95: counts.latencyMs?.p95 ?? null,
+  }));
+  const byHour = new Map((stats.hours ?? []).map((bucket) => [new Date(bucket.hour).toISOString(), bucket]));
+  const hours = lastHours(24, now).map((hour) => {
+    const bucket = byHour.get(hour) ?? {};
+    return { hour, accepted: number(bucket.accepted), refused: number(bucket.refused), failed: number(bucket.failed) };
+  });
+  return { providers, targets, hours };
 }

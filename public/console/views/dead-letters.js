@@ -1,6 +1,6 @@
 // Dead letters: deliveries that used up their schedule (or wait for a paused target); replay or delete.
 import { api, segment } from "../api.js";
-import { h, notice, time } from "../dom.js";
+import { badge, h, notice, time } from "../dom.js";
 
 export function deadLettersView(root) {
   const list = h("div", { class: "letters" });
@@ -81,7 +81,8 @@ function letterCard(letter, status, reload) {
     h(
       "p",
       {},
-      `${letter.event.type ?? ""} · ${letter.attempts} attempts · last `,
+      letter.reason ? badge(letter.reason) : null,
+      ` ${letter.event.type ?? ""} · ${letter.attempts} attempts · last `,
       letter.lastStatus === null ? "no answer" : `HTTP ${letter.lastStatus}`,
       letter.lastError ? ` · ${letter.lastError}` : "",
     ),

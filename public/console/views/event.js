@@ -1,6 +1,7 @@
 // One event: its CloudEvent, its attempts per target, and a redeliver button.
 import { api, segment } from "../api.js";
 import { badge, h, notice, time } from "../dom.js";
+import { providerName } from "../providers.js";
 
 const REFRESH_MS = 3_000;
 
@@ -8,6 +9,7 @@ export function eventView(root, id) {
   const result = h("div", { role: "status" });
   const timeline = h("div", { class: "timeline" });
   const json = h("pre", { class: "json" });
+  const meta = h("p", { class: "muted" });
   const redeliver = h("button", { type: "button", class: "primary" }, "Redeliver");
 
   redeliver.addEventListener("click", async () => {
@@ -25,8 +27,12 @@ export function eventView(root, id) {
 
   async function load() {
     try {
-      const { event, attempts } = await api("GET", `/admin/events/${segment(id)}`);
+      const { event, attempts, receivedAt } = await api("GET", `/admin/events/${segment(id)}`);
       json.textContent = JSON.stringify(event, null, 2);
+      meta.replaceChildren(
+        `${providerName(event.provider)} · ${event.type} · subject ${event.subject ?? "–"} · received `,
+        time(receivedAt),
+      );
       timeline.replaceChildren(...byTarget(attempts));
     } catch (error) {
       timeline.replaceChildren(
@@ -38,6 +44,7 @@ export function eventView(root, id) {
   root.append(
     h("p", {}, h("a", { href: "#/events" }, "← Events")),
     h("h1", { class: "event-id" }, id),
+    meta,
     h("div", { class: "actions" }, redeliver, result),
     h("h2", {}, "Attempts"),
     timeline,

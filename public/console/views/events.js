@@ -101,7 +101,7 @@ function eventRow(event) {
   const href = `#/events/${segment(event.id)}`;
   return h(
     "tr",
-    { "data-event-id": event.id },
+    { "data-event-id": event.id, "data-provider": event.provider },
     h("td", {}, time(event.receivedAt)),
     h("td", {}, providerName(event.provider)),
     h("td", {}, event.type),

@@ -1,4 +1,4 @@
-// Overview: the last 24 h per platform, with an hourly chart. Refreshes every 30 s.
+// Overview: the last 24 h per platform and per target, with an hourly chart. Refreshes every 30 s.
 import { api } from "../api.js";
 import { hourlyChart } from "../chart.js";
 import { h, notice } from "../dom.js";
@@ -6,12 +6,22 @@ import { providerName } from "../providers.js";
 import { readStats } from "../stats.js";
 
 export function overviewView(root) {
-  const body = h("div", { class: "grid" });
+  const body = h("div");
   root.append(h("h1", {}, "Last 24 hours"), body);
   const load = async () => {
     try {
-      const since = new Date(Date.now() - 24 * 3_600_000).toISOString();
-      body.replaceChildren(...readStats(await api("GET", "/admin/stats", undefined, { since })).map(providerCard));
+      const stats = readStats(await api("GET", "/admin/stats", undefined, { since: "24h" }));
+      body.replaceChildren(
+        h("div", { class: "grid" }, stats.providers.map(providerCard)),
+        h(
+          "section",
+          { class: "card hours" },
+          h("h2", {}, "Per hour, all platforms"),
+          hourlyChart(stats.hours),
+          legend(),
+        ),
+        stats.targets.length ? targetTable(stats.targets) : null,
+      );
     } catch (error) {
       body.replaceChildren(notice(`Could not load the statistics: ${error.message}`));
     }
@@ -35,26 +45,63 @@ function providerCard(stats) {
       figure("delivered", stats.delivered, "delivered"),
       figure("failing", stats.failing, "failing"),
     ),
-    hourlyChart(stats.hours),
-    h(
-      "p",
-      { class: "legend" },
-      "per hour: ",
-      h("span", { class: "key-accepted" }, "accepted"),
-      " ",
-      h("span", { class: "key-refused" }, "refused"),
-      " ",
-      h("span", { class: "key-failing" }, "failing"),
-    ),
     stats.refusals.length
       ? h(
           "ul",
           { class: "refusals" },
-          stats.refusals.map((item) =>
-            h("li", {}, `${item.count} × ${[item.status, item.reason].filter(Boolean).join(" ") || "refused"}`),
-          ),
+          stats.refusals.map((item) => h("li", {}, `${item.count} × ${item.status} ${item.reason}`)),
         )
       : null,
-    stats.failing ? h("p", { class: "muted" }, `${stats.retrying} retrying, ${stats.dead} dead letters`) : null,
+    stats.failing || stats.paused
+      ? h("p", { class: "muted" }, `${stats.retrying} retrying · ${stats.dead} dead · ${stats.paused} paused`)
+      : null,
+  );
+}
+
+function legend() {
+  const key = (kind, text) => h("span", { class: `key key-${kind}` }, text);
+  return h(
+    "p",
+    { class: "legend" },
+    key("accepted", "events accepted"),
+    key("refused", "callbacks refused"),
+    key("failed", "delivery attempts failed"),
+  );
+}
+
+function targetTable(targets) {
+  const ms = (value) => (value === null ? "–" : `${value} ms`);
+  return h(
+    "section",
+    { class: "card" },
+    h("h2", {}, "Targets"),
+    h(
+      "table",
+      { class: "events" },
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ["Target", "Delivered", "Failed attempts", "p50", "p95"].map((name) => h("th", {}, name)),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        targets.map((target) =>
+          h(
+            "tr",
+            { "data-target": target.id },
+            h("td", {}, target.id),
+            h("td", {}, String(target.delivered)),
+            h("td", {}, String(target.failed)),
+            h("td", {}, ms(target.p50)),
+            h("td", {}, ms(target.p95)),
+          ),
+        ),
+      ),
+    ),
   );
 }

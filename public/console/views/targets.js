@@ -27,42 +27,38 @@ export function targetsView(root) {
 }
 
 function targetCard(target, status, reload) {
-  const action = (verb) =>
-    h(
-      "button",
-      {
-        type: "button",
-        onclick: async (click) => {
-          click.target.disabled = true;
-          try {
-            await api("POST", `/admin/targets/${segment(target.id)}/${verb}`);
-            status.replaceChildren(notice(`${target.id}: ${verb === "pause" ? "paused" : "resumed"}.`, "ok"));
-            reload();
-          } catch (error) {
-            status.replaceChildren(notice(`${target.id}: ${verb} failed: ${error.message}`));
-            click.target.disabled = false;
-          }
-        },
-      },
-      verb === "pause" ? "Pause" : "Resume",
-    );
-  const state = target.paused ? "paused" : target.enabled === false ? "disabled" : "enabled";
+  // The targets document does not say whether a target is paused (that state lives beside it), so both
+  // actions are offered and the relay's answer says what happened.
+  const action = (verb, label) => {
+    const button = h("button", { type: "button" }, label);
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        const answer = await api("POST", `/admin/targets/${segment(target.id)}/${verb}`);
+        const done =
+          verb === "pause"
+            ? `${target.id} is paused: its deliveries are kept as dead letters until you resume it.`
+            : `${target.id} is resumed; ${answer?.replayed ?? 0} kept deliveries replayed.`;
+        status.replaceChildren(notice(done, "ok"));
+        reload();
+      } catch (error) {
+        status.replaceChildren(notice(`${target.id}: ${verb} failed: ${error.message}`));
+        button.disabled = false;
+      }
+    });
+    return button;
+  };
   return h(
     "article",
     { class: "card target", "data-target": target.id },
-    h("h3", {}, target.id, " ", badge(state)),
+    h("h3", {}, target.id, " ", target.enabled === false ? badge("disabled") : badge("enabled")),
     h("p", { class: "url" }, target.url),
     h(
       "p",
       { class: "muted" },
       `types: ${(target.types ?? ["*"]).join(", ")} · platforms: ${(target.providers ?? ["all"]).join(", ")}`,
     ),
-    h(
-      "div",
-      { class: "actions" },
-      target.paused ? action("resume") : action("pause"),
-      target.paused ? null : action("resume"),
-    ),
+    h("div", { class: "actions" }, action("pause", "Pause"), action("resume", "Resume")),
   );
 }
 
