@@ -1,7 +1,11 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { forgetCachedTargets, parseJson, TARGETS_KEY, validateTargets } from "../config/targets";
+import { forgetCachedTargets, loadTargets, parseJson, TARGETS_KEY, validateTargets } from "../config/targets";
+import { pauseTarget } from "../delivery/pauses";
+import { resumeTarget } from "../delivery/resume";
+import type { Env } from "../env";
 import { RelayError } from "../errors";
+import { log } from "../log";
 import { settingsOf } from "../settings";
 import type { AdminEnv } from "./request-log";
 
@@ -52,3 +56,35 @@ targets.put(
     return new Response(stored, { headers: JSON_TYPE });
   },
 );
+
+/** `POST /admin/targets/<id>/pause`: nothing more is sent to it; its deliveries are kept as `paused` dead letters. */
+targets.post("/:id/pause", async (c) => {
+  const id = await configuredTarget(c.env, c.req.param("id"));
+  const pause = await pauseTarget(c.env.RELAY_STATE, id, "operator");
+  c.set("logFields", { target: id });
+  log("target", { target: id, outcome: "paused", reason: "paused by an operator" });
+  return c.json({ target: id, paused: true, since: pause.since }, 202);
+});
+
+/** `POST /admin/targets/<id>/resume`: unpauses it and replays, oldest first, what it kept while paused. */
+targets.post("/:id/resume", async (c) => {
+  const id = await configuredTarget(c.env, c.req.param("id"));
+  let replayed: number;
+  try {
+    replayed = await resumeTarget(c.env, id);
+  } catch {
+    throw new RelayError(503, "the resume could not finish; what was not replayed is kept, try again");
+  }
+  c.set("logFields", { target: id, replayed });
+  return c.json({ target: id, paused: false, replayed }, 202);
+});
+
+/** A target id of the current (valid) document, or 404. */
+async function configuredTarget(env: Env, id: string): Promise<string> {
+  const loaded = await loadTargets(env, settingsOf(env));
+  if (!loaded.ok) {
+    throw new RelayError(409, "the stored targets document is invalid; PUT a valid one first");
+  }
+  if (!loaded.targets.some((target) => target.id === id)) throw new RelayError(404, `no target with id "${id}"`);
+  return id;
+}

@@ -4,18 +4,23 @@ import type { RelayEvent } from "../events";
 import { log } from "../log";
 import { SpillExpiredError, wholeEvent } from "../queue/spill";
 import type { Settings } from "../settings";
-import { storeDeadLetter } from "./dead-letters";
+import { type DeadLetterReason, storeDeadLetter } from "./dead-letters";
 import { nextDelaySeconds, withinDeliveryWindow } from "./retry";
 import { type AttemptResult, sendToTarget } from "./send";
 
 /** What to do with an (event, target) pair after one attempt. */
-export type Verdict = { kind: "delivered" } | { kind: "retry"; delaySeconds: number } | DeadVerdict;
+export type Verdict = { kind: "delivered" } | { kind: "retry"; delaySeconds: number } | DeadVerdict | GoneVerdict;
 
 export interface DeadVerdict {
   kind: "dead";
   attempts: number;
   lastStatus: number | null;
   lastError: string;
+}
+
+/** The target answered `410 Gone`: it is paused, and this delivery kept until it is resumed. */
+export interface GoneVerdict extends Omit<DeadVerdict, "kind"> {
+  kind: "gone";
 }
 
 export interface AttemptContext {
@@ -41,6 +46,10 @@ export async function attemptDelivery(
   if (result.ok) {
     log("delivery", { ...line, outcome: "delivered", status: result.status, durationMs: result.durationMs });
     return { kind: "delivered" };
+  }
+  if (result.status === 410) {
+    log("delivery", { ...line, outcome: "paused", status: 410, reason: result.error, durationMs: result.durationMs });
+    return { kind: "gone", attempts: attempt, lastStatus: 410, lastError: `${result.error} (Gone): target paused` };
   }
   const next = nextDelaySeconds(attempt, settings.retrySchedule, result.retryAfterSeconds);
   const pastWindow = next !== null && !withinDeliveryWindow(firstAttemptAt, next);
@@ -74,7 +83,12 @@ export interface Burial {
  * The record holds the whole event: a spilled stub is put back together first,
  * so a dead letter never depends on a KV key that expires.
  */
-export async function buryDelivery(env: Env, burial: Burial, verdict: Omit<DeadVerdict, "kind">): Promise<void> {
+export async function buryDelivery(
+  env: Env,
+  burial: Burial,
+  verdict: Omit<DeadVerdict, "kind"> & { reason?: DeadLetterReason },
+): Promise<void> {
+  const reason = verdict.reason ?? "failed";
   let event = burial.event;
   let lastError = verdict.lastError;
   try {
@@ -86,6 +100,7 @@ export async function buryDelivery(env: Env, burial: Burial, verdict: Omit<DeadV
   }
   const letter = await storeDeadLetter(env.RELAY_STATE, {
     target: burial.target,
+    reason,
     event,
     attempts: verdict.attempts,
     lastStatus: verdict.lastStatus,
@@ -98,7 +113,7 @@ export async function buryDelivery(env: Env, burial: Burial, verdict: Omit<DeadV
     provider: burial.event.provider,
     target: burial.target,
     deadLetter: letter.id,
-    outcome: "stored",
+    outcome: reason === "failed" ? "stored" : reason,
     attempts: verdict.attempts,
     lastStatus: verdict.lastStatus,
     reason: lastError,

@@ -7,6 +7,7 @@ import { type Settings, settingsOf } from "../settings";
 import { DEAD_LETTER_QUEUE, handleDeadLetterQueue } from "./dead-letter-queue";
 import { deliverQueued } from "./deliver";
 import { fanOut } from "./fan-out";
+import { pausedTargets } from "./pauses";
 
 /** While the configuration is invalid or unreadable, messages wait in the queue and come back after this long. */
 export const CONFIG_RETRY_SECONDS = 30;
@@ -42,9 +43,23 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
     for (const message of [...events, ...deliveries]) message.retry({ delaySeconds: CONFIG_RETRY_SECONDS });
     return;
   }
+  // Read once per batch, not once per delivery.
+  const paused = await pausedTargets(
+    env.RELAY_STATE,
+    config.targets.map((target) => target.id),
+  ).catch((error: Error) => error);
+  if (paused instanceof Error) {
+    log("pause-state-unreadable", {
+      queue: batch.queue,
+      reason: paused.message,
+      waiting: events.length + deliveries.length,
+    });
+    for (const message of [...events, ...deliveries]) message.retry({ delaySeconds: CONFIG_RETRY_SECONDS });
+    return;
+  }
   await Promise.all([
-    fanOut(events, config.targets, env, config.settings),
-    deliverQueued(deliveries, config.targets, env, config.settings),
+    fanOut(events, config.targets, env, config.settings, paused),
+    deliverQueued(deliveries, config.targets, env, config.settings, paused),
   ]);
 }
 

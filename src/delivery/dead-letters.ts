@@ -9,6 +9,8 @@ export interface DeadLetter {
   id: string;
   /** A target id, or {@link ALL_TARGETS} for an event that never reached fan-out. */
   target: string;
+  /** Why it is here; records stored before reasons existed have none and mean `failed`. */
+  reason: DeadLetterReason;
   event: RelayEvent;
   attempts: number;
   lastStatus: number | null;
@@ -16,6 +18,15 @@ export interface DeadLetter {
   firstAttemptAt: string;
   lastAttemptAt: string;
 }
+
+/**
+ * - `failed`: the schedule (or the queue's retries) ran out;
+ * - `paused`: kept while its target is paused (it answered 410, or an operator paused it); resuming the
+ *   target replays it;
+ * - `disabled`: its target was set `"enabled": false` while the delivery waited for a retry;
+ * - `removed`: its target was removed from the document while the delivery waited.
+ */
+export type DeadLetterReason = "failed" | "paused" | "disabled" | "removed";
 
 /**
  * The target of a dead letter for an event that could not even be fanned out

@@ -6,6 +6,7 @@ import type { DeliveryMessage } from "../queue/messages";
 import { deliverableBody, SpillExpiredError } from "../queue/spill";
 import type { Settings } from "../settings";
 import { attemptDelivery, buryDelivery } from "./attempt";
+import { holdWhilePaused, pauseOnGone } from "./hold";
 
 /** After an unexpected error (a KV outage while burying, say), the pair comes back after this long. */
 export const ERROR_RETRY_SECONDS = 30;
@@ -23,6 +24,8 @@ export async function deliverQueued(
   targets: readonly Target[],
   env: Env,
   settings: Settings,
+  /** Targets paused when the batch started; grows when one answers 410. */
+  paused: Set<string>,
 ): Promise<void> {
   const byId = new Map(targets.map((target) => [target.id, target]));
   await Promise.all(
@@ -33,7 +36,13 @@ export async function deliverQueued(
         const target = byId.get(pending.target);
         if (target === undefined || target.enabled === false) {
           const lastError = target === undefined ? "target is no longer configured" : "target is disabled";
-          await buryDelivery(env, pending, { attempts: attempt - 1, lastStatus: null, lastError });
+          const reason = target === undefined ? "removed" : "disabled";
+          await buryDelivery(env, pending, { attempts: attempt - 1, lastStatus: null, lastError, reason });
+          message.ack();
+          return;
+        }
+        if (paused.has(target.id)) {
+          await holdWhilePaused(env, pending, attempt - 1);
           message.ack();
           return;
         }
@@ -54,6 +63,7 @@ export async function deliverQueued(
           return;
         }
         if (verdict.kind === "dead") await buryDelivery(env, pending, verdict);
+        if (verdict.kind === "gone") await pauseOnGone(env, pending, verdict, paused);
         message.ack();
       } catch (error) {
         log("delivery", {

@@ -8,6 +8,7 @@ import { deliverableBody } from "../queue/spill";
 import type { Settings } from "../settings";
 import { attemptDelivery, buryDelivery, type Verdict } from "./attempt";
 import { remember, rememberServed, seenAmong, servedTargets } from "./dedup";
+import { holdWhilePaused, pauseOnGone } from "./hold";
 import { targetWants } from "./match";
 
 /** A fan-out that could not finish (KV or Queues unavailable) tries again after this long. */
@@ -18,13 +19,16 @@ const MAX_BATCH_MESSAGES = 100;
 /**
  * Fresh events: drop repeats (in this batch and in KV), make the first attempt to
  * every matching target at once, and queue each failed (event, target) pair on its
- * own so that a target that succeeded is never sent the event again.
+ * own so that a target that succeeded is never sent the event again. A paused
+ * target is not attempted: its delivery is kept as a dead letter for its resume.
  */
 export async function fanOut(
   messages: readonly Message<EventMessage>[],
   targets: readonly Target[],
   env: Env,
   settings: Settings,
+  /** Targets paused when the batch started; grows when one answers 410. */
+  paused: Set<string>,
 ): Promise<void> {
   const inBatch = new Set<string>();
   const fresh: Message<EventMessage>[] = [];
@@ -52,7 +56,7 @@ export async function fanOut(
   await Promise.all(
     fresh.map(async (message) => {
       try {
-        await fanOutOne(message, seen.has(message.body.event.id), targets, env, settings);
+        await fanOutOne(message, seen.has(message.body.event.id), targets, env, settings, paused);
       } catch (error) {
         // Only reachable before any attempt was made (served targets, spilled payload): safe to run again.
         log("fan-out", { id: message.body.event.id, outcome: "requeue", reason: errorMessage(error) });
@@ -68,16 +72,19 @@ async function fanOutOne(
   targets: readonly Target[],
   env: Env,
   settings: Settings,
+  paused: Set<string>,
 ): Promise<void> {
-  const { event } = message.body;
+  const { event, receivedAt } = message.body;
   if (alreadySeen) {
     log("fan-out", { id: event.id, outcome: "duplicate", where: "kv" });
     message.ack();
     return;
   }
   const served = message.attempts > 1 ? await servedTargets(env.RELAY_STATE, event.id) : new Set<string>();
-  const wanted = targets.filter((target) => targetWants(target, event) && !served.has(target.id));
-  if (wanted.length === 0 && served.size === 0) logUnrouted(event, targets);
+  const matching = targets.filter((target) => targetWants(target, event) && !served.has(target.id));
+  if (matching.length === 0 && served.size === 0) logUnrouted(event, targets);
+  const held = matching.filter((target) => paused.has(target.id));
+  const wanted = matching.filter((target) => !paused.has(target.id));
 
   const body = wanted.length > 0 ? await deliverableBody(env.RELAY_STATE, event) : "";
   const firstAttemptAt = Date.now();
@@ -85,7 +92,11 @@ async function fanOutOne(
     wanted.map((target) => attemptDelivery(target, { event, body, attempt: 1, firstAttemptAt, settings })),
   );
   try {
-    await settle(env, event, firstAttemptAt, wanted, verdicts, served);
+    for (const target of held) {
+      await holdWhilePaused(env, { event, target: target.id, firstAttemptAt: receivedAt }, 0);
+      served.add(target.id);
+    }
+    await settle(env, event, firstAttemptAt, wanted, verdicts, served, paused);
   } catch (error) {
     // Remember who already has it (or has it queued or buried), so the redelivered fan-out skips them.
     await rememberServed(env.RELAY_STATE, event.id, served).catch((cause: Error) =>
@@ -102,7 +113,13 @@ async function fanOutOne(
     log("fan-out", { id: event.id, outcome: "dedup-marker-failed", reason: errorMessage(error) });
   }
   const retrying = verdicts.filter((verdict) => verdict.kind === "retry").length;
-  log("fan-out", { id: event.id, outcome: "done", targets: wanted.length, retrying });
+  log("fan-out", {
+    id: event.id,
+    outcome: "done",
+    targets: wanted.length,
+    retrying,
+    ...(held.length > 0 ? { heldWhilePaused: held.map((target) => target.id) } : {}),
+  });
   message.ack();
 }
 
@@ -118,6 +135,7 @@ async function settle(
   wanted: readonly Target[],
   verdicts: readonly Verdict[],
   served: Set<string>,
+  paused: Set<string>,
 ): Promise<void> {
   const retries: { target: string; request: MessageSendRequest<DeliveryMessage> }[] = [];
   for (const [index, verdict] of verdicts.entries()) {
@@ -129,9 +147,10 @@ async function settle(
     }
   }
   for (const [index, verdict] of verdicts.entries()) {
-    if (verdict.kind !== "dead") continue;
+    if (verdict.kind !== "dead" && verdict.kind !== "gone") continue;
     const target = (wanted[index] as Target).id;
-    await buryDelivery(env, { event, target, firstAttemptAt }, verdict);
+    if (verdict.kind === "gone") await pauseOnGone(env, { event, target, firstAttemptAt }, verdict, paused);
+    else await buryDelivery(env, { event, target, firstAttemptAt }, verdict);
     served.add(target);
   }
   for (let i = 0; i < retries.length; i += MAX_BATCH_MESSAGES) {

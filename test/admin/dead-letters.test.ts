@@ -30,6 +30,7 @@ async function admin(
 async function bury(target: string, eventId: string, overrides: Partial<DeadLetter> = {}): Promise<DeadLetter> {
   return storeDeadLetter(env.RELAY_STATE, {
     target,
+    reason: "failed",
     event: sampleEvent(eventId),
     attempts: 12,
     lastStatus: 503,
@@ -75,6 +76,7 @@ describe("GET /admin/dead-letters", () => {
         {
           id: letter.id,
           target: "crm",
+          reason: "failed",
           event: sampleEvent("e1"),
           attempts: 12,
           lastStatus: 503,

@@ -115,6 +115,7 @@ describe("deliveries queue: one (event, target) pair per message", () => {
     expect(stored).toEqual({
       id,
       target: "crm",
+      reason: "failed",
       event: sampleEvent(),
       attempts: 4,
       lastStatus: 502,

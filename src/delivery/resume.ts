@@ -1,0 +1,64 @@
+import type { Env } from "../env";
+import { log } from "../log";
+import type { DeliveryMessage } from "../queue/messages";
+import { type DeadLetter, deleteDeadLetter, listDeadLetters } from "./dead-letters";
+import { unpauseTarget } from "./pauses";
+
+/** Cloudflare Queues: at most 100 messages in one `sendBatch`; KV: at most 1000 keys per list. */
+const MAX_BATCH_MESSAGES = 100;
+const LIST_PAGE = 1000;
+
+/**
+ * Resumes a target: unpauses it, then replays every dead letter it kept while paused,
+ * oldest first, each with a fresh schedule. A record is deleted only once its
+ * message is queued. Returns how many were replayed.
+ */
+export async function resumeTarget(env: Env, targetId: string, now = Date.now()): Promise<number> {
+  await unpauseTarget(env.RELAY_STATE, targetId);
+  const letters = (await keptWhilePaused(env.RELAY_STATE, targetId)).sort(oldestFirst);
+  for (let i = 0; i < letters.length; i += MAX_BATCH_MESSAGES) {
+    const chunk = letters.slice(i, i + MAX_BATCH_MESSAGES);
+    await env.DELIVERIES_QUEUE.sendBatch(
+      chunk.map((letter) => ({ body: replayOf(letter, now), contentType: "json" as const })),
+    );
+    await Promise.all(
+      chunk.map((letter) =>
+        deleteDeadLetter(env.RELAY_STATE, letter.id).catch((error: Error) =>
+          // Queued is what matters; a stale record is overwritten when the pair is kept again, or deleted by hand.
+          log("dead-letter", { deadLetter: letter.id, outcome: "delete-failed", reason: error.message }),
+        ),
+      ),
+    );
+  }
+  log("target", { target: targetId, outcome: "resumed", replayed: letters.length });
+  return letters.length;
+}
+
+async function keptWhilePaused(state: KVNamespace, target: string): Promise<DeadLetter[]> {
+  const kept: DeadLetter[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listDeadLetters(state, { target, cursor, limit: LIST_PAGE });
+    kept.push(...page.items.filter((letter) => letter.reason === "paused"));
+    cursor = page.cursor ?? undefined;
+  } while (cursor !== undefined);
+  return kept;
+}
+
+/** In the order the events reached the relay; the event's own time, then its id, break ties. */
+function oldestFirst(a: DeadLetter, b: DeadLetter): number {
+  return (
+    byCodeUnits(a.firstAttemptAt, b.firstAttemptAt) ||
+    byCodeUnits(a.event.time, b.event.time) ||
+    byCodeUnits(a.event.id, b.event.id)
+  );
+}
+
+/** ISO 8601 UTC times of one format sort as text. */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function replayOf(letter: DeadLetter, now: number): DeliveryMessage {
+  return { kind: "delivery", event: letter.event, target: letter.target, attemptsBefore: 0, firstAttemptAt: now };
+}
