@@ -45,6 +45,7 @@ describe("dead-letter queue consumer: what Queues gave up on is kept, never drop
       {
         id: await deadLetterId("crm", EVENT_ID),
         target: "crm",
+        reason: "failed",
         event: sampleEvent(),
         attempts: 1,
         lastStatus: null,
