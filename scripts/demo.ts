@@ -2,9 +2,11 @@
  * `npm run demo`: the relay end to end on this machine. Starts the relay
  * (`wrangler dev`, local KV and Queues) and a local sink, registers the sink as
  * a target through the admin API, sends the platforms' documented sample
- * callbacks (correctly signed) from all four providers, prints every CloudEvent
+ * callbacks (correctly signed) from all four providers, and one encrypted Tencent
+ * Meeting callback on an account route, prints every CloudEvent
  * that arrives, and exits: 0 when every sample arrived, 1 naming what did not.
  */
+import { randomUUID } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import { always, type Relay, type Sink, startRelay, startSink } from "../tools/harness/index.ts";
 import {
@@ -14,6 +16,12 @@ import {
   type SignedCallback,
   sendCallback,
 } from "../tools/harness/samples.ts";
+import {
+  DEMO_TENCENT_ACCOUNT,
+  encryptedTencentCallback,
+  participantJoined,
+  tencentAccountVars,
+} from "../tools/harness/tencent-meeting.ts";
 
 const ADMIN_TOKEN = "demo-admin-token";
 const SINK_SECRET = "whsec_ZGVtby1zaW5rLXNlY3JldC0wMTIzNDU2Nzg5";
@@ -36,7 +44,7 @@ async function main(): Promise<number> {
     console.log(`sink     ${sink.url}/events`);
     relay = await startRelay({
       vars: { ALLOW_INSECURE_TARGETS: "true", RETRY_SCHEDULE: "1,2,5" },
-      secrets: { ...credentialVars(DEMO_CREDENTIALS), ADMIN_TOKEN },
+      secrets: { ...credentialVars(DEMO_CREDENTIALS), ...tencentAccountVars(DEMO_TENCENT_ACCOUNT), ADMIN_TOKEN },
     });
     console.log(`relay    ${relay.url}  (wrangler dev, local KV and Queues)`);
 
@@ -46,13 +54,17 @@ async function main(): Promise<number> {
     if (put.status !== 200) throw new Error(`PUT /admin/targets answered ${put.status}: ${await put.text()}`);
     console.log("target   demo-sink registered through PUT /admin/targets\n");
 
-    const samples = documentedSamples(DEMO_CREDENTIALS);
+    // Plus one callback as Tencent Meeting sends it with an EncodingAESKey, to the account route `acme`.
+    const samples = [
+      ...documentedSamples(DEMO_CREDENTIALS),
+      encryptedTencentCallback(DEMO_TENCENT_ACCOUNT, participantJoined(randomUUID(), "王五")),
+    ];
     const failures: string[] = [];
     console.log("sending the platforms' documented sample callbacks:");
     for (const sample of samples) {
       const answer = await sendCallback(relay.url, sample);
       const ok = answer.status === sample.expect.status && answer.body === sample.expect.body;
-      console.log(`  ${ok ? "✓" : "✗"} ${sample.label.padEnd(44)} → ${answer.status} ${answer.body}`);
+      console.log(`  ${ok ? "✓" : "✗"} ${sample.label.padEnd(56)} → ${answer.status} ${answer.body}`);
       if (!ok)
         failures.push(
           `${sample.label}: the relay answered ${answer.status} ${answer.body}, expected ${sample.expect.body}`,

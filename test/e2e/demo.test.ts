@@ -8,9 +8,9 @@ it("npm run demo delivers every platform's sample and exits 0 by itself", async 
     cwd: PROJECT_ROOT,
     timeout: 90_000,
   });
-  expect(stdout).toContain("delivered to the sink (8 of 8)");
+  expect(stdout).toContain("delivered to the sink (9 of 9)");
   for (const provider of ["tencent-meeting", "huawei-meeting", "yunhuni", "tencent-whiteboard"]) {
     expect(stdout).toMatch(new RegExp(`✓ ${provider} `));
   }
-  expect(stdout).toContain("demo ok: 8 callbacks from 4 platforms → 8 signed CloudEvents");
+  expect(stdout).toContain("demo ok: 9 callbacks from 4 platforms → 9 signed CloudEvents");
 });

@@ -6,9 +6,16 @@
 import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { TEST_BINDINGS } from "../support/bindings";
 import { HUAWEI_APP_ID, huaweiEventInfo, huaweiRequest } from "../support/huawei-meeting";
 import { SECRET_VALUES } from "../support/hygiene";
-import { base64Json, SEED_DATA, tencentCheckRequest, tencentEventRequest } from "../support/tencent-meeting";
+import {
+  base64Json,
+  encryptTencent,
+  SEED_DATA,
+  tencentCheckRequest,
+  tencentEventRequest,
+} from "../support/tencent-meeting";
 import { whiteboardEvent, whiteboardRequest } from "../support/tencent-whiteboard";
 import { callWorker } from "../support/worker";
 import { yunhuniRequest } from "../support/yunhuni";
@@ -24,6 +31,11 @@ const seconds = () => Math.floor(Date.now() / 1000);
 
 const markedTencent = () =>
   base64Json({ event: "meeting.created", unique_sequence: MARKER, payload: [{ note: MARKER }] });
+/** The encrypted account (TENCENT_MEETING_ENCODING_AES_KEY_ACME), and a key that is not its. */
+const ACME = { path: "/webhooks/tencent-meeting/acme", token: TEST_BINDINGS.TENCENT_MEETING_TOKEN_ACME };
+const WRONG_KEY = "wrongKey00000000000000000000000000000000000";
+const acmeKey = TEST_BINDINGS.TENCENT_MEETING_ENCODING_AES_KEY_ACME;
+const UNDECRYPTABLE = /^data could not be decrypted with TENCENT_MEETING_ENCODING_AES_KEY_ACME /;
 const markedHuawei = () => huaweiEventInfo("meeting.started", { attendeeInfo: { displayName: MARKER } });
 const markedYunhuni = () => ({ event: "conf.joined", id: MARKER, join_time: now() });
 const markedWhiteboard = () => whiteboardEvent("TranscodeFinished", { TaskId: MARKER }, seconds());
@@ -68,6 +80,31 @@ const CATALOGUE: Record<400 | 401 | 403 | 404 | 405 | 413 | 503, Case[]> = {
       name: "tencent: decoded data has no payload",
       request: () => tencentEventRequest(base64Json({ event: "meeting.created", unique_sequence: MARKER })),
       error: "decoded data has no payload array",
+    },
+    {
+      name: "tencent encrypted: data encrypted with another key",
+      request: async () => tencentEventRequest(await encryptTencent(markedTencent(), WRONG_KEY), ACME),
+      error: UNDECRYPTABLE,
+    },
+    {
+      name: "tencent encrypted: data is base64 of garbage, neither ciphertext nor JSON",
+      request: () => tencentEventRequest(btoa(`${MARKER}${"\u0000".repeat(11)}`), ACME),
+      error: UNDECRYPTABLE,
+    },
+    {
+      name: "tencent encrypted: data is not base64",
+      request: () => tencentEventRequest(`${MARKER}!`, ACME),
+      error: UNDECRYPTABLE,
+    },
+    {
+      name: "tencent encrypted: data decrypts to a JSON array",
+      request: async () => tencentEventRequest(await encryptTencent(`["${MARKER}"]`, acmeKey), ACME),
+      error: "decrypted data is not a JSON object",
+    },
+    {
+      name: "tencent encrypted: check_str encrypted with another key",
+      request: async () => tencentCheckRequest(await encryptTencent("\u00ff".repeat(40), WRONG_KEY), ACME),
+      error: /^check_str could not be decrypted with TENCENT_MEETING_ENCODING_AES_KEY_ACME /,
     },
     {
       name: "huawei: body is not JSON",
@@ -122,6 +159,12 @@ const CATALOGUE: Record<400 | 401 | 403 | 404 | 405 | 413 | 503, Case[]> = {
     {
       name: "tencent: forged signature",
       request: () => tencentEventRequest(markedTencent(), { signature: FORGED_SHA1 }),
+      error: "signature mismatch",
+    },
+    {
+      name: "tencent encrypted: forged signature over the ciphertext",
+      request: async () =>
+        tencentEventRequest(await encryptTencent(markedTencent(), acmeKey), { ...ACME, signature: FORGED_SHA1 }),
       error: "signature mismatch",
     },
     {
@@ -265,6 +308,13 @@ const CATALOGUE: Record<400 | 401 | 403 | 404 | 405 | 413 | 503, Case[]> = {
       request: () => tencentEventRequest(markedTencent()),
       env: { TENCENT_MEETING_TOKEN: undefined },
       error: "tencent-meeting is not configured: TENCENT_MEETING_TOKEN not set",
+    },
+    {
+      name: "tencent encrypted: EncodingAESKey malformed",
+      request: async () => tencentEventRequest(await encryptTencent(markedTencent(), acmeKey), ACME),
+      env: { TENCENT_MEETING_ENCODING_AES_KEY_ACME: `${acmeKey.slice(1)}=` },
+      error:
+        "the relay is misconfigured: TENCENT_MEETING_ENCODING_AES_KEY_ACME must be the 43 letters and digits of the subscription's EncodingAESKey",
     },
     {
       name: "huawei: key unset",

@@ -62,7 +62,7 @@ const md5 = (text: string) => createHash("md5").update(text, "utf8").digest("hex
 /** Tencent Meeting: `{"data": base64(JSON)}`, SHA-1 over the byte-sorted token, timestamp, nonce and data. */
 export function tencentMeetingCallback(
   credentials: PlatformCredentials,
-  callback: { event: string; unique_sequence: string; payload: unknown[] },
+  callback: { event: string; payload: unknown[]; [field: string]: unknown },
   now = Date.now(),
 ): SignedCallback {
   const data = Buffer.from(JSON.stringify(callback), "utf8").toString("base64");
