@@ -4,24 +4,20 @@ import { PROVIDERS } from "./providers/registry";
 import { VERSION } from "./version";
 
 /**
- * Which providers (and accounts) are configured: names only, never a secret. `encryption` says,
- * per configured route of a provider that can receive encrypted callbacks, whether its key is set.
+ * Public: which providers are configured and how many accounts each has, never a secret or an
+ * account name (account names often name customers: `GET /admin/providers` lists them behind the
+ * admin token). `encryption` says, for a configured provider that can receive encrypted callbacks,
+ * whether its own route's key is set.
  */
 export function health(env: Env) {
   const providers: Record<string, boolean> = {};
-  const accounts: Record<string, string[]> = {};
+  const accounts: Record<string, number> = {};
   const encryption: Record<string, boolean> = {};
   for (const adapter of PROVIDERS) {
     providers[adapter.name] = missingCredentials(env, adapter, undefined).length === 0;
-    accounts[adapter.name] = configuredAccounts(env, adapter);
-    if (adapter.encryptionCredential === undefined) continue;
-    const routes = [...(providers[adapter.name] ? [undefined] : []), ...(accounts[adapter.name] ?? [])];
-    for (const account of routes) {
-      encryption[`/webhooks/${adapter.name}${account ? `/${account}` : ""}`] = encryptionConfigured(
-        env,
-        adapter,
-        account,
-      );
+    accounts[adapter.name] = configuredAccounts(env, adapter).length;
+    if (adapter.encryptionCredential !== undefined && providers[adapter.name]) {
+      encryption[`/webhooks/${adapter.name}`] = encryptionConfigured(env, adapter, undefined);
     }
   }
   return { ok: true, version: VERSION, providers, accounts, encryption };

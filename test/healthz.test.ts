@@ -11,19 +11,30 @@ describe("GET /healthz", () => {
     expect(body).toMatchObject({
       ok: true,
       providers: { "tencent-meeting": true },
-      accounts: { "tencent-meeting": ["acme"] },
+      accounts: { "tencent-meeting": 1 },
     });
     expect(JSON.stringify(body)).not.toContain(env.TENCENT_MEETING_TOKEN);
+  });
+
+  it("counts accounts without naming them", async () => {
+    const response = await exports.default.fetch("http://relay.test/healthz");
+    const text = await response.text();
+    expect(JSON.parse(text).accounts).toEqual({
+      "tencent-meeting": 1,
+      "huawei-meeting": 1,
+      yunhuni: 1,
+      "tencent-whiteboard": 1,
+    });
+    expect(text).not.toContain("acme");
   });
 });
 
 describe("GET /healthz: Tencent Meeting encryption", () => {
-  it("says per route whether an EncodingAESKey is set, never the key", async () => {
+  it("says whether the platform route's EncodingAESKey is set, never the key nor an account route", async () => {
     const response = await exports.default.fetch("http://relay.test/healthz");
     const body = await response.json();
-    expect(body).toMatchObject({
-      encryption: { "/webhooks/tencent-meeting": false, "/webhooks/tencent-meeting/acme": true },
-    });
+    expect(body).toMatchObject({ encryption: { "/webhooks/tencent-meeting": false } });
+    expect(JSON.stringify(body)).not.toContain("acme");
     expect(JSON.stringify(body)).not.toContain(TEST_BINDINGS.TENCENT_MEETING_ENCODING_AES_KEY_ACME);
   });
 

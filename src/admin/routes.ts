@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { requireAdmin } from "./auth";
 import { deadLetters } from "./dead-letters";
 import { huawei } from "./huawei";
+import { providers } from "./providers";
 import { type AdminEnv, logAdminRequest } from "./request-log";
 import { targets } from "./targets";
 
@@ -12,4 +13,5 @@ admin.use("*", logAdminRequest);
 admin.use("*", requireAdmin);
 admin.route("/targets", targets);
 admin.route("/huawei", huawei);
+admin.route("/providers", providers);
 admin.route("/dead-letters", deadLetters);

@@ -38,39 +38,78 @@ export function missingCredentials(
  */
 export function resolveCredentials<C>(
   env: Env,
-  adapter: Pick<ProviderAdapter<C>, "requiredCredentials" | "credentials">,
+  adapter: Pick<ProviderAdapter<C>, "requiredCredentials" | "inheritedCredentials" | "credentials">,
   account: string | undefined,
 ): CredentialsResult<C> {
   const missing = missingCredentials(env, adapter, account);
   if (missing.length > 0) return { ok: false, missing };
-  return { ok: true, credentials: adapter.credentials(credentialLookup(env, account)) };
+  const lookup = credentialLookup(env, account, adapter.inheritedCredentials);
+  return { ok: true, credentials: adapter.credentials(lookup) };
 }
 
-/** Reads an account's credentials: `TENCENT_MEETING_TOKEN_ACME`, then `TENCENT_MEETING_TOKEN_ACME_PREVIOUS`. */
-export function credentialLookup(env: Env, account: string | undefined): CredentialLookup {
+/**
+ * Reads an account's credentials: `TENCENT_MEETING_TOKEN_ACME`, then `TENCENT_MEETING_TOKEN_ACME_PREVIOUS`.
+ * An `inherited` credential the account does not set itself is read from its base name instead.
+ */
+export function credentialLookup(
+  env: Env,
+  account: string | undefined,
+  inherited: readonly string[] = [],
+): CredentialLookup {
   const suffix = accountSuffix(account);
-  const value = (baseName: string) => readSetting(env, `${baseName}${suffix}`);
+  const name = (baseName: string) => {
+    const own = `${baseName}${suffix}`;
+    return inherited.includes(baseName) && readSetting(env, own) === undefined ? baseName : own;
+  };
+  const value = (baseName: string) => readSetting(env, name(baseName));
   return {
     value,
-    name: (baseName: string) => `${baseName}${suffix}`,
+    name,
     candidates(baseName: string): Candidate[] {
       const current = value(baseName);
       if (current === undefined) return [];
-      return candidatesOf(current, readSetting(env, `${baseName}${suffix}${PREVIOUS_SUFFIX}`));
+      return candidatesOf(current, readSetting(env, `${name(baseName)}${PREVIOUS_SUFFIX}`));
     },
   };
 }
 
-/** Accounts whose required credentials are all set, found by their suffixed names. */
+/** Every credential base name of an adapter: the required ones, then the optional ones. */
+export function credentialBaseNames(adapter: AnyProviderAdapter): string[] {
+  return [...adapter.requiredCredentials, ...adapter.optionalCredentials];
+}
+
+/** Which of the adapter's credentials an account sets itself, by full name (never a value). */
+export function credentialsSet(
+  env: Env,
+  adapter: AnyProviderAdapter,
+  account: string | undefined,
+): Record<string, boolean> {
+  const suffix = accountSuffix(account);
+  return Object.fromEntries(
+    credentialBaseNames(adapter).map((base) => [
+      `${base}${suffix}`,
+      readSetting(env, `${base}${suffix}`) !== undefined,
+    ]),
+  );
+}
+
+/** Accounts with at least one credential of their own set, found by their suffixed names. */
+export function knownAccounts(env: Env, adapter: AnyProviderAdapter): string[] {
+  const accounts = new Set<string>();
+  for (const base of credentialBaseNames(adapter)) {
+    for (const key of Object.keys(env)) {
+      if (!key.startsWith(`${base}_`)) continue;
+      const account = key.slice(base.length + 1).toLowerCase();
+      const exact = key === `${base}${accountSuffix(account)}`;
+      if (exact && ACCOUNT_PATTERN.test(account) && readSetting(env, key) !== undefined) accounts.add(account);
+    }
+  }
+  return [...accounts].sort();
+}
+
+/** Accounts whose required credentials are all set. */
 export function configuredAccounts(env: Env, adapter: AnyProviderAdapter): string[] {
-  const [first] = adapter.requiredCredentials;
-  if (first === undefined) return [];
-  const prefix = `${first}_`;
-  return Object.keys(env)
-    .filter((key) => key.startsWith(prefix))
-    .map((key) => key.slice(prefix.length).toLowerCase())
-    .filter((account) => ACCOUNT_PATTERN.test(account) && missingCredentials(env, adapter, account).length === 0)
-    .sort();
+  return knownAccounts(env, adapter).filter((account) => missingCredentials(env, adapter, account).length === 0);
 }
 
 /** Whether the account's route has its optional encryption secret (the value is never shown). */

@@ -64,7 +64,10 @@ export interface CredentialLookup {
    * Empty when the current value is not set.
    */
   candidates(baseName: string): Candidate[];
-  /** The full name, account suffix included (`TENCENT_MEETING_TOKEN_ACME`), for messages that say what to fix. */
+  /**
+   * The full name read, account suffix included (`TENCENT_MEETING_TOKEN_ACME`, or the base name an
+   * inherited credential fell back to), for messages that say what to fix.
+   */
   name(baseName: string): string;
 }
 
@@ -80,6 +83,13 @@ export interface ProviderAdapter<Credentials = unknown, Verified = unknown> {
   readonly requiredCredentials: readonly string[];
   /** Base name of the optional secret that turns on encrypted callbacks, for /healthz. */
   readonly encryptionCredential?: string;
+  /** Base names of credentials read when set (listed by `GET /admin/providers`, never their values). */
+  readonly optionalCredentials: readonly string[];
+  /**
+   * Optional credentials that restrict access: an account route without its own value reads the base
+   * name's, so a restriction set for the whole platform never falls away on an account route.
+   */
+  readonly inheritedCredentials?: readonly string[];
   /**
    * Builds the credentials; called only when every required one is set. Throws a
    * `SettingsError` for a credential set in a form that can never work (answered 503).

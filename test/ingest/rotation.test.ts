@@ -104,6 +104,6 @@ describe("rotation per account", () => {
       TENCENT_MEETING_TOKEN_PREVIOUS: PREVIOUS_VALUES.TENCENT_MEETING_TOKEN,
       TENCENT_MEETING_TOKEN_ACME_PREVIOUS: "tmtoken-acme-previous-0001",
     });
-    expect(await response.json()).toMatchObject({ accounts: { "tencent-meeting": ["acme"] } });
+    expect(await response.json()).toMatchObject({ accounts: { "tencent-meeting": 1 } });
   });
 });

@@ -120,4 +120,36 @@ describe("POST /webhooks/yunhuni/<account>", () => {
     expect(allowed.response.status).toBe(200);
     expect(allowed.enqueued).toHaveLength(1);
   });
+
+  it("names the account's own allow-list when it refuses", async () => {
+    const overrides = { YUNHUNI_ALLOWED_IPS_ACME: "198.51.100.7" };
+    const { response, enqueued } = await callWorker(
+      yunhuniRequest(JOINED, { path, token, clientIp: "192.0.2.1" }),
+      overrides,
+    );
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ error: "client IP is not in YUNHUNI_ALLOWED_IPS_ACME" });
+    expect(enqueued).toEqual([]);
+  });
+
+  it("falls back to the base YUNHUNI_ALLOWED_IPS when the account has none, and names it", async () => {
+    const overrides = { YUNHUNI_ALLOWED_IPS: "198.51.100.7" };
+    const blocked = await callWorker(yunhuniRequest(JOINED, { path, token, clientIp: "192.0.2.1" }), overrides);
+    expect(blocked.response.status).toBe(403);
+    expect(await blocked.response.json()).toEqual({ error: "client IP is not in YUNHUNI_ALLOWED_IPS" });
+    expect(blocked.enqueued).toEqual([]);
+    const allowed = await callWorker(yunhuniRequest(JOINED, { path, token, clientIp: "198.51.100.7" }), overrides);
+    expect(allowed.response.status).toBe(200);
+    expect(allowed.enqueued).toHaveLength(1);
+  });
+
+  it("falls back to the base list when the account's own is blank", async () => {
+    const overrides = { YUNHUNI_ALLOWED_IPS: "198.51.100.7", YUNHUNI_ALLOWED_IPS_ACME: " " };
+    const { response, enqueued } = await callWorker(
+      yunhuniRequest(JOINED, { path, token, clientIp: "192.0.2.1" }),
+      overrides,
+    );
+    expect(response.status).toBe(403);
+    expect(enqueued).toEqual([]);
+  });
 });

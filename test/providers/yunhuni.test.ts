@@ -120,9 +120,13 @@ describe("Yunhuni IP allow-list", () => {
   });
 
   it("matches CIDR prefixes bit by bit", () => {
-    const list = parseAllowList("10.0.0.0/9, 0.0.0.0/0") ?? { ranges: [], unreadable: 0 };
+    const list = parseAllowList("10.0.0.0/9, 0.0.0.0/0", "YUNHUNI_ALLOWED_IPS") ?? {
+      source: "",
+      ranges: [],
+      unreadable: 0,
+    };
     expect(isAllowed(list, "1.2.3.4")).toBe(true);
-    const narrow = parseAllowList("10.0.0.0/9") ?? { ranges: [], unreadable: 0 };
+    const narrow = parseAllowList("10.0.0.0/9", "YUNHUNI_ALLOWED_IPS") ?? { source: "", ranges: [], unreadable: 0 };
     expect(isAllowed(narrow, "10.127.255.255")).toBe(true);
     expect(isAllowed(narrow, "10.128.0.0")).toBe(false);
     expect(isAllowed(narrow, "::ffff:10.1.0.0")).toBe(true);

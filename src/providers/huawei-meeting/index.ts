@@ -13,6 +13,7 @@ export const huaweiMeeting: ProviderAdapter<HuaweiMeetingCredentials, HuaweiMeet
   name: "huawei-meeting",
   methods: ["POST"],
   requiredCredentials: ["HUAWEI_MEETING_APP_ID", "HUAWEI_MEETING_APP_KEY"],
+  optionalCredentials: [],
   credentials: (lookup) => ({
     appId: lookup.value("HUAWEI_MEETING_APP_ID") ?? "",
     appKeys: lookup.candidates("HUAWEI_MEETING_APP_KEY"),

@@ -10,6 +10,7 @@ export const tencentMeeting: ProviderAdapter<TencentMeetingCredentials, TencentM
   methods: ["GET", "POST"],
   requiredCredentials: [TOKEN],
   encryptionCredential: ENCODING_AES_KEY,
+  optionalCredentials: [ENCODING_AES_KEY],
   credentials: tencentMeetingCredentials,
   verify: verifyTencentMeeting,
   // URL verification: the decoded check_str is the whole body, no quotes, no newline.

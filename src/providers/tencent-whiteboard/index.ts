@@ -8,6 +8,7 @@ export const tencentWhiteboard: ProviderAdapter<TencentWhiteboardCredentials, Te
   name: "tencent-whiteboard",
   methods: ["POST"],
   requiredCredentials: ["TIW_CALLBACK_KEY"],
+  optionalCredentials: [],
   credentials: (lookup) => ({ callbackKeys: lookup.candidates("TIW_CALLBACK_KEY") }),
   verify: verifyTencentWhiteboard,
   handshake: () => null,

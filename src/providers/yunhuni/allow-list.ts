@@ -4,6 +4,8 @@
  * URL token are all that stand between the endpoint and anyone who finds it.
  */
 export interface AllowList {
+  /** The var the list was read from (`YUNHUNI_ALLOWED_IPS_ACME` or `YUNHUNI_ALLOWED_IPS`), for messages. */
+  source: string;
   ranges: IpRange[];
   /** Entries that are not an address or range: they match nothing (fail closed). */
   unreadable: number;
@@ -15,7 +17,7 @@ interface IpRange {
 }
 
 /** `undefined` when the var is unset or blank: no IP restriction. */
-export function parseAllowList(text: string | undefined): AllowList | undefined {
+export function parseAllowList(text: string | undefined, source: string): AllowList | undefined {
   const entries = (text ?? "")
     .split(",")
     .map((entry) => entry.trim())
@@ -26,7 +28,7 @@ export function parseAllowList(text: string | undefined): AllowList | undefined 
     const range = parseRange(entry);
     if (range) ranges.push(range);
   }
-  return { ranges, unreadable: entries.length - ranges.length };
+  return { source, ranges, unreadable: entries.length - ranges.length };
 }
 
 export function isAllowed(list: AllowList, clientIp: string | undefined): boolean {

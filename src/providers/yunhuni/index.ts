@@ -9,9 +9,12 @@ export const yunhuni: ProviderAdapter<YunhuniCredentials, YunhuniNotification> =
   name: "yunhuni",
   methods: ["POST"],
   requiredCredentials: ["YUNHUNI_TOKEN"],
+  optionalCredentials: ["YUNHUNI_ALLOWED_IPS"],
+  // An account without its own list uses the platform's: a restriction never fails open.
+  inheritedCredentials: ["YUNHUNI_ALLOWED_IPS"],
   credentials: (lookup) => ({
     tokens: lookup.candidates("YUNHUNI_TOKEN"),
-    allowList: parseAllowList(lookup.value("YUNHUNI_ALLOWED_IPS")),
+    allowList: parseAllowList(lookup.value("YUNHUNI_ALLOWED_IPS"), lookup.name("YUNHUNI_ALLOWED_IPS")),
   }),
   verify: verifyYunhuni,
   handshake: () => null,

@@ -30,9 +30,9 @@ export async function verifyYunhuni(
   { tokens, allowList }: YunhuniCredentials,
 ): Promise<Verification<YunhuniNotification>> {
   if (allowList !== undefined && !isAllowed(allowList, request.clientIp)) {
-    const note =
-      allowList.unreadable > 0 ? ` (YUNHUNI_ALLOWED_IPS has ${allowList.unreadable} unreadable entries)` : "";
-    return reject(403, `client IP is not in YUNHUNI_ALLOWED_IPS${note}`);
+    const { source, unreadable } = allowList;
+    const note = unreadable > 0 ? ` (${source} has ${unreadable} unreadable entries)` : "";
+    return reject(403, `client IP is not in ${source}${note}`);
   }
   const given = queryValue(request.rawQuery, "token");
   if (given === undefined || given === "") return reject(401, "missing token query parameter");
