@@ -60,7 +60,7 @@ describe("POST /webhooks/huawei-meeting", () => {
     expect(response.status).toBe(200);
     expect(enqueued).toHaveLength(1);
     expect(enqueued[0]).toMatchObject({
-      id: `huawei-meeting:${HUAWEI_APP_ID}:${await sha256Hex(eventInfoText)}`,
+      id: `huawei-meeting:${HUAWEI_APP_ID}:${await sha256Hex(JSON.stringify(eventInfo))}`,
       type: "participant.joined",
       data: { participant: { name: "张三（研发部）" }, raw: eventInfo },
     });
@@ -76,6 +76,23 @@ describe("POST /webhooks/huawei-meeting", () => {
     const first = await callWorker(await huaweiRequest(STARTED));
     const retry = await callWorker(await huaweiRequest(STARTED, { nonce: "retry", timestamp: Date.now() + 1000 }));
     expect(retry.enqueued[0]?.id).toBe(first.enqueued[0]?.id);
+  });
+
+  it("queues re-serialized copies of one compact-signed push (spaces, \\u0065 escapes) under one id", async () => {
+    const signedText = JSON.stringify(STARTED);
+    const copies = [
+      signedText,
+      JSON.stringify(STARTED, null, 2),
+      signedText.replace('"meeting.started"', '"m\\u0065eting.started"'),
+    ];
+    const ids = [];
+    for (const eventInfoText of copies) {
+      const { response, enqueued } = await callWorker(await huaweiRequest(undefined, { eventInfoText, signedText }));
+      expect(response.status).toBe(200);
+      expect(enqueued.map((event) => event.data.raw)).toEqual([STARTED]);
+      ids.push(enqueued[0]?.id);
+    }
+    expect(ids).toEqual(Array(3).fill(`huawei-meeting:${HUAWEI_APP_ID}:${await sha256Hex(signedText)}`));
   });
 
   it.each([

@@ -33,7 +33,7 @@ describe("event ids are safe KV keys and header values", () => {
       sentAt: 0,
       event: "meeting.started",
       eventInfo: { event: "meeting.started" },
-      eventInfoText: '{"event":"meeting.started"}',
+      compactEventInfo: '{"event":"meeting.started"}',
     });
     expect(event.id).toMatch(SAFE_ID);
     expect(event.id.startsWith(`huawei-meeting:${await sha256Hex(UNSAFE)}:`)).toBe(true);

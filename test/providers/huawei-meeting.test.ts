@@ -80,7 +80,6 @@ describe("Huawei Meeting signature", () => {
     const text =
       '{\n  "timestamp": 1763726400000,\n  "event": "meeting.started",\n  "note": "a\\/b",\n  "payload": {}\n}';
     const value = await verified(undefined, { eventInfoText: text });
-    expect(value.eventInfoText).toBe(text);
     expect(value.eventInfo).toEqual({ timestamp: 1763726400000, event: "meeting.started", note: "a/b", payload: {} });
   });
 
@@ -95,14 +94,28 @@ describe("Huawei Meeting signature", () => {
     };
     const text = JSON.stringify(tricky, null, 1);
     const value = await verified(undefined, { eventInfoText: text });
-    expect(value.eventInfoText).toBe(text);
+    expect(value.eventInfo).toEqual(tricky);
     expect(value.event).toBe("meeting.modify");
   });
 
   it("also accepts a signature over the compact JSON.stringify form", async () => {
     const text = JSON.stringify(STARTED, null, 2);
     const result = await verify(undefined, { eventInfoText: text, signedText: JSON.stringify(STARTED) });
-    expect(result).toMatchObject({ ok: true, value: { eventInfoText: text } });
+    expect(result).toMatchObject({
+      ok: true,
+      value: { eventInfo: STARTED, compactEventInfo: JSON.stringify(STARTED) },
+    });
+  });
+
+  it("gives every form that verifies the id of the compact serialization", async () => {
+    const signedText = JSON.stringify(STARTED);
+    const id = `huawei-meeting:${HUAWEI_APP_ID}:${await sha256Hex(signedText)}`;
+    const escaped = signedText.replace('"meeting.started"', '"m\\u0065eting.started"');
+    for (const eventInfoText of [signedText, JSON.stringify(STARTED, null, 2), escaped]) {
+      expect((await normalizeOne(undefined, { eventInfoText, signedText })).id).toBe(id);
+    }
+    const pretty = JSON.stringify(STARTED, null, 2);
+    expect((await normalizeOne(undefined, { eventInfoText: pretty })).id).toBe(id);
   });
 
   it("accepts nothing else: a signature over another serialization is rejected", async () => {

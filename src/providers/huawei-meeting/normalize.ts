@@ -19,8 +19,9 @@ export const HUAWEI_MEETING_TYPES: Readonly<Record<string, string>> = {
 };
 
 /**
- * One event per push. Huawei sends no unique sequence, so the id is the subscriber
- * plus a SHA-256 of the exact `eventInfo` text: a retry repeats those bytes.
+ * One event per push. Huawei sends no unique sequence, so the id is the subscriber plus a SHA-256
+ * of `eventInfo`'s compact serialization: a retry repeats the push, and a copy re-serialized on the
+ * way (spaces added, letters escaped) still parses to the same object, so it gets the same id.
  */
 export async function normalizeHuaweiMeeting(verified: HuaweiMeetingVerified): Promise<EventDraft> {
   const { eventInfo } = verified;
@@ -46,7 +47,7 @@ export async function normalizeHuaweiMeeting(verified: HuaweiMeetingVerified): P
     });
 
   const draft: EventDraft = {
-    id: await eventId("huawei-meeting", verified.appId, await sha256Hex(verified.eventInfoText)),
+    id: await eventId("huawei-meeting", verified.appId, await sha256Hex(verified.compactEventInfo)),
     type: eventType("huawei-meeting", HUAWEI_MEETING_TYPES, verified.event),
     // The event's own time; else when Huawei sent the push (a verified, fresh provider time).
     time: providerTime(eventInfo.timestamp) ?? isoFromMs(verified.sentAt),

@@ -19,8 +19,11 @@ export interface HuaweiMeetingVerified {
   sentAt: number;
   event: string;
   eventInfo: Record<string, unknown>;
-  /** `eventInfo` exactly as it appears in the body: the dedup identity hashes this. */
-  eventInfoText: string;
+  /**
+   * `eventInfo` in its compact serialization (`JSON.stringify` of the parsed object), whichever form
+   * was signed: the dedup identity hashes this, so re-serialized copies of one push share an id.
+   */
+  compactEventInfo: string;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/i;
@@ -65,18 +68,16 @@ export async function verifyHuaweiMeeting(
     matchingCredential(appKeys, async (appKey) =>
       equalSameLength(await huaweiSignature(appKey, appID, timestamp, nonce, text), given),
     );
-  // The exact text first; the compact form (serialized only when needed) as the one documented alternative.
+  // The exact text first; the compact form as the one documented alternative.
+  const compactEventInfo = JSON.stringify(eventInfo);
   let credential = await signedWith(member.text);
-  if (credential === undefined) {
-    const compact = JSON.stringify(eventInfo);
-    if (compact !== member.text) credential = await signedWith(compact);
-    if (credential === undefined) return reject(401, "signature mismatch");
-  }
+  if (credential === undefined && compactEventInfo !== member.text) credential = await signedWith(compactEventInfo);
+  if (credential === undefined) return reject(401, "signature mismatch");
 
   if (typeof eventInfo.event !== "string" || eventInfo.event === "") return reject(400, "eventInfo has no event");
   return {
     ok: true,
-    value: { appId: appID, nonce, sentAt, event: eventInfo.event, eventInfo, eventInfoText: member.text },
+    value: { appId: appID, nonce, sentAt, event: eventInfo.event, eventInfo, compactEventInfo },
     credential,
   };
 }
