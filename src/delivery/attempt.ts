@@ -2,7 +2,7 @@ import type { Target } from "../config/targets";
 import type { Env } from "../env";
 import type { RelayEvent } from "../events";
 import { log } from "../log";
-import { SpillExpiredError, wholeEvent } from "../queue/spill";
+import { SpillMissingError, wholeEvent } from "../queue/spill";
 import type { Settings } from "../settings";
 import { type DeadLetterReason, storeDeadLetter } from "./dead-letters";
 import { nextDelaySeconds, withinDeliveryWindow } from "./retry";
@@ -94,8 +94,8 @@ export async function buryDelivery(
   try {
     event = await wholeEvent(env.RELAY_STATE, burial.event);
   } catch (error) {
-    // KV unavailable: thrown, so the caller tries again. Payload gone: the stub is all there is.
-    if (!(error instanceof SpillExpiredError)) throw error;
+    // KV unavailable: thrown, so the caller tries again. Payload missing this late: the stub is all there is.
+    if (!(error instanceof SpillMissingError)) throw error;
     if (!lastError.includes(error.message)) lastError = `${lastError}; ${error.message}`;
   }
   const letter = await storeDeadLetter(env.RELAY_STATE, {

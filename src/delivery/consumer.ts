@@ -2,28 +2,32 @@ import { loadTargets, type Target, type TargetsResult } from "../config/targets"
 import type { Env } from "../env";
 import { errorMessage, SettingsError } from "../errors";
 import { log } from "../log";
-import type { DeliveryMessage, EventMessage, QueueMessage } from "../queue/messages";
+import type { DeliveryMessage, EventMessage, EventsMessage, QueueMessage } from "../queue/messages";
 import { type Settings, settingsOf } from "../settings";
 import { DEAD_LETTER_QUEUE, handleDeadLetterQueue } from "./dead-letter-queue";
 import { deliverQueued } from "./deliver";
 import { fanOut } from "./fan-out";
 import { pausedTargets } from "./pauses";
+import { splitBundles } from "./split";
 
 /** While the configuration is invalid or unreadable, messages wait in the queue and come back after this long. */
 export const CONFIG_RETRY_SECONDS = 30;
 
 /**
  * The queue consumer. The dead-letter queue keeps what Queues gave up on; on the
- * other queues fresh events fan out and queued deliveries are retried one pair at a time.
+ * other queues fresh events fan out, a callback's events queued together are split
+ * into one message each, and queued deliveries are retried one pair at a time.
  */
 export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
   if (batch.queue === DEAD_LETTER_QUEUE) return handleDeadLetterQueue(batch, env);
 
   const events: Message<EventMessage>[] = [];
+  const bundles: Message<EventsMessage>[] = [];
   const deliveries: Message<DeliveryMessage>[] = [];
   for (const message of batch.messages) {
     const body = message.body as Partial<QueueMessage> | null;
     if (body?.kind === "event") events.push(message as Message<EventMessage>);
+    else if (body?.kind === "events") bundles.push(message as Message<EventsMessage>);
     else if (body?.kind === "delivery") deliveries.push(message as Message<DeliveryMessage>);
     else {
       log("queue", {
@@ -35,13 +39,15 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
       message.ack();
     }
   }
-  if (events.length + deliveries.length === 0) return;
+  // Splitting a callback's events into event messages needs no configuration.
+  const split = splitBundles(bundles, env);
+  if (events.length + deliveries.length === 0) return split;
 
   const config = await loadConfig(env);
   if (!config.ok) {
     log("config-invalid", { queue: batch.queue, ...config.problem, waiting: events.length + deliveries.length });
     for (const message of [...events, ...deliveries]) message.retry({ delaySeconds: CONFIG_RETRY_SECONDS });
-    return;
+    return split;
   }
   // Read once per batch, not once per delivery.
   const paused = await pausedTargets(
@@ -55,9 +61,10 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
       waiting: events.length + deliveries.length,
     });
     for (const message of [...events, ...deliveries]) message.retry({ delaySeconds: CONFIG_RETRY_SECONDS });
-    return;
+    return split;
   }
   await Promise.all([
+    split,
     fanOut(events, config.targets, env, config.settings, paused),
     deliverQueued(deliveries, config.targets, env, config.settings, paused),
   ]);

@@ -2,12 +2,13 @@ import { loadTargets, type Target } from "../config/targets";
 import type { Env } from "../env";
 import { errorMessage } from "../errors";
 import { log } from "../log";
-import type { DeliveryMessage, EventMessage, QueueMessage } from "../queue/messages";
+import type { DeliveryMessage, EventMessage, EventsMessage, QueueMessage } from "../queue/messages";
 import { settingsOf } from "../settings";
 import { buryDelivery } from "./attempt";
 import { ALL_TARGETS } from "./dead-letters";
 import { seenBefore, servedTargets } from "./dedup";
 import { targetWants } from "./match";
+import { splitBundle } from "./split";
 
 /** The queue Cloudflare moves a message to once it has used up its queue's `max_retries`. */
 export const DEAD_LETTER_QUEUE = "meeting-relay-dlq";
@@ -26,6 +27,9 @@ export const DLQ_LAST_TRY = 101;
  * - An event that never finished its fan-out becomes one dead letter per matching
  *   target that does not have it yet; when the targets document cannot be read,
  *   one dead letter for all targets (`*`), whose replay fans the event out again.
+ * - A callback's events that were never split are split again onto `EVENTS_QUEUE`
+ *   (thousands of dead letters would take as many KV writes); each event then fans
+ *   out, or comes back here on its own.
  * - Anything else is logged with its message id and acknowledged.
  * A message that cannot be stored (KV unavailable) is retried every minute; on its
  * last try it is logged whole (`"outcome":"lost"`, the message under `message`), so
@@ -38,6 +42,7 @@ export async function handleDeadLetterQueue(batch: MessageBatch<QueueMessage>, e
       try {
         if (body?.kind === "delivery") await buryExhaustedDelivery(body as DeliveryMessage, env);
         else if (body?.kind === "event") await buryExhaustedEvent(body as EventMessage, env);
+        else if (body?.kind === "events") await splitBundle(message as Message<EventsMessage>, env);
         else {
           log("dead-letter", {
             queue: batch.queue,
@@ -48,7 +53,8 @@ export async function handleDeadLetterQueue(batch: MessageBatch<QueueMessage>, e
         }
         message.ack();
       } catch (error) {
-        const line = { queue: batch.queue, messageId: message.id, id: body?.event?.id };
+        const id = body !== null && "event" in body ? body.event?.id : undefined;
+        const line = { queue: batch.queue, messageId: message.id, id };
         const reason = errorMessage(error);
         if (message.attempts >= DLQ_LAST_TRY) {
           log("dead-letter", { ...line, outcome: "lost", reason, attempts: message.attempts, message: body });

@@ -3,7 +3,7 @@ import type { Env } from "../env";
 import { errorMessage } from "../errors";
 import { log } from "../log";
 import type { DeliveryMessage } from "../queue/messages";
-import { deliverableBody, SpillExpiredError } from "../queue/spill";
+import { deliverableBody } from "../queue/spill";
 import type { Settings } from "../settings";
 import { attemptDelivery, buryDelivery } from "./attempt";
 import { holdWhilePaused, pauseOnGone } from "./hold";
@@ -46,14 +46,9 @@ export async function deliverQueued(
           message.ack();
           return;
         }
-        const body = await bodyOrBury(env, pending);
-        if (body === null) {
-          message.ack();
-          return;
-        }
         const verdict = await attemptDelivery(target, {
           event: pending.event,
-          body,
+          body: await deliverableBody(env.RELAY_STATE, pending.event),
           attempt,
           firstAttemptAt: pending.firstAttemptAt,
           settings,
@@ -78,17 +73,6 @@ export async function deliverQueued(
       }
     }),
   );
-}
-
-/** The body to send, or null once a stub whose payload has expired is buried: it can never be sent. */
-async function bodyOrBury(env: Env, pending: DeliveryMessage): Promise<string | null> {
-  try {
-    return await deliverableBody(env.RELAY_STATE, pending.event);
-  } catch (error) {
-    if (!(error instanceof SpillExpiredError)) throw error;
-    await buryDelivery(env, pending, { attempts: pending.attemptsBefore, lastStatus: null, lastError: error.message });
-    return null;
-  }
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { Env } from "../env";
 import { errorMessage } from "../errors";
+import type { RelayEvent } from "../events";
 import { log } from "../log";
 import type { DeliveryMessage, EventMessage } from "../queue/messages";
-import { spillOversized } from "../queue/spill";
+import { fitEvent } from "../queue/spill";
 import { ALL_TARGETS, type DeadLetter, deleteDeadLetter } from "./dead-letters";
 
 /**
@@ -14,20 +15,18 @@ import { ALL_TARGETS, type DeadLetter, deleteDeadLetter } from "./dead-letters";
  */
 export async function replayDeadLetter(env: Env, letter: DeadLetter, now = Date.now()): Promise<void> {
   // A dead letter holds the whole event; one too large for a queue message goes to KV again.
-  const [event] = await spillOversized(env.RELAY_STATE, [letter.event]);
-  if (event === undefined) return;
   if (letter.target === ALL_TARGETS) {
-    const message: EventMessage = { kind: "event", event, receivedAt: now };
-    await env.EVENTS_QUEUE.send(message, { contentType: "json" });
+    const wrap = (event: RelayEvent): EventMessage => ({ kind: "event", event, receivedAt: now });
+    await env.EVENTS_QUEUE.send(await fitEvent(env.RELAY_STATE, letter.event, wrap), { contentType: "json" });
   } else {
-    const message: DeliveryMessage = {
+    const wrap = (event: RelayEvent): DeliveryMessage => ({
       kind: "delivery",
       event,
       target: letter.target,
       attemptsBefore: 0,
       firstAttemptAt: now,
-    };
-    await env.DELIVERIES_QUEUE.send(message, { contentType: "json" });
+    });
+    await env.DELIVERIES_QUEUE.send(await fitEvent(env.RELAY_STATE, letter.event, wrap), { contentType: "json" });
   }
   log("dead-letter", { id: letter.event.id, target: letter.target, deadLetter: letter.id, outcome: "replayed" });
   try {

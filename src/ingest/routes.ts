@@ -9,7 +9,6 @@ import { log } from "../log";
 import { type AnyProviderAdapter, providerByName } from "../providers/registry";
 import type { InboundRequest, PlatformAnswer } from "../providers/types";
 import { enqueueEvents } from "../queue/enqueue";
-import { SPILL_CHECK_FROM_BYTES, spillOversized } from "../queue/spill";
 import { settingsOf } from "../settings";
 
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -119,11 +118,7 @@ webhooks.all("/:provider/:account?", async (c) => {
   const ids = events.map((event) => event.id);
   if (events.length > 0) {
     try {
-      // Only bodies that may hold an event over the queue's 128 KB limit are measured (and, if so, spilled
-      // to KV) here; a UTF-16 unit is at most 3 bytes of UTF-8, so smaller bodies skip it for free.
-      const queueable =
-        inbound.body.length * 3 < SPILL_CHECK_FROM_BYTES ? events : await spillOversized(c.env.RELAY_STATE, events);
-      await enqueueEvents(c.env.EVENTS_QUEUE, queueable, started);
+      await enqueueEvents(c.env.EVENTS_QUEUE, c.env.RELAY_STATE, events, started);
     } catch (error) {
       note({ outcome: "enqueue-failed", ids, reason: errorMessage(error) });
       throw new RelayError(503, "the event could not be queued; retry later");

@@ -1,37 +1,94 @@
 import type { RelayEvent } from "../events";
-import type { EventMessage, QueueMessage } from "./messages";
+import type { EventMessage, EventsMessage, QueueMessage } from "./messages";
+import { fitEvent, MAX_MESSAGE_BYTES, messageBytes, spillEvents } from "./spill";
 
 /** Cloudflare Queues: at most 100 messages and 256 KB in one `sendBatch`. */
 const MAX_BATCH_MESSAGES = 100;
 const MAX_BATCH_BYTES = 250_000;
 
-/** Sends the events durably; resolves only once every one is queued. */
+/**
+ * Queues a callback's events durably with a single call, so the callback is accepted
+ * whole or not at all, and the response path does a bounded amount of work however
+ * many items the callback carries:
+ * - one event: one `send` (its stub, after one KV write, if the event is too large);
+ * - events that fit in one `sendBatch`: that `sendBatch`, one message per event;
+ * - more (a callback with thousands of items): one {@link EventsMessage} carrying them
+ *   all, or after one KV write naming them, split by the fan-out consumer.
+ */
 export async function enqueueEvents(
   queue: Queue<QueueMessage>,
+  state: KVNamespace,
   events: readonly RelayEvent[],
   receivedAt: number,
 ): Promise<void> {
-  const bodies = events.map((event): EventMessage => ({ kind: "event", event, receivedAt }));
-  const [only] = bodies;
-  if (bodies.length === 1 && only) {
-    await queue.send(only, { contentType: "json" });
+  const wrap = (event: RelayEvent): EventMessage => ({ kind: "event", event, receivedAt });
+  const [only] = events;
+  if (events.length === 1 && only !== undefined) {
+    await queue.send(await fitEvent(state, only, wrap), { contentType: "json" });
     return;
   }
+  const messages = events.map(wrap);
+  const sizes = messages.map(messageBytes);
+  const batches = intoBatches(messages, sizes);
+  if (batches.length === 1 && batches[0] !== undefined && sizes.every((size) => size <= MAX_MESSAGE_BYTES)) {
+    await queue.sendBatch(batches[0].map((body) => ({ body, contentType: "json" })));
+    return;
+  }
+  // The bundle is smaller than the messages' sizes added up (each carries `kind` and `receivedAt`).
+  const total = sizes.reduce((sum, size) => sum + size, 0);
+  const count = events.length;
+  const bundle: EventsMessage =
+    total <= MAX_MESSAGE_BYTES
+      ? { kind: "events", events: [...events], count, receivedAt }
+      : { kind: "events", spilled: await spillEvents(state, events), count, receivedAt };
+  await queue.send(bundle, { contentType: "json" });
+}
 
-  const batches: MessageSendRequest<QueueMessage>[][] = [];
-  let batch: MessageSendRequest<QueueMessage>[] = [];
+/**
+ * Sends messages in as few `sendBatch` calls as Queues' limits allow, one after the
+ * other. When one fails, the error says how many were queued before it ({@link PartlySentError}).
+ */
+export async function sendInBatches(queue: Queue<QueueMessage>, messages: readonly QueueMessage[]): Promise<void> {
+  let sent = 0;
+  for (const batch of intoBatches(messages, messages.map(messageBytes))) {
+    try {
+      await queue.sendBatch(batch.map((body) => ({ body, contentType: "json" })));
+    } catch (error) {
+      throw new PartlySentError((error as Error).message, sent);
+    }
+    sent += batch.length;
+  }
+}
+
+/** A {@link sendInBatches} that failed after `sent` messages were queued. */
+export class PartlySentError extends Error {
+  constructor(
+    message: string,
+    readonly sent: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Messages grouped into batches of at most 100 and 250 KB (UTF-8 JSON, as Queues
+ * counts). A message too large for a batch of its own still gets one, and `sendBatch`
+ * refuses it: callers make every message fit first ({@link fitEvent}).
+ */
+function intoBatches(messages: readonly QueueMessage[], sizes: readonly number[]): QueueMessage[][] {
+  const batches: QueueMessage[][] = [];
+  let batch: QueueMessage[] = [];
   let bytes = 0;
-  for (const body of bodies) {
-    // Upper bound of the UTF-8 size without encoding: at most 3 bytes per UTF-16 unit.
-    const size = JSON.stringify(body).length * 3;
+  for (const [index, message] of messages.entries()) {
+    const size = sizes[index] ?? 0;
     if (batch.length === MAX_BATCH_MESSAGES || (batch.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
       batches.push(batch);
       batch = [];
       bytes = 0;
     }
-    batch.push({ body, contentType: "json" });
+    batch.push(message);
     bytes += size;
   }
   if (batch.length > 0) batches.push(batch);
-  await Promise.all(batches.map((chunk) => queue.sendBatch(chunk)));
+  return batches;
 }

@@ -8,6 +8,21 @@ export interface EventMessage {
   receivedAt: number;
 }
 
+/**
+ * Ingest → fan-out: the events of one callback that do not fit in one `sendBatch`
+ * (thousands of items, or a few very large ones). Queued with a single send, so the
+ * callback is accepted whole or not at all; the fan-out consumer splits it into one
+ * {@link EventMessage} per event. Carries the events, or, when they are too large for
+ * one message, the KV key they were written to (`spilled`).
+ */
+export interface EventsMessage {
+  kind: "events";
+  events?: RelayEvent[];
+  spilled?: string;
+  count: number;
+  receivedAt: number;
+}
+
 /** One (event, target) pair that still needs delivering; retried on its own. */
 export interface DeliveryMessage {
   kind: "delivery";
@@ -19,4 +34,4 @@ export interface DeliveryMessage {
   firstAttemptAt: number;
 }
 
-export type QueueMessage = EventMessage | DeliveryMessage;
+export type QueueMessage = EventMessage | EventsMessage | DeliveryMessage;

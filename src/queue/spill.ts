@@ -4,46 +4,73 @@ import { sha256Hex } from "../lib/crypto";
 
 /**
  * Cloudflare Queues carry at most 128 KB per message, but a callback may be up to
- * 256 KiB. An event too large for a message is "spilled": the full event goes to
- * KV `RELAY_STATE` under `spill:<sha256 of id>` and the queue carries a stub whose
+ * 256 KiB, and normalization copies fields (a display name sits in `data.raw` and in
+ * `data.participant`), so one event can need twice its body. What decides is the size
+ * of the message actually queued, measured as Queues measures it (UTF-8 JSON).
+ *
+ * An event too large for a message is "spilled": the full event goes to KV
+ * `RELAY_STATE` under `spill:<sha256 of id>` and the message carries a stub whose
  * `data.raw` is null and `data.spilled` names the key. Delivery puts it back together
- * just before sending, so targets always receive the whole event.
+ * just before sending, so targets always receive the whole event. The events of a
+ * callback too large for one message go to KV together, under
+ * `spill:<sha256 of their ids>` (see `src/queue/enqueue.ts`).
  */
 export const SPILL_PREFIX = "spill:";
-/** Below this body size no event can outgrow a queue message, so ingest does not even measure. */
-export const SPILL_CHECK_FROM_BYTES = 96 * 1024;
-const MAX_MESSAGE_BYTES = 120_000;
+/** Queues accepts 128 KB per message; the rest is left for its own envelope. */
+export const MAX_MESSAGE_BYTES = 120_000;
 /** Long enough for the whole retry schedule and a month of dead-letter replays. */
 const SPILL_TTL_SECONDS = 30 * 86_400;
 
-/** Events as they can be queued; the oversized ones are written to KV first (rare: bodies over 96 KiB). */
-export async function spillOversized(state: KVNamespace, events: readonly RelayEvent[]): Promise<RelayEvent[]> {
-  return Promise.all(
-    events.map(async (event) => {
-      const text = JSON.stringify(event);
-      return encodeUtf8(text).byteLength <= MAX_MESSAGE_BYTES ? event : spill(state, event, text);
-    }),
-  );
+/** A message's size as Queues counts it with `contentType: "json"`: the UTF-8 bytes of its JSON. */
+export function messageBytes(body: unknown): number {
+  return encodeUtf8(JSON.stringify(body)).byteLength;
 }
 
-async function spill(state: KVNamespace, event: RelayEvent, text: string): Promise<RelayEvent> {
+/**
+ * The message `wrap` builds around `event`; when it is too large for the queue, the
+ * event is written to KV first and the message carries its stub instead.
+ */
+export async function fitEvent<M>(state: KVNamespace, event: RelayEvent, wrap: (event: RelayEvent) => M): Promise<M> {
+  const message = wrap(event);
+  return messageBytes(message) <= MAX_MESSAGE_BYTES ? message : wrap(await spill(state, event));
+}
+
+async function spill(state: KVNamespace, event: RelayEvent): Promise<RelayEvent> {
   const key = `${SPILL_PREFIX}${await sha256Hex(event.id)}`;
-  await state.put(key, text, { expirationTtl: SPILL_TTL_SECONDS });
+  await state.put(key, JSON.stringify(event), { expirationTtl: SPILL_TTL_SECONDS });
   return { ...event, data: { ...event.data, raw: null, spilled: key } };
 }
 
-/** A stub whose whole event is no longer in KV: it can never be delivered or put back together. */
-export class SpillExpiredError extends Error {}
+/** Writes a callback's events to KV together; the key is the same for every platform retry of it. */
+export async function spillEvents(state: KVNamespace, events: readonly RelayEvent[]): Promise<string> {
+  const key = `${SPILL_PREFIX}${await sha256Hex(events.map((event) => event.id).join("\n"))}`;
+  await state.put(key, JSON.stringify(events), { expirationTtl: SPILL_TTL_SECONDS });
+  return key;
+}
+
+/** A callback's events written by {@link spillEvents}; throws {@link SpillMissingError} when KV does not have them. */
+export async function spilledEvents(state: KVNamespace, key: string): Promise<RelayEvent[]> {
+  const events = await state.get<RelayEvent[]>(key, "json");
+  if (events === null) throw new SpillMissingError(`the spilled events ${key} are not in KV`);
+  return events;
+}
+
+/**
+ * A spilled payload KV does not have. Right after it was written that can be KV's
+ * eventual consistency (another location sees it within about a minute): try again.
+ * Long after (it is kept 30 days), it is gone.
+ */
+export class SpillMissingError extends Error {}
 
 /**
  * The event as targets receive it, serialized: a spilled stub is read back from KV.
- * Throws {@link SpillExpiredError} when the payload is gone, and KV's own error when KV is unavailable.
+ * Throws {@link SpillMissingError} when KV does not have the payload, and KV's own error when KV is unavailable.
  */
 export async function deliverableBody(state: KVNamespace, event: RelayEvent): Promise<string> {
   const key = event.data.spilled;
   if (key === undefined) return JSON.stringify(event);
   const full = await state.get(key);
-  if (full === null) throw new SpillExpiredError(`the spilled payload ${key} of ${event.id} has expired`);
+  if (full === null) throw new SpillMissingError(`the spilled payload ${key} of ${event.id} is not in KV`);
   return full;
 }
 

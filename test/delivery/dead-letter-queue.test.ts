@@ -70,6 +70,19 @@ describe("dead-letter queue consumer: what Queues gave up on is kept, never drop
     expect((await stored()).map((letter) => letter.event)).toEqual([whole]);
   });
 
+  it("stores the stub, saying so, when the spilled payload is gone by then", async () => {
+    await useTargets([{ id: "crm", url: "https://crm.example.com/" }]);
+    const stub = sampleEvent(EVENT_ID, { data: { raw: null, spilled: "spill:gone" } });
+    const run = await consume(DLQ, [{ ...exhaustedDelivery, event: stub }]);
+    expect(run.acked).toEqual(["m0"]);
+    expect(await stored()).toEqual([
+      expect.objectContaining({
+        event: stub,
+        lastError: expect.stringMatching(/; the spilled payload spill:gone of tencent-meeting:seq-1:0 is not in KV$/),
+      }),
+    ]);
+  });
+
   it("stores an event whose fan-out never finished as one dead letter per matching target that lacks it", async () => {
     await useTargets([
       { id: "crm", url: "https://crm.example.com/" },

@@ -73,7 +73,7 @@ export async function consume(
     ...env,
     ...options.env,
     DELIVERIES_QUEUE: deliveries.queue,
-    EVENTS_QUEUE: events.queue,
+    EVENTS_QUEUE: (options.env?.EVENTS_QUEUE as Queue<QueueMessage> | undefined) ?? events.queue,
   } as Env;
   // The consumer takes no ExecutionContext; `ctx` is only what `getQueueResult` waits on.
   await worker.queue(batch, testEnv);

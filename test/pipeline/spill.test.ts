@@ -2,6 +2,7 @@ import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
+import { HUAWEI_ATTENDEE, huaweiEventInfo, huaweiRequest } from "../support/huawei-meeting";
 import { runQueue } from "../support/queue";
 import { interceptDeliveries, useTargets } from "../support/targets";
 import { base64Json, SEED_CALLBACK, tencentEventRequest } from "../support/tencent-meeting";
@@ -61,6 +62,21 @@ describe("events larger than a queue message", () => {
     expect(enqueued[0]?.data.spilled).toMatch(/^spill:/);
     const stored = await env.RELAY_STATE.get(enqueued[0]?.data.spilled ?? "");
     expect(JSON.parse(stored ?? "{}").data.raw.user_data).toBe(notification.user_data);
+  });
+
+  // Normalization copies fields: the display name lands in participant.name beside data.raw, so the
+  // queued message is twice the body. Under 32 K UTF-16 units the body alone looks safe.
+  it("measures what is queued, not the body: a Huawei join whose 31,000-character name is copied is spilled", async () => {
+    const name = "张".repeat(31_000);
+    const request = await huaweiRequest(
+      huaweiEventInfo("meeting.join", { attendeeInfo: { ...HUAWEI_ATTENDEE, displayName: name } }),
+    );
+    const { response, enqueued } = await callWorker(request);
+    expect(response.status).toBe(200);
+    expect(enqueued).toHaveLength(1);
+    const key = enqueued[0]?.data.spilled ?? "";
+    expect(key).toMatch(/^spill:[0-9a-f]{64}$/);
+    expect(JSON.parse((await env.RELAY_STATE.get(key)) ?? "{}").data.participant.name).toBe(name);
   });
 
   it("small events are queued whole and nothing is written to KV on the response path", async () => {

@@ -1,0 +1,174 @@
+import { reset } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Env } from "../../src/env";
+import worker from "../../src/index";
+import { encodeUtf8 } from "../../src/lib/bytes";
+import type { EventMessage, QueueMessage } from "../../src/queue/messages";
+import { consume, fakeQueue, mockFetch } from "../delivery/support";
+import { useTargets } from "../support/targets";
+import { base64Json, SEED_CALLBACK, tencentEventRequest } from "../support/tencent-meeting";
+
+const EVENTS = "meeting-relay-events";
+const ITEMS = 3_000;
+
+/** One signed Tencent callback carrying 3,000 participants (about 150 KB, inside the 256 KiB body limit). */
+async function bigCallback(): Promise<Request> {
+  const payload = Array.from({ length: ITEMS }, (_, i) => ({ operator: { userid: `u${i}`, user_name: `用户${i}` } }));
+  const callback = { ...SEED_CALLBACK, event: "meeting.participant-joined", unique_sequence: "fan-in-0001", payload };
+  return tencentEventRequest(base64Json(callback));
+}
+
+/** A queue that records what it was given, call by call. */
+function countingQueue(options: { failWith?: Error } = {}) {
+  const recorder = fakeQueue(options);
+  const calls: QueueMessage[][] = [];
+  const queue = {
+    async send(body: QueueMessage, sendOptions?: QueueSendOptions) {
+      calls.push([body]);
+      return recorder.queue.send(body, sendOptions);
+    },
+    async sendBatch(messages: Iterable<MessageSendRequest<QueueMessage>>) {
+      const list = [...messages];
+      calls.push(list.map((message) => message.body));
+      return recorder.queue.sendBatch(list);
+    },
+  } as unknown as Queue<QueueMessage>;
+  return { queue, calls, sent: recorder.sent };
+}
+
+async function ingest(request: Request, overrides: Partial<Record<keyof Env, unknown>> = {}) {
+  const events = countingQueue();
+  const testEnv = { ...env, EVENTS_QUEUE: events.queue, ...overrides } as Env;
+  const response = await worker.fetch(request, testEnv, {} as ExecutionContext);
+  return { response, calls: events.calls };
+}
+
+let outbound: ReturnType<typeof mockFetch>;
+beforeEach(async () => {
+  await reset();
+  outbound = mockFetch(() => new Response(null, { status: 204 }));
+});
+afterEach(() => {
+  outbound.restore();
+  vi.restoreAllMocks();
+});
+
+describe("a callback with thousands of items", () => {
+  it("is queued with one send on the response path and answered 200", async () => {
+    const { response, calls } = await ingest(await bigCallback());
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("successfully received callback");
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toHaveLength(1);
+    // Too large for one message: the events wait in KV, and the message names them.
+    expect(calls[0]?.[0]).toEqual({
+      kind: "events",
+      spilled: expect.stringMatching(/^spill:[0-9a-f]{64}$/),
+      count: ITEMS,
+      receivedAt: expect.any(Number),
+    });
+  });
+
+  it("is split by the fan-out consumer, and every item's event is delivered exactly once", async () => {
+    await useTargets([{ id: "crm", url: "https://crm.example.com/in" }]);
+    const { calls } = await ingest(await bigCallback());
+    const [bundle] = calls[0] ?? [];
+
+    const split = await consume(EVENTS, [bundle as QueueMessage]);
+    expect(split).toMatchObject({ acked: ["m0"], retried: [] });
+    expect(outbound.requests).toEqual([]);
+    const messages = split.events.map((sent) => sent.body as EventMessage);
+    expect(messages).toHaveLength(ITEMS);
+    expect(messages.every((message) => message.kind === "event")).toBe(true);
+
+    // The consumer runs them in batches, as Queues would.
+    for (let i = 0; i < messages.length; i += 100) {
+      const run = await consume(EVENTS, messages.slice(i, i + 100));
+      expect(run.acked).toHaveLength(Math.min(100, messages.length - i));
+    }
+    const ids = outbound.requests.map((request) => JSON.parse(request.body).id as string);
+    expect(ids).toHaveLength(ITEMS);
+    expect(new Set(ids).size).toBe(ITEMS);
+    expect(ids).toContain("tencent-meeting:fan-in-0001:2999");
+  }, 60_000);
+
+  it("sends the split events within Queues' batch limits: at most 100 messages and 256 KB per sendBatch", async () => {
+    const { calls } = await ingest(await bigCallback());
+    const [bundle] = calls[0] ?? [];
+    const events = countingQueue();
+    await consume(EVENTS, [bundle as QueueMessage], { env: { EVENTS_QUEUE: events.queue } });
+    expect(events.calls.flat()).toHaveLength(ITEMS);
+    for (const call of events.calls) {
+      expect(call.length).toBeLessThanOrEqual(100);
+      const bytes = call.reduce((sum, body) => sum + encodeUtf8(JSON.stringify(body)).byteLength, 0);
+      expect(bytes).toBeLessThanOrEqual(256_000);
+    }
+  });
+
+  it("a split interrupted part way resumes where it stopped: each event is queued once", async () => {
+    const { calls } = await ingest(await bigCallback());
+    const bundle = calls[0]?.[0] as QueueMessage;
+    // Queues fails on the third sendBatch of the split.
+    const flaky = countingQueue();
+    const sendBatch = flaky.queue.sendBatch.bind(flaky.queue);
+    vi.spyOn(flaky.queue, "sendBatch").mockImplementation(async (messages) => {
+      if (flaky.calls.length === 2) throw new Error("Queues unavailable");
+      return sendBatch(messages);
+    });
+    const first = await consume(EVENTS, [bundle], { env: { EVENTS_QUEUE: flaky.queue } });
+    expect(first).toMatchObject({ acked: [], retried: [{ msgId: "m0", delaySeconds: 10 }] });
+    const queuedFirst = flaky.calls.flat().length;
+    expect(queuedFirst).toBeGreaterThan(0);
+    expect(queuedFirst).toBeLessThan(ITEMS);
+
+    const second = await consume(EVENTS, [bundle], { attempts: 2 });
+    expect(second.acked).toEqual(["m0"]);
+    const ids = [...flaky.calls.flat(), ...second.events.map((sent) => sent.body)].map(
+      (body) => (body as EventMessage).event.id,
+    );
+    expect(ids).toHaveLength(ITEMS);
+    expect(new Set(ids).size).toBe(ITEMS);
+  });
+
+  it("is split again by the dead-letter queue when Queues gave up on it", async () => {
+    const { calls } = await ingest(await bigCallback());
+    const run = await consume("meeting-relay-dlq", [calls[0]?.[0] as QueueMessage]);
+    expect(run.acked).toEqual(["m0"]);
+    expect(run.events).toHaveLength(ITEMS);
+  });
+
+  it("answers 503 with nothing queued when the events cannot be written to KV (no partial acceptance)", async () => {
+    const brokenState = { ...env.RELAY_STATE, put: () => Promise.reject(new Error("KV unavailable")) };
+    const { response, calls } = await ingest(await bigCallback(), { RELAY_STATE: brokenState });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ error: "the event could not be queued; retry later" });
+    expect(calls).toEqual([]);
+  });
+
+  it("answers 503 when the one send fails, and nothing was queued", async () => {
+    const failing = countingQueue({ failWith: new Error("Queues unavailable") });
+    const testEnv = { ...env, EVENTS_QUEUE: failing.queue } as Env;
+    const response = await worker.fetch(await bigCallback(), testEnv, {} as ExecutionContext);
+    expect(response.status).toBe(503);
+    expect(failing.calls).toHaveLength(1);
+    expect(failing.sent).toEqual([]);
+  });
+});
+
+describe("a callback with a few items", () => {
+  it("is queued as one event message per item, in one sendBatch", async () => {
+    const payload = [SEED_CALLBACK.payload[0], SEED_CALLBACK.payload[0], SEED_CALLBACK.payload[0]];
+    const { response, calls } = await ingest(
+      await tencentEventRequest(base64Json({ ...SEED_CALLBACK, unique_sequence: "few-0001", payload })),
+    );
+    expect(response.status).toBe(200);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.map((body) => body.kind === "event" && body.event.id)).toEqual([
+      "tencent-meeting:few-0001:0",
+      "tencent-meeting:few-0001:1",
+      "tencent-meeting:few-0001:2",
+    ]);
+    expect((await env.RELAY_STATE.list()).keys).toEqual([]);
+  });
+});
