@@ -1,6 +1,9 @@
 import type { Env } from "../env";
+import type { RelayEvent } from "../events";
 import { log } from "../log";
+import { sendInBatches } from "../queue/enqueue";
 import type { DeliveryMessage } from "../queue/messages";
+import { fitEvent } from "../queue/spill";
 import { type DeadLetter, deleteDeadLetter, listDeadLetters } from "./dead-letters";
 import { unpauseTarget } from "./pauses";
 
@@ -18,9 +21,12 @@ export async function resumeTarget(env: Env, targetId: string, now = Date.now())
   const letters = (await keptWhilePaused(env.RELAY_STATE, targetId)).sort(oldestFirst);
   for (let i = 0; i < letters.length; i += MAX_BATCH_MESSAGES) {
     const chunk = letters.slice(i, i + MAX_BATCH_MESSAGES);
-    await env.DELIVERIES_QUEUE.sendBatch(
-      chunk.map((letter) => ({ body: replayOf(letter, now), contentType: "json" as const })),
+    // Dead letters hold whole events: one too large for a queue message goes to KV again, and
+    // the batches respect Queues' 256 KB as well as its 100 messages.
+    const messages = await Promise.all(
+      chunk.map((letter) => fitEvent(env.RELAY_STATE, letter.event, (event) => replayOf(letter, event, now))),
     );
+    await sendInBatches(env.DELIVERIES_QUEUE, messages);
     await Promise.all(
       chunk.map((letter) =>
         deleteDeadLetter(env.RELAY_STATE, letter.id).catch((error: Error) =>
@@ -59,6 +65,6 @@ function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function replayOf(letter: DeadLetter, now: number): DeliveryMessage {
-  return { kind: "delivery", event: letter.event, target: letter.target, attemptsBefore: 0, firstAttemptAt: now };
+function replayOf(letter: DeadLetter, event: RelayEvent, now: number): DeliveryMessage {
+  return { kind: "delivery", event, target: letter.target, attemptsBefore: 0, firstAttemptAt: now };
 }

@@ -178,6 +178,25 @@ describe("POST /admin/targets/<id>/pause and /resume", () => {
     expect(await deadLetters()).toEqual([]);
   });
 
+  it("resume queues a kept event too large for a message as a stub (spilled to KV again), the others whole", async () => {
+    await admin("/crm/pause");
+    const big = sampleEvent("tencent-meeting:big:0", { data: { raw: { attachments: "会".repeat(50_000) } } });
+    const smalls = Array.from({ length: 3 }, (_, i) =>
+      sampleEvent(`tencent-meeting:mid-${i}:0`, { data: { raw: { notes: "x".repeat(100_000) } } }),
+    );
+    await consume(
+      EVENTS,
+      [big, ...smalls].map((e) => ({ kind: "event", event: e, receivedAt: Date.now() }) as EventMessage),
+    );
+    const { body, queued } = await admin("/crm/resume");
+    expect(body).toMatchObject({ replayed: 4 });
+    const sent = queued.map((message) => message.body as DeliveryMessage);
+    const stub = sent.find((message) => message.event.id === big.id);
+    expect(stub?.event.data).toEqual({ raw: null, spilled: expect.stringMatching(/^spill:/) });
+    expect(await env.RELAY_STATE.get(stub?.event.data.spilled ?? "", "json")).toEqual(big);
+    expect(sent.filter((message) => message.event.id !== big.id).map((message) => message.event)).toEqual(smalls);
+  });
+
   it("resume leaves the target's other dead letters alone", async () => {
     crmStatus = 503;
     await consume(DELIVERIES, [pending(9)], { env: { RETRY_SCHEDULE: "1" } });
