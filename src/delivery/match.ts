@@ -1,20 +1,30 @@
 import type { Target } from "../config/targets";
 import type { RelayEvent } from "../events";
 
-const globs = new Map<string, RegExp>();
-
-/** `*` matches any run of characters, everything else is literal. */
+/**
+ * `*` matches any run of characters, line breaks included (an event type is provider text and may hold
+ * one); everything else is literal. No regular expression: a star backtracks only to the last star, so
+ * a pattern of many stars against a long type takes time proportional to their product at worst.
+ */
 export function globMatches(pattern: string, value: string): boolean {
-  let regex = globs.get(pattern);
-  if (regex === undefined) {
-    const body = pattern
-      .split("*")
-      .map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
-      .join(".*");
-    regex = new RegExp(`^${body}$`);
-    globs.set(pattern, regex);
+  let p = 0;
+  let v = 0;
+  let star = -1;
+  let resume = 0;
+  while (v < value.length) {
+    if (p < pattern.length && pattern[p] === "*") {
+      star = p++;
+      resume = v;
+    } else if (p < pattern.length && pattern[p] === value[v]) {
+      p++;
+      v++;
+    } else if (star !== -1) {
+      p = star + 1;
+      v = ++resume;
+    } else return false;
   }
-  return regex.test(value);
+  while (p < pattern.length && pattern[p] === "*") p++;
+  return p === pattern.length;
 }
 
 /** Whether an enabled target wants this event. */
