@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { errorMessage } from "../errors";
 import type { RelayEvent } from "../events";
 import { log } from "../log";
+import { PartlySentError, sendInBatches } from "../queue/enqueue";
 import type { DeliveryMessage, EventMessage } from "../queue/messages";
 import { deliverableBody } from "../queue/spill";
 import type { Settings } from "../settings";
@@ -13,8 +14,6 @@ import { targetWants } from "./match";
 
 /** A fan-out that could not finish (KV or Queues unavailable) tries again after this long. */
 export const REQUEUE_DELAY_SECONDS = 10;
-/** Cloudflare Queues: at most 100 messages in one `sendBatch`. */
-const MAX_BATCH_MESSAGES = 100;
 
 /**
  * Fresh events: drop repeats (in this batch and in KV), make the first attempt to
@@ -153,11 +152,18 @@ async function settle(
     else await buryDelivery(env, { event, target, firstAttemptAt }, verdict);
     served.add(target);
   }
-  for (let i = 0; i < retries.length; i += MAX_BATCH_MESSAGES) {
-    const chunk = retries.slice(i, i + MAX_BATCH_MESSAGES);
-    await env.DELIVERIES_QUEUE.sendBatch(chunk.map((retry) => retry.request));
-    for (const retry of chunk) served.add(retry.target);
+  try {
+    await sendInBatches(
+      env.DELIVERIES_QUEUE,
+      retries.map((retry) => retry.request),
+    );
+  } catch (error) {
+    // The retries queued before the failure are served; the rest are tried again with the event.
+    const sent = error instanceof PartlySentError ? error.sent : 0;
+    for (const retry of retries.slice(0, sent)) served.add(retry.target);
+    throw error;
   }
+  for (const retry of retries) served.add(retry.target);
 }
 
 /** An event no target wants: acknowledged, remembered for dedup, and logged with the reason. */

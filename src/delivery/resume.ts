@@ -26,7 +26,10 @@ export async function resumeTarget(env: Env, targetId: string, now = Date.now())
     const messages = await Promise.all(
       chunk.map((letter) => fitEvent(env.RELAY_STATE, letter.event, (event) => replayOf(letter, event, now))),
     );
-    await sendInBatches(env.DELIVERIES_QUEUE, messages);
+    await sendInBatches(
+      env.DELIVERIES_QUEUE,
+      messages.map((body) => ({ body, contentType: "json" })),
+    );
     await Promise.all(
       chunk.map((letter) =>
         deleteDeadLetter(env.RELAY_STATE, letter.id).catch((error: Error) =>

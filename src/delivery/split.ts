@@ -54,7 +54,10 @@ export async function splitBundle(message: Message<EventsMessage>, env: Env): Pr
   });
   try {
     const rest = await Promise.all(events.slice(done).map((event) => fitEvent(env.RELAY_STATE, event, wrap)));
-    await sendInBatches(env.EVENTS_QUEUE, rest);
+    await sendInBatches(
+      env.EVENTS_QUEUE,
+      rest.map((body) => ({ body, contentType: "json" })),
+    );
   } catch (error) {
     if (error instanceof PartlySentError && error.sent > 0) {
       await env.RELAY_STATE.put(progressKey, String(done + error.sent), { expirationTtl: PROGRESS_TTL_SECONDS }).catch(

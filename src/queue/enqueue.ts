@@ -45,14 +45,21 @@ export async function enqueueEvents(
 }
 
 /**
- * Sends messages in as few `sendBatch` calls as Queues' limits allow, one after the
- * other. When one fails, the error says how many were queued before it ({@link PartlySentError}).
+ * Sends messages (each with its own delay, if any) in as few `sendBatch` calls as
+ * Queues' limits allow, one after the other, in order. When one fails, the error says
+ * how many were queued before it ({@link PartlySentError}).
  */
-export async function sendInBatches(queue: Queue<QueueMessage>, messages: readonly QueueMessage[]): Promise<void> {
+export async function sendInBatches(
+  queue: Queue<QueueMessage>,
+  requests: readonly MessageSendRequest<QueueMessage>[],
+): Promise<void> {
   let sent = 0;
-  for (const batch of intoBatches(messages, messages.map(messageBytes))) {
+  for (const batch of intoBatches(
+    requests,
+    requests.map((request) => messageBytes(request.body)),
+  )) {
     try {
-      await queue.sendBatch(batch.map((body) => ({ body, contentType: "json" })));
+      await queue.sendBatch(batch);
     } catch (error) {
       throw new PartlySentError((error as Error).message, sent);
     }
@@ -75,9 +82,9 @@ export class PartlySentError extends Error {
  * counts). A message too large for a batch of its own still gets one, and `sendBatch`
  * refuses it: callers make every message fit first ({@link fitEvent}).
  */
-function intoBatches(messages: readonly QueueMessage[], sizes: readonly number[]): QueueMessage[][] {
-  const batches: QueueMessage[][] = [];
-  let batch: QueueMessage[] = [];
+function intoBatches<T>(messages: readonly T[], sizes: readonly number[]): T[][] {
+  const batches: T[][] = [];
+  let batch: T[] = [];
   let bytes = 0;
   for (const [index, message] of messages.entries()) {
     const size = sizes[index] ?? 0;

@@ -3,9 +3,10 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
 import type { RelayEvent } from "../../src/events";
+import { encodeUtf8 } from "../../src/lib/bytes";
 import type { EventMessage } from "../../src/queue/messages";
 import { useTargets } from "../support/targets";
-import { consume, loggedLines, mockFetch, sampleEvent } from "./support";
+import { consume, fakeQueue, loggedLines, mockFetch, sampleEvent } from "./support";
 
 const EVENTS = "meeting-relay-events";
 const UP: Target = { id: "up", url: "https://up.example.com/in" };
@@ -81,6 +82,22 @@ describe("fan-out: the inline first attempt", () => {
     expect(again.deliveries.map((d) => (d.body.kind === "delivery" ? d.body.target : ""))).toEqual(["down"]);
     expect(outbound.requests.map((r) => r.url)).toEqual(expect.arrayContaining([UP.url, DOWN.url, DOWN.url]));
     expect(outbound.requests.filter((r) => r.url === UP.url)).toHaveLength(1);
+  });
+
+  it("queues the retries of a large event to many failing targets within Queues' 256 KB per sendBatch", async () => {
+    const downs = Array.from({ length: 15 }, (_, i): Target => ({ id: `down-${i}`, url: `${DOWN.url}/${i}` }));
+    await useTargets(downs);
+    const event = sampleEvent("tencent-meeting:wide:0", { data: { raw: { notes: "x".repeat(20_000) } } });
+    const deliveries = fakeQueue();
+    const run = await consume(EVENTS, [fresh(event)], { env: { DELIVERIES_QUEUE: deliveries.queue } });
+    expect(run).toMatchObject({ acked: ["m0"], retried: [] });
+    expect(deliveries.calls.flat()).toHaveLength(15);
+    expect(deliveries.calls.length).toBeGreaterThan(1);
+    for (const call of deliveries.calls) {
+      expect(call.reduce((bytes, body) => bytes + encodeUtf8(JSON.stringify(body)).byteLength, 0)).toBeLessThanOrEqual(
+        256_000,
+      );
+    }
   });
 
   it("sends a successful target nothing more when another keeps failing", async () => {

@@ -14,21 +14,26 @@ export interface Sent {
 
 /**
  * A queue that only records: nothing reaches the real local queue, so no
- * background consumer runs during (or after) a test.
+ * background consumer runs during (or after) a test. `calls` has the bodies of
+ * each `send` or `sendBatch` call, failed ones included.
  */
 export function fakeQueue(options: { failWith?: Error } = {}) {
   const sent: Sent[] = [];
+  const calls: QueueMessage[][] = [];
   const queue = {
     async send(body: QueueMessage, sendOptions?: QueueSendOptions) {
+      calls.push([body]);
       if (options.failWith) throw options.failWith;
       sent.push({ body, delaySeconds: sendOptions?.delaySeconds });
     },
     async sendBatch(messages: Iterable<MessageSendRequest<QueueMessage>>) {
+      const list = [...messages];
+      calls.push(list.map((message) => message.body));
       if (options.failWith) throw options.failWith;
-      for (const message of messages) sent.push({ body: message.body, delaySeconds: message.delaySeconds });
+      for (const message of list) sent.push({ body: message.body, delaySeconds: message.delaySeconds });
     },
   } as unknown as Queue<QueueMessage>;
-  return { queue, sent };
+  return { queue, sent, calls };
 }
 
 export interface ConsumerRun {
@@ -72,7 +77,7 @@ export async function consume(
   const testEnv = {
     ...env,
     ...options.env,
-    DELIVERIES_QUEUE: deliveries.queue,
+    DELIVERIES_QUEUE: (options.env?.DELIVERIES_QUEUE as Queue<QueueMessage> | undefined) ?? deliveries.queue,
     EVENTS_QUEUE: (options.env?.EVENTS_QUEUE as Queue<QueueMessage> | undefined) ?? events.queue,
   } as Env;
   // The consumer takes no ExecutionContext; `ctx` is only what `getQueueResult` waits on.

@@ -19,26 +19,8 @@ async function bigCallback(): Promise<Request> {
   return tencentEventRequest(base64Json(callback));
 }
 
-/** A queue that records what it was given, call by call. */
-function countingQueue(options: { failWith?: Error } = {}) {
-  const recorder = fakeQueue(options);
-  const calls: QueueMessage[][] = [];
-  const queue = {
-    async send(body: QueueMessage, sendOptions?: QueueSendOptions) {
-      calls.push([body]);
-      return recorder.queue.send(body, sendOptions);
-    },
-    async sendBatch(messages: Iterable<MessageSendRequest<QueueMessage>>) {
-      const list = [...messages];
-      calls.push(list.map((message) => message.body));
-      return recorder.queue.sendBatch(list);
-    },
-  } as unknown as Queue<QueueMessage>;
-  return { queue, calls, sent: recorder.sent };
-}
-
 async function ingest(request: Request, overrides: Partial<Record<keyof Env, unknown>> = {}) {
-  const events = countingQueue();
+  const events = fakeQueue();
   const testEnv = { ...env, EVENTS_QUEUE: events.queue, ...overrides } as Env;
   const response = await worker.fetch(request, testEnv, {} as ExecutionContext);
   return { response, calls: events.calls };
@@ -96,7 +78,7 @@ describe("a callback with thousands of items", () => {
   it("sends the split events within Queues' batch limits: at most 100 messages and 256 KB per sendBatch", async () => {
     const { calls } = await ingest(await bigCallback());
     const [bundle] = calls[0] ?? [];
-    const events = countingQueue();
+    const events = fakeQueue();
     await consume(EVENTS, [bundle as QueueMessage], { env: { EVENTS_QUEUE: events.queue } });
     expect(events.calls.flat()).toHaveLength(ITEMS);
     for (const call of events.calls) {
@@ -110,7 +92,7 @@ describe("a callback with thousands of items", () => {
     const { calls } = await ingest(await bigCallback());
     const bundle = calls[0]?.[0] as QueueMessage;
     // Queues fails on the third sendBatch of the split.
-    const flaky = countingQueue();
+    const flaky = fakeQueue();
     const sendBatch = flaky.queue.sendBatch.bind(flaky.queue);
     vi.spyOn(flaky.queue, "sendBatch").mockImplementation(async (messages) => {
       if (flaky.calls.length === 2) throw new Error("Queues unavailable");
@@ -147,7 +129,7 @@ describe("a callback with thousands of items", () => {
   });
 
   it("answers 503 when the one send fails, and nothing was queued", async () => {
-    const failing = countingQueue({ failWith: new Error("Queues unavailable") });
+    const failing = fakeQueue({ failWith: new Error("Queues unavailable") });
     const testEnv = { ...env, EVENTS_QUEUE: failing.queue } as Env;
     const response = await worker.fetch(await bigCallback(), testEnv, {} as ExecutionContext);
     expect(response.status).toBe(503);
