@@ -29,6 +29,8 @@ export function linkConfigRequest(input: LinkConfigInput, userAgent: string): Re
   };
   return new Request(`${input.apiBase.replace(/\/+$/, "")}${LINK_CONFIG_PATH}`, {
     method: "POST",
+    // A redirect is reported, never followed: following it would send the key and token elsewhere.
+    redirect: "manual",
     headers: {
       "content-type": "application/json",
       accept: "application/json",
@@ -38,6 +40,20 @@ export function linkConfigRequest(input: LinkConfigInput, userAgent: string): Re
     body: JSON.stringify(body),
   });
 }
+
+/**
+ * Why `HUAWEI_MEETING_API_BASE` cannot be called, or `undefined` when it can: the call carries the
+ * subscriber key and an access token, so https:// only (http:// just for a local stand-in).
+ */
+export function apiBaseProblem(apiBase: string, allowInsecure: boolean): string | undefined {
+  const url = URL.canParse(apiBase) ? new URL(apiBase) : undefined;
+  const local = url?.hostname === "localhost" || url?.hostname === "127.0.0.1";
+  if (url?.protocol === "https:" || (url?.protocol === "http:" && local && allowInsecure)) return undefined;
+  return `HUAWEI_MEETING_API_BASE must be an https:// URL (http:// only for localhost or 127.0.0.1 with ALLOW_INSECURE_TARGETS=true), got "${apiBase}"`;
+}
+
+/** The most of Huawei's answer that is read; a larger one is reported, not read. */
+export const MAX_ANSWER_BYTES = 64 * 1024;
 
 export interface LinkConfigOutcome {
   ok: boolean;
@@ -56,15 +72,28 @@ const STATUS_MEANINGS: Record<number, string> = {
 
 /**
  * Huawei's answer as a clear message. `secrets` (the access token and the
- * subscriber key) are blanked out of anything Huawei echoes back.
+ * subscriber key) are blanked out of anything Huawei echoes back. `bodyText` is
+ * `undefined` when the answer was larger than {@link MAX_ANSWER_BYTES}.
  */
-export function describeLinkConfigAnswer(status: number, bodyText: string, secrets: string[]): LinkConfigOutcome {
+export function describeLinkConfigAnswer(
+  status: number,
+  bodyText: string | undefined,
+  secrets: string[],
+): LinkConfigOutcome {
   if (status >= 200 && status < 300) return { ok: true, message: "Huawei accepted the event push configuration" };
   const meaning =
     STATUS_MEANINGS[status] ??
     (status >= 500
       ? `Huawei is unavailable (${status}); try again later`
-      : `Huawei answered an unexpected HTTP ${status}; check HUAWEI_MEETING_API_BASE`);
+      : status >= 300 && status < 400
+        ? `Huawei answered a redirect (${status}), which the relay does not follow: it would send the access token and subscriber key to another address; check HUAWEI_MEETING_API_BASE`
+        : `Huawei answered an unexpected HTTP ${status}; check HUAWEI_MEETING_API_BASE`);
+  if (bodyText === undefined) {
+    return {
+      ok: false,
+      message: `${meaning} (its answer is larger than ${MAX_ANSWER_BYTES / 1024} KiB and was not read)`,
+    };
+  }
   const detail = huaweiError(bodyText, secrets);
   if (detail === undefined) return { ok: false, message: meaning };
   const said = detail.message ? `${detail.code} ${detail.message}` : detail.code;

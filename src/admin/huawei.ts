@@ -2,11 +2,18 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { ACCOUNT_PATTERN, resolveCredentials } from "../config/credentials";
 import { parseJson } from "../config/targets";
-import { RelayError } from "../errors";
+import { RelayError, SettingsError } from "../errors";
+import { readCapped } from "../lib/read-capped";
 import { huaweiMeeting } from "../providers/huawei-meeting";
 import { settingsOf } from "../settings";
 import { VERSION } from "../version";
-import { describeLinkConfigAnswer, describeLinkConfigFailure, linkConfigRequest } from "./huawei-link-config";
+import {
+  apiBaseProblem,
+  describeLinkConfigAnswer,
+  describeLinkConfigFailure,
+  linkConfigRequest,
+  MAX_ANSWER_BYTES,
+} from "./huawei-link-config";
 import type { AdminEnv } from "./request-log";
 
 /** How long to wait for Huawei before answering 502. */
@@ -67,7 +74,9 @@ huawei.post("/link-config", async (c) => {
     throw new RelayError(400, "url must be an absolute https:// URL (Huawei pushes events over HTTPS only)");
   }
 
-  const apiBase = settingsOf(c.env).huaweiApiBase;
+  const { huaweiApiBase: apiBase, allowInsecureTargets } = settingsOf(c.env);
+  const baseProblem = apiBaseProblem(apiBase, allowInsecureTargets);
+  if (baseProblem !== undefined) throw new SettingsError(baseProblem);
   const request = linkConfigRequest(
     { apiBase, accessToken, corpId, spId, subscriberId, subscriberKey, url },
     `meeting-relay/${VERSION}`,
@@ -82,7 +91,11 @@ huawei.post("/link-config", async (c) => {
     c.set("logFields", { ...logged, huaweiStatus: null, reason: message });
     return c.json({ error: message, huaweiStatus: null, message, url }, 502);
   }
-  const outcome = describeLinkConfigAnswer(response.status, await response.text(), [accessToken, subscriberKey]);
+  // Success needs no body; an error body is read for Huawei's error code, up to a limit.
+  let bodyText: string | undefined = "";
+  if (response.status >= 200 && response.status < 300) await response.body?.cancel();
+  else bodyText = await readCapped(response.body, MAX_ANSWER_BYTES);
+  const outcome = describeLinkConfigAnswer(response.status, bodyText, [accessToken, subscriberKey]);
   c.set("logFields", { ...logged, huaweiStatus: response.status, huaweiErrorCode: outcome.errorCode });
   if (outcome.ok) {
     const message = `${outcome.message}: events for subscriber ${subscriberId} will be pushed to ${url}`;

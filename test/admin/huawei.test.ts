@@ -24,6 +24,7 @@ interface SentToHuawei {
   method: string;
   url: string;
   headers: Headers;
+  redirect: string;
   body: unknown;
 }
 
@@ -34,7 +35,13 @@ let logSpy: MockInstance<typeof console.log>;
 function huaweiAnswers(answer: () => Response | Promise<Response>) {
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const request = new Request(input as RequestInfo, init as RequestInit);
-    sent.push({ method: request.method, url: request.url, headers: request.headers, body: await request.json() });
+    sent.push({
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      redirect: request.redirect,
+      body: await request.json(),
+    });
     return answer();
   });
 }
@@ -340,5 +347,106 @@ describe("POST /admin/huawei/link-config: Huawei's answers", () => {
       huaweiStatus: null,
       message: "Huawei did not answer within 10 s (https://huawei.test); try again later",
     });
+  });
+});
+
+describe("POST /admin/huawei/link-config: where the subscriber key may go", () => {
+  it("never follows a redirect: the call is made with redirect manual", async () => {
+    huaweiAnswers(() => new Response(null, { status: 200 }));
+    await call(linkConfig({ accessToken: ACCESS_TOKEN }));
+    expect(sent.map((request) => request.redirect)).toEqual(["manual"]);
+  });
+
+  it.each([301, 302, 307, 308])("reports a %i redirect as 502 and sends nothing to where it points", async (status) => {
+    huaweiAnswers(() => new Response(null, { status, headers: { location: "https://elsewhere.example.net/steal" } }));
+    const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }));
+    const text = await response.text();
+    expect(response.status).toBe(502);
+    const message = `Huawei answered a redirect (${status}), which the relay does not follow: it would send the access token and subscriber key to another address; check HUAWEI_MEETING_API_BASE`;
+    expect(JSON.parse(text)).toEqual({
+      error: message,
+      huaweiStatus: status,
+      message,
+      url: "https://relay.example.com/webhooks/huawei-meeting",
+    });
+    expect(sent.map((request) => request.url)).toEqual([LINK_CONFIG]);
+    expectNoSecrets(text);
+  });
+
+  it.each([
+    ["plain http", "http://huawei.test", "true"],
+    ["http on localhost without ALLOW_INSECURE_TARGETS", "http://localhost:9100", "false"],
+    ["http on 127.0.0.1 without ALLOW_INSECURE_TARGETS", "http://127.0.0.1:9100", "false"],
+    ["not a URL", "api.meeting.huaweicloud.com", "true"],
+    ["another scheme", "ftp://huawei.test", "true"],
+  ])("answers 503 naming HUAWEI_MEETING_API_BASE for %s, and calls no one", async (_, base, insecure) => {
+    huaweiAnswers(() => new Response(null, { status: 200 }));
+    const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }), {
+      HUAWEI_MEETING_API_BASE: base,
+      ALLOW_INSECURE_TARGETS: insecure,
+    });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      error: `the relay is misconfigured: HUAWEI_MEETING_API_BASE must be an https:// URL (http:// only for localhost or 127.0.0.1 with ALLOW_INSECURE_TARGETS=true), got "${base}"`,
+    });
+    expect(sent).toEqual([]);
+  });
+
+  it.each(["http://localhost:9100", "http://127.0.0.1:9100"])(
+    "calls %s with ALLOW_INSECURE_TARGETS=true (local development)",
+    async (base) => {
+      huaweiAnswers(() => new Response(null, { status: 200 }));
+      const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }), {
+        HUAWEI_MEETING_API_BASE: base,
+        ALLOW_INSECURE_TARGETS: "true",
+      });
+      expect(response.status).toBe(200);
+      expect(sent.map((request) => request.url)).toEqual([`${base}/v1/mmc/management/webhook/link-config`]);
+    },
+  );
+});
+
+describe("POST /admin/huawei/link-config: Huawei's answer is read up to 64 KiB", () => {
+  it("reads an error body up to the limit", async () => {
+    const padding = " ".repeat(64 * 1024 - 100);
+    huaweiAnswers(() => new Response(`${padding}{"error_code":"MMC.111","error_msg":"bad"}`, { status: 400 }));
+    const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }));
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({ huaweiStatus: 400, message: expect.stringContaining("MMC.111 bad") });
+  });
+
+  it("answers 502 saying so when the body is larger", async () => {
+    huaweiAnswers(() => new Response("x".repeat(64 * 1024 + 1), { status: 500 }));
+    const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }));
+    expect(response.status).toBe(502);
+    const message =
+      "Huawei had a server error (500); try again later (its answer is larger than 64 KiB and was not read)";
+    expect(await response.json()).toEqual({
+      error: message,
+      huaweiStatus: 500,
+      message,
+      url: "https://relay.example.com/webhooks/huawei-meeting",
+    });
+  });
+
+  it("stops reading an endless answer at the limit", async () => {
+    const chunk = new Uint8Array(16 * 1024).fill(0x78);
+    let pulled = 0;
+    huaweiAnswers(
+      () =>
+        new Response(
+          new ReadableStream({
+            pull(controller) {
+              pulled++;
+              controller.enqueue(chunk);
+            },
+          }),
+          { status: 500 },
+        ),
+    );
+    const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }));
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({ huaweiStatus: 500, message: expect.stringContaining("64 KiB") });
+    expect(pulled).toBeLessThan(10);
   });
 });

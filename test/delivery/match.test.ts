@@ -43,7 +43,7 @@ describe("type globs", () => {
     expect(targetWants(target, sampleEvent(undefined, { type: LINE_BREAK_TYPE }))).toBe(true);
   });
 
-  it("does not match a long type against a pattern of many stars that needs one more \"a\"", () => {
+  it('does not match a long type against a pattern of many stars that needs one more "a"', () => {
     expect(globMatches("*a".repeat(30), "a".repeat(29) + "b".repeat(10_000))).toBe(false);
   });
 });
