@@ -8,6 +8,7 @@ import { buryDelivery } from "./attempt";
 import { ALL_TARGETS } from "./dead-letters";
 import { seenBefore, servedTargets } from "./dedup";
 import { targetWants } from "./match";
+import { pausedTargets } from "./pauses";
 import { splitBundle } from "./split";
 
 /** The queue Cloudflare moves a message to once it has used up its queue's `max_retries`. */
@@ -71,10 +72,13 @@ export async function handleDeadLetterQueue(batch: MessageBatch<QueueMessage>, e
 const EXHAUSTED = "the queue's max_retries ran out; the delivery log lines have each attempt";
 
 async function buryExhaustedDelivery(pending: DeliveryMessage, env: Env): Promise<void> {
+  // A paused target's delivery is kept for its resume, like every other delivery it misses.
+  const paused = await pausedTargets(env.RELAY_STATE, [pending.target]);
   await buryDelivery(env, pending, {
     attempts: pending.attemptsBefore,
     lastStatus: null,
     lastError: `moved to ${DEAD_LETTER_QUEUE}: ${EXHAUSTED}`,
+    reason: paused.has(pending.target) ? "paused" : "failed",
   });
 }
 
@@ -106,8 +110,13 @@ async function buryExhaustedEvent({ event, receivedAt }: EventMessage, env: Env)
     });
     return;
   }
+  const paused = await pausedTargets(
+    env.RELAY_STATE,
+    wanted.map((target) => target.id),
+  );
   for (const target of wanted) {
-    await buryDelivery(env, { event, target: target.id, firstAttemptAt: receivedAt }, verdict);
+    const reason = paused.has(target.id) ? "paused" : "failed";
+    await buryDelivery(env, { event, target: target.id, firstAttemptAt: receivedAt }, { ...verdict, reason });
   }
 }
 

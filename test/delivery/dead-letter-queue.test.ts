@@ -135,7 +135,11 @@ describe("dead-letter queue consumer: what Queues gave up on is kept, never drop
   });
 
   it("retries in 60 s when KV cannot store the dead letter", async () => {
-    const brokenState = { ...env.RELAY_STATE, put: () => Promise.reject(new Error("KV unavailable")) };
+    // Reads work (the pause state is read first), writes fail.
+    const brokenState = {
+      get: env.RELAY_STATE.get.bind(env.RELAY_STATE),
+      put: () => Promise.reject(new Error("KV unavailable")),
+    };
     const { result: run, lines } = await loggedLines(() =>
       consume(DLQ, [exhaustedDelivery], { env: { RELAY_STATE: brokenState } }),
     );

@@ -123,6 +123,20 @@ describe("while a target is paused", () => {
     expect(await deadLetters()).toEqual([expect.objectContaining({ reason: "paused", attempts: 1, event: event(1) })]);
   });
 
+  it("an event the dead-letter queue took is kept as a paused dead letter for it, failed for the others", async () => {
+    const run = await consume("meeting-relay-dlq", [fresh(1)]);
+    expect(run.acked).toEqual(["m0"]);
+    expect(outbound.requests).toEqual([]);
+    expect(await deadLetters("crm")).toEqual([expect.objectContaining({ reason: "paused", event: event(1) })]);
+    expect(await deadLetters("audit")).toEqual([expect.objectContaining({ reason: "failed", event: event(1) })]);
+  });
+
+  it("a delivery the dead-letter queue took is kept as a paused dead letter", async () => {
+    const run = await consume("meeting-relay-dlq", [pending(1)]);
+    expect(run.acked).toEqual(["m0"]);
+    expect(await deadLetters()).toEqual([expect.objectContaining({ reason: "paused", event: event(1) })]);
+  });
+
   it("reads the pause state once for a whole batch, not once per delivery", async () => {
     const reads: unknown[] = [];
     const state = new Proxy(env.RELAY_STATE, {
