@@ -78,7 +78,10 @@ export function credentialBaseNames(adapter: AnyProviderAdapter): string[] {
   return [...adapter.requiredCredentials, ...adapter.optionalCredentials];
 }
 
-/** Which of the adapter's credentials an account sets itself, by full name (never a value). */
+/**
+ * Which of the adapter's credentials an account sets itself, by full name (never a value);
+ * a `<name>_PREVIOUS` is listed only while it is set, so a rotation left half done shows.
+ */
 export function credentialsSet(
   env: Env,
   adapter: AnyProviderAdapter,
@@ -86,10 +89,12 @@ export function credentialsSet(
 ): Record<string, boolean> {
   const suffix = accountSuffix(account);
   return Object.fromEntries(
-    credentialBaseNames(adapter).map((base) => [
-      `${base}${suffix}`,
-      readSetting(env, `${base}${suffix}`) !== undefined,
-    ]),
+    credentialBaseNames(adapter).flatMap((base) => {
+      const full = `${base}${suffix}`;
+      const own: [string, boolean] = [full, readSetting(env, full) !== undefined];
+      const previous = `${full}${PREVIOUS_SUFFIX}`;
+      return readSetting(env, previous) === undefined ? [own] : [own, [previous, true] as [string, boolean]];
+    }),
   );
 }
 

@@ -100,6 +100,26 @@ describe("GET /admin/providers", () => {
     expect(body.providers.yunhuni?.accounts.map((account) => account.name)).toEqual(["acme"]);
   });
 
+  it("lists a previous value by name while one is set, never its value", async () => {
+    const { response } = await getProviders(AUTH, {
+      TENCENT_MEETING_TOKEN_PREVIOUS: "tmtoken-previous-000000001",
+      TENCENT_MEETING_TOKEN_ACME_PREVIOUS: "tmtoken-acme-previous-0001",
+    });
+    const text = await response.text();
+    const body = JSON.parse(text) as {
+      providers: Record<string, { credentials: object; accounts: { name: string; credentials: object }[] }>;
+    };
+    expect(body.providers["tencent-meeting"]?.credentials).toEqual({
+      TENCENT_MEETING_TOKEN: true,
+      TENCENT_MEETING_TOKEN_PREVIOUS: true,
+      TENCENT_MEETING_ENCODING_AES_KEY: false,
+    });
+    expect(body.providers["tencent-meeting"]?.accounts[0]?.credentials).toMatchObject({
+      TENCENT_MEETING_TOKEN_ACME_PREVIOUS: true,
+    });
+    expect(text).not.toContain("previous-0");
+  });
+
   it("never answers a credential's value", async () => {
     const { response } = await getProviders(AUTH, { YUNHUNI_ALLOWED_IPS: "198.51.100.7" });
     const text = await response.text();
