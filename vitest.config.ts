@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { TEST_BINDINGS } from "./test/support/bindings.ts";
@@ -38,7 +38,8 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: WRANGLER_CONFIG },
             miniflare: {
-              bindings: TEST_BINDINGS,
+              // The event log's schema, applied to the local D1 by test/support/apply-migrations.ts.
+              bindings: { ...TEST_BINDINGS, TEST_MIGRATIONS: await readD1Migrations("./migrations") },
               queueConsumers: testQueueConsumers(),
             },
           }),
@@ -47,7 +48,7 @@ export default defineConfig({
           name: "workers",
           include: ["test/**/*.test.ts"],
           exclude: ["test/e2e/**"],
-          setupFiles: ["./test/support/capture-setup.ts"],
+          setupFiles: ["./test/support/apply-migrations.ts", "./test/support/capture-setup.ts"],
         },
       },
       {

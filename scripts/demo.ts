@@ -5,6 +5,7 @@
  * callbacks (correctly signed) from all four providers, and one encrypted Tencent
  * Meeting callback on an account route, prints every CloudEvent
  * that arrives, and exits: 0 when every sample arrived, 1 naming what did not.
+ * It prints the console's address; with `--keep` the relay stays up until Ctrl-C.
  */
 import { randomUUID } from "node:crypto";
 import { Webhook } from "standardwebhooks";
@@ -46,7 +47,8 @@ async function main(): Promise<number> {
       vars: { ALLOW_INSECURE_TARGETS: "true", RETRY_SCHEDULE: "1,2,5" },
       secrets: { ...credentialVars(DEMO_CREDENTIALS), ...tencentAccountVars(DEMO_TENCENT_ACCOUNT), ADMIN_TOKEN },
     });
-    console.log(`relay    ${relay.url}  (wrangler dev, local KV and Queues)`);
+    console.log(`relay    ${relay.url}  (wrangler dev, local KV, Queues and D1)`);
+    console.log(`console  ${relay.url}/console  (admin token: ${ADMIN_TOKEN}; add -- --keep to keep it running)`);
 
     const put = await relay.admin("PUT", "/admin/targets", [
       { id: "demo-sink", url: `${sink.url}/events`, secret: SINK_SECRET },
@@ -86,11 +88,21 @@ async function main(): Promise<number> {
       return 1;
     }
     console.log(`\ndemo ok: ${samples.length} callbacks from 4 platforms → ${arrived.length} signed CloudEvents`);
+    if (process.argv.includes("--keep")) await keepRunning(relay);
     return 0;
   } finally {
     await relay?.stop();
     await sink?.close();
   }
+}
+
+/** `--keep`: the relay stays up (with what the demo sent) until Ctrl-C, to look around in the console. */
+async function keepRunning(relay: Relay): Promise<void> {
+  console.log(`\nrelay still running: open ${relay.url}/console and sign in with ${ADMIN_TOKEN}; Ctrl-C stops it`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
 }
 
 /** Waits until `expected` events arrived (or the timeout), then reads them; repeats would show as extra. */

@@ -10,6 +10,8 @@ export interface Env {
   DELIVERIES_QUEUE: Queue<QueueMessage>;
   /** The console's static files (`public/`), served by src/console.ts. */
   ASSETS: Fetcher;
+  /** The event log: accepted events, delivery attempts, refusal counts. Written by the consumers only. */
+  RELAY_LOG: D1Database;
 
   TENCENT_MEETING_TOKEN?: string;
   TENCENT_MEETING_ENCODING_AES_KEY?: string;
@@ -24,6 +26,7 @@ export interface Env {
   RETRY_SCHEDULE?: string;
   ALLOW_INSECURE_TARGETS?: string;
   HUAWEI_MEETING_API_BASE?: string;
+  EVENT_LOG_RETENTION_DAYS?: string;
 }
 
 /** A credential by full name (`TENCENT_MEETING_TOKEN_ACME`); empty strings count as unset. */

@@ -1,9 +1,16 @@
 import { app } from "./app";
 import { handleQueue } from "./delivery/consumer";
 import type { Env } from "./env";
+import { refusals } from "./event-log/refusals";
+import { pruneEventLog } from "./event-log/retention";
 import type { QueueMessage } from "./queue/messages";
 
 export default {
   fetch: app.fetch,
   queue: handleQueue,
+  /** The Cron Trigger: event-log retention, and any refusal counts this isolate still holds. */
+  async scheduled(_controller, env, _ctx) {
+    await refusals.flush(env.RELAY_LOG);
+    await pruneEventLog(env);
+  },
 } satisfies ExportedHandler<Env, QueueMessage>;

@@ -20,13 +20,17 @@ export function derivedRelayToml(
 ): string {
   const sections = source.split(/^(?=\[)/m);
   const kept = consumers ? sections : sections.filter((section) => !section.startsWith("[[queues.consumers]]"));
-  return kept
-    .join("")
-    .replace(/^main\s*=.*$/m, `main = ${JSON.stringify(main)}`)
-    .replace(
-      /^(\s*(?:dead_letter_)?queue\s*=\s*")([^"]+)"/gm,
-      (_, lead: string, name: string) => `${lead}${queuePrefix}${name}"`,
-    );
+  return (
+    kept
+      .join("")
+      .replace(/^main\s*=.*$/m, `main = ${JSON.stringify(main)}`)
+      // The config is written elsewhere: the event log's migrations stay the repository's.
+      .replace(/^migrations_dir\s*=.*$/m, `migrations_dir = ${JSON.stringify(join(REPO, "migrations"))}`)
+      .replace(
+        /^(\s*(?:dead_letter_)?queue\s*=\s*")([^"]+)"/gm,
+        (_, lead: string, name: string) => `${lead}${queuePrefix}${name}"`,
+      )
+  );
 }
 
 /** The floor's config: same compatibility date and flags as the relay, nothing else. */

@@ -69,6 +69,11 @@ export async function startE2eRelay(
   const targets = JSON.stringify([{ id: "bench-sink", url: targetUrl, secret: SINK_SECRET }]);
   const put = ["kv", "key", "put", "--binding", "RELAY_CONFIG", "targets", targets, "--local"];
   await wrangler([...put, "--persist-to", persistTo, "-c", config], runDir);
+  // The consumers write the event log: its tables must exist, as under `npm run dev`.
+  await wrangler(
+    ["d1", "migrations", "apply", "RELAY_LOG", "--local", "--persist-to", persistTo, "-c", config],
+    runDir,
+  );
   const relay = await startDev("relay-e2e", config, { runDir, persistTo, readyPath: "/healthz" });
   started.push(relay);
   return relay;

@@ -9,6 +9,7 @@ import {
 import { replayDeadLetter } from "../delivery/replay";
 import type { Env } from "../env";
 import { RelayError } from "../errors";
+import { pageSize } from "./params";
 import type { AdminEnv } from "./request-log";
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -18,7 +19,7 @@ export const MAX_PAGE_SIZE = 100;
 export const deadLetters = new Hono<AdminEnv>();
 
 deadLetters.get("/", async (c) => {
-  const limit = pageSize(c.req.query("limit"));
+  const limit = pageSize(c.req.query("limit"), DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
   const target = c.req.query("target") || undefined;
   if (target !== undefined && !TARGET_FILTER_PATTERN.test(target)) {
     throw new RelayError(400, "target must be a target id (1 to 64 of a-z, 0-9, _ and -) or *");
@@ -54,13 +55,4 @@ async function existing(env: Env, id: string) {
   const letter = isDeadLetterId(id) ? await readDeadLetter(env.RELAY_STATE, id) : null;
   if (letter === null) throw new RelayError(404, `no dead letter with id "${id}"`);
   return letter;
-}
-
-function pageSize(raw: string | undefined): number {
-  if (raw === undefined) return DEFAULT_PAGE_SIZE;
-  const limit = /^\d{1,3}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(limit >= 1 && limit <= MAX_PAGE_SIZE)) {
-    throw new RelayError(400, `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
-  }
-  return limit;
 }

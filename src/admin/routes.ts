@@ -1,9 +1,11 @@
 import { Hono } from "hono";
 import { requireAdmin } from "./auth";
 import { deadLetters } from "./dead-letters";
+import { events } from "./events";
 import { huawei } from "./huawei";
 import { providers } from "./providers";
 import { type AdminEnv, logAdminRequest } from "./request-log";
+import { stats } from "./stats";
 import { targets } from "./targets";
 
 /** `/admin/…`: every route behind the bearer token. Each area mounts its own sub-app here. */
@@ -15,3 +17,5 @@ admin.route("/targets", targets);
 admin.route("/huawei", huawei);
 admin.route("/providers", providers);
 admin.route("/dead-letters", deadLetters);
+admin.route("/events", events);
+admin.route("/stats", stats);

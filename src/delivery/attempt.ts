@@ -1,5 +1,6 @@
 import type { Target } from "../config/targets";
 import type { Env } from "../env";
+import type { EventJournal } from "../event-log/journal";
 import type { RelayEvent } from "../events";
 import { log } from "../log";
 import { SpillMissingError, wholeEvent } from "../queue/spill";
@@ -32,6 +33,8 @@ export interface AttemptContext {
   /** When the first attempt was made (ms): no attempt is scheduled past the delivery window. */
   firstAttemptAt: number;
   settings: Settings;
+  /** Where the attempt is recorded for the event log (written once per queue invocation). */
+  journal?: EventJournal | undefined;
 }
 
 const PAST_WINDOW = "not retried: the next attempt would come more than 72 h after the first";
@@ -39,16 +42,20 @@ const PAST_WINDOW = "not retried: the next attempt would come more than 72 h aft
 /** Sends once, logs the attempt (one JSON line), and decides: delivered, retry after a delay, or dead. */
 export async function attemptDelivery(
   target: Target,
-  { event, body, attempt, firstAttemptAt, settings }: AttemptContext,
+  { event, body, attempt, firstAttemptAt, settings, journal }: AttemptContext,
 ): Promise<Verdict> {
+  const at = Date.now();
   const result: AttemptResult = await sendToTarget(target, event.id, body);
   const line = { id: event.id, provider: event.provider, target: target.id, attempt };
+  const record = { event, target: target.id, attempt, durationMs: result.durationMs, at };
   if (result.ok) {
     log("delivery", { ...line, outcome: "delivered", status: result.status, durationMs: result.durationMs });
+    journal?.attempt({ ...record, status: result.status, error: null, outcome: "delivered" });
     return { kind: "delivered" };
   }
   if (result.status === 410) {
     log("delivery", { ...line, outcome: "paused", status: 410, reason: result.error, durationMs: result.durationMs });
+    journal?.attempt({ ...record, status: 410, error: result.error, outcome: "paused" });
     return { kind: "gone", attempts: attempt, lastStatus: 410, lastError: `${result.error} (Gone): target paused` };
   }
   const next = nextDelaySeconds(attempt, settings.retrySchedule, result.retryAfterSeconds);
@@ -64,6 +71,8 @@ export async function attemptDelivery(
     ...(delaySeconds === null ? {} : { retryInSeconds: delaySeconds }),
     ...(result.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: result.retryAfterSeconds }),
   });
+  const outcome = delaySeconds === null ? "dead" : "retry";
+  journal?.attempt({ ...record, status: result.status ?? null, error: reason, outcome });
   if (delaySeconds === null) {
     return { kind: "dead", attempts: attempt, lastStatus: result.status ?? null, lastError: reason };
   }

@@ -1,6 +1,8 @@
 import { loadTargets, type Target, type TargetsResult } from "../config/targets";
 import type { Env } from "../env";
 import { errorMessage, SettingsError } from "../errors";
+import { EventJournal } from "../event-log/journal";
+import { refusals } from "../event-log/refusals";
 import { log } from "../log";
 import type { DeliveryMessage, EventMessage, EventsMessage, QueueMessage } from "../queue/messages";
 import { type Settings, settingsOf } from "../settings";
@@ -63,11 +65,15 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
     for (const message of [...events, ...deliveries]) message.retry({ delaySeconds: CONFIG_RETRY_SECONDS });
     return split;
   }
+  const journal = new EventJournal();
   await Promise.all([
     split,
-    fanOut(events, config.targets, env, config.settings, paused),
-    deliverQueued(deliveries, config.targets, env, config.settings, paused),
+    fanOut(events, config.targets, env, config.settings, paused, journal),
+    deliverQueued(deliveries, config.targets, env, config.settings, paused, journal),
   ]);
+  // Acks and retries are decided above; the event log (with any refusal counts this isolate still holds) is
+  // written once, after them, and a failure there is only logged.
+  await journal.flush(env.RELAY_LOG, (db) => refusals.drain(db));
 }
 
 type Config = { ok: true; settings: Settings; targets: Target[] } | { ok: false; problem: Record<string, unknown> };

@@ -1,6 +1,7 @@
 import type { Target } from "../config/targets";
 import type { Env } from "../env";
 import { errorMessage } from "../errors";
+import type { EventJournal } from "../event-log/journal";
 import { log } from "../log";
 import type { DeliveryMessage } from "../queue/messages";
 import { deliverableBody } from "../queue/spill";
@@ -26,6 +27,7 @@ export async function deliverQueued(
   settings: Settings,
   /** Targets paused when the batch started; grows when one answers 410. */
   paused: Set<string>,
+  journal?: EventJournal,
 ): Promise<void> {
   const byId = new Map(targets.map((target) => [target.id, target]));
   await Promise.all(
@@ -38,11 +40,13 @@ export async function deliverQueued(
           const lastError = target === undefined ? "target is no longer configured" : "target is disabled";
           const reason = target === undefined ? "removed" : "disabled";
           await buryDelivery(env, pending, { attempts: attempt - 1, lastStatus: null, lastError, reason });
+          journal?.notAttempted(pending, attempt - 1, lastError, "dead");
           message.ack();
           return;
         }
         if (paused.has(target.id)) {
           await holdWhilePaused(env, pending, attempt - 1);
+          journal?.notAttempted(pending, attempt - 1, "not attempted: the target is paused", "paused");
           message.ack();
           return;
         }
@@ -52,6 +56,7 @@ export async function deliverQueued(
           attempt,
           firstAttemptAt: pending.firstAttemptAt,
           settings,
+          journal,
         });
         if (verdict.kind === "retry") {
           await requeue(env, message, { ...pending, attemptsBefore: attempt }, verdict.delaySeconds);

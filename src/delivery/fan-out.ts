@@ -1,6 +1,7 @@
 import type { Target } from "../config/targets";
 import type { Env } from "../env";
 import { errorMessage } from "../errors";
+import type { EventJournal } from "../event-log/journal";
 import type { RelayEvent } from "../events";
 import { log } from "../log";
 import { PartlySentError, sendInBatches } from "../queue/enqueue";
@@ -28,6 +29,7 @@ export async function fanOut(
   settings: Settings,
   /** Targets paused when the batch started; grows when one answers 410. */
   paused: Set<string>,
+  journal?: EventJournal,
 ): Promise<void> {
   const inBatch = new Set<string>();
   const fresh: Message<EventMessage>[] = [];
@@ -55,7 +57,7 @@ export async function fanOut(
   await Promise.all(
     fresh.map(async (message) => {
       try {
-        await fanOutOne(message, seen.has(message.body.event.id), targets, env, settings, paused);
+        await fanOutOne(message, seen.has(message.body.event.id), targets, env, settings, paused, journal);
       } catch (error) {
         // Only reachable before any attempt was made (served targets, spilled payload): safe to run again.
         log("fan-out", { id: message.body.event.id, outcome: "requeue", reason: errorMessage(error) });
@@ -72,6 +74,7 @@ async function fanOutOne(
   env: Env,
   settings: Settings,
   paused: Set<string>,
+  journal?: EventJournal,
 ): Promise<void> {
   const { event, receivedAt } = message.body;
   if (alreadySeen) {
@@ -87,12 +90,14 @@ async function fanOutOne(
 
   const body = wanted.length > 0 ? await deliverableBody(env.RELAY_STATE, event) : "";
   const firstAttemptAt = Date.now();
+  journal?.accepted(event, receivedAt);
   const verdicts = await Promise.all(
-    wanted.map((target) => attemptDelivery(target, { event, body, attempt: 1, firstAttemptAt, settings })),
+    wanted.map((target) => attemptDelivery(target, { event, body, attempt: 1, firstAttemptAt, settings, journal })),
   );
   try {
     for (const target of held) {
       await holdWhilePaused(env, { event, target: target.id, firstAttemptAt: receivedAt }, 0);
+      journal?.notAttempted({ event, target: target.id }, 0, "not attempted: the target is paused", "paused");
       served.add(target.id);
     }
     await settle(env, event, firstAttemptAt, wanted, verdicts, served, paused);

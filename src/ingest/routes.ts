@@ -1,8 +1,9 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ACCOUNT_PATTERN, resolveCredentials } from "../config/credentials";
 import type { Env } from "../env";
 import { describeError, errorMessage, RelayError } from "../errors";
+import { countRefusal } from "../event-log/refusals";
 import { toCloudEvent } from "../events";
 import { decodeUtf8 } from "../lib/bytes";
 import { log } from "../log";
@@ -52,6 +53,16 @@ webhooks.use("*", async (c, next) => {
     ...extra,
     durationMs: Date.now() - started,
   });
+  // Refused callbacks of a known platform are counted for the event log, written after the response.
+  if (failure !== undefined && typeof provider === "string") {
+    const counted = failure.outcome === "error" ? "internal error" : failure.reason;
+    countRefusal(c.env.RELAY_LOG, waitUntilOf(c), {
+      provider,
+      account: typeof account === "string" ? account : "",
+      status: c.res.status,
+      reason: counted,
+    });
+  }
 });
 
 webhooks.use("/:provider/:account?", async (c, next) => {
@@ -127,6 +138,15 @@ webhooks.all("/:provider/:account?", async (c) => {
   note({ outcome: "queued", ids, types: events.map((event) => event.type) });
   return answer(adapter.success(verification.value));
 });
+
+function waitUntilOf(c: Context<IngestEnv>): ((promise: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (promise) => ctx.waitUntil(promise);
+  } catch {
+    return undefined; // no execution context (a direct call in a unit test)
+  }
+}
 
 function answer({ status, body, contentType }: PlatformAnswer): Response {
   return new Response(body, { status, headers: { "content-type": contentType } });

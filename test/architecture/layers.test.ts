@@ -8,12 +8,23 @@ import { describe, expect, it } from "vitest";
  *   app (app, index, healthz, console)
  *    └ admin
  *       └ ingest · delivery          (siblings: neither imports the other)
- *          └ config · queue          (siblings)
+ *          └ config · queue · event-log   (siblings)
  *             └ providers
  *                └ foundation (errors, log, env, settings, version, events)
  *                   └ lib
  */
-const LAYERS = ["lib", "foundation", "providers", "config", "queue", "ingest", "delivery", "admin", "app"] as const;
+const LAYERS = [
+  "lib",
+  "foundation",
+  "providers",
+  "config",
+  "queue",
+  "event-log",
+  "ingest",
+  "delivery",
+  "admin",
+  "app",
+] as const;
 type Layer = (typeof LAYERS)[number];
 
 /** What each layer may import, besides itself. */
@@ -23,10 +34,11 @@ const ALLOWED: Record<Layer, readonly Layer[]> = {
   providers: ["lib", "foundation"],
   config: ["lib", "foundation", "providers"],
   queue: ["lib", "foundation", "providers"],
-  ingest: ["lib", "foundation", "providers", "config", "queue"],
-  delivery: ["lib", "foundation", "providers", "config", "queue"],
-  admin: ["lib", "foundation", "providers", "config", "queue", "ingest", "delivery"],
-  app: ["lib", "foundation", "providers", "config", "queue", "ingest", "delivery", "admin"],
+  "event-log": ["lib", "foundation", "providers"],
+  ingest: ["lib", "foundation", "providers", "config", "queue", "event-log"],
+  delivery: ["lib", "foundation", "providers", "config", "queue", "event-log"],
+  admin: ["lib", "foundation", "providers", "config", "queue", "event-log", "ingest", "delivery"],
+  app: ["lib", "foundation", "providers", "config", "queue", "event-log", "ingest", "delivery", "admin"],
 };
 
 /**

@@ -175,4 +175,45 @@ describe("delivery that loses nothing: wrangler dev against a failing local sink
     expect(IDS.map((id) => forEvent("/b", id).length)).toEqual([5, 5]);
     expect(IDS.map((id) => forEvent("/c", id).length)).toEqual([1, 1]);
   });
+
+  it("the event log (D1) shows each event once with every target's attempts, and redelivers past dedup", async () => {
+    type Listed = {
+      id: string;
+      deliveries: { target: string; outcome: string; attempts: number; lastStatus: number | null }[];
+    };
+    const logged = await waitFor("the replays in the event log", async () => {
+      const response = await relay.admin("GET", "/admin/events?provider=tencent-meeting");
+      const { items } = (await response.json()) as { items: Listed[] };
+      const done =
+        items.length === IDS.length && items.every((item) => item.deliveries.every((d) => d.outcome === "delivered"));
+      return done && items;
+    });
+    expect(logged.map((item) => item.id).sort()).toEqual([...IDS].sort());
+    for (const item of logged) {
+      const byTarget = [...item.deliveries].sort((x, y) => x.target.localeCompare(y.target));
+      expect(byTarget).toEqual([
+        { target: "a", outcome: "delivered", attempts: 3, lastStatus: 204, lastAttemptAt: expect.any(String) },
+        { target: "b", outcome: "delivered", attempts: 5, lastStatus: 200, lastAttemptAt: expect.any(String) },
+        { target: "c", outcome: "delivered", attempts: 1, lastStatus: 204, lastAttemptAt: expect.any(String) },
+      ]);
+    }
+    const detail = await relay.admin("GET", `/admin/events/${IDS[0]}`);
+    const { event, attempts } = (await detail.json()) as {
+      event: { id: string };
+      attempts: { target: string; status: number | null; outcome: string }[];
+    };
+    expect(event).toEqual(JSON.parse((forEvent("/c", IDS[0] as string)[0] as SinkRequest).body));
+    expect(
+      attempts.filter((attempt) => attempt.target === "a").map((attempt) => [attempt.status, attempt.outcome]),
+    ).toEqual([
+      [500, "retry"],
+      [null, "retry"],
+      [204, "delivered"],
+    ]);
+
+    const redeliver = await relay.admin("POST", `/admin/events/${IDS[0]}/redeliver`, { targets: ["c"] });
+    expect(redeliver.status).toBe(202);
+    await sink.waitFor("c to receive the redelivery", () => forEvent("/c", IDS[0] as string).length === 2);
+    verifyDelivery(forEvent("/c", IDS[0] as string)[1] as SinkRequest, "c");
+  });
 });

@@ -12,5 +12,6 @@ it("npm run demo delivers every platform's sample and exits 0 by itself", async 
   for (const provider of ["tencent-meeting", "huawei-meeting", "yunhuni", "tencent-whiteboard"]) {
     expect(stdout).toMatch(new RegExp(`✓ ${provider} `));
   }
+  expect(stdout).toMatch(/^console {2}http:\/\/127\.0\.0\.1:\d+\/console /m);
   expect(stdout).toContain("demo ok: 9 callbacks from 4 platforms → 9 signed CloudEvents");
 });

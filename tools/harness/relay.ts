@@ -25,7 +25,7 @@ export interface RelayOptions {
   kv?: KvEntry[];
   /** Default: a free port on 127.0.0.1. */
   port?: number;
-  /** Local state (KV, queues). Default: a fresh temporary directory, removed by `stop()`. */
+  /** Local state (KV, queues, D1 with the event log's migrations applied). Default: a fresh temporary directory, removed by `stop()`. */
   persistTo?: string;
   /** How long to wait for `/healthz` to answer 200; default 60 s. */
   readyTimeoutMs?: number;
@@ -71,6 +71,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   await writeFile(envFile, dotenv(options.secrets ?? {}), { mode: 0o600 });
   const childEnv = wranglerEnv(scratch);
 
+  await applyMigrations(persistTo, childEnv);
   if (options.kv?.length) await seedKv(options.kv, persistTo, childEnv);
 
   const args = [
@@ -158,6 +159,15 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     throw error;
   }
   return relay;
+}
+
+/** Creates the event log's tables (D1 `RELAY_LOG`) in local state, as `npm run dev` does; a no-op once applied. */
+export async function applyMigrations(persistTo: string, env = wranglerEnv(tmpdir())): Promise<void> {
+  await promisify(execFile)(
+    process.execPath,
+    [WRANGLER, "d1", "migrations", "apply", "RELAY_LOG", "--local", "--persist-to", persistTo],
+    { cwd: PROJECT_ROOT, env },
+  );
 }
 
 /** Writes KV entries into local state with `wrangler kv key put --local` (the relay must not be running on it). */

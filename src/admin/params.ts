@@ -1,0 +1,39 @@
+import { RelayError } from "../errors";
+
+/** Refuses query parameters a route does not know, so a typo is an error rather than an unfiltered answer. */
+export function onlyParams(query: Record<string, string>, known: readonly string[]): void {
+  const unknown = Object.keys(query).filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new RelayError(400, `unknown query parameter ${unknown.join(", ")}; known: ${known.join(", ")}`);
+  }
+}
+
+/** `?limit=`: a whole number from 1 to `max`, `fallback` when absent. */
+export function pageSize(raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const limit = /^\d{1,4}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(limit >= 1 && limit <= max)) throw new RelayError(400, `limit must be a whole number from 1 to ${max}`);
+  return limit;
+}
+
+const AGE = /^(\d{1,6})([smhd])$/;
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/i;
+
+/**
+ * A time parameter (ms): an RFC 3339 time (`2026-11-25T08:00:00Z`, or a date for its
+ * midnight UTC) or an age back from now (`30m`, `24h`, `7d`).
+ */
+export function timeParam(name: string, raw: string | undefined, now = Date.now()): number | undefined {
+  if (raw === undefined) return undefined;
+  const age = AGE.exec(raw);
+  if (age) return now - Number(age[1]) * UNIT_MS[age[2] as keyof typeof UNIT_MS];
+  const ms = RFC3339.test(raw) ? Date.parse(raw.toUpperCase()) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    throw new RelayError(
+      400,
+      `${name} must be an RFC 3339 time such as 2026-11-25T08:00:00Z, or an age such as 30m, 24h or 7d`,
+    );
+  }
+  return ms;
+}

@@ -1,0 +1,23 @@
+import { Hono } from "hono";
+import { RelayError } from "../errors";
+import { readStats } from "../event-log/stats";
+import { PROVIDERS } from "../providers/registry";
+import { onlyParams, timeParam } from "./params";
+import type { AdminEnv } from "./request-log";
+
+const DEFAULT_WINDOW_MS = 86_400_000;
+/** The hourly chart covers at most this far back. */
+const MAX_WINDOW_MS = 366 * 86_400_000;
+
+/** `GET /admin/stats?since=`: per provider, per target and per hour, from the event log. */
+export const stats = new Hono<AdminEnv>();
+
+stats.get("/", async (c) => {
+  onlyParams(c.req.query(), ["since"]);
+  const now = Date.now();
+  const since = timeParam("since", c.req.query("since"), now) ?? now - DEFAULT_WINDOW_MS;
+  if (since > now) throw new RelayError(400, "since must not be in the future");
+  if (since < now - MAX_WINDOW_MS) throw new RelayError(400, "since may reach back at most 366 days");
+  const providers = PROVIDERS.map((adapter) => adapter.name);
+  return c.json(await readStats(c.env.RELAY_LOG, providers, since, now));
+});

@@ -1,0 +1,65 @@
+import { type Env, readSetting } from "../env";
+import { log } from "../log";
+import { HOUR_MS } from "./refusals";
+
+export const DEFAULT_RETENTION_DAYS = 14;
+const DAY_MS = 86_400_000;
+/** Rows deleted per statement, so that one run never holds the database for long. */
+const DELETE_CHUNK = 5_000;
+/** Chunks per table per run; whatever is left goes on the next run. */
+const MAX_CHUNKS = 20;
+
+/** `EVENT_LOG_RETENTION_DAYS` (whole days, at least 1); undefined with a log line when set wrong. */
+export function retentionDays(env: Env): number | undefined {
+  const raw = readSetting(env, "EVENT_LOG_RETENTION_DAYS");
+  if (raw === undefined) return DEFAULT_RETENTION_DAYS;
+  if (/^\d{1,5}$/.test(raw) && Number(raw) >= 1) return Number(raw);
+  log("config-invalid", {
+    reason: `EVENT_LOG_RETENTION_DAYS must be a whole number of days (1 or more), got "${raw}"`,
+  });
+  return undefined;
+}
+
+/** The oldest time (ms) the log still keeps. */
+export function retainedSince(env: Env, now = Date.now()): number {
+  return now - (retentionDays(env) ?? DEFAULT_RETENTION_DAYS) * DAY_MS;
+}
+
+/** Deletes by key in chunks: `events` by id, `attempts` by seq. Refusals are few (hourly counters): one statement. */
+const CHUNKED = [
+  { table: "events", key: "id", time: "received_at" },
+  { table: "attempts", key: "seq", time: "at" },
+] as const;
+
+/**
+ * The Cron Trigger's housekeeping: deletes event-log rows older than
+ * `EVENT_LOG_RETENTION_DAYS`, a chunk at a time. A failure is logged; the next run catches up.
+ */
+export async function pruneEventLog(env: Env, now = Date.now()): Promise<Record<string, number>> {
+  const days = retentionDays(env);
+  const deleted: Record<string, number> = {};
+  if (days === undefined || env.RELAY_LOG === undefined) return deleted;
+  const db = env.RELAY_LOG;
+  const cutoff = now - days * DAY_MS;
+  try {
+    for (const { table, key, time } of CHUNKED) {
+      deleted[table] = 0;
+      const sql = `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${time} < ?1 LIMIT ${DELETE_CHUNK})`;
+      for (let chunk = 0; chunk < MAX_CHUNKS; chunk++) {
+        const { meta } = await db.prepare(sql).bind(cutoff).run();
+        deleted[table] += meta.changes;
+        if (meta.changes < DELETE_CHUNK) break;
+      }
+    }
+    // A counter's hour is kept while any of it is inside the window.
+    const { meta } = await db
+      .prepare("DELETE FROM refusals WHERE hour < ?1")
+      .bind(cutoff - HOUR_MS)
+      .run();
+    deleted.refusals = meta.changes;
+    log("event-log", { outcome: "pruned", retentionDays: days, before: new Date(cutoff).toISOString(), deleted });
+  } catch (error) {
+    log("event-log", { outcome: "prune-failed", reason: (error as Error).message, deleted });
+  }
+  return deleted;
+}

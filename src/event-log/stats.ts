@@ -1,0 +1,158 @@
+import { iso } from "./queries";
+import { HOUR_MS } from "./refusals";
+
+export interface ProviderStats {
+  /** Events accepted (queued) in the window. */
+  accepted: number;
+  refused: { total: number; byReason: { status: number; reason: string; count: number }[] };
+  /** Deliveries (event, target) active in the window, by their latest outcome. */
+  delivered: number;
+  retrying: number;
+  dead: number;
+  paused: number;
+}
+
+export interface TargetStats {
+  /** Attempts in the window that succeeded, and that failed (retried or given up). */
+  delivered: number;
+  failed: number;
+  /** Nearest-rank percentiles of the target's response time over its successful attempts; null without any. */
+  latencyMs: { p50: number; p95: number } | null;
+}
+
+export interface HourStats {
+  hour: string;
+  accepted: number;
+  refused: number;
+  delivered: number;
+  failed: number;
+}
+
+export interface Stats {
+  since: string;
+  until: string;
+  providers: Record<string, ProviderStats>;
+  targets: Record<string, TargetStats>;
+  hours: HourStats[];
+}
+
+const FAILED = "outcome IN ('retry', 'dead') AND duration_ms IS NOT NULL";
+
+/** The overview from `since` to `now`, in one read batch. */
+export async function readStats(
+  db: D1Database,
+  providers: readonly string[],
+  since: number,
+  now = Date.now(),
+): Promise<Stats> {
+  const firstHour = Math.floor(since / HOUR_MS) * HOUR_MS;
+  const [accepted, refused, latest, targets, latency, eventHours, attemptHours, refusalHours] = await db.batch<
+    Record<string, number | string>
+  >([
+    db.prepare("SELECT provider, count(*) AS n FROM events WHERE received_at >= ?1 GROUP BY provider").bind(since),
+    db
+      .prepare(
+        "SELECT provider, status, reason, sum(count) AS n FROM refusals WHERE hour >= ?1 GROUP BY provider, status, reason ORDER BY n DESC",
+      )
+      .bind(firstHour),
+    // SQLite: with max(), the bare column `outcome` comes from the pair's latest row.
+    db
+      .prepare(
+        `SELECT provider, outcome, count(*) AS n FROM (
+           SELECT provider, outcome, max(seq) FROM attempts WHERE at >= ?1 GROUP BY event_id, target
+         ) GROUP BY provider, outcome`,
+      )
+      .bind(since),
+    db
+      .prepare(
+        `SELECT target, sum(outcome = 'delivered') AS delivered, sum(${FAILED}) AS failed
+         FROM attempts WHERE at >= ?1 GROUP BY target ORDER BY target`,
+      )
+      .bind(since),
+    db
+      .prepare(
+        `SELECT target, duration_ms, n, total FROM (
+           SELECT target, duration_ms,
+                  row_number() OVER (PARTITION BY target ORDER BY duration_ms) AS n,
+                  count(*) OVER (PARTITION BY target) AS total
+           FROM attempts WHERE at >= ?1 AND outcome = 'delivered'
+         ) WHERE n = (total * 50 + 99) / 100 OR n = (total * 95 + 99) / 100`,
+      )
+      .bind(since),
+    db
+      .prepare(`SELECT received_at / ${HOUR_MS} AS h, count(*) AS n FROM events WHERE received_at >= ?1 GROUP BY h`)
+      .bind(since),
+    db
+      .prepare(
+        `SELECT at / ${HOUR_MS} AS h, sum(outcome = 'delivered') AS delivered, sum(${FAILED}) AS failed
+         FROM attempts WHERE at >= ?1 GROUP BY h`,
+      )
+      .bind(since),
+    db
+      .prepare(`SELECT hour / ${HOUR_MS} AS h, sum(count) AS n FROM refusals WHERE hour >= ?1 GROUP BY h`)
+      .bind(firstHour),
+  ]);
+  const rows = (result: D1Result<Record<string, number | string>> | undefined) => result?.results ?? [];
+
+  const byProvider: Record<string, ProviderStats> = {};
+  const provider = (name: string) => {
+    byProvider[name] ??= {
+      accepted: 0,
+      refused: { total: 0, byReason: [] },
+      delivered: 0,
+      retrying: 0,
+      dead: 0,
+      paused: 0,
+    };
+    return byProvider[name];
+  };
+  for (const name of providers) provider(name);
+  for (const row of rows(accepted)) provider(String(row.provider)).accepted = Number(row.n);
+  for (const row of rows(refused)) {
+    const stats = provider(String(row.provider));
+    stats.refused.total += Number(row.n);
+    stats.refused.byReason.push({ status: Number(row.status), reason: String(row.reason), count: Number(row.n) });
+  }
+  const field = { delivered: "delivered", retry: "retrying", dead: "dead", paused: "paused" } as const;
+  for (const row of rows(latest)) {
+    const key = field[String(row.outcome) as keyof typeof field];
+    if (key !== undefined) provider(String(row.provider))[key] += Number(row.n);
+  }
+
+  const byTarget: Record<string, TargetStats> = {};
+  for (const row of rows(targets)) {
+    byTarget[String(row.target)] = { delivered: Number(row.delivered), failed: Number(row.failed), latencyMs: null };
+  }
+  for (const row of rows(latency)) {
+    const stats = byTarget[String(row.target)];
+    if (stats === undefined) continue;
+    const total = Number(row.total);
+    const n = Number(row.n);
+    const value = Number(row.duration_ms);
+    stats.latencyMs ??= { p50: value, p95: value };
+    const { latencyMs } = stats;
+    if (n === Math.ceil(total * 0.5)) latencyMs.p50 = value;
+    if (n === Math.ceil(total * 0.95)) latencyMs.p95 = value;
+  }
+
+  const hours = new Map<number, HourStats>();
+  for (let h = firstHour / HOUR_MS; h <= Math.floor(now / HOUR_MS); h++) {
+    hours.set(h, { hour: iso(h * HOUR_MS), accepted: 0, refused: 0, delivered: 0, failed: 0 });
+  }
+  for (const row of rows(eventHours)) {
+    const bucket = hours.get(Number(row.h));
+    if (bucket) bucket.accepted = Number(row.n);
+  }
+  for (const row of rows(attemptHours)) {
+    const bucket = hours.get(Number(row.h));
+    if (bucket) {
+      bucket.delivered = Number(row.delivered);
+      bucket.failed = Number(row.failed);
+    }
+  }
+  for (const row of rows(refusalHours)) {
+    const bucket = hours.get(Number(row.h));
+    if (bucket) bucket.refused = Number(row.n);
+  }
+  return { since: iso(since), until: iso(now), providers: byProvider, targets: byTarget, hours: [...hours.values()] };
+}

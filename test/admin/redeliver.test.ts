@@ -1,0 +1,125 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Target } from "../../src/config/targets";
+import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
+import { consume, mockFetch, sampleEvent } from "../delivery/support";
+import { adminCall, logRows, resetAll, tableRows } from "../event-log/support";
+import { useTargets } from "../support/targets";
+
+const CRM: Target = { id: "crm", url: "https://crm.example.com/in", types: ["meeting.*"] };
+const ERP: Target = { id: "erp", url: "https://erp.example.com/in" };
+const OFF: Target = { id: "off", url: "https://off.example.com/in", enabled: false };
+const WHITEBOARD: Target = { id: "wb", url: "https://wb.example.com/in", providers: ["tencent-whiteboard"] };
+const event = sampleEvent("tencent-meeting:r:0");
+
+let outbound: ReturnType<typeof mockFetch>;
+
+beforeEach(async () => {
+  await resetAll();
+  outbound = mockFetch(() => new Response(null, { status: 204 }));
+  await useTargets([CRM, ERP, OFF, WHITEBOARD]);
+});
+afterEach(() => {
+  outbound.restore();
+  vi.restoreAllMocks();
+});
+
+const redeliver = (id: string, body?: string) =>
+  adminCall("POST", `/admin/events/${id}/redeliver`, body === undefined ? {} : { body });
+const queuedTargets = (sent: { body: unknown }[]) => sent.map(({ body }) => (body as DeliveryMessage).target);
+
+describe("POST /admin/events/<id>/redeliver", () => {
+  it("queues the logged event for every matching enabled target, as a fresh delivery: 202", async () => {
+    await logRows([{ event, receivedAt: Date.now() }]);
+    const { response, body, deliveries, events } = await redeliver(event.id);
+    expect(response.status).toBe(202);
+    expect(body).toEqual({ id: event.id, targets: ["crm", "erp"], status: "queued" });
+    expect(deliveries.sent.map(({ body }) => ({ ...(body as DeliveryMessage), firstAttemptAt: 0 }))).toEqual([
+      { kind: "delivery", event, target: "crm", attemptsBefore: 0, firstAttemptAt: 0 },
+      { kind: "delivery", event, target: "erp", attemptsBefore: 0, firstAttemptAt: 0 },
+    ]);
+    expect(events.sent).toEqual([]);
+  });
+
+  it("queues only the named targets", async () => {
+    await logRows([{ event, receivedAt: Date.now() }]);
+    const { response, body, deliveries } = await redeliver(event.id, JSON.stringify({ targets: ["erp"] }));
+    expect(response.status).toBe(202);
+    expect(body).toEqual({ id: event.id, targets: ["erp"], status: "queued" });
+    expect(queuedTargets(deliveries.sent)).toEqual(["erp"]);
+  });
+
+  it("may name a target whose filters do not match the event", async () => {
+    await logRows([{ event, receivedAt: Date.now() }]);
+    const { response, deliveries } = await redeliver(event.id, JSON.stringify({ targets: ["wb"] }));
+    expect(response.status).toBe(202);
+    expect(queuedTargets(deliveries.sent)).toEqual(["wb"]);
+  });
+
+  it.each([
+    [JSON.stringify({ targets: ["nope"] }), 'unknown target "nope"'],
+    [JSON.stringify({ targets: ["off"] }), 'target "off" is disabled'],
+    [JSON.stringify({ targets: ["CRM"] }), "body.targets.0: must be a target id"],
+    [JSON.stringify({ targets: [] }), "body.targets: Invalid length: Expected >=1 but received 0"],
+    [JSON.stringify({ target: "crm" }), 'body.target: Invalid key: Expected never but received "target"'],
+    ["{", 'body must be JSON: {} or {"targets": ["<target id>", …]}'],
+  ])("answers 400 for the body %s and queues nothing", async (text, error) => {
+    await logRows([{ event, receivedAt: Date.now() }]);
+    const { response, body, deliveries } = await redeliver(event.id, text);
+    expect(response.status).toBe(400);
+    expect(body).toEqual({ error });
+    expect(deliveries.sent).toEqual([]);
+  });
+
+  it("answers 404 for an event not in the log, and queues nothing", async () => {
+    const { response, body, deliveries } = await redeliver(event.id);
+    expect(response.status).toBe(404);
+    expect(body).toEqual({ error: `no event with id "${event.id}" in the event log` });
+    expect(deliveries.sent).toEqual([]);
+  });
+
+  it("answers 409 when no enabled target matches, and queues nothing", async () => {
+    await useTargets([OFF, WHITEBOARD]);
+    await logRows([{ event, receivedAt: Date.now() }]);
+    const { response, body, deliveries } = await redeliver(event.id);
+    expect(response.status).toBe(409);
+    expect(body).toEqual({ error: 'no enabled target matches type "meeting.started" from provider "tencent-meeting"' });
+    expect(deliveries.sent).toEqual([]);
+  });
+
+  it("answers 503 when the queue refuses the messages", async () => {
+    await logRows([{ event, receivedAt: Date.now() }]);
+    const failing = { sendBatch: () => Promise.reject(new Error("queue down")) };
+    const { response, body } = await adminCall("POST", `/admin/events/${event.id}/redeliver`, {
+      env: { DELIVERIES_QUEUE: failing },
+    });
+    expect(response.status).toBe(503);
+    expect(body).toEqual({ error: "the redelivery could not be queued; try again" });
+  });
+
+  it("bypasses dedup: a delivered event reaches the target again, and the new attempt is logged", async () => {
+    await useTargets([ERP]);
+    const fresh: EventMessage = { kind: "event", event, receivedAt: Date.now() };
+    await consume("meeting-relay-events", [fresh]);
+    // The platform's retry of the same event is dropped as a duplicate...
+    await consume("meeting-relay-events", [fresh]);
+    expect(outbound.requests).toHaveLength(1);
+
+    // ...but a redelivery reaches the target again.
+    const { deliveries } = await redeliver(event.id);
+    const run = await consume(
+      "meeting-relay-deliveries",
+      deliveries.sent.map(({ body }) => body),
+    );
+    expect(run.acked).toEqual(["m0"]);
+    expect(outbound.requests).toHaveLength(2);
+    expect(JSON.parse(outbound.requests[1]?.body ?? "")).toEqual(event);
+    expect(outbound.requests[1]?.headers.get("webhook-id")).toBe(event.id);
+
+    const attempts = await tableRows("attempts");
+    expect(attempts.map(({ target, attempt, status, outcome }) => ({ target, attempt, status, outcome }))).toEqual([
+      { target: "erp", attempt: 1, status: 204, outcome: "delivered" },
+      { target: "erp", attempt: 1, status: 204, outcome: "delivered" },
+    ]);
+    expect(await tableRows("events")).toHaveLength(1);
+  });
+});

@@ -1,0 +1,96 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { Env } from "../../src/env";
+import { RefusalCounter } from "../../src/event-log/refusals";
+import worker from "../../src/index";
+import { loggedLines, sampleEvent } from "../delivery/support";
+import { logRows, resetAll, tableRows } from "./support";
+
+const DAY = 86_400_000;
+const NOW = Date.now();
+
+/** Runs the Cron Trigger's handler as Cloudflare would. */
+async function runCron(vars: Partial<Record<keyof Env, string>> = {}) {
+  const ctx = createExecutionContext();
+  const controller = createScheduledController({ scheduledTime: new Date(NOW), cron: "17 * * * *" });
+  await worker.scheduled(controller, { ...env, ...vars } as Env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+/** One event, attempt and refusal count at each age (in days). */
+async function seedAges(ages: number[]): Promise<void> {
+  const counter = new RefusalCounter(0);
+  for (const age of ages) {
+    const at = NOW - age * DAY;
+    const event = sampleEvent(`tencent-meeting:age-${age}:0`);
+    await logRows(
+      [{ event, receivedAt: at }],
+      [{ event, target: "crm", attempt: 1, status: 200, error: null, durationMs: 5, at, outcome: "delivered" }],
+    );
+    counter.count({ provider: "yunhuni", account: "", status: 401, reason: `age ${age}` }, at);
+  }
+  await counter.flush(env.RELAY_LOG, NOW);
+}
+
+const eventIds = async () => (await tableRows("events")).map((row) => row.id);
+
+beforeEach(async () => {
+  await resetAll();
+});
+
+describe("retention: the Cron Trigger's scheduled handler", () => {
+  it("deletes events, attempts and refusal counts older than 14 days by default, and keeps the rest", async () => {
+    await seedAges([20, 15, 13, 1]);
+    await runCron();
+    expect(await eventIds()).toEqual(["tencent-meeting:age-13:0", "tencent-meeting:age-1:0"]);
+    expect((await tableRows("attempts")).map((row) => row.event_id)).toEqual([
+      "tencent-meeting:age-13:0",
+      "tencent-meeting:age-1:0",
+    ]);
+    expect((await tableRows("refusals")).map((row) => row.reason)).toEqual(["age 13", "age 1"]);
+  });
+
+  it("follows EVENT_LOG_RETENTION_DAYS", async () => {
+    await seedAges([3, 1.5, 0.5]);
+    await runCron({ EVENT_LOG_RETENTION_DAYS: "1" });
+    expect(await eventIds()).toEqual(["tencent-meeting:age-0.5:0"]);
+    expect(await tableRows("attempts")).toHaveLength(1);
+  });
+
+  it("deletes nothing, and says why, when EVENT_LOG_RETENTION_DAYS is not a whole number of days", async () => {
+    await seedAges([20, 1]);
+    const { lines } = await loggedLines(() => runCron({ EVENT_LOG_RETENTION_DAYS: "two weeks" }));
+    expect(await eventIds()).toHaveLength(2);
+    expect(lines).toContainEqual({
+      kind: "config-invalid",
+      reason: 'EVENT_LOG_RETENTION_DAYS must be a whole number of days (1 or more), got "two weeks"',
+    });
+  });
+
+  it("logs what it deleted", async () => {
+    await seedAges([20, 1]);
+    const { lines } = await loggedLines(() => runCron());
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        kind: "event-log",
+        outcome: "pruned",
+        retentionDays: 14,
+        deleted: { events: 1, attempts: 1, refusals: 1 },
+      }),
+    );
+  });
+
+  it("a D1 failure is logged, not thrown", async () => {
+    const broken = {
+      prepare: () => {
+        throw new Error("D1_ERROR: unavailable");
+      },
+      batch: () => Promise.reject(new Error("D1_ERROR: unavailable")),
+    };
+    const { lines } = await loggedLines(() => runCron({ RELAY_LOG: broken } as never));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ kind: "event-log", outcome: "prune-failed", reason: "D1_ERROR: unavailable" }),
+    );
+  });
+});

@@ -1,0 +1,50 @@
+import { applyD1Migrations, reset } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import type { Env } from "../../src/env";
+import { type AttemptRecord, EventJournal } from "../../src/event-log/journal";
+import type { RelayEvent } from "../../src/events";
+import worker from "../../src/index";
+import { fakeQueue } from "../delivery/support";
+import { TEST_BINDINGS } from "../support/bindings";
+
+/** Empties every binding (D1 included) and puts the event log's tables back. */
+export async function resetAll(): Promise<void> {
+  await reset();
+  await applyD1Migrations(env.RELAY_LOG, env.TEST_MIGRATIONS);
+}
+
+/** Writes rows through the real writer, as a queue invocation would. */
+export async function logRows(
+  accepted: { event: RelayEvent; receivedAt: number }[],
+  attempts: AttemptRecord[] = [],
+): Promise<void> {
+  const journal = new EventJournal();
+  for (const { event, receivedAt } of accepted) journal.accepted(event, receivedAt);
+  for (const attempt of attempts) journal.attempt(attempt);
+  await journal.flush(env.RELAY_LOG);
+}
+
+/** Rows of one event-log table, in insertion order. */
+export async function tableRows(table: "events" | "attempts" | "refusals"): Promise<Record<string, unknown>[]> {
+  const order = table === "attempts" ? "seq" : table === "events" ? "received_at, id" : "hour, reason";
+  const { results } = await env.RELAY_LOG.prepare(`SELECT * FROM ${table} ORDER BY ${order}`).all();
+  return results;
+}
+
+/** Calls the admin API with recording queues (nothing reaches a real consumer). */
+export async function adminCall(
+  method: string,
+  path: string,
+  options: { body?: string; headers?: Record<string, string>; env?: Partial<Record<keyof Env, unknown>> } = {},
+) {
+  const deliveries = fakeQueue();
+  const events = fakeQueue();
+  const testEnv = { ...env, DELIVERIES_QUEUE: deliveries.queue, EVENTS_QUEUE: events.queue, ...options.env } as Env;
+  const request = new Request(`http://relay.test${path}`, {
+    method,
+    headers: options.headers ?? { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` },
+    ...(options.body === undefined ? {} : { body: options.body }),
+  });
+  const response = await worker.fetch(request, testEnv, {} as ExecutionContext);
+  return { response, body: (await response.json()) as Record<string, unknown>, deliveries, events };
+}
