@@ -13,12 +13,29 @@ const LIST_PAGE = 1000;
 
 /**
  * Resumes a target: unpauses it, then replays every dead letter it kept while paused,
- * oldest first, each with a fresh schedule. A record is deleted only once its
- * message is queued. Returns how many were replayed.
+ * oldest first, each with a fresh schedule, and each once (a record whose delete
+ * failed is not sent again). A record is deleted only once its message is queued.
+ * Returns how many were replayed.
  */
 export async function resumeTarget(env: Env, targetId: string, now = Date.now()): Promise<number> {
   await unpauseTarget(env.RELAY_STATE, targetId);
-  const letters = (await keptWhilePaused(env.RELAY_STATE, targetId)).sort(oldestFirst);
+  // A batch that read the pause just before it was lifted may still be keeping deliveries: look
+  // again after each pass, and replay what appeared, until a pass finds nothing new.
+  const replayed = new Set<string>();
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const fresh = (await keptWhilePaused(env.RELAY_STATE, targetId)).filter((letter) => !replayed.has(letter.id));
+    if (fresh.length === 0) break;
+    await replayInOrder(env, fresh.sort(oldestFirst), now);
+    for (const letter of fresh) replayed.add(letter.id);
+  }
+  log("target", { target: targetId, outcome: "resumed", replayed: replayed.size });
+  return replayed.size;
+}
+
+/** How many times a resume looks for kept deliveries; what a later batch keeps stays listed for the next resume. */
+const MAX_PASSES = 3;
+
+async function replayInOrder(env: Env, letters: readonly DeadLetter[], now: number): Promise<void> {
   for (let i = 0; i < letters.length; i += MAX_BATCH_MESSAGES) {
     const chunk = letters.slice(i, i + MAX_BATCH_MESSAGES);
     // Dead letters hold whole events: one too large for a queue message goes to KV again, and
@@ -39,8 +56,6 @@ export async function resumeTarget(env: Env, targetId: string, now = Date.now())
       ),
     );
   }
-  log("target", { target: targetId, outcome: "resumed", replayed: letters.length });
-  return letters.length;
 }
 
 async function keptWhilePaused(state: KVNamespace, target: string): Promise<DeadLetter[]> {

@@ -2,7 +2,7 @@ import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Target } from "../../src/config/targets";
-import { type DeadLetter, listDeadLetters } from "../../src/delivery/dead-letters";
+import { type DeadLetter, listDeadLetters, storeDeadLetter } from "../../src/delivery/dead-letters";
 import type { Env } from "../../src/env";
 import type { RelayEvent } from "../../src/events";
 import worker from "../../src/index";
@@ -43,7 +43,7 @@ async function deadLetters(target = "crm"): Promise<DeadLetter[]> {
   return (await listDeadLetters(env.RELAY_STATE, { target, limit: 100 })).items;
 }
 
-async function admin(path: string) {
+async function admin(path: string, overrides: Partial<Record<keyof Env, unknown>> = {}) {
   const deliveries = fakeQueue();
   const request = new Request(`http://relay.test/admin/targets${path}`, {
     method: "POST",
@@ -51,7 +51,7 @@ async function admin(path: string) {
   });
   const response = await worker.fetch(
     request,
-    { ...env, DELIVERIES_QUEUE: deliveries.queue } as Env,
+    { ...env, ...overrides, DELIVERIES_QUEUE: deliveries.queue } as Env,
     {
       waitUntil() {},
       passThroughOnException() {},
@@ -209,6 +209,58 @@ describe("POST /admin/targets/<id>/pause and /resume", () => {
     expect(stub?.event.data).toEqual({ raw: null, spilled: expect.stringMatching(/^spill:/) });
     expect(await env.RELAY_STATE.get(stub?.event.data.spilled ?? "", "json")).toEqual(big);
     expect(sent.filter((message) => message.event.id !== big.id).map((message) => message.event)).toEqual(smalls);
+  });
+
+  it("resume also replays what a batch kept while the resume was listing, and each letter once", async () => {
+    await admin("/crm/pause");
+    await consume(EVENTS, [fresh(1)]);
+    let lists = 0;
+    // A batch that read the pause just before the resume lifted it keeps event 2 during the first listing.
+    const state = new Proxy(env.RELAY_STATE, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (property !== "list") return typeof value === "function" ? value.bind(target) : value;
+        return async (...args: unknown[]) => {
+          const page = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          if (++lists === 1) {
+            await storeDeadLetter(env.RELAY_STATE, {
+              target: "crm",
+              reason: "paused",
+              event: event(2),
+              attempts: 0,
+              lastStatus: null,
+              lastError: "not attempted: the target is paused",
+              firstAttemptAt: new Date().toISOString(),
+              lastAttemptAt: new Date().toISOString(),
+            });
+          }
+          return page;
+        };
+      },
+    });
+    const { body, queued } = await admin("/crm/resume", { RELAY_STATE: state });
+    expect(body).toMatchObject({ replayed: 2 });
+    expect(queued.map((sent) => (sent.body as DeliveryMessage).event.id)).toEqual([event(1).id, event(2).id]);
+    expect(await deadLetters()).toEqual([]);
+  });
+
+  it("resume replays a letter once even when its record cannot be deleted", async () => {
+    await admin("/crm/pause");
+    await consume(EVENTS, [fresh(1)]);
+    const state = new Proxy(env.RELAY_STATE, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (property === "delete") {
+          // Dead-letter records cannot be deleted; the pause itself can.
+          return (key: string) =>
+            key.startsWith("dead:") ? Promise.reject(new Error("KV unavailable")) : target.delete(key);
+        }
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const { body, queued } = await admin("/crm/resume", { RELAY_STATE: state });
+    expect(body).toMatchObject({ replayed: 1 });
+    expect(queued.map((sent) => (sent.body as DeliveryMessage).event.id)).toEqual([event(1).id]);
   });
 
   it("resume leaves the target's other dead letters alone", async () => {
