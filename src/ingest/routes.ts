@@ -6,6 +6,7 @@ import { describeError, errorMessage, RelayError } from "../errors";
 import { countRefusal } from "../event-log/refusals";
 import { toCloudEvent } from "../events";
 import { decodeUtf8 } from "../lib/bytes";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../lib/json-depth";
 import { log } from "../log";
 import { type AnyProviderAdapter, providerByName } from "../providers/registry";
 import type { InboundRequest, PlatformAnswer } from "../providers/types";
@@ -152,7 +153,7 @@ function answer({ status, body, contentType }: PlatformAnswer): Response {
   return new Response(body, { status, headers: { "content-type": contentType } });
 }
 
-/** The request as adapters see it; a string is the 400 message for a body that is not UTF-8. */
+/** The request as adapters see it; a string is the 400 message for a body that is not UTF-8 or nests too deep. */
 async function readInbound(request: Request): Promise<InboundRequest | string> {
   const url = new URL(request.url);
   let body = "";
@@ -160,6 +161,7 @@ async function readInbound(request: Request): Promise<InboundRequest | string> {
     const bytes = new Uint8Array(await request.arrayBuffer());
     const decoded = decodeUtf8(bytes);
     if (decoded === null) return "request body is not valid UTF-8";
+    if (nestsDeeperThan(decoded, MAX_JSON_DEPTH)) return `request body nests JSON deeper than ${MAX_JSON_DEPTH} levels`;
     body = decoded;
   }
   return {

@@ -7,9 +7,17 @@ export function epochToMs(value: number): number {
   return value > 1e12 ? value : value * 1000;
 }
 
-/** RFC 3339 UTC, second precision: `2020-12-29T09:41:06Z`. */
+/** RFC 3339 UTC, second precision: `2020-12-29T09:41:06Z`. Only for times known to be real (the clock's). */
 export function isoFromMs(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/**
+ * {@link isoFromMs} for a time from outside: `undefined` for anything a `Date` cannot hold
+ * (`NaN`, ±Infinity, beyond ±8.64e15 ms), where `toISOString` would throw a RangeError.
+ */
+export function isoTime(ms: number): string | undefined {
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? isoFromMs(ms) : undefined;
 }
 
 const ZONELESS = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/;
@@ -22,16 +30,13 @@ const ZONELESS = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/;
  */
 export function providerTime(value: unknown): string | undefined {
   if (typeof value === "number") {
-    if (!Number.isFinite(value) || value <= 0) return undefined;
-    const ms = epochToMs(value);
-    return ms <= MAX_DATE_MS ? isoFromMs(ms) : undefined;
+    return value > 0 ? isoTime(epochToMs(value)) : undefined;
   }
   if (typeof value !== "string" || value === "") return undefined;
   if (/^\d+$/.test(value)) return providerTime(Number(value));
   const zoneless = ZONELESS.exec(value);
   if (zoneless) return beijingTime(zoneless.slice(1).map(Number));
-  const parsed = Date.parse(value);
-  return Number.isNaN(parsed) ? undefined : isoFromMs(parsed);
+  return isoTime(Date.parse(value));
 }
 
 /** `[year, month, day, hour, minute, second]` in Beijing time; `undefined` unless it is a real moment. */
@@ -45,5 +50,5 @@ function beijingTime([y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0]: number[]): st
     local.getUTCHours() === h &&
     local.getUTCMinutes() === mi &&
     local.getUTCSeconds() === s;
-  return readsBack ? isoFromMs(local.getTime() - BEIJING_OFFSET_MS) : undefined;
+  return readsBack ? isoTime(local.getTime() - BEIJING_OFFSET_MS) : undefined;
 }

@@ -27,14 +27,17 @@ describe("event ids are safe KV keys and header values", () => {
   });
 
   it("hashes an unsafe Huawei appID", async () => {
-    const event = await normalizeHuaweiMeeting({
-      appId: UNSAFE,
-      nonce: "n",
-      sentAt: 0,
-      event: "meeting.started",
-      eventInfo: { event: "meeting.started" },
-      compactEventInfo: '{"event":"meeting.started"}',
-    });
+    const event = await normalizeHuaweiMeeting(
+      {
+        appId: UNSAFE,
+        nonce: "n",
+        sentAt: 0,
+        event: "meeting.started",
+        eventInfo: { event: "meeting.started" },
+        compactEventInfo: '{"event":"meeting.started"}',
+      },
+      0,
+    );
     expect(event.id).toMatch(SAFE_ID);
     expect(event.id.startsWith(`huawei-meeting:${await sha256Hex(UNSAFE)}:`)).toBe(true);
   });

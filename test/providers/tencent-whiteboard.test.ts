@@ -249,6 +249,20 @@ describe("canonicalJson", () => {
       '{"a":{"y":"é","z":null},"b":[{"c":2,"d":1},"x"]}',
     );
   });
+
+  it("writes what JSON.stringify writes for scalars, empty containers and undefined members", () => {
+    const value = { s: 'q"\\\n', n: -0.5, t: true, f: false, z: null, u: undefined, e: {}, l: [], a: [undefined, 1] };
+    expect(canonicalJson(value)).toBe(
+      JSON.stringify({ a: [null, 1], e: {}, f: false, l: [], n: -0.5, s: 'q"\\\n', t: true, z: null }),
+    );
+  });
+
+  it("handles 20,000 levels of nesting without running out of stack", () => {
+    const levels = 20_000;
+    const text = `${'{"b":2,"a":'.repeat(levels)}[]${"}".repeat(levels)}`;
+    const canonical = canonicalJson(JSON.parse(text));
+    expect(canonical).toBe(`${'{"a":'.repeat(levels)}[]${',"b":2}'.repeat(levels)}`);
+  });
 });
 
 /** The callback as forwarded: everything but `Sign`. */

@@ -21,6 +21,6 @@ export const huaweiMeeting: ProviderAdapter<HuaweiMeetingCredentials, HuaweiMeet
   verify: verifyHuaweiMeeting,
   // Enabling the push sends `meeting.verify`; the nonce must come back or enabling fails.
   handshake: (verified) => (verified.event === "meeting.verify" ? echo(verified) : null),
-  normalize: async (verified) => [await normalizeHuaweiMeeting(verified)],
+  normalize: async (verified, receivedAt) => [await normalizeHuaweiMeeting(verified, receivedAt)],
   success: echo,
 };

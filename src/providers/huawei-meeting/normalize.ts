@@ -1,6 +1,6 @@
 import { compact, type EventDraft, eventType } from "../../events";
 import { sha256Hex } from "../../lib/crypto";
-import { isoFromMs, providerTime } from "../../lib/time";
+import { isoFromMs, isoTime, providerTime } from "../../lib/time";
 import { eventId } from "../event-id";
 import { isRecord, text } from "../json";
 import type { HuaweiMeetingVerified } from "./verify";
@@ -23,7 +23,7 @@ export const HUAWEI_MEETING_TYPES: Readonly<Record<string, string>> = {
  * of `eventInfo`'s compact serialization: a retry repeats the push, and a copy re-serialized on the
  * way (spaces added, letters escaped) still parses to the same object, so it gets the same id.
  */
-export async function normalizeHuaweiMeeting(verified: HuaweiMeetingVerified): Promise<EventDraft> {
+export async function normalizeHuaweiMeeting(verified: HuaweiMeetingVerified, receivedAt: number): Promise<EventDraft> {
   const { eventInfo } = verified;
   const payload = isRecord(eventInfo.payload) ? eventInfo.payload : {};
   const meetingInfo = isRecord(payload.meetingInfo) ? payload.meetingInfo : {};
@@ -49,8 +49,8 @@ export async function normalizeHuaweiMeeting(verified: HuaweiMeetingVerified): P
   const draft: EventDraft = {
     id: await eventId("huawei-meeting", verified.appId, await sha256Hex(verified.compactEventInfo)),
     type: eventType("huawei-meeting", HUAWEI_MEETING_TYPES, verified.event),
-    // The event's own time; else when Huawei sent the push (a verified, fresh provider time).
-    time: providerTime(eventInfo.timestamp) ?? isoFromMs(verified.sentAt),
+    // The event's own time; else when Huawei sent the push (signed, and fresh unless the window is off).
+    time: providerTime(eventInfo.timestamp) ?? isoTime(verified.sentAt) ?? isoFromMs(receivedAt),
     providerevent: verified.event,
     data: {
       ...compact({
