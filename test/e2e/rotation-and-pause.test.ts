@@ -95,12 +95,15 @@ describe("rotation and pause under wrangler dev", () => {
     expect((await send("rot-new", NEW_TOKEN)).status).toBe(200);
     const refused = await send("rot-neither", "e2eTencentTokenNeither001");
     expect(refused.status).toBe(401);
+    // wrangler relays the Worker's log lines a moment after the response.
     const ingest = (sequence: string) =>
-      relay
-        .logLines()
-        .find((line) => line.kind === "ingest" && (line.ids as string[] | undefined)?.[0] === idOf(sequence));
-    expect(ingest("rot-old")).toMatchObject({ outcome: "queued", credential: "previous" });
-    expect(ingest("rot-new")).toMatchObject({ outcome: "queued", credential: "current" });
+      waitFor(`the ingest line of ${sequence}`, () =>
+        relay
+          .logLines()
+          .find((line) => line.kind === "ingest" && (line.ids as string[] | undefined)?.[0] === idOf(sequence)),
+      );
+    expect(await ingest("rot-old")).toMatchObject({ outcome: "queued", credential: "previous" });
+    expect(await ingest("rot-new")).toMatchObject({ outcome: "queued", credential: "current" });
     await sink.waitFor("both targets to get both accepted callbacks", () =>
       ["rot-old", "rot-new"].every((sequence) =>
         ["/steady", "/gone"].every((path) => delivered(path, idOf(sequence)).length === 1),
