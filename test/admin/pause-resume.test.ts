@@ -1,0 +1,180 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { storeDeadLetter } from "../../src/delivery/dead-letters";
+import type { Env } from "../../src/env";
+import worker from "../../src/index";
+import type { DeliveryMessage, EventMessage, QueueMessage } from "../../src/queue/messages";
+import {
+  adminPost,
+  CRM,
+  DELIVERIES,
+  deadLetters,
+  EVENTS,
+  event,
+  fresh,
+  pending,
+  usePauseFixture,
+} from "../delivery/pause-support";
+import { consume, sampleEvent } from "../delivery/support";
+import { useTargets } from "../support/targets";
+
+const { crm, sentTo } = usePauseFixture();
+
+describe("POST /admin/targets/<id>/pause and /resume", () => {
+  it("pause answers 202 and stores the pause; the next event is kept for crm", async () => {
+    const { response, body } = await adminPost("/crm/pause");
+    expect(response.status).toBe(202);
+    expect(body).toEqual({ target: "crm", paused: true, since: expect.any(String) });
+    expect(await env.RELAY_STATE.get("paused:crm", "json")).toEqual({ since: body.since, by: "operator" });
+    await consume(EVENTS, [fresh(1)]);
+    expect(sentTo(CRM)).toEqual([]);
+    expect(await deadLetters()).toEqual([expect.objectContaining({ reason: "paused" })]);
+  });
+
+  it("resume unpauses, replays every paused dead letter oldest first with a fresh schedule, and deletes them", async () => {
+    await adminPost("/crm/pause");
+    const t0 = Date.now() - 60_000;
+    // Arrival order 3, 1, 2: the replay follows it, not the ids or the keys.
+    await consume(EVENTS, [fresh(3, t0), fresh(1, t0 + 1000), fresh(2, t0 + 2000)]);
+    const { response, body, queued } = await adminPost("/crm/resume");
+    expect(response.status).toBe(202);
+    expect(body).toEqual({ target: "crm", paused: false, replayed: 3 });
+    expect(queued.map((sent) => sent.body)).toEqual(
+      [3, 1, 2].map((n) => ({
+        kind: "delivery",
+        event: event(n),
+        target: "crm",
+        attemptsBefore: 0,
+        firstAttemptAt: expect.any(Number),
+      })),
+    );
+    expect(await env.RELAY_STATE.get("paused:crm")).toBeNull();
+    expect(await deadLetters()).toEqual([]);
+  });
+
+  it("resume queues a kept event too large for a message as a stub (spilled to KV again), the others whole", async () => {
+    await adminPost("/crm/pause");
+    const big = sampleEvent("tencent-meeting:big:0", { data: { raw: { attachments: "会".repeat(50_000) } } });
+    const smalls = Array.from({ length: 3 }, (_, i) =>
+      sampleEvent(`tencent-meeting:mid-${i}:0`, { data: { raw: { notes: "x".repeat(100_000) } } }),
+    );
+    await consume(
+      EVENTS,
+      [big, ...smalls].map((e) => ({ kind: "event", event: e, receivedAt: Date.now() }) as EventMessage),
+    );
+    const { body, queued } = await adminPost("/crm/resume");
+    expect(body).toMatchObject({ replayed: 4 });
+    const sent = queued.map((message) => message.body as DeliveryMessage);
+    const stub = sent.find((message) => message.event.id === big.id);
+    expect(stub?.event.data).toEqual({ raw: null, spilled: expect.stringMatching(/^spill:/) });
+    expect(await env.RELAY_STATE.get(stub?.event.data.spilled ?? "", "json")).toEqual(big);
+    expect(sent.filter((message) => message.event.id !== big.id).map((message) => message.event)).toEqual(smalls);
+  });
+
+  it("resume also replays what a batch kept while the resume was listing, and each letter once", async () => {
+    await adminPost("/crm/pause");
+    await consume(EVENTS, [fresh(1)]);
+    let lists = 0;
+    // A batch that read the pause just before the resume lifted it keeps event 2 during the first listing.
+    const state = new Proxy(env.RELAY_STATE, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (property !== "list") return typeof value === "function" ? value.bind(target) : value;
+        return async (...args: unknown[]) => {
+          const page = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          if (++lists === 1) {
+            await storeDeadLetter(env.RELAY_STATE, {
+              target: "crm",
+              reason: "paused",
+              event: event(2),
+              attempts: 0,
+              lastStatus: null,
+              lastError: "not attempted: the target is paused",
+              firstAttemptAt: new Date().toISOString(),
+              lastAttemptAt: new Date().toISOString(),
+            });
+          }
+          return page;
+        };
+      },
+    });
+    const { body, queued } = await adminPost("/crm/resume", { RELAY_STATE: state });
+    expect(body).toMatchObject({ replayed: 2 });
+    expect(queued.map((sent) => (sent.body as DeliveryMessage).event.id)).toEqual([event(1).id, event(2).id]);
+    expect(await deadLetters()).toEqual([]);
+  });
+
+  it("resume replays a letter once even when its record cannot be deleted", async () => {
+    await adminPost("/crm/pause");
+    await consume(EVENTS, [fresh(1)]);
+    const state = new Proxy(env.RELAY_STATE, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (property === "delete") {
+          // Dead-letter records cannot be deleted; the pause itself can.
+          return (key: string) =>
+            key.startsWith("dead:") ? Promise.reject(new Error("KV unavailable")) : target.delete(key);
+        }
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const { body, queued } = await adminPost("/crm/resume", { RELAY_STATE: state });
+    expect(body).toMatchObject({ replayed: 1 });
+    expect(queued.map((sent) => (sent.body as DeliveryMessage).event.id)).toEqual([event(1).id]);
+  });
+
+  it("resume leaves the target's other dead letters alone", async () => {
+    crm.status = 503;
+    await consume(DELIVERIES, [pending(9)], { env: { RETRY_SCHEDULE: "1" } });
+    await adminPost("/crm/pause");
+    await consume(EVENTS, [fresh(1)]);
+    const { body, queued } = await adminPost("/crm/resume");
+    expect(body).toMatchObject({ replayed: 1 });
+    expect(queued.map((sent) => (sent.body as DeliveryMessage).event.id)).toEqual([event(1).id]);
+    expect(await deadLetters()).toEqual([expect.objectContaining({ reason: "failed", event: event(9) })]);
+  });
+
+  it("after resume the replayed deliveries reach the target once each, and new events flow again", async () => {
+    crm.status = 410;
+    await consume(EVENTS, [fresh(1)]);
+    await consume(EVENTS, [fresh(2)]);
+    expect(sentTo(CRM)).toHaveLength(1);
+    crm.status = 204;
+    const { queued } = await adminPost("/crm/resume");
+    await consume(
+      DELIVERIES,
+      queued.map((sent) => sent.body as QueueMessage),
+    );
+    await consume(EVENTS, [fresh(3)]);
+    expect(sentTo(CRM).map((request) => request.headers.get("webhook-id"))).toEqual(
+      [1, 1, 2, 3].map((n) => event(n).id),
+    );
+    expect(await deadLetters()).toEqual([]);
+  });
+
+  it.each(["/nope/pause", "/nope/resume"])("%s answers 404 for a target that is not configured", async (path) => {
+    const { response, body, queued } = await adminPost(path);
+    expect(response.status).toBe(404);
+    expect(body).toEqual({ error: 'no target with id "nope"' });
+    expect(queued).toEqual([]);
+    expect(await env.RELAY_STATE.get("paused:nope")).toBeNull();
+  });
+
+  it("answers 409 while the stored targets document is invalid, pausing nothing", async () => {
+    await useTargets("[{");
+    const { response, body } = await adminPost("/crm/pause");
+    expect(response.status).toBe(409);
+    expect(body).toEqual({ error: "the stored targets document is invalid; PUT a valid one first" });
+    expect(await env.RELAY_STATE.get("paused:crm")).toBeNull();
+  });
+
+  it("needs the admin token", async () => {
+    const response = await worker.fetch(
+      new Request("http://relay.test/admin/targets/crm/pause", { method: "POST" }),
+      env as Env,
+      {} as ExecutionContext,
+    );
+    expect(response.status).toBe(401);
+    expect(await env.RELAY_STATE.get("paused:crm")).toBeNull();
+  });
+});

@@ -1,0 +1,73 @@
+import { reset } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach } from "vitest";
+import type { Target } from "../../src/config/targets";
+import { type DeadLetter, listDeadLetters } from "../../src/delivery/dead-letters";
+import type { Env } from "../../src/env";
+import type { RelayEvent } from "../../src/events";
+import worker from "../../src/index";
+import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
+import { TEST_BINDINGS } from "../support/bindings";
+import { useTargets } from "../support/targets";
+import { fakeQueue, mockFetch, sampleEvent } from "./support";
+
+/** Shared by the pause tests: two targets, `crm` (whose answer a test sets) and `audit` (always 204). */
+export const EVENTS = "meeting-relay-events";
+export const DELIVERIES = "meeting-relay-deliveries";
+export const CRM: Target = { id: "crm", url: "https://crm.example.com/in" };
+export const AUDIT: Target = { id: "audit", url: "https://audit.example.com/in" };
+
+export const event = (n: number): RelayEvent => sampleEvent(`tencent-meeting:seq-${n}:0`);
+export const fresh = (n: number, receivedAt = Date.now()): EventMessage => ({
+  kind: "event",
+  event: event(n),
+  receivedAt,
+});
+export const pending = (n: number, target = "crm"): DeliveryMessage => ({
+  kind: "delivery",
+  event: event(n),
+  target,
+  attemptsBefore: 1,
+  firstAttemptAt: Date.now(),
+});
+
+/**
+ * Registers a fresh state, both targets and an outbound recorder for each test of the file.
+ * `crm.status` is what CRM answers (204 unless a test changes it).
+ */
+export function usePauseFixture() {
+  const crm = { status: 204 };
+  let outbound: ReturnType<typeof mockFetch>;
+  beforeEach(async () => {
+    await reset();
+    crm.status = 204;
+    outbound = mockFetch((request) => new Response(null, { status: request.url === CRM.url ? crm.status : 204 }));
+    await useTargets([CRM, AUDIT]);
+  });
+  afterEach(() => outbound.restore());
+  return {
+    crm,
+    requests: () => outbound.requests,
+    sentTo: (target: Target) => outbound.requests.filter((request) => request.url === target.url),
+  };
+}
+
+export async function deadLetters(target = "crm"): Promise<DeadLetter[]> {
+  return (await listDeadLetters(env.RELAY_STATE, { target, limit: 100 })).items;
+}
+
+/** `POST /admin/targets<path>` with a recording DELIVERIES_QUEUE (the replays go nowhere). */
+export async function adminPost(path: string, overrides: Partial<Record<keyof Env, unknown>> = {}) {
+  const deliveries = fakeQueue();
+  const request = new Request(`http://relay.test/admin/targets${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` },
+  });
+  const ctx = { waitUntil() {}, passThroughOnException() {} } as unknown as ExecutionContext;
+  const response = await worker.fetch(
+    request,
+    { ...env, ...overrides, DELIVERIES_QUEUE: deliveries.queue } as Env,
+    ctx,
+  );
+  return { response, body: (await response.json()) as Record<string, unknown>, queued: deliveries.sent };
+}
