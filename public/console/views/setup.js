@@ -7,7 +7,7 @@ import { providerName } from "../providers.js";
 const QUERY_HINT = { yunhuni: "?token=<the value of YUNHUNI_TOKEN>" };
 
 export function setupView(root) {
-  const body = h("div", { class: "grid" });
+  const body = h("div", { class: "grid wide" });
   root.append(
     h("h1", {}, "Setup"),
     h(
@@ -74,7 +74,7 @@ function endpoint(id, label, { path, configured, credentials = {} }) {
       "ul",
       { class: "credentials" },
       Object.entries(credentials).map(([name, set]) =>
-        h("li", {}, h("code", {}, name), " ", badge(set ? "set" : "missing", set ? "delivered" : "dead")),
+        h("li", {}, h("code", {}, name), " ", badge(set ? "set" : "not set", set ? "delivered" : "unset")),
       ),
     ),
   );
