@@ -138,6 +138,23 @@ describe("a callback with thousands of items", () => {
   });
 });
 
+describe("a callback with more items than one sendBatch takes, but small", () => {
+  it("is one events message carrying them, with nothing written to KV", async () => {
+    const payload = Array.from({ length: 150 }, (_, i) => ({ operator: { userid: `u${i}` } }));
+    const callback = { ...SEED_CALLBACK, event: "meeting.participant-joined", unique_sequence: "mid-0001", payload };
+    const { response, calls } = await ingest(await tencentEventRequest(base64Json(callback)));
+    expect(response.status).toBe(200);
+    expect(calls).toHaveLength(1);
+    const bundle = calls[0]?.[0];
+    expect(bundle?.kind === "events" && bundle.events?.map((event) => event.id)).toEqual(
+      payload.map((_, i) => `tencent-meeting:mid-0001:${i}`),
+    );
+    expect((await env.RELAY_STATE.list()).keys).toEqual([]);
+    const split = await consume(EVENTS, [bundle as QueueMessage]);
+    expect(split.events.map((sent) => (sent.body as EventMessage).event.id)).toHaveLength(150);
+  });
+});
+
 describe("a callback with a few items", () => {
   it("is queued as one event message per item, in one sendBatch", async () => {
     const payload = [SEED_CALLBACK.payload[0], SEED_CALLBACK.payload[0], SEED_CALLBACK.payload[0]];

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import type { Env } from "../../src/env";
 import type { RelayEvent } from "../../src/events";
 import worker from "../../src/index";
-import type { EventMessage, QueueMessage } from "../../src/queue/messages";
+import type { QueueMessage } from "../../src/queue/messages";
 
 /**
  * The real local queue, with a record of every message sent through it, so a
@@ -33,7 +33,9 @@ export function recordingQueue(real: Queue<QueueMessage>, failWith?: Error) {
   return {
     queue,
     sent,
-    events: () => sent.filter((m): m is EventMessage => m.kind === "event").map((m) => m.event as RelayEvent),
+    /** The events sent, one message each or carried together in an `events` message (not spilled ones). */
+    events: (): RelayEvent[] =>
+      sent.flatMap((m) => (m.kind === "event" ? [m.event] : m.kind === "events" ? (m.events ?? []) : [])),
   };
 }
 
