@@ -29,6 +29,15 @@ export async function seenAmong(state: KVNamespace, eventIds: readonly string[])
   return seen;
 }
 
+/**
+ * How long a marker is kept: `DEDUP_TTL_SECONDS`, or longer when an exact replay of the callback
+ * would verify for longer (`dedupUntil`, ms: a whiteboard callback's ExpireTime).
+ */
+export function markerTtlSeconds(dedupTtlSeconds: number, dedupUntil?: number, now = Date.now()): number {
+  const untilSeconds = dedupUntil === undefined ? 0 : Math.ceil((dedupUntil - now) / 1000);
+  return Math.max(dedupTtlSeconds, untilSeconds);
+}
+
 export async function remember(state: KVNamespace, eventId: string, ttlSeconds: number): Promise<void> {
   await state.put(PREFIX + eventId, "1", { expirationTtl: Math.max(60, ttlSeconds) });
 }

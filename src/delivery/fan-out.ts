@@ -9,7 +9,7 @@ import type { DeliveryMessage, EventMessage } from "../queue/messages";
 import { deliverableBody } from "../queue/spill";
 import type { Settings } from "../settings";
 import { attemptDelivery, buryDelivery, type Verdict } from "./attempt";
-import { remember, rememberServed, seenAmong, servedTargets } from "./dedup";
+import { markerTtlSeconds, remember, rememberServed, seenAmong, servedTargets } from "./dedup";
 import { holdWhilePaused, pauseOnGone } from "./hold";
 import { targetWants } from "./match";
 
@@ -111,7 +111,7 @@ async function fanOutOne(
     return;
   }
   try {
-    await remember(env.RELAY_STATE, event.id, settings.dedupTtlSeconds);
+    await remember(env.RELAY_STATE, event.id, markerTtlSeconds(settings.dedupTtlSeconds, message.body.dedupUntil));
   } catch (error) {
     // Dedup is best effort; the deliveries are done, so the event must not run again.
     log("fan-out", { id: event.id, outcome: "dedup-marker-failed", reason: errorMessage(error) });

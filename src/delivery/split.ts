@@ -51,6 +51,7 @@ export async function splitBundle(message: Message<EventsMessage>, env: Env): Pr
     kind: "event",
     event,
     receivedAt: bundle.receivedAt,
+    ...(bundle.dedupUntil === undefined ? {} : { dedupUntil: bundle.dedupUntil }),
   });
   try {
     const rest = await Promise.all(events.slice(done).map((event) => fitEvent(env.RELAY_STATE, event, wrap)));

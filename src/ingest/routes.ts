@@ -130,7 +130,8 @@ webhooks.all("/:provider/:account?", async (c) => {
   const ids = events.map((event) => event.id);
   if (events.length > 0) {
     try {
-      await enqueueEvents(c.env.EVENTS_QUEUE, c.env.RELAY_STATE, events, started);
+      const dedupUntil = adapter.replayableUntil?.(verification.value);
+      await enqueueEvents(c.env.EVENTS_QUEUE, c.env.RELAY_STATE, events, started, dedupUntil);
     } catch (error) {
       note({ outcome: "enqueue-failed", ids, reason: errorMessage(error) });
       throw new RelayError(503, "the event could not be queued; retry later");

@@ -99,6 +99,12 @@ export interface ProviderAdapter<Credentials = unknown, Verified = unknown> {
   verify(request: InboundRequest, credentials: Credentials, clock: Clock): Promise<Verification<Verified>>;
   /** A handshake is answered with this and never forwarded; `null` for ordinary events. */
   handshake(verified: Verified): PlatformAnswer | null;
+  /**
+   * When an exact replay of this callback would stop verifying (ms since the epoch), for a platform
+   * whose signature expires at a time it states (the whiteboard's ExpireTime): the relay keeps the
+   * callback's dedup markers at least until then. Absent: `DEDUP_TTL_SECONDS` alone.
+   */
+  replayableUntil?(verified: Verified): number;
   /** One or more events; unknown provider events become `<provider>/<event>`, never dropped. */
   normalize(verified: Verified, receivedAt: number): Promise<EventDraft[]>;
   /** The platform's exact success form, sent once the events are durably queued. */

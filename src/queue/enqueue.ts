@@ -14,14 +14,17 @@ const MAX_BATCH_BYTES = 250_000;
  * - events that fit in one `sendBatch`: that `sendBatch`, one message per event;
  * - more (a callback with thousands of items): one {@link EventsMessage} carrying them
  *   all, or after one KV write naming them, split by the fan-out consumer.
+ * `dedupUntil` (ms) travels with each event: its dedup marker is kept at least until then.
  */
 export async function enqueueEvents(
   queue: Queue<QueueMessage>,
   state: KVNamespace,
   events: readonly RelayEvent[],
   receivedAt: number,
+  dedupUntil?: number,
 ): Promise<void> {
-  const wrap = (event: RelayEvent): EventMessage => ({ kind: "event", event, receivedAt });
+  const until = dedupUntil === undefined ? {} : { dedupUntil };
+  const wrap = (event: RelayEvent): EventMessage => ({ kind: "event", event, receivedAt, ...until });
   const [only] = events;
   if (events.length === 1 && only !== undefined) {
     await queue.send(await fitEvent(state, only, wrap), { contentType: "json" });
@@ -39,8 +42,8 @@ export async function enqueueEvents(
   const count = events.length;
   const bundle: EventsMessage =
     total <= MAX_MESSAGE_BYTES
-      ? { kind: "events", events: [...events], count, receivedAt }
-      : { kind: "events", spilled: await spillEvents(state, events), count, receivedAt };
+      ? { kind: "events", events: [...events], count, receivedAt, ...until }
+      : { kind: "events", spilled: await spillEvents(state, events), count, receivedAt, ...until };
   await queue.send(bundle, { contentType: "json" });
 }
 

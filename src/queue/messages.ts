@@ -6,6 +6,8 @@ export interface EventMessage {
   event: RelayEvent;
   /** When the relay acknowledged the platform (ms). */
   receivedAt: number;
+  /** Keep the event's dedup marker at least until then (ms): an exact replay verifies until then. */
+  dedupUntil?: number;
 }
 
 /**
@@ -21,6 +23,8 @@ export interface EventsMessage {
   spilled?: string;
   count: number;
   receivedAt: number;
+  /** As {@link EventMessage.dedupUntil}, for every event of the bundle. */
+  dedupUntil?: number;
 }
 
 /** One (event, target) pair that still needs delivering; retried on its own. */

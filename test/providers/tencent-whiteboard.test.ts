@@ -101,6 +101,22 @@ describe("Tencent Whiteboard Sign", () => {
     expect((await verify(PROGRESS, { expireTime: NOW / 1000 })).ok).toBe(true);
   });
 
+  it("rejects an ExpireTime more than 7 days ahead, accepts exactly 7 days", async () => {
+    const sevenDays = NOW / 1000 + 7 * 86_400;
+    expect(await verify(PROGRESS, { expireTime: sevenDays + 1 })).toEqual({
+      ok: false,
+      status: 401,
+      reason: "ExpireTime is more than 7 days ahead",
+    });
+    expect((await verify(PROGRESS, { expireTime: sevenDays })).ok).toBe(true);
+  });
+
+  it("says until when an exact replay would still verify: its ExpireTime", async () => {
+    const result = await verify(PROGRESS, { expireTime: NOW / 1000 + 3 * 86_400 });
+    if (!result.ok) throw new Error(result.reason);
+    expect(tencentWhiteboard.replayableUntil?.(result.value)).toBe(NOW + 3 * 86_400_000);
+  });
+
   it("rejects a Sign moved to a later ExpireTime", async () => {
     const sign = await whiteboardSignature(TIW_KEY, String(NOW / 1000 + 600));
     expect(await verify(PROGRESS, { sign, expireTime: NOW / 1000 + 601 })).toMatchObject({ status: 401 });

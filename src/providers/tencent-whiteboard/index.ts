@@ -12,6 +12,8 @@ export const tencentWhiteboard: ProviderAdapter<TencentWhiteboardCredentials, Te
   credentials: (lookup) => ({ callbackKeys: lookup.candidates("TIW_CALLBACK_KEY") }),
   verify: verifyTencentWhiteboard,
   handshake: () => null,
+  // One Sign authenticates any body until ExpireTime: dedup must remember the event that long.
+  replayableUntil: (callback) => Number(callback.ExpireTime) * 1000,
   normalize: async (callback, receivedAt) => [await normalizeTencentWhiteboard(callback, receivedAt)],
   // The sender only checks for 200; the seed recommends this body "为了协议友好".
   success: () => ({ status: 200, body: '{"error_code":0}', contentType: APPLICATION_JSON }),

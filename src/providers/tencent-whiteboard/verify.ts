@@ -19,6 +19,8 @@ export interface TencentWhiteboardCallback {
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/i;
+/** The furthest ahead an ExpireTime may lie. */
+const MAX_EXPIRY_AHEAD_MS = 7 * 86_400_000;
 
 /**
  * `Sign = md5(CallbackKey + ExpireTime)`, lower-case hex, ExpireTime in decimal
@@ -42,6 +44,9 @@ export async function verifyTencentWhiteboard(
   if (!MD5_HEX.test(body.Sign)) return reject(401, "Sign is not an MD5 hex digest");
   // The provider's replay protection: a callback past its ExpireTime is void.
   if (clock.now > Number(expireTime) * 1000) return reject(401, "ExpireTime has passed");
+  // Until then one Sign authenticates any body, and dedup must remember the event that long: bounded.
+  if (Number(expireTime) * 1000 > clock.now + MAX_EXPIRY_AHEAD_MS)
+    return reject(401, "ExpireTime is more than 7 days ahead");
   const given = body.Sign.toLowerCase();
   const credential = await matchingCredential(callbackKeys, async (callbackKey) =>
     equalSameLength(await whiteboardSignature(callbackKey, expireTime), given),
