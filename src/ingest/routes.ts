@@ -6,7 +6,7 @@ import { describeError, errorMessage, RelayError } from "../errors";
 import { countRefusal } from "../event-log/refusals";
 import { toCloudEvent } from "../events";
 import { decodeUtf8 } from "../lib/bytes";
-import { MAX_JSON_DEPTH, nestsDeeperThan } from "../lib/json-depth";
+import { MAX_JSON_DEPTH, nestsDeeperThan, valueNestsDeeperThan } from "../lib/json-depth";
 import { log } from "../log";
 import { type AnyProviderAdapter, providerByName } from "../providers/registry";
 import type { InboundRequest, PlatformAnswer } from "../providers/types";
@@ -126,6 +126,10 @@ webhooks.all("/:provider/:account?", async (c) => {
 
   const source = `/webhooks/${provider}${account ? `/${account}` : ""}`;
   const drafts = await adapter.normalize(verification.value, started);
+  // A body's own nesting is checked on arrival; this catches what was inside base64 or encrypted data.
+  if (drafts.some((draft) => valueNestsDeeperThan(draft.data.raw, MAX_JSON_DEPTH))) {
+    throw new RelayError(400, `the callback's data nests JSON deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   const events = drafts.map((draft) => toCloudEvent(draft, provider, source));
   const ids = events.map((event) => event.id);
   if (events.length > 0) {

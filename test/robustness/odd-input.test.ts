@@ -3,10 +3,11 @@
  * sends. Each is either queued (odd times become absent) or refused with a clear 400; never a 5xx.
  */
 import { describe, expect, it } from "vitest";
-import { nestsDeeperThan } from "../../src/lib/json-depth";
+import { nestsDeeperThan, valueNestsDeeperThan } from "../../src/lib/json-depth";
 import { isoTime } from "../../src/lib/time";
 import { whiteboardSignature } from "../../src/providers/tencent-whiteboard/verify";
 import { HUAWEI_ATTENDEE, huaweiEventInfo, huaweiRequest } from "../support/huawei-meeting";
+import { tencentEventRequest } from "../support/tencent-meeting";
 import { TIW_KEY, whiteboardEvent, whiteboardRequest } from "../support/tencent-whiteboard";
 import { callWorker } from "../support/worker";
 import { yunhuniNotification, yunhuniRequest } from "../support/yunhuni";
@@ -52,6 +53,13 @@ describe("nestsDeeperThan", () => {
     ['["\\\\",[[]]]', 2, true],
   ])("%s with limit %i: %s", (text, limit, deeper) => {
     expect(nestsDeeperThan(text, limit)).toBe(deeper);
+    expect(valueNestsDeeperThan(JSON.parse(text), limit)).toBe(deeper);
+  });
+
+  it("walks a parsed value 20,000 levels deep without recursion", () => {
+    const value = JSON.parse(`${"[".repeat(20_000)}${"]".repeat(20_000)}`);
+    expect(valueNestsDeeperThan(value, 64)).toBe(true);
+    expect(valueNestsDeeperThan(value, 20_000)).toBe(false);
   });
 });
 
@@ -134,6 +142,17 @@ describe("JSON nested deeper than any platform sends", () => {
       expect(await response.json()).toEqual(DEEPER_THAN_LIMIT);
       expect(enqueued).toEqual([]);
     }
+  });
+
+  it("refuses a signed Tencent callback whose base64 data decodes to 20,000 levels with a clear 400", async () => {
+    const item = `{"operate_time":1,"meeting_info":{"meeting_id":"1"},"x":${nestedText(20_000)}}`;
+    const text = `{"event":"meeting.started","trace_id":"deep-1","payload":[${item}]}`;
+    let binary = "";
+    for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+    const { response, enqueued } = await callWorker(await tencentEventRequest(btoa(binary)));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: "the callback's data nests JSON deeper than 64 levels" });
+    expect(enqueued).toEqual([]);
   });
 
   it("counts brackets inside strings as text, not nesting", async () => {
