@@ -150,6 +150,11 @@ const CATALOGUE: Record<400 | 401 | 403 | 404 | 405 | 413 | 503, Case[]> = {
       error: "body has no Sign string",
     },
     {
+      name: "any: body nests JSON deeper than 64 levels",
+      request: () => whiteboardRequest({}, { body: `{"m":"${MARKER}","d":${"[".repeat(65)}${"]".repeat(65)}}` }),
+      error: "request body nests JSON deeper than 64 levels",
+    },
+    {
       name: "any: body is not UTF-8",
       request: () => post("/webhooks/yunhuni", new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])),
       error: "request body is not valid UTF-8",
@@ -238,6 +243,11 @@ const CATALOGUE: Record<400 | 401 | 403 | 404 | 405 | 413 | 503, Case[]> = {
       error: "ExpireTime has passed",
     },
     {
+      name: "whiteboard: ExpireTime more than 7 days ahead",
+      request: () => whiteboardRequest(markedWhiteboard(), { expireTime: seconds() + 8 * 86_400 }),
+      error: "ExpireTime is more than 7 days ahead",
+    },
+    {
       name: "whiteboard: signed with another key",
       request: () => whiteboardRequest(markedWhiteboard(), { key: FORGED_TOKEN }),
       error: "Sign mismatch",
@@ -247,6 +257,17 @@ const CATALOGUE: Record<400 | 401 | 403 | 404 | 405 | 413 | 503, Case[]> = {
     {
       name: "yunhuni: client IP outside the allow-list",
       request: () => yunhuniRequest(markedYunhuni(), { clientIp: "192.0.2.7" }),
+      env: { YUNHUNI_ALLOWED_IPS: "198.51.100.0/24" },
+      error: "client IP is not in YUNHUNI_ALLOWED_IPS",
+    },
+    {
+      name: "yunhuni: account route outside the platform's allow-list (no list of its own)",
+      request: () =>
+        yunhuniRequest(markedYunhuni(), {
+          path: "/webhooks/yunhuni/acme",
+          token: TEST_BINDINGS.YUNHUNI_TOKEN_ACME,
+          clientIp: "192.0.2.7",
+        }),
       env: { YUNHUNI_ALLOWED_IPS: "198.51.100.0/24" },
       error: "client IP is not in YUNHUNI_ALLOWED_IPS",
     },
