@@ -15,6 +15,9 @@ import { settingsOf } from "../settings";
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
+/** How many event ids and types one ingest log line lists at most. */
+const LOGGED_EVENTS = 100;
+
 type IngestEnv = {
   Bindings: Env;
   Variables: { adapter: AnyProviderAdapter; account: string | undefined; logFields: Record<string, unknown> };
@@ -131,7 +134,10 @@ webhooks.all("/:provider/:account?", async (c) => {
     throw new RelayError(400, `the callback's data nests JSON deeper than ${MAX_JSON_DEPTH} levels`);
   }
   const events = drafts.map((draft) => toCloudEvent(draft, provider, source));
-  const ids = events.map((event) => event.id);
+  // One log line of bounded size: a callback with thousands of items names its first 100 and counts them all.
+  const listed = events.slice(0, LOGGED_EVENTS);
+  const ids = listed.map((event) => event.id);
+  if (events.length > LOGGED_EVENTS) note({ events: events.length });
   if (events.length > 0) {
     try {
       const dedupUntil = adapter.replayableUntil?.(verification.value);
@@ -141,7 +147,7 @@ webhooks.all("/:provider/:account?", async (c) => {
       throw new RelayError(503, "the event could not be queued; retry later");
     }
   }
-  note({ outcome: "queued", ids, types: events.map((event) => event.type) });
+  note({ outcome: "queued", ids, types: listed.map((event) => event.type) });
   return answer(adapter.success(verification.value));
 });
 

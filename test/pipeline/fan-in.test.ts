@@ -5,7 +5,7 @@ import type { Env } from "../../src/env";
 import worker from "../../src/index";
 import { encodeUtf8 } from "../../src/lib/bytes";
 import type { EventMessage, QueueMessage } from "../../src/queue/messages";
-import { consume, fakeQueue, mockFetch } from "../delivery/support";
+import { consume, fakeQueue, loggedLines, mockFetch } from "../delivery/support";
 import { useTargets } from "../support/targets";
 import { base64Json, SEED_CALLBACK, tencentEventRequest } from "../support/tencent-meeting";
 
@@ -50,6 +50,16 @@ describe("a callback with thousands of items", () => {
       count: ITEMS,
       receivedAt: expect.any(Number),
     });
+  });
+
+  it("is logged in one line of bounded size: the first 100 ids and types, and the count", async () => {
+    const { result, lines } = await loggedLines(async () => ingest(await bigCallback()));
+    expect(result.response.status).toBe(200);
+    const [line] = lines.filter((entry) => entry.kind === "ingest");
+    expect(line).toMatchObject({ outcome: "queued", events: ITEMS });
+    expect(line?.ids).toHaveLength(100);
+    expect(line?.types).toHaveLength(100);
+    expect((line?.ids as string[]).at(-1)).toBe("tencent-meeting:fan-in-0001:99");
   });
 
   it("is split by the fan-out consumer, and every item's event is delivered exactly once", async () => {
