@@ -2,11 +2,11 @@ import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { type DeadLetter, storeDeadLetter } from "../../src/delivery/dead-letters";
-import type { Env } from "../../src/env";
 import worker from "../../src/index";
 import type { DeliveryMessage } from "../../src/queue/messages";
-import { fakeQueue, sampleEvent } from "../delivery/support";
 import { TEST_BINDINGS } from "../support/bindings";
+import { sampleEvent } from "../support/events";
+import { envWith, recordQueue, type VarOverrides } from "../support/queue";
 
 const AUTH = { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` };
 
@@ -14,17 +14,21 @@ const AUTH = { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` };
 async function admin(
   method: string,
   path: string,
-  options: { headers?: Record<string, string>; env?: Partial<Record<keyof Env, unknown>> } = {},
+  options: { headers?: Record<string, string>; env?: VarOverrides; queueFailure?: Error } = {},
 ) {
-  const deliveries = fakeQueue();
-  const events = fakeQueue();
-  const testEnv = { ...env, DELIVERIES_QUEUE: deliveries.queue, EVENTS_QUEUE: events.queue, ...options.env } as Env;
-  const request = new Request(`http://relay.test/admin/dead-letters${path}`, {
-    method,
-    headers: options.headers ?? AUTH,
-  });
-  const response = await worker.fetch(request, testEnv, {} as ExecutionContext);
-  return { response, body: (await response.json()) as Record<string, unknown>, deliveries, events };
+  const deliveries = recordQueue(env.DELIVERIES_QUEUE, { failWith: options.queueFailure });
+  const events = recordQueue(env.EVENTS_QUEUE);
+  try {
+    const request = new Request(`http://relay.test/admin/dead-letters${path}`, {
+      method,
+      headers: options.headers ?? AUTH,
+    });
+    const response = await worker.fetch(request, envWith(options.env), {} as ExecutionContext);
+    return { response, body: (await response.json()) as Record<string, unknown>, deliveries, events };
+  } finally {
+    deliveries.restore();
+    events.restore();
+  }
 }
 
 async function bury(target: string, eventId: string, overrides: Partial<DeadLetter> = {}): Promise<DeadLetter> {
@@ -180,7 +184,7 @@ describe("POST /admin/dead-letters/<id>/replay", () => {
   it("answers 503 and keeps the record when the queue is unavailable", async () => {
     const letter = await bury("crm", "e1");
     const { response, body } = await admin("POST", `/${letter.id}/replay`, {
-      env: { DELIVERIES_QUEUE: fakeQueue({ failWith: new Error("queue down") }).queue },
+      queueFailure: new Error("queue down"),
     });
     expect(response.status).toBe(503);
     expect(body).toEqual({ error: "the replay could not be queued; the dead letter is kept, try again" });

@@ -2,8 +2,8 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { AttemptRecord } from "../../src/event-log/journal";
 import type { RelayEvent } from "../../src/events";
-import { sampleEvent } from "../delivery/support";
 import { adminCall, logRows, resetAll } from "../event-log/support";
+import { sampleEvent } from "../support/events";
 
 const HOUR = 3_600_000;
 const BASE = Math.floor((Date.now() - 2 * HOUR) / 1000) * 1000;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { TEST_BINDINGS } from "../support/bindings";
+import { mockFetch } from "../support/fetch";
 import { callWorker } from "../support/worker";
 
 const ENDPOINT = "https://relay.example.com/admin/huawei/link-config";
@@ -28,22 +29,17 @@ interface SentToHuawei {
   body: unknown;
 }
 
-let sent: SentToHuawei[];
+let outbound: ReturnType<typeof mockFetch> | undefined;
+
+/** What the relay sent to Huawei's stand-in, bodies parsed. */
+function sent(): SentToHuawei[] {
+  return (outbound?.requests ?? []).map((request) => ({ ...request, body: JSON.parse(request.body) }));
+}
 let logSpy: MockInstance<typeof console.log>;
 
 /** Huawei's stand-in answers with `answer`, or fails like the network when it throws. */
 function huaweiAnswers(answer: () => Response | Promise<Response>) {
-  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const request = new Request(input as RequestInfo, init as RequestInit);
-    sent.push({
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-      redirect: request.redirect,
-      body: await request.json(),
-    });
-    return answer();
-  });
+  outbound = mockFetch(() => answer());
 }
 
 /** Calls the relay with Huawei's stand-in as HUAWEI_MEETING_API_BASE. */
@@ -71,7 +67,7 @@ function adminLogLines() {
 }
 
 beforeEach(() => {
-  sent = [];
+  outbound = undefined;
   logSpy = vi.spyOn(console, "log").mockImplementation(() => {});
 });
 
@@ -86,7 +82,7 @@ describe("POST /admin/huawei/link-config: auth", () => {
     const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }, { headers: {} }));
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ error: "missing or wrong admin bearer token" });
-    expect(sent).toEqual([]);
+    expect(sent()).toEqual([]);
   });
 
   it("with a wrong token is 401", async () => {
@@ -94,14 +90,14 @@ describe("POST /admin/huawei/link-config: auth", () => {
       linkConfig({ accessToken: ACCESS_TOKEN }, { headers: { authorization: "Bearer wrong" } }),
     );
     expect(response.status).toBe(401);
-    expect(sent).toEqual([]);
+    expect(sent()).toEqual([]);
   });
 
   it("with ADMIN_TOKEN unset is 503", async () => {
     const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }), { ADMIN_TOKEN: undefined });
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ error: "the admin API is disabled: ADMIN_TOKEN is not set" });
-    expect(sent).toEqual([]);
+    expect(sent()).toEqual([]);
   });
 });
 
@@ -119,8 +115,8 @@ describe("POST /admin/huawei/link-config: the call to Huawei", () => {
       url: "https://relay.example.com/webhooks/huawei-meeting",
     });
 
-    expect(sent).toHaveLength(1);
-    const [request] = sent;
+    expect(sent()).toHaveLength(1);
+    const [request] = sent();
     expect(request?.method).toBe("POST");
     expect(request?.url).toBe(LINK_CONFIG);
     expect(request?.headers.get("x-access-token")).toBe(ACCESS_TOKEN);
@@ -144,7 +140,7 @@ describe("POST /admin/huawei/link-config: the call to Huawei", () => {
       }),
     );
     expect(response.status).toBe(200);
-    expect(sent[0]?.body).toEqual({
+    expect(sent()[0]?.body).toEqual({
       spId: "sp-42",
       subscriberId: TEST_BINDINGS.HUAWEI_MEETING_APP_ID,
       subscriberKey: TEST_BINDINGS.HUAWEI_MEETING_APP_KEY,
@@ -154,19 +150,19 @@ describe("POST /admin/huawei/link-config: the call to Huawei", () => {
 
   it("uses HUAWEI_MEETING_API_BASE, tolerating a trailing slash", async () => {
     await call(linkConfig({ accessToken: ACCESS_TOKEN }), { HUAWEI_MEETING_API_BASE: "https://huawei.test/" });
-    expect(sent[0]?.url).toBe(LINK_CONFIG);
+    expect(sent()[0]?.url).toBe(LINK_CONFIG);
   });
 
   it("defaults to Huawei's public API when HUAWEI_MEETING_API_BASE is unset (still the stand-in, via the mock)", async () => {
     await call(linkConfig({ accessToken: ACCESS_TOKEN }), { HUAWEI_MEETING_API_BASE: undefined });
-    expect(sent[0]?.url).toBe("https://api.meeting.huaweicloud.com/v1/mmc/management/webhook/link-config");
+    expect(sent()[0]?.url).toBe("https://api.meeting.huaweicloud.com/v1/mmc/management/webhook/link-config");
   });
 
   it("?account=acme uses the _ACME credentials and the account's webhook URL", async () => {
     const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }, { query: "?account=acme" }));
     const text = await response.text();
     expect(response.status).toBe(200);
-    expect(sent[0]?.body).toEqual({
+    expect(sent()[0]?.body).toEqual({
       subscriberId: TEST_BINDINGS.HUAWEI_MEETING_APP_ID_ACME,
       subscriberKey: TEST_BINDINGS.HUAWEI_MEETING_APP_KEY_ACME,
       url: "https://relay.example.com/webhooks/huawei-meeting/acme",
@@ -204,7 +200,7 @@ describe("POST /admin/huawei/link-config: refused before calling Huawei", () => 
     expect(await response.json()).toEqual({
       error: "url must be an absolute https:// URL (Huawei pushes events over HTTPS only)",
     });
-    expect(sent).toEqual([]);
+    expect(sent()).toEqual([]);
   });
 
   it.each([
@@ -219,7 +215,7 @@ describe("POST /admin/huawei/link-config: refused before calling Huawei", () => 
     const text = await response.text();
     expect(response.status).toBe(400);
     expect(JSON.parse(text)).toEqual({ error: expect.stringMatching(message) });
-    expect(sent).toEqual([]);
+    expect(sent()).toEqual([]);
     expectNoSecrets(text);
   });
 
@@ -227,7 +223,7 @@ describe("POST /admin/huawei/link-config: refused before calling Huawei", () => 
     const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }, { query: "?account=ACME!" }));
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: "account must be 1 to 32 characters of a-z, 0-9 and _" });
-    expect(sent).toEqual([]);
+    expect(sent()).toEqual([]);
   });
 
   it("503 names the missing var when HUAWEI_MEETING_APP_ID is unset", async () => {
@@ -236,7 +232,7 @@ describe("POST /admin/huawei/link-config: refused before calling Huawei", () => 
     expect(await response.json()).toEqual({
       error: "huawei-meeting is not configured: var HUAWEI_MEETING_APP_ID not set",
     });
-    expect(sent).toEqual([]);
+    expect(sent()).toEqual([]);
   });
 
   it("503 names the account's missing secret", async () => {
@@ -354,7 +350,7 @@ describe("POST /admin/huawei/link-config: where the subscriber key may go", () =
   it("never follows a redirect: the call is made with redirect manual", async () => {
     huaweiAnswers(() => new Response(null, { status: 200 }));
     await call(linkConfig({ accessToken: ACCESS_TOKEN }));
-    expect(sent.map((request) => request.redirect)).toEqual(["manual"]);
+    expect(sent().map((request) => request.redirect)).toEqual(["manual"]);
   });
 
   it.each([301, 302, 307, 308])("reports a %i redirect as 502 and sends nothing to where it points", async (status) => {
@@ -369,7 +365,7 @@ describe("POST /admin/huawei/link-config: where the subscriber key may go", () =
       message,
       url: "https://relay.example.com/webhooks/huawei-meeting",
     });
-    expect(sent.map((request) => request.url)).toEqual([LINK_CONFIG]);
+    expect(sent().map((request) => request.url)).toEqual([LINK_CONFIG]);
     expectNoSecrets(text);
   });
 
@@ -389,7 +385,7 @@ describe("POST /admin/huawei/link-config: where the subscriber key may go", () =
     expect(await response.json()).toEqual({
       error: `the relay is misconfigured: HUAWEI_MEETING_API_BASE must be an https:// URL (http:// only for localhost or 127.0.0.1 with ALLOW_INSECURE_TARGETS=true), got "${base}"`,
     });
-    expect(sent).toEqual([]);
+    expect(sent()).toEqual([]);
   });
 
   it.each(["http://localhost:9100", "http://127.0.0.1:9100"])(
@@ -401,7 +397,7 @@ describe("POST /admin/huawei/link-config: where the subscriber key may go", () =
         ALLOW_INSECURE_TARGETS: "true",
       });
       expect(response.status).toBe(200);
-      expect(sent.map((request) => request.url)).toEqual([`${base}/v1/mmc/management/webhook/link-config`]);
+      expect(sent().map((request) => request.url)).toEqual([`${base}/v1/mmc/management/webhook/link-config`]);
     },
   );
 });

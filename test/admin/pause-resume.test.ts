@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { storeDeadLetter } from "../../src/delivery/dead-letters";
 import type { Env } from "../../src/env";
 import worker from "../../src/index";
@@ -15,7 +15,8 @@ import {
   pending,
   usePauseFixture,
 } from "../delivery/pause-support";
-import { consume, sampleEvent } from "../delivery/support";
+import { sampleEvent } from "../support/events";
+import { consume } from "../support/queue";
 import { useTargets } from "../support/targets";
 
 const { crm, sentTo } = usePauseFixture();
@@ -76,29 +77,24 @@ describe("POST /admin/targets/<id>/pause and /resume", () => {
     await consume(EVENTS, [fresh(1)]);
     let lists = 0;
     // A batch that read the pause just before the resume lifted it keeps event 2 during the first listing.
-    const state = new Proxy(env.RELAY_STATE, {
-      get(target, property) {
-        const value = Reflect.get(target, property, target);
-        if (property !== "list") return typeof value === "function" ? value.bind(target) : value;
-        return async (...args: unknown[]) => {
-          const page = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          if (++lists === 1) {
-            await storeDeadLetter(env.RELAY_STATE, {
-              target: "crm",
-              reason: "paused",
-              event: event(2),
-              attempts: 0,
-              lastStatus: null,
-              lastError: "not attempted: the target is paused",
-              firstAttemptAt: new Date().toISOString(),
-              lastAttemptAt: new Date().toISOString(),
-            });
-          }
-          return page;
-        };
-      },
+    const list = env.RELAY_STATE.list.bind(env.RELAY_STATE);
+    vi.spyOn(env.RELAY_STATE, "list").mockImplementation(async (options) => {
+      const page = await list(options);
+      if (++lists === 1) {
+        await storeDeadLetter(env.RELAY_STATE, {
+          target: "crm",
+          reason: "paused",
+          event: event(2),
+          attempts: 0,
+          lastStatus: null,
+          lastError: "not attempted: the target is paused",
+          firstAttemptAt: new Date().toISOString(),
+          lastAttemptAt: new Date().toISOString(),
+        });
+      }
+      return page;
     });
-    const { body, queued } = await adminPost("/crm/resume", { RELAY_STATE: state });
+    const { body, queued } = await adminPost("/crm/resume");
     expect(body).toMatchObject({ replayed: 2 });
     expect(queued.map((sent) => (sent.body as DeliveryMessage).event.id)).toEqual([event(1).id, event(2).id]);
     expect(await deadLetters()).toEqual([]);
@@ -107,18 +103,12 @@ describe("POST /admin/targets/<id>/pause and /resume", () => {
   it("resume replays a letter once even when its record cannot be deleted", async () => {
     await adminPost("/crm/pause");
     await consume(EVENTS, [fresh(1)]);
-    const state = new Proxy(env.RELAY_STATE, {
-      get(target, property) {
-        const value = Reflect.get(target, property, target);
-        if (property === "delete") {
-          // Dead-letter records cannot be deleted; the pause itself can.
-          return (key: string) =>
-            key.startsWith("dead:") ? Promise.reject(new Error("KV unavailable")) : target.delete(key);
-        }
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-    const { body, queued } = await adminPost("/crm/resume", { RELAY_STATE: state });
+    // Dead-letter records cannot be deleted; the pause itself can.
+    const remove = env.RELAY_STATE.delete.bind(env.RELAY_STATE);
+    vi.spyOn(env.RELAY_STATE, "delete").mockImplementation((key) =>
+      key.startsWith("dead:") ? Promise.reject(new Error("KV unavailable")) : remove(key),
+    );
+    const { body, queued } = await adminPost("/crm/resume");
     expect(body).toMatchObject({ replayed: 1 });
     expect(queued.map((sent) => (sent.body as DeliveryMessage).event.id)).toEqual([event(1).id]);
   });

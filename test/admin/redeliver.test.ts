@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
 import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
-import { consume, mockFetch, sampleEvent } from "../delivery/support";
 import { adminCall, logRows, resetAll, tableRows } from "../event-log/support";
+import { sampleEvent } from "../support/events";
+import { mockFetch } from "../support/fetch";
+import { consume } from "../support/queue";
 import { useTargets } from "../support/targets";
 
 const CRM: Target = { id: "crm", url: "https://crm.example.com/in", types: ["meeting.*"] };
@@ -88,9 +90,8 @@ describe("POST /admin/events/<id>/redeliver", () => {
 
   it("answers 503 when the queue refuses the messages", async () => {
     await logRows([{ event, receivedAt: Date.now() }]);
-    const failing = { sendBatch: () => Promise.reject(new Error("queue down")) };
     const { response, body } = await adminCall("POST", `/admin/events/${event.id}/redeliver`, {
-      env: { DELIVERIES_QUEUE: failing },
+      queueFailure: new Error("queue down"),
     });
     expect(response.status).toBe(503);
     expect(body).toEqual({ error: "the redelivery could not be queued; try again" });

@@ -3,8 +3,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { AttemptRecord } from "../../src/event-log/journal";
 import { RefusalCounter } from "../../src/event-log/refusals";
 import type { RelayEvent } from "../../src/events";
-import { sampleEvent } from "../delivery/support";
 import { adminCall, logRows, resetAll } from "../event-log/support";
+import { sampleEvent } from "../support/events";
 
 const HOUR = 3_600_000;
 const NOW = Date.now();

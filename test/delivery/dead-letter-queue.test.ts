@@ -5,8 +5,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DLQ_LAST_TRY } from "../../src/delivery/dead-letter-queue";
 import { deadLetterId, listDeadLetters } from "../../src/delivery/dead-letters";
 import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
+import { sampleEvent } from "../support/events";
+import { mockFetch } from "../support/fetch";
+import { loggedLines } from "../support/log";
+import { consume } from "../support/queue";
 import { useTargets } from "../support/targets";
-import { consume, loggedLines, mockFetch, sampleEvent } from "./support";
 
 const DLQ = "meeting-relay-dlq";
 const EVENT_ID = "tencent-meeting:seq-1:0";
@@ -136,13 +139,8 @@ describe("dead-letter queue consumer: what Queues gave up on is kept, never drop
 
   it("retries in 60 s when KV cannot store the dead letter", async () => {
     // Reads work (the pause state is read first), writes fail.
-    const brokenState = {
-      get: env.RELAY_STATE.get.bind(env.RELAY_STATE),
-      put: () => Promise.reject(new Error("KV unavailable")),
-    };
-    const { result: run, lines } = await loggedLines(() =>
-      consume(DLQ, [exhaustedDelivery], { env: { RELAY_STATE: brokenState } }),
-    );
+    vi.spyOn(env.RELAY_STATE, "put").mockRejectedValue(new Error("KV unavailable"));
+    const { result: run, lines } = await loggedLines(() => consume(DLQ, [exhaustedDelivery]));
     expect(run).toMatchObject({ acked: [], retried: [{ msgId: "m0", delaySeconds: 60 }] });
     expect(lines).toContainEqual(
       expect.objectContaining({ kind: "dead-letter", outcome: "store-failed", id: EVENT_ID, reason: "KV unavailable" }),
@@ -157,14 +155,9 @@ describe("dead-letter queue consumer: what Queues gave up on is kept, never drop
     "logs %s it still cannot store on its last try whole, with everything needed to recover it",
     async (_, body) => {
       await useTargets([{ id: "crm", url: "https://crm.example.com/" }]);
-      const brokenState = {
-        ...env.RELAY_STATE,
-        get: () => Promise.reject(new Error("KV unavailable")),
-        put: () => Promise.reject(new Error("KV unavailable")),
-      };
-      const { result: run, lines } = await loggedLines(() =>
-        consume(DLQ, [body], { attempts: 101, env: { RELAY_STATE: brokenState } }),
-      );
+      vi.spyOn(env.RELAY_STATE, "get").mockRejectedValue(new Error("KV unavailable"));
+      vi.spyOn(env.RELAY_STATE, "put").mockRejectedValue(new Error("KV unavailable"));
+      const { result: run, lines } = await loggedLines(() => consume(DLQ, [body], { attempts: 101 }));
       expect(run).toMatchObject({ acked: ["m0"], retried: [] });
       expect(lines.filter((line) => line.kind === "dead-letter")).toEqual([
         {
@@ -182,10 +175,8 @@ describe("dead-letter queue consumer: what Queues gave up on is kept, never drop
   );
 
   it("keeps the whole message out of the log while it can still be retried", async () => {
-    const brokenState = { ...env.RELAY_STATE, put: () => Promise.reject(new Error("KV unavailable")) };
-    const { result: run, lines } = await loggedLines(() =>
-      consume(DLQ, [exhaustedDelivery], { attempts: 100, env: { RELAY_STATE: brokenState } }),
-    );
+    vi.spyOn(env.RELAY_STATE, "put").mockRejectedValue(new Error("KV unavailable"));
+    const { result: run, lines } = await loggedLines(() => consume(DLQ, [exhaustedDelivery], { attempts: 100 }));
     expect(run.retried).toEqual([{ msgId: "m0", delaySeconds: 60 }]);
     expect(lines.some((line) => "message" in line)).toBe(false);
   });

@@ -5,8 +5,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
 import { deadLetterId } from "../../src/delivery/dead-letters";
 import type { DeliveryMessage } from "../../src/queue/messages";
+import { sampleEvent } from "../support/events";
+import { hang, mockFetch } from "../support/fetch";
+import { loggedLines } from "../support/log";
+import { consume } from "../support/queue";
 import { useTargets } from "../support/targets";
-import { consume, hang, loggedLines, mockFetch, sampleEvent } from "./support";
 
 const DELIVERIES = "meeting-relay-deliveries";
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -252,8 +255,8 @@ describe("pairs that cannot be delivered any more", () => {
 
   it("retries after 30 s when the dead letter cannot be stored", async () => {
     answer = () => new Response(null, { status: 500 });
-    const brokenState = { ...env.RELAY_STATE, put: () => Promise.reject(new Error("KV unavailable")) };
-    const run = await consume(DELIVERIES, [pending({ attemptsBefore: 11 })], { env: { RELAY_STATE: brokenState } });
+    vi.spyOn(env.RELAY_STATE, "put").mockRejectedValue(new Error("KV unavailable"));
+    const run = await consume(DELIVERIES, [pending({ attemptsBefore: 11 })]);
     expect(run).toMatchObject({ acked: [], retried: [{ msgId: "m0", delaySeconds: 30 }] });
   });
 

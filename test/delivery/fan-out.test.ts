@@ -5,8 +5,11 @@ import type { Target } from "../../src/config/targets";
 import type { RelayEvent } from "../../src/events";
 import { encodeUtf8 } from "../../src/lib/bytes";
 import type { EventMessage } from "../../src/queue/messages";
+import { sampleEvent } from "../support/events";
+import { mockFetch } from "../support/fetch";
+import { loggedLines } from "../support/log";
+import { consume } from "../support/queue";
 import { useTargets } from "../support/targets";
-import { consume, fakeQueue, loggedLines, mockFetch, sampleEvent } from "./support";
 
 const EVENTS = "meeting-relay-events";
 const UP: Target = { id: "up", url: "https://up.example.com/in" };
@@ -88,12 +91,11 @@ describe("fan-out: the inline first attempt", () => {
     const downs = Array.from({ length: 15 }, (_, i): Target => ({ id: `down-${i}`, url: `${DOWN.url}/${i}` }));
     await useTargets(downs);
     const event = sampleEvent("tencent-meeting:wide:0", { data: { raw: { notes: "x".repeat(20_000) } } });
-    const deliveries = fakeQueue();
-    const run = await consume(EVENTS, [fresh(event)], { env: { DELIVERIES_QUEUE: deliveries.queue } });
+    const run = await consume(EVENTS, [fresh(event)]);
     expect(run).toMatchObject({ acked: ["m0"], retried: [] });
-    expect(deliveries.calls.flat()).toHaveLength(15);
-    expect(deliveries.calls.length).toBeGreaterThan(1);
-    for (const call of deliveries.calls) {
+    expect(run.deliveryCalls.flat()).toHaveLength(15);
+    expect(run.deliveryCalls.length).toBeGreaterThan(1);
+    for (const call of run.deliveryCalls) {
       expect(call.reduce((bytes, body) => bytes + encodeUtf8(JSON.stringify(body)).byteLength, 0)).toBeLessThanOrEqual(
         256_000,
       );
@@ -107,6 +109,41 @@ describe("fan-out: the inline first attempt", () => {
     const repeat = await consume(EVENTS, [fresh()]);
     expect(repeat).toMatchObject({ acked: ["m0"], deliveries: [] });
     expect(outbound.requests.filter((r) => r.url === UP.url)).toHaveLength(1);
+  });
+});
+
+describe("routing and dedup", () => {
+  it("sends each event to every enabled target whose types and providers match", async () => {
+    await useTargets([
+      { id: "meetings", url: "https://up.example.com/m", types: ["meeting.*"] },
+      { id: "joins", url: "https://up.example.com/j", types: ["participant.joined"] },
+      { id: "tencent", url: "https://up.example.com/t", providers: ["tencent-meeting"] },
+      { id: "huawei", url: "https://up.example.com/h", providers: ["huawei-meeting"] },
+      { id: "off", url: "https://up.example.com/off", enabled: false },
+    ]);
+    const run = await consume(EVENTS, [
+      fresh(sampleEvent("e1")),
+      fresh(sampleEvent("e2", { type: "participant.joined" })),
+    ]);
+    expect(run).toMatchObject({ acked: ["m0", "m1"], retried: [], deliveries: [] });
+    expect(outbound.requests.map((r) => `${r.headers.get("webhook-id")}→${r.url}`).sort()).toEqual([
+      "e1→https://up.example.com/m",
+      "e1→https://up.example.com/t",
+      "e2→https://up.example.com/j",
+      "e2→https://up.example.com/t",
+    ]);
+  });
+
+  it("drops a repeat inside one batch and a repeat already remembered in KV", async () => {
+    await useTargets([UP]);
+    const first = await consume(EVENTS, [fresh(sampleEvent("e1")), fresh(sampleEvent("e1"))]);
+    expect(first.acked).toEqual(["m0", "m1"]);
+    expect(outbound.requests).toHaveLength(1);
+    expect(await env.RELAY_STATE.get("dedup:e1")).toBe("1");
+
+    const again = await consume(EVENTS, [fresh(sampleEvent("e1"))]);
+    expect(again).toMatchObject({ acked: ["m0"], retried: [], deliveries: [] });
+    expect(outbound.requests).toHaveLength(1);
   });
 });
 
@@ -150,11 +187,28 @@ describe("configuration problems", () => {
     expect(lines).toContainEqual(expect.objectContaining({ kind: "config-invalid", waiting: 1 }));
   });
 
-  it("keeps events waiting 30 s when the targets cannot be read", async () => {
-    const brokenConfig = { ...env.RELAY_CONFIG, get: () => Promise.reject(new Error("KV unavailable")) };
-    const run = await consume(EVENTS, [fresh(sampleEvent("tencent-meeting:kv-down:0"))], {
-      env: { RELAY_CONFIG: brokenConfig },
+  it.each([
+    ["invalid", '[{"id":"Bad Id","url":"ftp://x"}]'],
+    ["not JSON", "[{"],
+  ])("keeps every event waiting 30 s while the targets document is %s, remembering nothing", async (_, document) => {
+    await useTargets(document);
+    const run = await consume(EVENTS, [fresh(sampleEvent("e1")), fresh(sampleEvent("e2"))]);
+    expect(run).toMatchObject({
+      acked: [],
+      retried: [
+        { msgId: "m0", delaySeconds: 30 },
+        { msgId: "m1", delaySeconds: 30 },
+      ],
+      deliveries: [],
+      events: [],
     });
+    expect(outbound.requests).toEqual([]);
+    expect(await env.RELAY_STATE.get("dedup:e1")).toBeNull();
+  });
+
+  it("keeps events waiting 30 s when the targets cannot be read", async () => {
+    vi.spyOn(env.RELAY_CONFIG, "get").mockRejectedValue(new Error("KV unavailable"));
+    const run = await consume(EVENTS, [fresh(sampleEvent("tencent-meeting:kv-down:0"))]);
     expect(run).toMatchObject({ acked: [], retried: [{ msgId: "m0", delaySeconds: 30 }] });
   });
 

@@ -2,8 +2,10 @@ import { reset } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
 import { globMatches, targetWants } from "../../src/delivery/match";
+import { sampleEvent } from "../support/events";
+import { mockFetch } from "../support/fetch";
+import { consume } from "../support/queue";
 import { useTargets } from "../support/targets";
-import { consume, mockFetch, sampleEvent } from "./support";
 
 const LINE_BREAK_TYPE = "tencent-whiteboard/Odd\nEvent";
 

@@ -1,6 +1,6 @@
 import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach } from "vitest";
+import { afterEach, beforeEach, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
 import { type DeadLetter, listDeadLetters } from "../../src/delivery/dead-letters";
 import type { Env } from "../../src/env";
@@ -8,8 +8,10 @@ import type { RelayEvent } from "../../src/events";
 import worker from "../../src/index";
 import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
 import { TEST_BINDINGS } from "../support/bindings";
+import { sampleEvent } from "../support/events";
+import { mockFetch } from "../support/fetch";
+import { recordQueue } from "../support/queue";
 import { useTargets } from "../support/targets";
-import { fakeQueue, mockFetch, sampleEvent } from "./support";
 
 /** Shared by the pause tests: two targets, `crm` (whose answer a test sets) and `audit` (always 204). */
 export const EVENTS = "meeting-relay-events";
@@ -44,7 +46,10 @@ export function usePauseFixture() {
     outbound = mockFetch((request) => new Response(null, { status: request.url === CRM.url ? crm.status : 204 }));
     await useTargets([CRM, AUDIT]);
   });
-  afterEach(() => outbound.restore());
+  afterEach(() => {
+    outbound.restore();
+    vi.restoreAllMocks();
+  });
   return {
     crm,
     requests: () => outbound.requests,
@@ -57,17 +62,17 @@ export async function deadLetters(target = "crm"): Promise<DeadLetter[]> {
 }
 
 /** `POST /admin/targets<path>` with a recording DELIVERIES_QUEUE (the replays go nowhere). */
-export async function adminPost(path: string, overrides: Partial<Record<keyof Env, unknown>> = {}) {
-  const deliveries = fakeQueue();
-  const request = new Request(`http://relay.test/admin/targets${path}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` },
-  });
-  const ctx = { waitUntil() {}, passThroughOnException() {} } as unknown as ExecutionContext;
-  const response = await worker.fetch(
-    request,
-    { ...env, ...overrides, DELIVERIES_QUEUE: deliveries.queue } as Env,
-    ctx,
-  );
-  return { response, body: (await response.json()) as Record<string, unknown>, queued: deliveries.sent };
+export async function adminPost(path: string) {
+  const deliveries = recordQueue(env.DELIVERIES_QUEUE);
+  try {
+    const request = new Request(`http://relay.test/admin/targets${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` },
+    });
+    const ctx = { waitUntil() {}, passThroughOnException() {} } as unknown as ExecutionContext;
+    const response = await worker.fetch(request, env as Env, ctx);
+    return { response, body: (await response.json()) as Record<string, unknown>, queued: deliveries.sent };
+  } finally {
+    deliveries.restore();
+  }
 }

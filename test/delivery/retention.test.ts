@@ -4,10 +4,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
 import { deadLetterId } from "../../src/delivery/dead-letters";
 import type { DeliveryMessage } from "../../src/queue/messages";
+import { sampleEvent } from "../support/events";
+import { mockFetch } from "../support/fetch";
+import { loggedLines } from "../support/log";
+import { consume } from "../support/queue";
 import { useTargets } from "../support/targets";
 import { base64Json, SEED_CALLBACK, tencentEventRequest } from "../support/tencent-meeting";
 import { callWorker } from "../support/worker";
-import { consume, loggedLines, mockFetch, sampleEvent } from "./support";
 
 const DELIVERIES = "meeting-relay-deliveries";
 const CRM: Target = { id: "crm", url: "https://crm.example.com/hooks" };

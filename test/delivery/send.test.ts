@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Target } from "../../src/config/targets";
 import { sendToTarget } from "../../src/delivery/send";
 import { VERSION } from "../../src/version";
-import { mockFetch } from "./support";
+import { mockFetch } from "../support/fetch";
 
 let outbound: ReturnType<typeof mockFetch> | undefined;
 afterEach(() => outbound?.restore());

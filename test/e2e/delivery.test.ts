@@ -7,7 +7,7 @@ import {
   type Relay,
   type Sink,
   type SinkRequest,
-  sleep,
+  settled,
   startRelay,
   startSink,
   waitFor,
@@ -147,7 +147,11 @@ describe("delivery that loses nothing: wrangler dev against a failing local sink
   });
 
   it("target c, which never fails, receives each event exactly once (a platform repeat included)", async () => {
-    await sleep(1_500); // anything still in flight would arrive now
+    // The repeat reached fan-out and was dropped, and nothing else is in flight.
+    await waitFor("the repeat dropped by dedup", () =>
+      relay.logLines().some((line) => line.kind === "fan-out" && line.outcome === "duplicate" && line.id === IDS[0]),
+    );
+    await settled(relay, sink);
     const received = sink.requests("/c");
     expect(received.map((request) => request.webhookId).sort()).toEqual([...IDS].sort());
     for (const request of received) verifyDelivery(request, "c");
@@ -170,7 +174,7 @@ describe("delivery that loses nothing: wrangler dev against a failing local sink
     }
     expect(await deadLetters("b")).toEqual([]);
 
-    await sleep(1_000);
+    await settled(relay, sink);
     expect(IDS.map((id) => forEvent("/a", id).length)).toEqual([3, 3]);
     expect(IDS.map((id) => forEvent("/b", id).length)).toEqual([5, 5]);
     expect(IDS.map((id) => forEvent("/c", id).length)).toEqual([1, 1]);

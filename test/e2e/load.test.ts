@@ -6,7 +6,15 @@
  */
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { always, type Relay, type Sink, type SinkRequest, startRelay, startSink } from "../../tools/harness/index.ts";
+import {
+  always,
+  type Relay,
+  type Sink,
+  type SinkRequest,
+  settled,
+  startRelay,
+  startSink,
+} from "../../tools/harness/index.ts";
 import {
   credentialVars,
   DEMO_CREDENTIALS,
@@ -117,8 +125,8 @@ it(`delivers ${EVENTS} distinct events exactly once to every matching target des
       acceptedById(requests.filter((r) => r.path === "/participants")).size >= participantEvents,
     100_000,
   );
-  // Let anything extra (a duplicate, a stray retry) arrive before counting.
-  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  // Anything extra (a duplicate, a stray retry) would have arrived once nothing is in flight.
+  await settled(relay, sink, 60_000);
   const deliveredMs = Date.now() - started;
 
   const flaky = acceptedById(sink.requests("/flaky"));

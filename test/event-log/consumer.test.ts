@@ -1,9 +1,11 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
-import type { Env } from "../../src/env";
 import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
-import { consume, loggedLines, mockFetch, sampleEvent } from "../delivery/support";
+import { sampleEvent } from "../support/events";
+import { mockFetch } from "../support/fetch";
+import { loggedLines } from "../support/log";
+import { consume } from "../support/queue";
 import { useTargets } from "../support/targets";
 import { resetAll, tableRows } from "./support";
 
@@ -166,27 +168,25 @@ describe("the deliveries consumer writes the event log", () => {
 
 describe("a D1 failure never changes a delivery", () => {
   /** The same batches with a working log and with a log that throws on every call. */
-  async function both(run: (envOverride: Partial<Record<keyof Env, unknown>>) => Promise<unknown>) {
-    const good = await run({});
+  async function both(run: () => Promise<unknown>) {
+    const good = await run();
     const calls = outbound.requests.map((request) => request.url);
     outbound.requests.length = 0;
     await resetAll();
     await useTargets([UP, DOWN]);
     const broken = {
-      prepare: vi.fn(() => {
+      prepare: vi.spyOn(env.RELAY_LOG, "prepare").mockImplementation(() => {
         throw new Error("D1_ERROR: database unavailable");
       }),
-      batch: vi.fn(() => Promise.reject(new Error("D1_ERROR: database unavailable"))),
+      batch: vi.spyOn(env.RELAY_LOG, "batch").mockRejectedValue(new Error("D1_ERROR: database unavailable")),
     };
-    const { result: bad, lines } = await loggedLines(() => run({ RELAY_LOG: broken }));
+    const { result: bad, lines } = await loggedLines(run);
     return { good, bad, calls, badCalls: outbound.requests.map((request) => request.url), lines, broken };
   }
 
   it("fan-out: the same requests, acks, retries and queued retries when every D1 call throws", async () => {
     const messages = [fresh("tencent-meeting:a:0"), fresh("tencent-meeting:b:0")];
-    const { good, bad, calls, badCalls, lines, broken } = await both((override) =>
-      consume(EVENTS, messages, { env: override }),
-    );
+    const { good, bad, calls, badCalls, lines, broken } = await both(() => consume(EVENTS, messages));
     expect(strip(bad)).toEqual(strip(good));
     expect(good).toMatchObject({ acked: ["m0", "m1"], retried: [] });
     expect((good as { deliveries: unknown[] }).deliveries).toHaveLength(2);
@@ -204,14 +204,8 @@ describe("a D1 failure never changes a delivery", () => {
   });
 
   it("fan-out: a D1 batch that rejects (rather than throws at once) changes nothing either", async () => {
-    const rejecting = {
-      ...env.RELAY_LOG,
-      prepare: env.RELAY_LOG.prepare.bind(env.RELAY_LOG),
-      batch: () => Promise.reject(new Error("D1_ERROR: overloaded")),
-    };
-    const { result, lines } = await loggedLines(() =>
-      consume(EVENTS, [fresh("tencent-meeting:a:0")], { env: { RELAY_LOG: rejecting } }),
-    );
+    vi.spyOn(env.RELAY_LOG, "batch").mockRejectedValue(new Error("D1_ERROR: overloaded"));
+    const { result, lines } = await loggedLines(() => consume(EVENTS, [fresh("tencent-meeting:a:0")]));
     expect(result.acked).toEqual(["m0"]);
     expect(result.deliveries).toHaveLength(1);
     expect(outbound.requests).toHaveLength(2);
@@ -227,8 +221,8 @@ describe("a D1 failure never changes a delivery", () => {
       retryOf("tencent-meeting:b:0", "up", 1),
       retryOf("tencent-meeting:c:0", "down", 2),
     ];
-    const { good, bad, calls, badCalls } = await both((override) =>
-      consume(DELIVERIES, messages, { env: { RETRY_SCHEDULE: "5,5", ...override } }),
+    const { good, bad, calls, badCalls } = await both(() =>
+      consume(DELIVERIES, messages, { env: { RETRY_SCHEDULE: "5,5" } }),
     );
     expect(strip(bad)).toEqual(strip(good));
     expect(badCalls.sort()).toEqual(calls.sort());

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { HOUR_MS, OVERFLOW_REASON, RefusalCounter, refusals } from "../../src/event-log/refusals";
-import { consume, sampleEvent } from "../delivery/support";
+import { sampleEvent } from "../support/events";
+import { consume } from "../support/queue";
 import { SEED_DATA, tencentEventRequest } from "../support/tencent-meeting";
 import { callWorker } from "../support/worker";
 import { yunhuniNotification, yunhuniRequest } from "../support/yunhuni";
@@ -81,12 +82,9 @@ describe("refused callbacks are counted", () => {
   });
 
   it("a refusal is answered the same when D1 fails, and the failure is only logged", async () => {
-    const broken = {
-      batch: () => Promise.reject(new Error("D1_ERROR: unavailable")),
-      prepare: env.RELAY_LOG.prepare.bind(env.RELAY_LOG),
-    };
+    vi.spyOn(env.RELAY_LOG, "batch").mockRejectedValue(new Error("D1_ERROR: unavailable"));
     const request = await tencentEventRequest(SEED_DATA, { signature: "0".repeat(40) });
-    const { response } = await callWorker(request, { RELAY_LOG: broken });
+    const { response } = await callWorker(request);
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ error: "signature mismatch" });
   });

@@ -1,10 +1,11 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env";
 import { RefusalCounter } from "../../src/event-log/refusals";
 import worker from "../../src/index";
-import { loggedLines, sampleEvent } from "../delivery/support";
+import { sampleEvent } from "../support/events";
+import { loggedLines } from "../support/log";
 import { logRows, resetAll, tableRows } from "./support";
 
 const DAY = 86_400_000;
@@ -34,6 +35,8 @@ async function seedAges(ages: number[]): Promise<void> {
 }
 
 const eventIds = async () => (await tableRows("events")).map((row) => row.id);
+
+afterEach(() => vi.restoreAllMocks());
 
 beforeEach(async () => {
   await resetAll();
@@ -82,13 +85,11 @@ describe("retention: the Cron Trigger's scheduled handler", () => {
   });
 
   it("a D1 failure is logged, not thrown", async () => {
-    const broken = {
-      prepare: () => {
-        throw new Error("D1_ERROR: unavailable");
-      },
-      batch: () => Promise.reject(new Error("D1_ERROR: unavailable")),
-    };
-    const { lines } = await loggedLines(() => runCron({ RELAY_LOG: broken } as never));
+    vi.spyOn(env.RELAY_LOG, "prepare").mockImplementation(() => {
+      throw new Error("D1_ERROR: unavailable");
+    });
+    vi.spyOn(env.RELAY_LOG, "batch").mockRejectedValue(new Error("D1_ERROR: unavailable"));
+    const { lines } = await loggedLines(() => runCron());
     expect(lines).toContainEqual(
       expect.objectContaining({ kind: "event-log", outcome: "prune-failed", reason: "D1_ERROR: unavailable" }),
     );

@@ -1,11 +1,10 @@
 import { applyD1Migrations, reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import type { Env } from "../../src/env";
 import { type AttemptRecord, EventJournal } from "../../src/event-log/journal";
 import type { RelayEvent } from "../../src/events";
 import worker from "../../src/index";
-import { fakeQueue } from "../delivery/support";
 import { TEST_BINDINGS } from "../support/bindings";
+import { envWith, recordQueue, type VarOverrides } from "../support/queue";
 
 /** Empties every binding (D1 included) and puts the event log's tables back. */
 export async function resetAll(): Promise<void> {
@@ -35,16 +34,20 @@ export async function tableRows(table: "events" | "attempts" | "refusals"): Prom
 export async function adminCall(
   method: string,
   path: string,
-  options: { body?: string; headers?: Record<string, string>; env?: Partial<Record<keyof Env, unknown>> } = {},
+  options: { body?: string; headers?: Record<string, string>; env?: VarOverrides; queueFailure?: Error } = {},
 ) {
-  const deliveries = fakeQueue();
-  const events = fakeQueue();
-  const testEnv = { ...env, DELIVERIES_QUEUE: deliveries.queue, EVENTS_QUEUE: events.queue, ...options.env } as Env;
-  const request = new Request(`http://relay.test${path}`, {
-    method,
-    headers: options.headers ?? { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` },
-    ...(options.body === undefined ? {} : { body: options.body }),
-  });
-  const response = await worker.fetch(request, testEnv, {} as ExecutionContext);
-  return { response, body: (await response.json()) as Record<string, unknown>, deliveries, events };
+  const deliveries = recordQueue(env.DELIVERIES_QUEUE, { failWith: options.queueFailure });
+  const events = recordQueue(env.EVENTS_QUEUE);
+  try {
+    const request = new Request(`http://relay.test${path}`, {
+      method,
+      headers: options.headers ?? { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` },
+      ...(options.body === undefined ? {} : { body: options.body }),
+    });
+    const response = await worker.fetch(request, envWith(options.env), {} as ExecutionContext);
+    return { response, body: (await response.json()) as Record<string, unknown>, deliveries, events };
+  } finally {
+    deliveries.restore();
+    events.restore();
+  }
 }

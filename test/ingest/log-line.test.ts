@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { huaweiMeeting } from "../../src/providers/huawei-meeting";
 import { huaweiEventInfo, huaweiRequest } from "../support/huawei-meeting";
+import { loggedLines } from "../support/log";
 import { callWorker } from "../support/worker";
 
 const PATH = "/webhooks/huawei-meeting";
@@ -25,11 +26,9 @@ async function linesOf(
   request: Request | Promise<Request>,
   ...rest: Parameters<typeof callWorker> extends [unknown, ...infer R] ? R : never
 ) {
-  const logged = vi.spyOn(console, "log");
-  const { response, enqueued } = await callWorker(await request, ...rest);
-  const lines = logged.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
-  logged.mockRestore();
-  return { status: response.status, lines, enqueued };
+  const call = await request;
+  const { result, lines } = await loggedLines(() => callWorker(call, ...rest));
+  return { status: result.response.status, lines, enqueued: result.enqueued };
 }
 
 afterEach(() => vi.restoreAllMocks());

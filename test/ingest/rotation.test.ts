@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { loggedLines } from "../delivery/support";
 import { TEST_BINDINGS } from "../support/bindings";
 import { PREVIOUS_VALUES, UNKNOWN_SECRET } from "../support/credentials";
 import { huaweiEventInfo, huaweiRequest } from "../support/huawei-meeting";
+import { loggedLines } from "../support/log";
 import { SEED_DATA, tencentEventRequest } from "../support/tencent-meeting";
 import { whiteboardEvent, whiteboardRequest } from "../support/tencent-whiteboard";
 import { callWorker } from "../support/worker";

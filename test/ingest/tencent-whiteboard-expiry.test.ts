@@ -6,11 +6,9 @@
 import { createExecutionContext, reset, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Env } from "../../src/env";
 import worker from "../../src/index";
-import type { QueueMessage } from "../../src/queue/messages";
-import { mockFetch } from "../delivery/support";
-import { runQueue } from "../support/queue";
+import { mockFetch } from "../support/fetch";
+import { consume, envWith, recordQueue } from "../support/queue";
 import { useTargets } from "../support/targets";
 import { whiteboardEvent, whiteboardRequest } from "../support/tencent-whiteboard";
 import { callWorker } from "../support/worker";
@@ -27,21 +25,17 @@ async function markerExpiration(id: string): Promise<number | undefined> {
 
 /** Ingest, then the fan-out of what ingest queued; returns the queued event's id. */
 async function ingestAndFanOut(expireTime: number, overrides: Record<string, unknown> = {}): Promise<string> {
-  const sent: QueueMessage[] = [];
-  const recording = {
-    send: async (body: QueueMessage) => void sent.push(body),
-    sendBatch: async (bodies: Iterable<MessageSendRequest<QueueMessage>>) => {
-      for (const { body } of bodies) sent.push(body);
-    },
-  } as unknown as Queue<QueueMessage>;
-  // Called directly (not through callWorker, which records events only): the fan-out gets the very message.
+  // Called directly (not through callWorker, which reads back events only): the fan-out gets the very message.
+  const recording = recordQueue(env.EVENTS_QUEUE);
   const ctx = createExecutionContext();
   const request = await whiteboardRequest(FINISHED, { expireTime });
-  const response = await worker.fetch(request, { ...env, ...overrides, EVENTS_QUEUE: recording } as Env, ctx);
+  const response = await worker.fetch(request, envWith(overrides), ctx);
   await waitOnExecutionContext(ctx);
+  recording.restore();
   expect(response.status).toBe(200);
+  const sent = recording.sent.map(({ body }) => body);
   expect(sent).toHaveLength(1);
-  const run = await runQueue("meeting-relay-events", sent, { env: overrides });
+  const run = await consume("meeting-relay-events", sent, { env: overrides });
   expect(run.acked).toEqual(["m0"]);
   const [message] = sent;
   if (message?.kind !== "event") throw new Error("expected one event message");

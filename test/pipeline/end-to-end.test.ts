@@ -4,16 +4,18 @@ import { CloudEvent } from "cloudevents";
 import { Webhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { VERSION } from "../../src/version";
-import { interceptDeliveries, useTargets } from "../support/targets";
+import { mockFetch } from "../support/fetch";
+import { watchLog } from "../support/log";
+import { useTargets } from "../support/targets";
 import { SEED_DATA, tencentEventRequest } from "../support/tencent-meeting";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 describe("signed Tencent callback → queue → consumer → signed delivery", () => {
-  let intercept: ReturnType<typeof interceptDeliveries>;
+  let intercept: ReturnType<typeof mockFetch>;
   beforeEach(async () => {
     await reset();
-    intercept = interceptDeliveries();
+    intercept = mockFetch();
   });
   afterEach(() => intercept.restore());
 
@@ -30,12 +32,22 @@ describe("signed Tencent callback → queue → consumer → signed delivery", (
       { id: "huawei-only", url: "https://h.example.com/in", providers: ["huawei-meeting"] },
     ]);
 
+    const log = watchLog();
     const response = await exports.default.fetch(await tencentEventRequest(SEED_DATA));
     expect(response.status).toBe(200);
     expect(await response.text()).toBe("successfully received callback");
 
-    await vi.waitFor(() => expect(intercept.delivered).toHaveLength(2), { timeout: 10_000, interval: 50 });
-    const byUrl = new Map(intercept.delivered.map((d) => [d.url, d]));
+    // Once fan-out is done every attempt has been made: exactly one per matching target, none to huawei-only.
+    await vi.waitFor(
+      () => expect(log.lines()).toContainEqual(expect.objectContaining({ kind: "fan-out", outcome: "done" })),
+      { timeout: 10_000, interval: 50 },
+    );
+    log.restore();
+    expect(intercept.requests.map((request) => request.url).sort()).toEqual([
+      "https://audit.example.com/in",
+      "https://crm.example.com/hooks",
+    ]);
+    const byUrl = new Map(intercept.requests.map((d) => [d.url, d]));
     const crm = byUrl.get("https://crm.example.com/hooks");
     const audit = byUrl.get("https://audit.example.com/in");
     if (!crm || !audit) throw new Error(`unexpected deliveries: ${[...byUrl.keys()].join(", ")}`);
@@ -59,12 +71,18 @@ describe("signed Tencent callback → queue → consumer → signed delivery", (
   it("delivers a platform retry of the same callback only once", async () => {
     await useTargets([{ id: "audit", url: "https://audit.example.com/in" }]);
     expect((await exports.default.fetch(await tencentEventRequest(SEED_DATA))).status).toBe(200);
-    await vi.waitFor(() => expect(intercept.delivered).toHaveLength(1), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(() => expect(intercept.requests).toHaveLength(1), { timeout: 10_000, interval: 50 });
 
     // Tencent retries with the same unique_sequence (new timestamp and nonce).
     const retry = await tencentEventRequest(SEED_DATA, { nonce: "retry-nonce" });
+    const log = watchLog();
     expect((await exports.default.fetch(retry)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
-    expect(intercept.delivered).toHaveLength(1);
+    // Fan-out has seen the repeat and dropped it: only then is "no second delivery" proven.
+    await vi.waitFor(
+      () => expect(log.lines()).toContainEqual(expect.objectContaining({ kind: "fan-out", outcome: "duplicate" })),
+      { timeout: 10_000, interval: 50 },
+    );
+    log.restore();
+    expect(intercept.requests).toHaveLength(1);
   });
 });

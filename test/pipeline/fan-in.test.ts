@@ -1,11 +1,12 @@
 import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Env } from "../../src/env";
 import worker from "../../src/index";
 import { encodeUtf8 } from "../../src/lib/bytes";
 import type { EventMessage, QueueMessage } from "../../src/queue/messages";
-import { consume, fakeQueue, loggedLines, mockFetch } from "../delivery/support";
+import { mockFetch } from "../support/fetch";
+import { loggedLines } from "../support/log";
+import { consume, envWith, type QueueFailure, recordQueue } from "../support/queue";
 import { useTargets } from "../support/targets";
 import { base64Json, SEED_CALLBACK, tencentEventRequest } from "../support/tencent-meeting";
 
@@ -19,11 +20,15 @@ async function bigCallback(): Promise<Request> {
   return tencentEventRequest(base64Json(callback));
 }
 
-async function ingest(request: Request, overrides: Partial<Record<keyof Env, unknown>> = {}) {
-  const events = fakeQueue();
-  const testEnv = { ...env, EVENTS_QUEUE: events.queue, ...overrides } as Env;
-  const response = await worker.fetch(request, testEnv, {} as ExecutionContext);
-  return { response, calls: events.calls };
+/** Ingests one request, recording each call to EVENTS_QUEUE (`failWith` makes them fail). */
+async function ingest(request: Request, options: { failWith?: QueueFailure } = {}) {
+  const events = recordQueue(env.EVENTS_QUEUE, options);
+  try {
+    const response = await worker.fetch(request, envWith(), {} as ExecutionContext);
+    return { response, calls: events.calls, sent: events.sent };
+  } finally {
+    events.restore();
+  }
 }
 
 let outbound: ReturnType<typeof mockFetch>;
@@ -88,10 +93,9 @@ describe("a callback with thousands of items", () => {
   it("sends the split events within Queues' batch limits: at most 100 messages and 256 KB per sendBatch", async () => {
     const { calls } = await ingest(await bigCallback());
     const [bundle] = calls[0] ?? [];
-    const events = fakeQueue();
-    await consume(EVENTS, [bundle as QueueMessage], { env: { EVENTS_QUEUE: events.queue } });
-    expect(events.calls.flat()).toHaveLength(ITEMS);
-    for (const call of events.calls) {
+    const { eventCalls } = await consume(EVENTS, [bundle as QueueMessage]);
+    expect(eventCalls.flat()).toHaveLength(ITEMS);
+    for (const call of eventCalls) {
       expect(call.length).toBeLessThanOrEqual(100);
       const bytes = call.reduce((sum, body) => sum + encodeUtf8(JSON.stringify(body)).byteLength, 0);
       expect(bytes).toBeLessThanOrEqual(256_000);
@@ -102,23 +106,19 @@ describe("a callback with thousands of items", () => {
     const { calls } = await ingest(await bigCallback());
     const bundle = calls[0]?.[0] as QueueMessage;
     // Queues fails on the third sendBatch of the split.
-    const flaky = fakeQueue();
-    const sendBatch = flaky.queue.sendBatch.bind(flaky.queue);
-    vi.spyOn(flaky.queue, "sendBatch").mockImplementation(async (messages) => {
-      if (flaky.calls.length === 2) throw new Error("Queues unavailable");
-      return sendBatch(messages);
+    const first = await consume(EVENTS, [bundle], {
+      eventsFailWith: (call) => (call === 2 ? new Error("Queues unavailable") : undefined),
     });
-    const first = await consume(EVENTS, [bundle], { env: { EVENTS_QUEUE: flaky.queue } });
     expect(first).toMatchObject({ acked: [], retried: [{ msgId: "m0", delaySeconds: 10 }] });
-    const queuedFirst = flaky.calls.flat().length;
+    const queuedFirst = first.events.length;
     expect(queuedFirst).toBeGreaterThan(0);
     expect(queuedFirst).toBeLessThan(ITEMS);
 
     const second = await consume(EVENTS, [bundle], { attempts: 2 });
     expect(second.acked).toEqual(["m0"]);
-    const ids = [...flaky.calls.flat(), ...second.events.map((sent) => sent.body)].map(
-      (body) => (body as EventMessage).event.id,
-    );
+    const ids = [...first.events, ...second.events]
+      .map(({ body }) => body)
+      .map((body) => (body as EventMessage).event.id);
     expect(ids).toHaveLength(ITEMS);
     expect(new Set(ids).size).toBe(ITEMS);
   });
@@ -131,20 +131,18 @@ describe("a callback with thousands of items", () => {
   });
 
   it("answers 503 with nothing queued when the events cannot be written to KV (no partial acceptance)", async () => {
-    const brokenState = { ...env.RELAY_STATE, put: () => Promise.reject(new Error("KV unavailable")) };
-    const { response, calls } = await ingest(await bigCallback(), { RELAY_STATE: brokenState });
+    vi.spyOn(env.RELAY_STATE, "put").mockRejectedValue(new Error("KV unavailable"));
+    const { response, calls } = await ingest(await bigCallback());
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ error: "the event could not be queued; retry later" });
     expect(calls).toEqual([]);
   });
 
   it("answers 503 when the one send fails, and nothing was queued", async () => {
-    const failing = fakeQueue({ failWith: new Error("Queues unavailable") });
-    const testEnv = { ...env, EVENTS_QUEUE: failing.queue } as Env;
-    const response = await worker.fetch(await bigCallback(), testEnv, {} as ExecutionContext);
+    const { response, calls, sent } = await ingest(await bigCallback(), { failWith: new Error("Queues unavailable") });
     expect(response.status).toBe(503);
-    expect(failing.calls).toHaveLength(1);
-    expect(failing.sent).toEqual([]);
+    expect(calls).toHaveLength(1);
+    expect(sent).toEqual([]);
   });
 });
 

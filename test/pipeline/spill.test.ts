@@ -1,10 +1,12 @@
 import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
+import type { DeliveryMessage } from "../../src/queue/messages";
+import { eventMessages } from "../support/events";
+import { mockFetch } from "../support/fetch";
 import { HUAWEI_ATTENDEE, huaweiEventInfo, huaweiRequest } from "../support/huawei-meeting";
-import { runQueue } from "../support/queue";
-import { interceptDeliveries, useTargets } from "../support/targets";
+import { consume } from "../support/queue";
+import { useTargets } from "../support/targets";
 import { base64Json, SEED_CALLBACK, tencentEventRequest } from "../support/tencent-meeting";
 import { callWorker } from "../support/worker";
 import { yunhuniRequest } from "../support/yunhuni";
@@ -13,10 +15,10 @@ import { yunhuniRequest } from "../support/yunhuni";
 const bigItem = { ...SEED_CALLBACK.payload[0], attachments: "会".repeat(50_000) };
 const bigCallback = { ...SEED_CALLBACK, unique_sequence: "big-0001", payload: [bigItem] };
 
-let intercept: ReturnType<typeof interceptDeliveries>;
+let intercept: ReturnType<typeof mockFetch>;
 beforeEach(async () => {
   await reset();
-  intercept = interceptDeliveries((url) => new Response(null, { status: url.endsWith("/down") ? 503 : 204 }));
+  intercept = mockFetch((request) => new Response(null, { status: request.url.endsWith("/down") ? 503 : 204 }));
 });
 afterEach(() => intercept.restore());
 
@@ -35,24 +37,22 @@ describe("events larger than a queue message", () => {
       { id: "up", url: "https://a.example/up" },
       { id: "down", url: "https://a.example/down" },
     ]);
-    const fanOut = await runQueue("meeting-relay-events", [
-      { kind: "event", event: stub, receivedAt: Date.now() } as EventMessage,
-    ]);
+    const fanOut = await consume("meeting-relay-events", eventMessages(stub ? [stub] : []));
     expect(fanOut.acked).toEqual(["m0"]);
-    const [delivered] = intercept.delivered.filter((d) => d.url.endsWith("/up"));
+    const [delivered] = intercept.requests.filter((d) => d.url.endsWith("/up"));
     const sent = JSON.parse(delivered?.body ?? "{}");
     expect(sent.data.raw).toEqual(bigItem);
     expect(sent.data.spilled).toBeUndefined();
     expect(sent.id).toBe("tencent-meeting:big-0001:0");
 
     // The retry for the failed target carries the small stub and is put back together when sent.
-    const [retry] = fanOut.queued as DeliveryMessage[];
+    const [retry] = fanOut.deliveries.map((sent) => sent.body as DeliveryMessage);
     expect(retry?.event.data.spilled).toBe(stub?.data.spilled);
-    intercept.delivered.length = 0;
+    intercept.requests.length = 0;
     await useTargets([{ id: "down", url: "https://a.example/up-again" }]);
-    const second = await runQueue("meeting-relay-deliveries", [retry as DeliveryMessage]);
+    const second = await consume("meeting-relay-deliveries", [retry as DeliveryMessage]);
     expect(second.acked).toEqual(["m0"]);
-    expect(JSON.parse(intercept.delivered[0]?.body ?? "{}").data.raw).toEqual(bigItem);
+    expect(JSON.parse(intercept.requests[0]?.body ?? "{}").data.raw).toEqual(bigItem);
   });
 
   it("measures bytes, not characters: a JSON body of 60,000 Chinese characters (180 KB) is spilled too", async () => {

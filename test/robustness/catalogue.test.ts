@@ -7,6 +7,7 @@ import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { TEST_BINDINGS } from "../support/bindings";
+import { mockFetch } from "../support/fetch";
 import { HUAWEI_APP_ID, huaweiEventInfo, huaweiRequest } from "../support/huawei-meeting";
 import { SECRET_VALUES } from "../support/hygiene";
 import {
@@ -370,7 +371,7 @@ const CATALOGUE: Record<400 | 401 | 403 | 404 | 405 | 413 | 503, Case[]> = {
 };
 
 let logged: string[];
-let outbound: ReturnType<typeof vi.spyOn>;
+let outbound: ReturnType<typeof mockFetch>;
 beforeEach(async () => {
   await reset();
   logged = [];
@@ -379,7 +380,7 @@ beforeEach(async () => {
     logged.push(args.map(String).join(" "));
     original(...args);
   });
-  outbound = vi.spyOn(globalThis, "fetch");
+  outbound = mockFetch();
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -402,7 +403,7 @@ describe.each(Object.entries(CATALOGUE))("%s", (status, cases) => {
     expect(enqueued).toEqual([]);
     expect((await env.RELAY_STATE.list()).keys).toEqual([]);
     expect((await env.RELAY_CONFIG.list()).keys).toEqual([]);
-    expect(outbound).not.toHaveBeenCalled();
+    expect(outbound.requests).toEqual([]);
 
     // One log line for the request; nothing of what was offered in it.
     expect(logged.length).toBeGreaterThan(0);

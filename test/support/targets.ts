@@ -1,5 +1,4 @@
 import { env } from "cloudflare:workers";
-import { vi } from "vitest";
 import { forgetCachedTargets } from "../../src/config/targets";
 import type { Target } from "../../src/config/targets-schema";
 
@@ -19,24 +18,4 @@ export const SPEC_EXAMPLE_TARGET = {
 export async function useTargets(targets: Target[] | string): Promise<void> {
   await env.RELAY_CONFIG.put("targets", typeof targets === "string" ? targets : JSON.stringify(targets));
   forgetCachedTargets();
-}
-
-export interface Delivered {
-  url: string;
-  headers: Headers;
-  body: string;
-}
-
-/**
- * Replaces outbound `fetch` (the worker shares the test's isolate) with a
- * recorder; `answer` decides each target's response. No request leaves the machine.
- */
-export function interceptDeliveries(answer: (url: string) => Response | Promise<Response> = () => new Response("ok")) {
-  const delivered: Delivered[] = [];
-  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const request = new Request(input as RequestInfo, init as RequestInit);
-    delivered.push({ url: request.url, headers: request.headers, body: await request.text() });
-    return answer(request.url);
-  });
-  return { delivered, restore: () => spy.mockRestore() };
 }
