@@ -5,7 +5,7 @@ import {
   type Relay,
   type Sink,
   type SinkRequest,
-  sleep,
+  settled,
   startRelay,
   startSink,
   waitFor,
@@ -148,7 +148,7 @@ describe("rotation and pause under wrangler dev", () => {
     await sendOk("after-resume");
     const every = [...replayed, idOf("after-resume")];
     await sink.waitFor("gone to take every event", () => every.every((id) => delivered("/gone", id).length > 0));
-    await sleep(1_500); // anything still in flight (a duplicate) would arrive now
+    await settled(relay, sink); // a duplicate would have arrived once nothing is in flight
     for (const id of every) expect(delivered("/gone", id), id).toHaveLength(1);
     expect(await deadLetters("gone")).toEqual([]);
     for (const id of every) expect(delivered("/steady", id), id).toHaveLength(1);
