@@ -1,6 +1,6 @@
 import type { QueueMessage } from "./queue/messages";
 
-/** Bindings, secrets and vars (SPEC "Secrets and vars", "Bindings"). Account-suffixed credentials are read by name. */
+/** Bindings, secrets and vars (docs/deploy.md). Account-suffixed credentials are read by name. */
 export interface Env {
   RELAY_CONFIG: KVNamespace;
   RELAY_STATE: KVNamespace;

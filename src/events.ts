@@ -1,4 +1,4 @@
-/** The normalized event: CloudEvents 1.0, structured JSON (SPEC "Normalized event"). */
+/** The normalized event: CloudEvents 1.0, structured JSON (docs/architecture.md, "The normalized event"). */
 export interface RelayEvent {
   specversion: "1.0";
   /** Stable across platform retries: the dedup key and the `webhook-id`. */
@@ -55,7 +55,7 @@ export function toCloudEvent(draft: EventDraft, provider: ProviderName, source: 
   };
 }
 
-/** The SPEC type for a provider event, or `<provider>/<event>` when the vocabulary has none. */
+/** The relay's type for a provider event, or `<provider>/<event>` when the vocabulary has none. */
 export function eventType(
   provider: ProviderName,
   vocabulary: Readonly<Record<string, string>>,

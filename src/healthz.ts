@@ -1,6 +1,6 @@
 import { configuredAccounts, encryptionConfigured, missingCredentials } from "./config/credentials";
 import type { Env } from "./env";
-import { PROVIDERS } from "./providers/registry";
+import { PROVIDER_ADAPTERS } from "./providers/registry";
 import { VERSION } from "./version";
 
 /**
@@ -13,7 +13,7 @@ export function health(env: Env) {
   const providers: Record<string, boolean> = {};
   const accounts: Record<string, number> = {};
   const encryption: Record<string, boolean> = {};
-  for (const adapter of PROVIDERS) {
+  for (const adapter of PROVIDER_ADAPTERS) {
     providers[adapter.name] = missingCredentials(env, adapter, undefined).length === 0;
     accounts[adapter.name] = configuredAccounts(env, adapter).length;
     if (adapter.encryptionCredential !== undefined && providers[adapter.name]) {

@@ -1,5 +1,5 @@
 /**
- * A second reference, beside the floor: a Worker that does only the I/O the SPEC makes
+ * A second reference, beside the floor: a Worker that does only the I/O the relay's contract makes
  * every accepted callback do, and nothing else. It reads the body, sends one queue
  * message carrying it (the relay's message is the normalized event, of similar size),
  * writes one JSON log line, and answers 200. The relay's cost over this worker is what

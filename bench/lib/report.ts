@@ -20,7 +20,7 @@ export interface Results {
 /** What every figure means; written into latest.json with them. */
 export const NOTES = [
   "ingest: the relay runs a generated wrangler config with the queue producers and no queue consumers, so no consumer work lands in the ingest figures",
-  "ingest: every Worker is prebuilt with `wrangler deploy --dry-run` and served by `wrangler dev --no-bundle` with identical flags; floor answers 200 without reading the request; floor-io reads the body, sends one queue message, logs one JSON line, answers 200 (the I/O the SPEC requires of every callback); floor and floor-io get the same signed requests as the relay, all platforms mixed",
+  "ingest: every Worker is prebuilt with `wrangler deploy --dry-run` and served by `wrangler dev --no-bundle` with identical flags; floor answers 200 without reading the request; floor-io reads the body, sends one queue message, logs one JSON line, answers 200 (the I/O the relay must do for every callback); floor and floor-io get the same signed requests as the relay, all platforms mixed",
   "rounds are interleaved (floor, floor-io, each platform, repeated) with closed-loop autocannon at a fixed concurrency; every answer is checked for the platform's exact success status and body",
   "cpu_us_per_req: utime+stime from /proc of the workerd that runs the Worker (local KV, the local queue broker and wrangler's log forwarding also run in it); wrangler dev's proxy workerd in front is reported apart as proxy_cpu_us_per_req",
   "e2e: the relay with its consumers exactly as in wrangler.toml, RETRY_SCHEDULE=1,1,2,2,5, ALLOW_INSECURE_TARGETS=true, one target (a node:http sink on 127.0.0.1 with a whsec_ secret, signatures verified); a burst of distinct events sent as fast as the stated concurrency allows (the e2e figures), then a paced phase at a steady rate (meta.e2e_paced); latency = sink receive time - send time per event; events_per_s = delivered / (last first delivery - first send)",
@@ -114,7 +114,7 @@ export function formatResults(results: Results): string {
         ],
         rows,
       ),
-      "targets: throughput ≥ 0.80 × floor, p99 and CPU ≤ 1.50 × floor (✗ = missed); f-io = floor-io, a Worker doing only the SPEC's I/O",
+      "targets: throughput ≥ 0.80 × floor, p99 and CPU ≤ 1.50 × floor (✗ = missed); f-io = floor-io, a Worker doing only the I/O the relay must do",
       "",
     );
   }

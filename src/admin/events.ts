@@ -6,8 +6,8 @@ import { RelayError } from "../errors";
 import { OUTCOMES, type Outcome } from "../event-log/journal";
 import { type EventFilter, listEvents, type Position, readEvent } from "../event-log/queries";
 import { retainedSince } from "../event-log/retention";
+import { PROVIDER_NAMES } from "../events";
 import { log } from "../log";
-import { PROVIDERS } from "../providers/registry";
 import type { DeliveryMessage } from "../queue/messages";
 import { settingsOf } from "../settings";
 import { onlyParams, pageSize, timeParam } from "./params";
@@ -15,7 +15,6 @@ import type { AdminEnv } from "./request-log";
 
 export const DEFAULT_EVENTS_PAGE = 50;
 export const MAX_EVENTS_PAGE = 100;
-const PROVIDER_NAMES: readonly string[] = PROVIDERS.map((adapter) => adapter.name);
 const TARGET_ID = /^[a-z0-9_-]{1,64}$/;
 const TYPE_FILTER = /^[A-Za-z0-9._/:*-]{1,128}$/;
 const EVENT_ID = /^[A-Za-z0-9._:-]{1,256}$/;
@@ -75,7 +74,7 @@ events.post("/:id/redeliver", async (c) => {
 /** The query of `GET /admin/events`, checked; every mistake is a 400 that says what is expected. */
 function eventFilter(query: Record<string, string>): EventFilter {
   const { provider, type, subject, target, outcome, cursor } = query;
-  if (provider !== undefined && !PROVIDER_NAMES.includes(provider)) {
+  if (provider !== undefined && !(PROVIDER_NAMES as readonly string[]).includes(provider)) {
     throw new RelayError(400, `provider must be one of ${PROVIDER_NAMES.join(", ")}`);
   }
   if (type !== undefined && !TYPE_FILTER.test(type)) {

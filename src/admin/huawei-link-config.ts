@@ -1,6 +1,6 @@
 /**
- * Huawei Cloud Meeting's "Configuring Event Push" call (seed
- * huawei-meeting-webhook-link-config.txt): pure request building and answer
+ * Huawei Cloud Meeting's "Configuring Event Push" call (link-config; see
+ * docs/admin-api.md, "Register the relay with Huawei Cloud Meeting"): pure request building and answer
  * mapping, no bindings, so both are tested without a network.
  */
 

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { credentialsSet, knownAccounts, missingCredentials } from "../config/credentials";
 import type { Env } from "../env";
-import { PROVIDERS } from "../providers/registry";
+import { PROVIDER_ADAPTERS } from "../providers/registry";
 import type { AdminEnv } from "./request-log";
 
 /** `/admin/providers`: each platform's callback path, its accounts and which credentials are set (never values). */
@@ -11,7 +11,7 @@ providers.get("/", (c) => c.json({ providers: providerStatus(c.env) }));
 
 function providerStatus(env: Env) {
   return Object.fromEntries(
-    PROVIDERS.map((adapter) => {
+    PROVIDER_ADAPTERS.map((adapter) => {
       const path = `/webhooks/${adapter.name}`;
       const route = (account: string | undefined) => ({
         configured: missingCredentials(env, adapter, account).length === 0,

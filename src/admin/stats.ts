@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { RelayError } from "../errors";
 import { readStats } from "../event-log/stats";
-import { PROVIDERS } from "../providers/registry";
+import { PROVIDER_ADAPTERS } from "../providers/registry";
 import { onlyParams, timeParam } from "./params";
 import type { AdminEnv } from "./request-log";
 
@@ -18,6 +18,6 @@ stats.get("/", async (c) => {
   const since = timeParam("since", c.req.query("since"), now) ?? now - DEFAULT_WINDOW_MS;
   if (since > now) throw new RelayError(400, "since must not be in the future");
   if (since < now - MAX_WINDOW_MS) throw new RelayError(400, "since may reach back at most 366 days");
-  const providers = PROVIDERS.map((adapter) => adapter.name);
+  const providers = PROVIDER_ADAPTERS.map((adapter) => adapter.name);
   return c.json(await readStats(c.env.RELAY_LOG, providers, since, now));
 });

@@ -50,7 +50,7 @@ export const notReserved = v.check(
 );
 
 /**
- * One downstream HTTP target (SPEC "Targets"). The editor JSON Schema in
+ * One downstream HTTP target (docs/delivery.md, "Targets"). The editor JSON Schema in
  * `schema/targets.schema.json` is generated from this (`npm run schema`), so
  * only actions that translate to JSON Schema belong here; checks that depend on
  * settings (https, unique ids) live in `validateTargets`.

@@ -17,7 +17,7 @@ const ADAPTERS: Readonly<Record<ProviderName, AnyProviderAdapter>> = {
 };
 
 /** Every platform the relay speaks, in the order of PROVIDER_NAMES. */
-export const PROVIDERS: readonly AnyProviderAdapter[] = PROVIDER_NAMES.map((name) => ADAPTERS[name]);
+export const PROVIDER_ADAPTERS: readonly AnyProviderAdapter[] = PROVIDER_NAMES.map((name) => ADAPTERS[name]);
 
 const byName = new Map<string, AnyProviderAdapter>(Object.entries(ADAPTERS));
 

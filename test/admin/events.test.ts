@@ -51,7 +51,7 @@ function attempt(
 }
 
 /** Five events over two targets: delivered, retried then delivered, dead, retrying, never attempted, paused. */
-async function seed(): Promise<void> {
+async function logSample(): Promise<void> {
   await logRows(
     [
       { event: e1, receivedAt: BASE + 1000 },
@@ -90,7 +90,7 @@ describe("GET /admin/events", () => {
   });
 
   it("lists events newest first (ties by id), each with its deliveries per target", async () => {
-    await seed();
+    await logSample();
     const { body } = await adminCall("GET", "/admin/events");
     expect(ids(body)).toEqual([e4.id, e5.id, e3.id, e2.id, e1.id]);
     const items = body.items as Record<string, unknown>[];
@@ -127,14 +127,14 @@ describe("GET /admin/events", () => {
     [`until=${at(3000)}`, [e2.id, e1.id]],
     [`since=${at(2000)}&until=${at(3001)}&provider=yunhuni`, [e3.id]],
   ])("filters with ?%s", async (query, expected) => {
-    await seed();
+    await logSample();
     const { response, body } = await adminCall("GET", `/admin/events?${query}`);
     expect(response.status).toBe(200);
     expect(ids(body)).toEqual(expected);
   });
 
   it("pages with limit and cursor until the cursor is null, each event once", async () => {
-    await seed();
+    await logSample();
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
@@ -151,7 +151,7 @@ describe("GET /admin/events", () => {
   });
 
   it("keeps filters across pages", async () => {
-    await seed();
+    await logSample();
     const first = await adminCall("GET", "/admin/events?subject=S1&limit=1");
     expect(ids(first.body)).toEqual([e3.id]);
     const second = await adminCall("GET", `/admin/events?subject=S1&limit=1&cursor=${first.body.cursor}`);
@@ -160,7 +160,7 @@ describe("GET /admin/events", () => {
   });
 
   it("accepts an age for since", async () => {
-    await seed();
+    await logSample();
     await logRows([{ event: sampleEvent("tencent-meeting:old:0"), receivedAt: Date.now() - 5 * HOUR }]);
     const { body } = await adminCall("GET", "/admin/events?since=3h");
     expect(ids(body)).not.toContain("tencent-meeting:old:0");
@@ -203,7 +203,7 @@ describe("GET /admin/events", () => {
 
 describe("GET /admin/events/<id>", () => {
   it("answers the CloudEvent and every attempt, oldest first", async () => {
-    await seed();
+    await logSample();
     const { response, body } = await adminCall("GET", `/admin/events/${e2.id}`);
     expect(response.status).toBe(200);
     expect(body).toEqual({

@@ -2,16 +2,16 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { loadTargets } from "../../src/config/targets";
 import { TEST_BINDINGS } from "../support/bindings";
-import { SPEC_EXAMPLE_TARGET } from "../support/targets";
+import { EXAMPLE_TARGET } from "../support/targets";
 import { callWorker } from "../support/worker";
 
 const URL_TARGETS = "https://relay.example.com/admin/targets";
 const AUTH = { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` };
-const SECRET = SPEC_EXAMPLE_TARGET.secret;
+const SECRET = EXAMPLE_TARGET.secret;
 
 // A header value distinctive enough that the log test below can look for it.
 const VALID = [
-  { ...SPEC_EXAMPLE_TARGET, headers: { "x-api-key": "api-key-value" } },
+  { ...EXAMPLE_TARGET, headers: { "x-api-key": "api-key-value" } },
   { id: "sink", url: "http://127.0.0.1:9000/events" },
 ];
 

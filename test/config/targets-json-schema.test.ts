@@ -7,7 +7,7 @@ describe("schema/targets.schema.json", () => {
     expect(committed).toEqual(targetsJsonSchema());
   });
 
-  it("describes the SPEC's document: id and url required, nothing unknown allowed", () => {
+  it("describes the documented document: id and url required, nothing unknown allowed", () => {
     const schema = targetsJsonSchema() as {
       type: string;
       items: { required: string[]; additionalProperties: boolean; properties: Record<string, unknown> };

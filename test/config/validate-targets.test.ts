@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { parseTargetsText, validateTargets } from "../../src/config/targets";
-import { SPEC_EXAMPLE_TARGET } from "../support/targets";
+import { EXAMPLE_TARGET } from "../support/targets";
 
 const strict = { allowInsecureTargets: false };
 const insecure = { allowInsecureTargets: true };
 
 describe("validateTargets", () => {
-  it("accepts the SPEC's example document as is", () => {
-    const document = [SPEC_EXAMPLE_TARGET, { id: "minimal_1", url: "https://example.com/x" }];
+  it("accepts the documented example document as is", () => {
+    const document = [EXAMPLE_TARGET, { id: "minimal_1", url: "https://example.com/x" }];
     expect(validateTargets(document, strict)).toEqual({ ok: true, targets: document });
     expect(validateTargets([], strict)).toEqual({ ok: true, targets: [] });
   });

@@ -20,7 +20,7 @@ async function runCron(vars: Partial<Record<keyof Env, string>> = {}) {
 }
 
 /** One event, attempt and refusal count at each age (in days). */
-async function seedAges(ages: number[]): Promise<void> {
+async function logAtAges(ages: number[]): Promise<void> {
   const counter = new RefusalCounter(0);
   for (const age of ages) {
     const at = NOW - age * DAY;
@@ -44,7 +44,7 @@ beforeEach(async () => {
 
 describe("retention: the Cron Trigger's scheduled handler", () => {
   it("deletes events, attempts and refusal counts older than 14 days by default, and keeps the rest", async () => {
-    await seedAges([20, 15, 13, 1]);
+    await logAtAges([20, 15, 13, 1]);
     await runCron();
     expect(await eventIds()).toEqual(["tencent-meeting:age-13:0", "tencent-meeting:age-1:0"]);
     expect((await tableRows("attempts")).map((row) => row.event_id)).toEqual([
@@ -55,14 +55,14 @@ describe("retention: the Cron Trigger's scheduled handler", () => {
   });
 
   it("follows EVENT_LOG_RETENTION_DAYS", async () => {
-    await seedAges([3, 1.5, 0.5]);
+    await logAtAges([3, 1.5, 0.5]);
     await runCron({ EVENT_LOG_RETENTION_DAYS: "1" });
     expect(await eventIds()).toEqual(["tencent-meeting:age-0.5:0"]);
     expect(await tableRows("attempts")).toHaveLength(1);
   });
 
   it("deletes nothing, and says why, when EVENT_LOG_RETENTION_DAYS is not a whole number of days", async () => {
-    await seedAges([20, 1]);
+    await logAtAges([20, 1]);
     const { lines } = await loggedLines(() => runCron({ EVENT_LOG_RETENTION_DAYS: "two weeks" }));
     expect(await eventIds()).toHaveLength(2);
     expect(lines).toContainEqual({
@@ -72,7 +72,7 @@ describe("retention: the Cron Trigger's scheduled handler", () => {
   });
 
   it("logs what it deleted", async () => {
-    await seedAges([20, 1]);
+    await logAtAges([20, 1]);
     const { lines } = await loggedLines(() => runCron());
     expect(lines).toContainEqual(
       expect.objectContaining({

@@ -9,7 +9,7 @@ import { callWorker } from "../support/worker";
 import { yunhuniNotification, yunhuniRequest } from "../support/yunhuni";
 
 /** Each provider's rotated secret and a correct request carrying a given value of it. */
-const PROVIDERS: { name: string; secret: keyof typeof PREVIOUS_VALUES; request(value: string): Promise<Request> }[] = [
+const CASES: { name: string; secret: keyof typeof PREVIOUS_VALUES; request(value: string): Promise<Request> }[] = [
   {
     name: "tencent-meeting",
     secret: "TENCENT_MEETING_TOKEN",
@@ -37,7 +37,7 @@ async function ingest(request: Request, overrides: Record<string, string | undef
   return { ...result, line: lines.find((line) => line.kind === "ingest") };
 }
 
-describe.each(PROVIDERS)("$name while $secret is rotated", ({ secret, request }) => {
+describe.each(CASES)("$name while $secret is rotated", ({ secret, request }) => {
   const previous = { [`${secret}_PREVIOUS`]: PREVIOUS_VALUES[secret] };
 
   it("queues a callback signed with the previous value and logs that the previous one matched", async () => {

@@ -12,7 +12,7 @@ import { callWorker } from "../support/worker";
 const SEED_ID = "tencent-meeting:f20096ee-8ac8-4df2-a7de-0574649f211b:0";
 
 describe("POST /webhooks/tencent-meeting", () => {
-  it("queues the seed callback as SPEC's event and answers exactly `successfully received callback`", async () => {
+  it("queues Tencent's documented callback as the documented event and answers exactly `successfully received callback`", async () => {
     const { response, enqueued } = await callWorker(await tencentEventRequest(SEED_DATA));
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");

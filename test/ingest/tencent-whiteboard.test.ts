@@ -6,7 +6,7 @@ import { callWorker } from "../support/worker";
 const { ExpireTime: _expireTime, Sign: _sign, ...SEED_EVENT } = SEED_WHITEBOARD_CALLBACK;
 
 describe("POST /webhooks/tencent-whiteboard", () => {
-  it('queues the seed\'s progress event (Chinese title intact) and answers {"error_code":0}', async () => {
+  it('queues the documented progress event (Chinese title intact) and answers {"error_code":0}', async () => {
     const request = await whiteboardRequest(SEED_EVENT);
     const { Sign: signature, ...sent } = (await request.clone().json()) as Record<string, unknown>;
     const { response, enqueued } = await callWorker(request);
@@ -34,7 +34,7 @@ describe("POST /webhooks/tencent-whiteboard", () => {
     expect(JSON.stringify(enqueued)).not.toContain(signature as string);
   });
 
-  it("rejects the seed's callback as sent: its ExpireTime is long past", async () => {
+  it("rejects the documented callback as sent: its ExpireTime is long past", async () => {
     const request = new Request("http://relay.test/webhooks/tencent-whiteboard", {
       method: "POST",
       body: JSON.stringify(SEED_WHITEBOARD_CALLBACK),

@@ -297,7 +297,7 @@ describe("Huawei Meeting normalization", () => {
     expect(await normalizeOne(huaweiEventInfo(event))).toMatchObject({ type, providerevent: event });
   });
 
-  it("maps every SPEC row", () => {
+  it("maps every documented event type", () => {
     expect(HUAWEI_MEETING_TYPES).toEqual({
       "meeting.create": "meeting.created",
       "meeting.modify": "meeting.updated",

@@ -54,7 +54,7 @@ describe("Tencent Meeting signature", () => {
     expect(await tencentSignature("foo", "B", "", "az")).toBe(hex);
   });
 
-  it("accepts the seed callback signed with the token", async () => {
+  it("accepts Tencent's documented callback signed with the token", async () => {
     const result = await verify();
     expect(result.ok).toBe(true);
   });
@@ -152,7 +152,7 @@ describe("Tencent Meeting events", () => {
     }
   });
 
-  it("normalizes the seed callback exactly as SPEC's example", async () => {
+  it("normalizes Tencent's documented callback exactly as docs/architecture.md's example", async () => {
     const result = await verify();
     if (!result.ok) throw new Error(result.reason);
     expect(tencentMeeting.handshake(result.value)).toBeNull();

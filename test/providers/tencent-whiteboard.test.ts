@@ -36,21 +36,21 @@ async function normalizeOne(event: Record<string, unknown>) {
 }
 
 describe("Tencent Whiteboard Sign", () => {
-  it("is md5(key + ExpireTime): the seed's example", async () => {
+  it("is md5(key + ExpireTime): the documented example", async () => {
     expect(await whiteboardSignature(SEED_KEY, String(SEED_EXPIRE_TIME))).toBe(SEED_SIGN);
   });
 
-  it("accepts the seed's callback with the seed's key before its ExpireTime", async () => {
-    const seedClock = { now: (SEED_EXPIRE_TIME - 60) * 1000, replayWindowSeconds: 3600 };
+  it("accepts the documented callback with the documented key before its ExpireTime", async () => {
+    const exampleClock = { now: (SEED_EXPIRE_TIME - 60) * 1000, replayWindowSeconds: 3600 };
     const result = await tencentWhiteboard.verify(
       await whiteboardInbound({}, { body: JSON.stringify(SEED_WHITEBOARD_CALLBACK) }),
       { callbackKeys: candidatesOf(SEED_KEY) },
-      seedClock,
+      exampleClock,
     );
     expect(result).toEqual({ ok: true, value: SEED_WHITEBOARD_CALLBACK, credential: "current" });
   });
 
-  it("rejects the seed's callback once its ExpireTime has passed", async () => {
+  it("rejects the documented callback once its ExpireTime has passed", async () => {
     const result = await tencentWhiteboard.verify(
       await whiteboardInbound({}, { body: JSON.stringify(SEED_WHITEBOARD_CALLBACK) }),
       { callbackKeys: candidatesOf(SEED_KEY) },
@@ -158,7 +158,7 @@ describe("Tencent Whiteboard normalization", () => {
     });
   });
 
-  it("maps every SPEC row", () => {
+  it("maps every documented event type", () => {
     expect(TENCENT_WHITEBOARD_TYPES).toEqual({
       TranscodeProgressChanged: "whiteboard.transcode.progress",
       PPT2H5ProgressChanged: "whiteboard.transcode.progress",
@@ -178,7 +178,7 @@ describe("Tencent Whiteboard normalization", () => {
     });
   });
 
-  it("turns the seed's progress callback into a task, Chinese title intact, raw untouched", async () => {
+  it("turns the documented progress callback into a task, Chinese title intact, raw untouched", async () => {
     const { ExpireTime: _e, Sign: _s, ...event } = SEED_WHITEBOARD_CALLBACK;
     const result = await verify(event);
     if (!result.ok) throw new Error("not verified");

@@ -169,7 +169,7 @@ describe("Yunhuni normalization", () => {
     });
   });
 
-  it("maps every SPEC row", () => {
+  it("maps every documented event type", () => {
     expect(YUNHUNI_TYPES).toEqual({
       "conf.create.succ": "meeting.created",
       "conf.end": "meeting.ended",

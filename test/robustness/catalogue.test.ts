@@ -1,5 +1,5 @@
 /**
- * The bad-input catalogue: every SPEC error path for every platform, with its exact
+ * The bad-input catalogue: every documented error path for every platform, with its exact
  * status and message, and proof that nothing was enqueued, stored or delivered, and
  * that neither the rejected body nor the offered signature or token reached a log line.
  */

@@ -2,8 +2,8 @@ import { env } from "cloudflare:workers";
 import { forgetCachedTargets } from "../../src/config/targets";
 import type { Target } from "../../src/config/targets-schema";
 
-/** SPEC's example target, every field set. */
-export const SPEC_EXAMPLE_TARGET = {
+/** The example target of docs/delivery.md, every field set. */
+export const EXAMPLE_TARGET = {
   id: "crm",
   url: "https://crm.example.com/hooks/meetings",
   secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",

@@ -4,7 +4,7 @@ import { TEST_BINDINGS } from "./bindings";
 
 export const TENCENT_TOKEN = TEST_BINDINGS.TENCENT_MEETING_TOKEN;
 
-/** The seed's example callback (tencent-meeting-callback-service.txt), decoded. */
+/** Tencent Meeting's documented example callback, decoded. */
 export const SEED_CALLBACK = {
   event: "meeting.created",
   unique_sequence: "f20096ee-8ac8-4df2-a7de-0574649f211b",
@@ -26,7 +26,7 @@ export const SEED_CALLBACK = {
   ],
 };
 
-/** The `data` of the seed callback's event, exactly as SPEC's example shows it. */
+/** The `data` of the example callback's event, exactly as docs/architecture.md's example shows it. */
 export const SEED_EVENT_DATA = {
   meeting: {
     id: "6058890385480921052",
@@ -39,7 +39,7 @@ export const SEED_EVENT_DATA = {
   raw: SEED_CALLBACK.payload[0],
 };
 
-/** The seed's `data` string exactly as Tencent sends it (no padding). */
+/** The example's `data` string exactly as Tencent sends it (no padding). */
 export const SEED_DATA =
   "eyJldmVudCI6Im1lZXRpbmcuY3JlYXRlZCIsInVuaXF1ZV9zZXF1ZW5jZSI6ImYyMDA5NmVlLThhYzgtNGRmMi1hN2RlLTA1NzQ2NDlmMjExYiIsInBheWxvYWQiOlt7Im9wZXJhdGVfdGltZSI6IjIwMjAtMTItMjkgMTc6NDE6MDYiLCJvcGVyYXRvciI6eyJ1c2VyaWQiOiJ0ZXN0ZXIwMDAwNmJhNWJhYjMzOTg1OGMxM2M5MzBjY2E5NTY4NCJ9LCJtZWV0aW5nX2luZm8iOnsibWVldGluZ19pZCI6IjYwNTg4OTAzODU0ODA5MjEwNTIiLCJtZWV0aW5nX2NvZGUiOiI1MzA4MTI0NTIiLCJzdWJqZWN0IjoibWVkaWEgdGVzdGVyIG1lZXRpbmciLCJjcmVhdG9yX2lkIjoidGVzdGVyMDAwMDZiYTViYWIzMzk4NThjMTNjOTMwY2NhOTU2ODQiLCJob3N0cyI6WyJ0ZXN0ZXIwMDAwNmJhNWJhYjMzOTg1OGMxM2M5MzBjY2E5NTY4NCJdLCJtZWV0aW5nX3R5cGUiOjAsInN0YXJ0X3RpbWUiOiIyMDIwLTEyLTI5IDE3OjQxOjA0IiwiZW5kX3RpbWUiOiIyMDIwLTEyLTI5IDE4OjAxOjA0In19XX0";
 

@@ -4,12 +4,12 @@ import { TEST_BINDINGS } from "./bindings";
 
 export const TIW_KEY = TEST_BINDINGS.TIW_CALLBACK_KEY;
 
-/** The seed's example: key, ExpireTime and the Sign they give (tencent-whiteboard-callbacks.txt). */
+/** Tencent's documented whiteboard example: key, ExpireTime and the Sign they give. */
 export const SEED_KEY = "Xz4ZgayTr7rMgWQrH";
 export const SEED_EXPIRE_TIME = 1588040109;
 export const SEED_SIGN = "a2dabb362a9b811c0e26953a6276a41c";
 
-/** The seed's example callback, as sent. */
+/** Tencent's documented whiteboard callback, as sent. */
 export const SEED_WHITEBOARD_CALLBACK = {
   EventData: {
     ResultUrl: "",

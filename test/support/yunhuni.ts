@@ -5,7 +5,7 @@ export const YUNHUNI_TOKEN = TEST_BINDINGS.YUNHUNI_TOKEN;
 export const CONFERENCE_ID = "8a2a6a4e6b2c4f1e9d3c7b5a1f0e2d3c";
 export const CALL_ID = "40a1b2c3d4e5f60718293a4b5c6d7e8f";
 
-/** One notification per seed event (yunhuni-voice-conference-events.txt), with the sender's `action`. */
+/** One notification per event Yunhuni documents, with the sender's `action`. */
 export const YUNHUNI_SAMPLES = {
   "conf.create.succ": { begin_time: 1_763_726_400_000, user_data: "工单-2026-001" },
   "conf.end": { begin_time: 1_763_726_400_000, end_time: 1_763_730_000_000, error: null, user_data: null },

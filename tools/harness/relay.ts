@@ -72,7 +72,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const childEnv = wranglerEnv(scratch);
 
   await applyMigrations(persistTo, childEnv);
-  if (options.kv?.length) await seedKv(options.kv, persistTo, childEnv);
+  if (options.kv?.length) await putKv(options.kv, persistTo, childEnv);
 
   const args = [
     WRANGLER,
@@ -171,7 +171,7 @@ export async function applyMigrations(persistTo: string, env = wranglerEnv(tmpdi
 }
 
 /** Writes KV entries into local state with `wrangler kv key put --local` (the relay must not be running on it). */
-export async function seedKv(entries: KvEntry[], persistTo: string, env = wranglerEnv(tmpdir())): Promise<void> {
+export async function putKv(entries: KvEntry[], persistTo: string, env = wranglerEnv(tmpdir())): Promise<void> {
   for (const { binding, key, value } of entries) {
     await promisify(execFile)(
       process.execPath,

@@ -155,7 +155,7 @@ const HUAWEI_MEETING_INFO = {
 };
 
 /**
- * The platforms' own documented examples (seeds), one or two per platform, as
+ * The platforms' own documented examples, one or two per platform, as
  * `npm run demo` sends them. Each becomes exactly one event.
  */
 export function documentedSamples(credentials: PlatformCredentials, now = Date.now()): SignedCallback[] {

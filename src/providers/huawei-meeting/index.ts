@@ -8,7 +8,7 @@ function echo({ event, nonce }: HuaweiMeetingVerified) {
   return { status: 200, body: JSON.stringify({ event, nonce }), contentType: APPLICATION_JSON };
 }
 
-/** Huawei Cloud Meeting (华为云会议), PROVIDERS.md §2. */
+/** Huawei Cloud Meeting (华为云会议): docs/platforms.md, "Huawei Cloud Meeting". */
 export const huaweiMeeting: ProviderAdapter<HuaweiMeetingCredentials, HuaweiMeetingVerified> = {
   name: "huawei-meeting",
   methods: ["POST"],

@@ -5,7 +5,7 @@ import { eventId } from "../event-id";
 import { isRecord, text } from "../json";
 import type { HuaweiMeetingVerified } from "./verify";
 
-/** Huawei Cloud Meeting event names → SPEC types (PROVIDERS.md §2). */
+/** Huawei Cloud Meeting event names → event types (the table in docs/platforms.md). */
 export const HUAWEI_MEETING_TYPES: Readonly<Record<string, string>> = {
   "meeting.create": "meeting.created",
   "meeting.modify": "meeting.updated",

@@ -30,7 +30,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/i;
 
 /**
  * Huawei's signature: lower-case hex HMAC-SHA256 keyed with the subscriber key over
- * `appID + timestamp + nonce + eventInfo` (PROVIDERS.md §2, "enterprise meeting event push").
+ * `appID + timestamp + nonce + eventInfo` (Huawei's enterprise meeting event push; docs/platforms.md).
  */
 export function huaweiSignature(appKey: string, appId: string, timestamp: string, nonce: string, eventInfo: string) {
   return hmacSha256Hex(appKey, `${appId}${timestamp}${nonce}${eventInfo}`);

@@ -3,7 +3,7 @@ import { APPLICATION_JSON } from "../types";
 import { normalizeTencentWhiteboard } from "./normalize";
 import { type TencentWhiteboardCallback, type TencentWhiteboardCredentials, verifyTencentWhiteboard } from "./verify";
 
-/** Tencent Cloud Interactive Whiteboard (互动白板, TIW), PROVIDERS.md §4. */
+/** Tencent Cloud Interactive Whiteboard (互动白板, TIW): docs/platforms.md, "Tencent Interactive Whiteboard". */
 export const tencentWhiteboard: ProviderAdapter<TencentWhiteboardCredentials, TencentWhiteboardCallback> = {
   name: "tencent-whiteboard",
   methods: ["POST"],
@@ -15,6 +15,6 @@ export const tencentWhiteboard: ProviderAdapter<TencentWhiteboardCredentials, Te
   // One Sign authenticates any body until ExpireTime: dedup must remember the event that long.
   replayableUntil: (callback) => Number(callback.ExpireTime) * 1000,
   normalize: async (callback, receivedAt) => [await normalizeTencentWhiteboard(callback, receivedAt)],
-  // The sender only checks for 200; the seed recommends this body "为了协议友好".
+  // The sender only checks for 200; Tencent's callback docs recommend this body "为了协议友好".
   success: () => ({ status: 200, body: '{"error_code":0}', contentType: APPLICATION_JSON }),
 };

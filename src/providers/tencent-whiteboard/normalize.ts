@@ -6,7 +6,7 @@ import { isRecord, text } from "../json";
 import { canonicalJson } from "./canonical-json";
 import type { TencentWhiteboardCallback } from "./verify";
 
-/** Tencent Interactive Whiteboard event types → SPEC types (PROVIDERS.md §4). */
+/** Tencent Interactive Whiteboard event types → event types (the table in docs/platforms.md). */
 export const TENCENT_WHITEBOARD_TYPES: Readonly<Record<string, string>> = {
   TranscodeProgressChanged: "whiteboard.transcode.progress",
   PPT2H5ProgressChanged: "whiteboard.transcode.progress",

@@ -24,7 +24,7 @@ const MAX_EXPIRY_AHEAD_MS = 7 * 86_400_000;
 
 /**
  * `Sign = md5(CallbackKey + ExpireTime)`, lower-case hex, ExpireTime in decimal
- * (seed tencent-whiteboard-callbacks.txt, 事件回调鉴权). It does not cover the body.
+ * (Tencent's whiteboard callback docs, 事件回调鉴权: https://cloud.tencent.com/document/product/1137). It does not cover the body.
  */
 export function whiteboardSignature(callbackKey: string, expireTime: string): Promise<string> {
   return md5Hex(`${callbackKey}${expireTime}`);

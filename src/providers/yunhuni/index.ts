@@ -4,7 +4,7 @@ import { parseAllowList } from "./allow-list";
 import { normalizeYunhuni } from "./normalize";
 import { verifyYunhuni, type YunhuniCredentials, type YunhuniNotification } from "./verify";
 
-/** Yunhuni voice conference (云呼你 语音会议事件), PROVIDERS.md §3. */
+/** Yunhuni voice conference (云呼你 语音会议事件): docs/platforms.md, "Yunhuni voice conferences". */
 export const yunhuni: ProviderAdapter<YunhuniCredentials, YunhuniNotification> = {
   name: "yunhuni",
   methods: ["POST"],

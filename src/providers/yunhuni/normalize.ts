@@ -5,7 +5,7 @@ import { eventId } from "../event-id";
 import { text } from "../json";
 import { YUNHUNI_TIME_FIELDS, type YunhuniNotification } from "./verify";
 
-/** Yunhuni voice conference events → SPEC types (PROVIDERS.md §3). */
+/** Yunhuni voice conference events → event types (the table in docs/platforms.md). */
 export const YUNHUNI_TYPES: Readonly<Record<string, string>> = {
   "conf.create.succ": "meeting.created",
   "conf.end": "meeting.ended",

@@ -22,7 +22,7 @@ export interface YunhuniNotification {
 }
 
 /**
- * Yunhuni signs nothing (PROVIDERS.md §3): the operator puts a secret `token` into the
+ * Yunhuni signs nothing (docs/platforms.md): the operator puts a secret `token` into the
  * notify URL, compared in constant time, optionally behind an IP allow-list.
  */
 export async function verifyYunhuni(
