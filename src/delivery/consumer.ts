@@ -66,11 +66,8 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
     return split;
   }
   const journal = new EventJournal();
-  await Promise.all([
-    split,
-    fanOut(events, config.targets, env, config.settings, paused, journal),
-    deliverQueued(deliveries, config.targets, env, config.settings, paused, journal),
-  ]);
+  const context = { targets: config.targets, env, settings: config.settings, paused, journal };
+  await Promise.all([split, fanOut(events, context), deliverQueued(deliveries, context)]);
   // Acks and retries are decided above; the event log (with any refusal counts this isolate still holds) is
   // written once, after them, and a failure there is only logged.
   await journal.flush(env.RELAY_LOG, (db) => refusals.drain(db));

@@ -1,3 +1,5 @@
+import { presentAmong } from "../lib/kv";
+
 /**
  * Dedup markers in KV `RELAY_STATE`: `dedup:<event id>` → "1", expiring after
  * `DEDUP_TTL_SECONDS`. KV is eventually consistent, so this is best effort across
@@ -9,24 +11,12 @@ export async function seenBefore(state: KVNamespace, eventId: string): Promise<b
   return (await state.get(PREFIX + eventId)) !== null;
 }
 
-/** Cloudflare KV: at most 100 keys in one bulk read. */
-const MAX_BULK_KEYS = 100;
-
 /**
  * The ids among `eventIds` remembered before, in one bulk KV read per 100 ids
  * (a queue batch) rather than one read per event.
  */
-export async function seenAmong(state: KVNamespace, eventIds: readonly string[]): Promise<Set<string>> {
-  const chunks: string[][] = [];
-  for (let i = 0; i < eventIds.length; i += MAX_BULK_KEYS) {
-    chunks.push(eventIds.slice(i, i + MAX_BULK_KEYS).map((id) => PREFIX + id));
-  }
-  const found = await Promise.all(chunks.map((keys) => state.get(keys, "text")));
-  const seen = new Set<string>();
-  for (const values of found) {
-    for (const [key, value] of values) if (value !== null) seen.add(key.slice(PREFIX.length));
-  }
-  return seen;
+export function seenAmong(state: KVNamespace, eventIds: readonly string[]): Promise<Set<string>> {
+  return presentAmong(state, PREFIX, eventIds);
 }
 
 /**

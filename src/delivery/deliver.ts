@@ -1,12 +1,10 @@
-import type { Target } from "../config/targets";
 import type { Env } from "../env";
 import { errorMessage } from "../errors";
-import type { EventJournal } from "../event-log/journal";
 import { log } from "../log";
 import type { DeliveryMessage } from "../queue/messages";
 import { deliverableBody } from "../queue/spill";
-import type { Settings } from "../settings";
 import { attemptDelivery, buryDelivery } from "./attempt";
+import type { BatchContext } from "./batch";
 import { holdWhilePaused, pauseOnGone } from "./hold";
 
 /** After an unexpected error (a KV outage while burying, say), the pair comes back after this long. */
@@ -22,12 +20,7 @@ export const ERROR_RETRY_SECONDS = 30;
  */
 export async function deliverQueued(
   messages: readonly Message<DeliveryMessage>[],
-  targets: readonly Target[],
-  env: Env,
-  settings: Settings,
-  /** Targets paused when the batch started; grows when one answers 410. */
-  paused: Set<string>,
-  journal?: EventJournal,
+  { targets, env, settings, paused, journal }: BatchContext,
 ): Promise<void> {
   const byId = new Map(targets.map((target) => [target.id, target]));
   await Promise.all(

@@ -1,14 +1,13 @@
 import type { Target } from "../config/targets";
 import type { Env } from "../env";
 import { errorMessage } from "../errors";
-import type { EventJournal } from "../event-log/journal";
 import type { RelayEvent } from "../events";
 import { log } from "../log";
 import { PartlySentError, sendInBatches } from "../queue/enqueue";
 import type { DeliveryMessage, EventMessage } from "../queue/messages";
 import { deliverableBody } from "../queue/spill";
-import type { Settings } from "../settings";
 import { attemptDelivery, buryDelivery, type Verdict } from "./attempt";
+import type { BatchContext } from "./batch";
 import { markerTtlSeconds, remember, rememberServed, seenAmong, servedTargets } from "./dedup";
 import { holdWhilePaused, pauseOnGone } from "./hold";
 import { targetWants } from "./match";
@@ -22,15 +21,8 @@ export const REQUEUE_DELAY_SECONDS = 10;
  * own so that a target that succeeded is never sent the event again. A paused
  * target is not attempted: its delivery is kept as a dead letter for its resume.
  */
-export async function fanOut(
-  messages: readonly Message<EventMessage>[],
-  targets: readonly Target[],
-  env: Env,
-  settings: Settings,
-  /** Targets paused when the batch started; grows when one answers 410. */
-  paused: Set<string>,
-  journal?: EventJournal,
-): Promise<void> {
+export async function fanOut(messages: readonly Message<EventMessage>[], batch: BatchContext): Promise<void> {
+  const { env } = batch;
   const inBatch = new Set<string>();
   const fresh: Message<EventMessage>[] = [];
   for (const message of messages) {
@@ -57,7 +49,7 @@ export async function fanOut(
   await Promise.all(
     fresh.map(async (message) => {
       try {
-        await fanOutOne(message, seen.has(message.body.event.id), targets, env, settings, paused, journal);
+        await fanOutOne(message, seen.has(message.body.event.id), batch);
       } catch (error) {
         // Only reachable before any attempt was made (served targets, spilled payload): safe to run again.
         log("fan-out", { id: message.body.event.id, outcome: "requeue", reason: errorMessage(error) });
@@ -70,11 +62,7 @@ export async function fanOut(
 async function fanOutOne(
   message: Message<EventMessage>,
   alreadySeen: boolean,
-  targets: readonly Target[],
-  env: Env,
-  settings: Settings,
-  paused: Set<string>,
-  journal?: EventJournal,
+  { targets, env, settings, paused, journal }: BatchContext,
 ): Promise<void> {
   const { event, receivedAt } = message.body;
   if (alreadySeen) {

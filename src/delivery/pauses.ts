@@ -1,3 +1,5 @@
+import { presentAmong } from "../lib/kv";
+
 /**
  * Paused targets in KV `RELAY_STATE`: `paused:<target id>` → {@link Pause}, no expiry.
  * A target is paused when it answers `410 Gone` or when an operator pauses it; while
@@ -14,21 +16,9 @@ export interface Pause {
   by: "gone" | "operator";
 }
 
-/** Cloudflare KV: at most 100 keys in one bulk read. */
-const MAX_BULK_KEYS = 100;
-
 /** The ids among `targetIds` that are paused: one bulk KV read per 100 targets. */
-export async function pausedTargets(state: KVNamespace, targetIds: readonly string[]): Promise<Set<string>> {
-  const chunks: string[][] = [];
-  for (let i = 0; i < targetIds.length; i += MAX_BULK_KEYS) {
-    chunks.push(targetIds.slice(i, i + MAX_BULK_KEYS).map((id) => PAUSE_PREFIX + id));
-  }
-  const found = await Promise.all(chunks.map((keys) => state.get(keys, "text")));
-  const paused = new Set<string>();
-  for (const values of found) {
-    for (const [key, value] of values) if (value !== null) paused.add(key.slice(PAUSE_PREFIX.length));
-  }
-  return paused;
+export function pausedTargets(state: KVNamespace, targetIds: readonly string[]): Promise<Set<string>> {
+  return presentAmong(state, PAUSE_PREFIX, targetIds);
 }
 
 export async function readPause(state: KVNamespace, targetId: string): Promise<Pause | null> {

@@ -50,15 +50,8 @@ export interface EventPage {
   next: Position | null;
 }
 
-interface EventRow {
-  id: string;
-  provider: string;
-  type: string;
-  subject: string | null;
-  source: string;
-  time: string;
-  received_at: number;
-}
+/** An `events` row: the summary's fields as stored, `received_at` in ms. */
+type EventRow = Omit<EventSummary, "receivedAt" | "deliveries"> & { received_at: number };
 
 interface AttemptRow {
   event_id: string;

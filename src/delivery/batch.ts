@@ -1,0 +1,15 @@
+import type { Target } from "../config/targets";
+import type { Env } from "../env";
+import type { EventJournal } from "../event-log/journal";
+import type { Settings } from "../settings";
+
+/** What every step of one queue batch shares: read once per batch by the consumer. */
+export interface BatchContext {
+  targets: readonly Target[];
+  env: Env;
+  settings: Settings;
+  /** Targets paused when the batch started; grows when one answers 410. */
+  paused: Set<string>;
+  /** The event log's writer for this invocation, when there is one. */
+  journal?: EventJournal | undefined;
+}
