@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { loadTargets, type Target } from "../config/targets";
 import { targetWants } from "../delivery/match";
-import { RelayError } from "../errors";
+import { errorMessage, RelayError } from "../errors";
 import { OUTCOMES, type Outcome } from "../event-log/journal";
 import { type EventFilter, listEvents, type Position, readEvent } from "../event-log/queries";
 import { retainedSince } from "../event-log/retention";
@@ -63,7 +63,7 @@ events.post("/:id/redeliver", async (c) => {
   try {
     await c.env.DELIVERIES_QUEUE.sendBatch(messages);
   } catch (error) {
-    log("redeliver", { id, outcome: "enqueue-failed", reason: (error as Error).message });
+    log("redeliver", { id, outcome: "enqueue-failed", reason: errorMessage(error) });
     throw new RelayError(503, "the redelivery could not be queued; try again");
   }
   const ids = targets.map((target) => target.id);

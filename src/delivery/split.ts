@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import { errorMessage } from "../errors";
 import { log } from "../log";
 import { PartlySentError, sendInBatches } from "../queue/enqueue";
 import type { EventMessage, EventsMessage } from "../queue/messages";
@@ -28,7 +29,7 @@ export async function splitBundles(messages: readonly Message<EventsMessage>[], 
       } catch (error) {
         log("fan-out", {
           outcome: "requeue",
-          reason: `could not split ${message.body.count} events: ${(error as Error).message}`,
+          reason: `could not split ${message.body.count} events: ${errorMessage(error)}`,
           retryInSeconds: SPLIT_RETRY_SECONDS,
         });
         message.retry({ delaySeconds: SPLIT_RETRY_SECONDS });

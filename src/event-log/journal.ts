@@ -1,3 +1,4 @@
+import { errorMessage } from "../errors";
 import type { RelayEvent } from "../events";
 import { log } from "../log";
 import { insertRows, type Row } from "./sql";
@@ -131,7 +132,7 @@ export async function writeQuietly(write: () => Promise<unknown>, fields: Record
     await Promise.race([Promise.resolve().then(write), timeout]);
     return true;
   } catch (error) {
-    log("event-log", { outcome: "write-failed", reason: (error as Error).message, ...fields });
+    log("event-log", { outcome: "write-failed", reason: errorMessage(error), ...fields });
     return false;
   } finally {
     clearTimeout(timer);

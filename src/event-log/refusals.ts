@@ -1,3 +1,4 @@
+import { errorMessage } from "../errors";
 import { log } from "../log";
 import { writeQuietly } from "./journal";
 import { insertRows, type Row } from "./sql";
@@ -101,6 +102,6 @@ export function countRefusal(
   try {
     if (refusals.count(refusal) && db !== undefined && waitUntil !== undefined) waitUntil(refusals.flush(db));
   } catch (error) {
-    log("event-log", { outcome: "count-failed", reason: (error as Error).message });
+    log("event-log", { outcome: "count-failed", reason: errorMessage(error) });
   }
 }

@@ -1,4 +1,5 @@
 import { type Env, readSetting } from "../env";
+import { errorMessage } from "../errors";
 import { log } from "../log";
 import { HOUR_MS } from "./refusals";
 
@@ -59,7 +60,7 @@ export async function pruneEventLog(env: Env, now = Date.now()): Promise<Record<
     deleted.refusals = meta.changes;
     log("event-log", { outcome: "pruned", retentionDays: days, before: new Date(cutoff).toISOString(), deleted });
   } catch (error) {
-    log("event-log", { outcome: "prune-failed", reason: (error as Error).message, deleted });
+    log("event-log", { outcome: "prune-failed", reason: errorMessage(error), deleted });
   }
   return deleted;
 }

@@ -1,3 +1,4 @@
+import { errorMessage } from "../errors";
 import type { RelayEvent } from "../events";
 import type { EventMessage, EventsMessage, QueueMessage } from "./messages";
 import { fitEvent, MAX_MESSAGE_BYTES, messageBytes, spillEvents } from "./spill";
@@ -64,7 +65,7 @@ export async function sendInBatches(
     try {
       await queue.sendBatch(batch);
     } catch (error) {
-      throw new PartlySentError((error as Error).message, sent);
+      throw new PartlySentError(errorMessage(error), sent);
     }
     sent += batch.length;
   }
