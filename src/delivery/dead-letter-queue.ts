@@ -1,6 +1,7 @@
 import { loadTargets, type Target } from "../config/targets";
 import type { Env } from "../env";
 import { errorMessage } from "../errors";
+import { EventJournal } from "../event-log/journal";
 import { log } from "../log";
 import type { DeliveryMessage, EventMessage, EventsMessage, QueueMessage } from "../queue/messages";
 import { settingsOf } from "../settings";
@@ -37,12 +38,14 @@ export const DLQ_LAST_TRY = 101;
  * an operator can still recover the event from the log.
  */
 export async function handleDeadLetterQueue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
+  // What was kept is written to the event log too, once for the batch, after every ack and retry.
+  const journal = new EventJournal();
   await Promise.all(
     batch.messages.map(async (message) => {
       const body = message.body as Partial<QueueMessage> | null;
       try {
-        if (body?.kind === "delivery") await buryExhaustedDelivery(body as DeliveryMessage, env);
-        else if (body?.kind === "event") await buryExhaustedEvent(body as EventMessage, env);
+        if (body?.kind === "delivery") await buryExhaustedDelivery(body as DeliveryMessage, env, journal);
+        else if (body?.kind === "event") await buryExhaustedEvent(body as EventMessage, env, journal);
         else if (body?.kind === "events") await splitBundle(message as Message<EventsMessage>, env);
         else {
           log("dead-letter", {
@@ -67,34 +70,36 @@ export async function handleDeadLetterQueue(batch: MessageBatch<QueueMessage>, e
       }
     }),
   );
+  await journal.flush(env.RELAY_LOG);
 }
 
 const EXHAUSTED = "the queue's max_retries ran out; the delivery log lines have each attempt";
 
-async function buryExhaustedDelivery(pending: DeliveryMessage, env: Env): Promise<void> {
+async function buryExhaustedDelivery(pending: DeliveryMessage, env: Env, journal: EventJournal): Promise<void> {
   // A paused target's delivery is kept for its resume, like every other delivery it misses.
-  const paused = await pausedTargets(env.RELAY_STATE, [pending.target]);
+  const paused = (await pausedTargets(env.RELAY_STATE, [pending.target])).has(pending.target);
+  const lastError = `moved to ${DEAD_LETTER_QUEUE}: ${EXHAUSTED}`;
   await buryDelivery(env, pending, {
     attempts: pending.attemptsBefore,
     lastStatus: null,
-    lastError: `moved to ${DEAD_LETTER_QUEUE}: ${EXHAUSTED}`,
-    reason: paused.has(pending.target) ? "paused" : "failed",
+    lastError,
+    reason: paused ? "paused" : "failed",
   });
+  journal.notAttempted(pending, pending.attemptsBefore, lastError, paused ? "paused" : "dead");
 }
 
-async function buryExhaustedEvent({ event, receivedAt }: EventMessage, env: Env): Promise<void> {
+async function buryExhaustedEvent({ event, receivedAt }: EventMessage, env: Env, journal: EventJournal): Promise<void> {
   if (await seenBefore(env.RELAY_STATE, event.id)) {
     log("dead-letter", { id: event.id, outcome: "duplicate", reason: "the event was already fanned out" });
     return;
   }
   const verdict = { attempts: 0, lastStatus: null, lastError: `fan-out never finished: ${EXHAUSTED}` };
   const loaded = await loadTargetsSafely(env);
+  journal.accepted(event, receivedAt);
   if (!loaded.ok) {
-    await buryDelivery(
-      env,
-      { event, target: ALL_TARGETS, firstAttemptAt: receivedAt },
-      { ...verdict, lastError: `${verdict.lastError}; targets could not be read: ${loaded.reason}` },
-    );
+    const lastError = `${verdict.lastError}; targets could not be read: ${loaded.reason}`;
+    await buryDelivery(env, { event, target: ALL_TARGETS, firstAttemptAt: receivedAt }, { ...verdict, lastError });
+    journal.notAttempted({ event, target: ALL_TARGETS }, 0, lastError, "dead");
     return;
   }
   const served = await servedTargets(env.RELAY_STATE, event.id);
@@ -117,6 +122,7 @@ async function buryExhaustedEvent({ event, receivedAt }: EventMessage, env: Env)
   for (const target of wanted) {
     const reason = paused.has(target.id) ? "paused" : "failed";
     await buryDelivery(env, { event, target: target.id, firstAttemptAt: receivedAt }, { ...verdict, reason });
+    journal.notAttempted({ event, target: target.id }, 0, verdict.lastError, reason === "paused" ? "paused" : "dead");
   }
 }
 

@@ -166,6 +166,32 @@ describe("the deliveries consumer writes the event log", () => {
   });
 });
 
+describe("the dead-letter queue's consumer writes the event log", () => {
+  it("writes a delivery Queues gave up on as dead, without a request", async () => {
+    await consume("meeting-relay-dlq", [retryOf("tencent-meeting:a:0", "down", 4)]);
+    expect(outbound.requests).toEqual([]);
+    expect(attemptFields(await tableRows("attempts"))).toEqual([
+      {
+        event_id: "tencent-meeting:a:0",
+        target: "down",
+        attempt: 4,
+        status: null,
+        error: "moved to meeting-relay-dlq: the queue's max_retries ran out; the delivery log lines have each attempt",
+        outcome: "dead",
+      },
+    ]);
+  });
+
+  it("writes an event whose fan-out never finished, with a dead delivery per matching target", async () => {
+    await consume("meeting-relay-dlq", [fresh("tencent-meeting:a:0")]);
+    expect((await tableRows("events")).map((row) => row.id)).toEqual(["tencent-meeting:a:0"]);
+    expect((await tableRows("attempts")).map((row) => [row.target, row.outcome, row.duration_ms])).toEqual([
+      ["up", "dead", null],
+      ["down", "dead", null],
+    ]);
+  });
+});
+
 describe("a D1 failure never changes a delivery", () => {
   /** The same batches with a working log and with a log that throws on every call. */
   async function both(run: () => Promise<unknown>) {
