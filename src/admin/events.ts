@@ -17,7 +17,7 @@ export const DEFAULT_EVENTS_PAGE = 50;
 export const MAX_EVENTS_PAGE = 100;
 const TARGET_ID = /^[a-z0-9_-]{1,64}$/;
 const TYPE_FILTER = /^[A-Za-z0-9._/:*-]{1,128}$/;
-const EVENT_ID = /^[A-Za-z0-9._:-]{1,256}$/;
+const EVENT_ID = /^[A-Za-z0-9._:-]{1,512}$/;
 const LIST_PARAMS = ["provider", "type", "subject", "target", "outcome", "since", "until", "cursor", "limit"] as const;
 
 /** `/admin/events`: the event log (D1), one event with its attempts, and redelivery. */
@@ -115,11 +115,11 @@ export function encodeCursor(position: Position): string {
 function decodeCursor(cursor: string): Position {
   let text = "";
   try {
-    text = /^[A-Za-z0-9_-]{1,400}$/.test(cursor) ? atob(cursor.replace(/-/g, "+").replace(/_/g, "/")) : "";
+    text = /^[A-Za-z0-9_-]{1,720}$/.test(cursor) ? atob(cursor.replace(/-/g, "+").replace(/_/g, "/")) : "";
   } catch {
     text = "";
   }
-  const match = /^(\d{1,16}):([A-Za-z0-9._:-]{1,256})$/.exec(text);
+  const match = /^(\d{1,16}):([A-Za-z0-9._:-]{1,512})$/.exec(text);
   if (!match) throw new RelayError(400, "cursor is not valid: pass back a cursor from a previous page");
   return { receivedAt: Number(match[1]), id: match[2] as string };
 }

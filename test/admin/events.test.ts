@@ -150,6 +150,15 @@ describe("GET /admin/events", () => {
     expect(seen).toEqual([e4.id, e5.id, e3.id, e2.id, e1.id]);
   });
 
+  it("pages past events with long ids", async () => {
+    const long = (n: number) => sampleEvent(`tencent-meeting:${String(n).repeat(300)}:0`);
+    await logRows([1, 2, 3].map((n) => ({ event: long(n), receivedAt: BASE + n })));
+    const first = await adminCall("GET", "/admin/events?limit=2");
+    expect(ids(first.body)).toEqual([long(3).id, long(2).id]);
+    const second = await adminCall("GET", `/admin/events?limit=2&cursor=${first.body.cursor}`);
+    expect(ids(second.body)).toEqual([long(1).id]);
+  });
+
   it("keeps filters across pages", async () => {
     await logSample();
     const first = await adminCall("GET", "/admin/events?subject=S1&limit=1");
