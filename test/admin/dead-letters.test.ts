@@ -1,4 +1,3 @@
-import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { type DeadLetter, storeDeadLetter } from "../../src/delivery/dead-letters";
@@ -7,6 +6,7 @@ import type { DeliveryMessage } from "../../src/queue/messages";
 import { TEST_BINDINGS } from "../support/bindings";
 import { sampleEvent } from "../support/events";
 import { envWith, recordQueue, type VarOverrides } from "../support/queue";
+import { reset } from "../support/reset";
 
 const AUTH = { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` };
 

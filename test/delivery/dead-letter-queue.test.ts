@@ -1,5 +1,5 @@
 /// <reference types="vite/client" />
-import { reset } from "cloudflare:test";
+
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DLQ_LAST_TRY } from "../../src/delivery/dead-letter-queue";
@@ -9,6 +9,7 @@ import { sampleEvent } from "../support/events";
 import { mockFetch } from "../support/fetch";
 import { loggedLines } from "../support/log";
 import { consume } from "../support/queue";
+import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
 
 const DLQ = "meeting-relay-dlq";

@@ -1,4 +1,3 @@
-import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -9,6 +8,7 @@ import { sampleEvent } from "../support/events";
 import { hang, mockFetch } from "../support/fetch";
 import { loggedLines } from "../support/log";
 import { consume } from "../support/queue";
+import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
 
 const DELIVERIES = "meeting-relay-deliveries";

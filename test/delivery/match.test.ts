@@ -1,10 +1,10 @@
-import { reset } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
 import { globMatches, targetWants } from "../../src/delivery/match";
 import { sampleEvent } from "../support/events";
 import { mockFetch } from "../support/fetch";
 import { consume } from "../support/queue";
+import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
 
 const LINE_BREAK_TYPE = "tencent-whiteboard/Odd\nEvent";

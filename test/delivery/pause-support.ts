@@ -1,4 +1,3 @@
-import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
@@ -11,6 +10,7 @@ import { TEST_BINDINGS } from "../support/bindings";
 import { sampleEvent } from "../support/events";
 import { mockFetch } from "../support/fetch";
 import { recordQueue } from "../support/queue";
+import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
 
 /** Shared by the pause tests: two targets, `crm` (whose answer a test sets) and `audit` (always 204). */

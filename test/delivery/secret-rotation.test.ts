@@ -1,10 +1,10 @@
-import { reset } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EventMessage } from "../../src/queue/messages";
 import { sampleEvent } from "../support/events";
 import { mockFetch } from "../support/fetch";
 import { consume } from "../support/queue";
+import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
 
 const NEW = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

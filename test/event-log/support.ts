@@ -1,4 +1,3 @@
-import { applyD1Migrations, reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { type AttemptRecord, EventJournal } from "../../src/event-log/journal";
 import type { RelayEvent } from "../../src/events";
@@ -7,10 +6,7 @@ import { TEST_BINDINGS } from "../support/bindings";
 import { envWith, recordQueue, type VarOverrides } from "../support/queue";
 
 /** Empties every binding (D1 included) and puts the event log's tables back. */
-export async function resetAll(): Promise<void> {
-  await reset();
-  await applyD1Migrations(env.RELAY_LOG, env.TEST_MIGRATIONS);
-}
+export { reset as resetAll } from "../support/reset";
 
 /** Writes rows through the real writer, as a queue invocation would. */
 export async function logRows(

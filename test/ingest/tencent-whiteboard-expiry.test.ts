@@ -3,12 +3,13 @@
  * ExpireTime more than 7 days ahead and keeps each event's dedup marker until that time at least:
  * an exact replay inside the signature's lifetime is never delivered twice.
  */
-import { createExecutionContext, reset, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { mockFetch } from "../support/fetch";
 import { consume, envWith, recordQueue } from "../support/queue";
+import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
 import { whiteboardEvent, whiteboardRequest } from "../support/tencent-whiteboard";
 import { callWorker } from "../support/worker";

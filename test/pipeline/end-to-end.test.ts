@@ -1,4 +1,3 @@
-import { reset } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { CloudEvent } from "cloudevents";
 import { Webhook } from "standardwebhooks";
@@ -6,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { VERSION } from "../../src/version";
 import { mockFetch } from "../support/fetch";
 import { watchLog } from "../support/log";
+import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
 import { SEED_DATA, tencentEventRequest } from "../support/tencent-meeting";
 

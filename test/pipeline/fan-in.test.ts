@@ -1,4 +1,3 @@
-import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
@@ -7,6 +6,7 @@ import type { EventMessage, QueueMessage } from "../../src/queue/messages";
 import { mockFetch } from "../support/fetch";
 import { loggedLines } from "../support/log";
 import { consume, envWith, type QueueFailure, recordQueue } from "../support/queue";
+import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
 import { base64Json, SEED_CALLBACK, tencentEventRequest } from "../support/tencent-meeting";
 

@@ -1,4 +1,3 @@
-import { reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DeliveryMessage } from "../../src/queue/messages";
@@ -6,6 +5,7 @@ import { eventMessages } from "../support/events";
 import { mockFetch } from "../support/fetch";
 import { HUAWEI_ATTENDEE, huaweiEventInfo, huaweiRequest } from "../support/huawei-meeting";
 import { consume } from "../support/queue";
+import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
 import { base64Json, SEED_CALLBACK, tencentEventRequest } from "../support/tencent-meeting";
 import { callWorker } from "../support/worker";

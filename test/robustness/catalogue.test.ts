@@ -3,13 +3,14 @@
  * status and message, and proof that nothing was enqueued, stored or delivered, and
  * that neither the rejected body nor the offered signature or token reached a log line.
  */
-import { reset } from "cloudflare:test";
+
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { TEST_BINDINGS } from "../support/bindings";
 import { mockFetch } from "../support/fetch";
 import { HUAWEI_APP_ID, huaweiEventInfo, huaweiRequest } from "../support/huawei-meeting";
 import { SECRET_VALUES } from "../support/hygiene";
+import { reset } from "../support/reset";
 import {
   base64Json,
   encryptTencent,
