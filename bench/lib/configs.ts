@@ -24,8 +24,9 @@ export function derivedRelayToml(
     kept
       .join("")
       .replace(/^main\s*=.*$/m, `main = ${JSON.stringify(main)}`)
-      // The config is written elsewhere: the event log's migrations stay the repository's.
+      // The config is written elsewhere: the event log's migrations and the console's assets stay the repository's.
       .replace(/^migrations_dir\s*=.*$/m, `migrations_dir = ${JSON.stringify(join(REPO, "migrations"))}`)
+      .replace(/^directory\s*=\s*"([^"]+)"/m, (_, dir: string) => `directory = ${JSON.stringify(join(REPO, dir))}`)
       .replace(
         /^(\s*(?:dead_letter_)?queue\s*=\s*")([^"]+)"/gm,
         (_, lead: string, name: string) => `${lead}${queuePrefix}${name}"`,
