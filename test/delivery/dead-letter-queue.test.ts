@@ -1,15 +1,14 @@
 /// <reference types="vite/client" />
 
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DLQ_LAST_TRY } from "../../src/delivery/dead-letter-queue";
 import { deadLetterId, listDeadLetters } from "../../src/delivery/dead-letters";
 import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
 import { sampleEvent } from "../support/events";
-import { mockFetch } from "../support/fetch";
+import { acceptEveryDelivery } from "../support/fetch";
 import { loggedLines } from "../support/log";
 import { consume } from "../support/queue";
-import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
 
 const DLQ = "meeting-relay-dlq";
@@ -25,15 +24,7 @@ const exhaustedDelivery: DeliveryMessage = {
 };
 const exhaustedEvent: EventMessage = { kind: "event", event: sampleEvent(), receivedAt: RECEIVED_AT };
 
-let outbound: ReturnType<typeof mockFetch>;
-beforeEach(async () => {
-  await reset();
-  outbound = mockFetch(() => new Response(null, { status: 204 }));
-});
-afterEach(() => {
-  outbound.restore();
-  vi.restoreAllMocks();
-});
+const outbound = acceptEveryDelivery();
 
 async function stored() {
   return (await listDeadLetters(env.RELAY_STATE, { limit: 100 })).items;

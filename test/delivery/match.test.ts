@@ -1,10 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Target } from "../../src/config/targets";
 import { globMatches, targetWants } from "../../src/delivery/match";
 import { sampleEvent } from "../support/events";
-import { mockFetch } from "../support/fetch";
+import { acceptEveryDelivery } from "../support/fetch";
 import { consume } from "../support/queue";
-import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
 
 const LINE_BREAK_TYPE = "tencent-whiteboard/Odd\nEvent";
@@ -51,15 +50,7 @@ describe("type globs", () => {
 });
 
 describe("fan-out of an event whose type holds a line break", () => {
-  let outbound: ReturnType<typeof mockFetch>;
-  beforeEach(async () => {
-    await reset();
-    outbound = mockFetch(() => new Response(null, { status: 204 }));
-  });
-  afterEach(() => {
-    outbound.restore();
-    vi.restoreAllMocks();
-  });
+  const outbound = acceptEveryDelivery();
 
   it('delivers it to a target with types ["*"] instead of calling it unrouted', async () => {
     await useTargets([{ id: "all", url: "https://all.example.com/in", types: ["*"] }]);

@@ -1,12 +1,11 @@
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { encodeUtf8 } from "../../src/lib/bytes";
 import type { EventMessage, QueueMessage } from "../../src/queue/messages";
-import { mockFetch } from "../support/fetch";
+import { acceptEveryDelivery } from "../support/fetch";
 import { loggedLines } from "../support/log";
 import { consume, envWith, type QueueFailure, recordQueue } from "../support/queue";
-import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
 import { base64Json, SEED_CALLBACK, tencentEventRequest } from "../support/tencent-meeting";
 
@@ -31,15 +30,7 @@ async function ingest(request: Request, options: { failWith?: QueueFailure } = {
   }
 }
 
-let outbound: ReturnType<typeof mockFetch>;
-beforeEach(async () => {
-  await reset();
-  outbound = mockFetch(() => new Response(null, { status: 204 }));
-});
-afterEach(() => {
-  outbound.restore();
-  vi.restoreAllMocks();
-});
+const outbound = acceptEveryDelivery();
 
 describe("a callback with thousands of items", () => {
   it("is queued with one send on the response path and answered 200", async () => {

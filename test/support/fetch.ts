@@ -1,4 +1,5 @@
-import { vi } from "vitest";
+import { afterEach, beforeEach, vi } from "vitest";
+import { reset } from "./reset";
 
 export interface Outbound {
   method: string;
@@ -34,4 +35,25 @@ export function hang(request: Request): Promise<Response> {
   return new Promise((_, reject) => {
     request.signal.addEventListener("abort", () => reject(request.signal.reason));
   });
+}
+
+/**
+ * For a file or block whose targets all answer 204: fresh local state and a recording interceptor
+ * before each test, every spy restored after it. Read `.requests` inside a test.
+ */
+export function acceptEveryDelivery(): { readonly requests: Outbound[] } {
+  let current: ReturnType<typeof mockFetch> | undefined;
+  beforeEach(async () => {
+    await reset();
+    current = mockFetch(() => new Response(null, { status: 204 }));
+  });
+  afterEach(() => {
+    current?.restore();
+    vi.restoreAllMocks();
+  });
+  return {
+    get requests() {
+      return current?.requests ?? [];
+    },
+  };
 }
