@@ -1,6 +1,7 @@
 import { app } from "./app";
 import { handleQueue } from "./delivery/consumer";
 import type { Env } from "./env";
+import { previousMatches } from "./event-log/credentials";
 import { refusals } from "./event-log/refusals";
 import { pruneEventLog } from "./event-log/retention";
 import type { QueueMessage } from "./queue/messages";
@@ -8,9 +9,10 @@ import type { QueueMessage } from "./queue/messages";
 export default {
   fetch: app.fetch,
   queue: handleQueue,
-  /** The Cron Trigger: event-log retention, and any refusal counts this isolate still holds. */
+  /** The Cron Trigger: event-log retention, and any refusal and credential counts this isolate still holds. */
   async scheduled(_controller, env, _ctx) {
     await refusals.flush(env.RELAY_LOG);
+    await previousMatches.flush(env.RELAY_LOG);
     await pruneEventLog(env);
   },
 } satisfies ExportedHandler<Env, QueueMessage>;

@@ -1,6 +1,7 @@
 import { loadTargets, type Target, type TargetsResult } from "../config/targets";
 import type { Env } from "../env";
 import { errorMessage, SettingsError } from "../errors";
+import { previousMatches } from "../event-log/credentials";
 import { EventJournal } from "../event-log/journal";
 import { refusals } from "../event-log/refusals";
 import { log } from "../log";
@@ -68,9 +69,9 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
   const journal = new EventJournal();
   const context = { targets: config.targets, env, settings: config.settings, paused, journal };
   await Promise.all([split, fanOut(events, context), deliverQueued(deliveries, context)]);
-  // Acks and retries are decided above; the event log (with any refusal counts this isolate still holds) is
-  // written once, after them, and a failure there is only logged.
-  await journal.flush(env.RELAY_LOG, (db) => refusals.drain(db));
+  // Acks and retries are decided above; the event log (with any refusal and credential counts this isolate
+  // still holds) is written once, after them, and a failure there is only logged.
+  await journal.flush(env.RELAY_LOG, (db) => [...refusals.drain(db), ...previousMatches.drain(db)]);
 }
 
 type Config = { ok: true; settings: Settings; targets: Target[] } | { ok: false; problem: Record<string, unknown> };

@@ -1,7 +1,6 @@
-import { errorMessage } from "../errors";
-import { log } from "../log";
-import { writeQuietly } from "./journal";
-import { insertRows, type Row } from "./sql";
+import { COUNTER_FLUSH_INTERVAL_MS, type CounterTable, HourlyCounter, MAX_COUNTERS } from "./counter";
+
+export { HOUR_MS, MAX_COUNTERS } from "./counter";
 
 export interface Refusal {
   provider: string;
@@ -12,96 +11,33 @@ export interface Refusal {
   reason: string;
 }
 
-export const HOUR_MS = 3_600_000;
 /** At most one counter write per isolate in this long, however many callbacks are refused. */
-export const REFUSAL_FLUSH_INTERVAL_MS = 10_000;
-/** Distinct (provider, account, status, reason, hour) counters held between writes; more fold into "other". */
-export const MAX_COUNTERS = 200;
+export const REFUSAL_FLUSH_INTERVAL_MS = COUNTER_FLUSH_INTERVAL_MS;
 const MAX_REASON_CHARS = 200;
 export const OVERFLOW_REASON = "other (too many distinct reasons)";
 
-/**
- * Refused callbacks counted per hour, in this isolate's memory, and written as one
- * upsert batch at most every `intervalMs`: a flood of bad callbacks costs one D1
- * write per interval per isolate, not one per request. Counts not yet written ride
- * along with the next write: the next refusal due, or the next queue invocation.
- */
-export class RefusalCounter {
-  readonly #counts = new Map<string, { refusal: Refusal; hour: number; count: number }>();
-  #lastWrite = Number.NEGATIVE_INFINITY;
+const REFUSALS: CounterTable<Refusal> = {
+  table: "refusals",
+  columns: ["provider", "account", "status", "reason"],
+  key: ({ provider, account, status, reason }) => [provider, account, status, reason.slice(0, MAX_REASON_CHARS)],
+  overflow: ([provider, account, status]) => [provider ?? "", account ?? "", status ?? 0, OVERFLOW_REASON],
+};
 
-  constructor(
-    private readonly intervalMs = REFUSAL_FLUSH_INTERVAL_MS,
-    private readonly maxCounters = MAX_COUNTERS,
-  ) {}
-
-  /** Counts one refusal; returns whether a write is due now (then call `flush`). */
-  count(refusal: Refusal, now = Date.now()): boolean {
-    const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
-    let safe = { ...refusal, reason: refusal.reason.slice(0, MAX_REASON_CHARS) };
-    let key = keyOf(safe, hour);
-    if (!this.#counts.has(key) && this.#counts.size >= this.maxCounters) {
-      safe = { ...safe, reason: OVERFLOW_REASON };
-      key = keyOf(safe, hour);
-    }
-    const entry = this.#counts.get(key);
-    if (entry) entry.count += 1;
-    else this.#counts.set(key, { refusal: safe, hour, count: 1 });
-    return now - this.#lastWrite >= this.intervalMs;
+/** Refused callbacks counted per (hour, provider, account, status, reason); metadata only. */
+export class RefusalCounter extends HourlyCounter<Refusal> {
+  constructor(intervalMs = REFUSAL_FLUSH_INTERVAL_MS, maxCounters = MAX_COUNTERS) {
+    super(REFUSALS, intervalMs, maxCounters);
   }
-
-  get pending(): number {
-    return this.#counts.size;
-  }
-
-  /** Takes every pending count as upsert statements (empty when none); the caller writes them. */
-  drain(db: D1Database, now = Date.now()): D1PreparedStatement[] {
-    if (this.#counts.size === 0) return [];
-    const rows: Row[] = [...this.#counts.values()].map(({ refusal, hour, count }) => [
-      hour,
-      refusal.provider,
-      refusal.account,
-      refusal.status,
-      refusal.reason,
-      count,
-    ]);
-    this.#counts.clear();
-    this.#lastWrite = now;
-    return insertRows(
-      db,
-      "INSERT INTO refusals",
-      ["hour", "provider", "account", "status", "reason", "count"],
-      rows,
-      " ON CONFLICT (hour, provider, account, status, reason) DO UPDATE SET count = count + excluded.count",
-    );
-  }
-
-  /** Writes the pending counts in one batch; never throws. */
-  async flush(db: D1Database | undefined, now = Date.now()): Promise<void> {
-    if (db === undefined || this.#counts.size === 0) return;
-    await writeQuietly(() => db.batch(this.drain(db, now)), { table: "refusals" });
-  }
-}
-
-function keyOf(refusal: Refusal, hour: number): string {
-  return JSON.stringify([hour, refusal.provider, refusal.account, refusal.status, refusal.reason]);
 }
 
 /** This isolate's counter. */
 export const refusals = new RefusalCounter();
 
-/**
- * Counts a refused callback and, when a write is due, schedules it after the
- * response (`waitUntil`): the response never waits for D1.
- */
+/** Counts a refused callback; a write, when due, runs after the response. */
 export function countRefusal(
   db: D1Database | undefined,
   waitUntil: ((promise: Promise<unknown>) => void) | undefined,
   refusal: Refusal,
 ): void {
-  try {
-    if (refusals.count(refusal) && db !== undefined && waitUntil !== undefined) waitUntil(refusals.flush(db));
-  } catch (error) {
-    log("event-log", { outcome: "count-failed", reason: errorMessage(error) });
-  }
+  refusals.countAfterResponse(db, waitUntil, refusal);
 }

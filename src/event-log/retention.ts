@@ -1,7 +1,7 @@
 import { type Env, readSetting } from "../env";
 import { errorMessage } from "../errors";
 import { log } from "../log";
-import { HOUR_MS } from "./refusals";
+import { HOUR_MS } from "./counter";
 
 export const DEFAULT_RETENTION_DAYS = 14;
 const DAY_MS = 86_400_000;
@@ -32,6 +32,9 @@ const CHUNKED = [
   { table: "attempts", key: "seq", time: "at" },
 ] as const;
 
+/** The hourly counter tables: few rows each, one statement each. */
+const HOURLY_COUNTERS = ["refusals", "credential_matches"] as const;
+
 /**
  * The Cron Trigger's housekeeping: deletes event-log rows older than
  * `EVENT_LOG_RETENTION_DAYS`, a chunk at a time. A failure is logged; the next run catches up.
@@ -53,11 +56,13 @@ export async function pruneEventLog(env: Env, now = Date.now()): Promise<Record<
       }
     }
     // A counter's hour is kept while any of it is inside the window.
-    const { meta } = await db
-      .prepare("DELETE FROM refusals WHERE hour < ?1")
-      .bind(cutoff - HOUR_MS)
-      .run();
-    deleted.refusals = meta.changes;
+    for (const table of HOURLY_COUNTERS) {
+      const { meta } = await db
+        .prepare(`DELETE FROM ${table} WHERE hour < ?1`)
+        .bind(cutoff - HOUR_MS)
+        .run();
+      deleted[table] = meta.changes;
+    }
     log("event-log", { outcome: "pruned", retentionDays: days, before: new Date(cutoff).toISOString(), deleted });
   } catch (error) {
     log("event-log", { outcome: "prune-failed", reason: errorMessage(error), deleted });

@@ -1,5 +1,5 @@
+import { HOUR_MS } from "./counter";
 import { iso } from "./queries";
-import { HOUR_MS } from "./refusals";
 
 export interface ProviderStats {
   /** Events accepted (queued) in the window. */
@@ -10,6 +10,8 @@ export interface ProviderStats {
   retrying: number;
   dead: number;
   paused: number;
+  /** Accepted callbacks verified with a `_PREVIOUS` credential, in all and per account ("" is the base route). */
+  previousCredential: { total: number; accounts: Record<string, number> };
 }
 
 export interface TargetStats {
@@ -46,52 +48,56 @@ export async function readStats(
   now = Date.now(),
 ): Promise<Stats> {
   const firstHour = Math.floor(since / HOUR_MS) * HOUR_MS;
-  const [accepted, refused, latest, targets, latency, eventHours, attemptHours, refusalHours] = await db.batch<
-    Record<string, number | string>
-  >([
-    db.prepare("SELECT provider, count(*) AS n FROM events WHERE received_at >= ?1 GROUP BY provider").bind(since),
-    db
-      .prepare(
-        "SELECT provider, status, reason, sum(count) AS n FROM refusals WHERE hour >= ?1 GROUP BY provider, status, reason ORDER BY n DESC",
-      )
-      .bind(firstHour),
-    // SQLite: with max(), the bare column `outcome` comes from the pair's latest row.
-    db
-      .prepare(
-        `SELECT provider, outcome, count(*) AS n FROM (
+  const [accepted, refused, latest, targets, latency, eventHours, attemptHours, refusalHours, previous] =
+    await db.batch<Record<string, number | string>>([
+      db.prepare("SELECT provider, count(*) AS n FROM events WHERE received_at >= ?1 GROUP BY provider").bind(since),
+      db
+        .prepare(
+          "SELECT provider, status, reason, sum(count) AS n FROM refusals WHERE hour >= ?1 GROUP BY provider, status, reason ORDER BY n DESC",
+        )
+        .bind(firstHour),
+      // SQLite: with max(), the bare column `outcome` comes from the pair's latest row.
+      db
+        .prepare(
+          `SELECT provider, outcome, count(*) AS n FROM (
            SELECT provider, outcome, max(seq) FROM attempts WHERE at >= ?1 GROUP BY event_id, target
          ) GROUP BY provider, outcome`,
-      )
-      .bind(since),
-    db
-      .prepare(
-        `SELECT target, sum(outcome = 'delivered') AS delivered, sum(${FAILED}) AS failed
+        )
+        .bind(since),
+      db
+        .prepare(
+          `SELECT target, sum(outcome = 'delivered') AS delivered, sum(${FAILED}) AS failed
          FROM attempts WHERE at >= ?1 GROUP BY target ORDER BY target`,
-      )
-      .bind(since),
-    db
-      .prepare(
-        `SELECT target, duration_ms, n, total FROM (
+        )
+        .bind(since),
+      db
+        .prepare(
+          `SELECT target, duration_ms, n, total FROM (
            SELECT target, duration_ms,
                   row_number() OVER (PARTITION BY target ORDER BY duration_ms) AS n,
                   count(*) OVER (PARTITION BY target) AS total
            FROM attempts WHERE at >= ?1 AND outcome = 'delivered'
          ) WHERE n = (total * 50 + 99) / 100 OR n = (total * 95 + 99) / 100`,
-      )
-      .bind(since),
-    db
-      .prepare(`SELECT received_at / ${HOUR_MS} AS h, count(*) AS n FROM events WHERE received_at >= ?1 GROUP BY h`)
-      .bind(since),
-    db
-      .prepare(
-        `SELECT at / ${HOUR_MS} AS h, sum(outcome = 'delivered') AS delivered, sum(${FAILED}) AS failed
+        )
+        .bind(since),
+      db
+        .prepare(`SELECT received_at / ${HOUR_MS} AS h, count(*) AS n FROM events WHERE received_at >= ?1 GROUP BY h`)
+        .bind(since),
+      db
+        .prepare(
+          `SELECT at / ${HOUR_MS} AS h, sum(outcome = 'delivered') AS delivered, sum(${FAILED}) AS failed
          FROM attempts WHERE at >= ?1 GROUP BY h`,
-      )
-      .bind(since),
-    db
-      .prepare(`SELECT hour / ${HOUR_MS} AS h, sum(count) AS n FROM refusals WHERE hour >= ?1 GROUP BY h`)
-      .bind(firstHour),
-  ]);
+        )
+        .bind(since),
+      db
+        .prepare(`SELECT hour / ${HOUR_MS} AS h, sum(count) AS n FROM refusals WHERE hour >= ?1 GROUP BY h`)
+        .bind(firstHour),
+      db
+        .prepare(
+          "SELECT provider, account, sum(count) AS n FROM credential_matches WHERE hour >= ?1 AND credential = 'previous' GROUP BY provider, account ORDER BY account",
+        )
+        .bind(firstHour),
+    ]);
   const rows = (result: D1Result<Record<string, number | string>> | undefined) => result?.results ?? [];
 
   const byProvider: Record<string, ProviderStats> = {};
@@ -103,6 +109,7 @@ export async function readStats(
       retrying: 0,
       dead: 0,
       paused: 0,
+      previousCredential: { total: 0, accounts: {} },
     };
     return byProvider[name];
   };
@@ -112,6 +119,11 @@ export async function readStats(
     const stats = provider(String(row.provider));
     stats.refused.total += Number(row.n);
     stats.refused.byReason.push({ status: Number(row.status), reason: String(row.reason), count: Number(row.n) });
+  }
+  for (const row of rows(previous)) {
+    const { previousCredential } = provider(String(row.provider));
+    previousCredential.total += Number(row.n);
+    previousCredential.accounts[String(row.account)] = Number(row.n);
   }
   const field = { delivered: "delivered", retry: "retrying", dead: "dead", paused: "paused" } as const;
   for (const row of rows(latest)) {

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { ACCOUNT_PATTERN, resolveCredentials } from "../config/credentials";
 import type { Env } from "../env";
 import { describeError, errorMessage, RelayError } from "../errors";
+import { previousMatches } from "../event-log/credentials";
 import { countRefusal } from "../event-log/refusals";
 import { toCloudEvent } from "../events";
 import { decodeUtf8 } from "../lib/bytes";
@@ -46,6 +47,7 @@ webhooks.use("*", async (c, next) => {
   if (fields === undefined && c.error === undefined) return;
   const failure = c.error === undefined ? undefined : describeError(c.error);
   const { provider, account, outcome, reason, ...extra } = fields ?? {};
+  const routeAccount = typeof account === "string" ? account : "";
   log("ingest", {
     path: new URL(c.req.url).pathname,
     method: c.req.method,
@@ -62,10 +64,14 @@ webhooks.use("*", async (c, next) => {
     const counted = failure.outcome === "error" ? "internal error" : failure.reason;
     countRefusal(c.env.RELAY_LOG, waitUntilOf(c), {
       provider,
-      account: typeof account === "string" ? account : "",
+      account: routeAccount,
       status: c.res.status,
       reason: counted,
     });
+  }
+  // Accepted callbacks verified with a `_PREVIOUS` credential: counted the same way, for `/admin/stats`.
+  if (failure === undefined && typeof provider === "string" && extra.credential === "previous") {
+    previousMatches.countAfterResponse(c.env.RELAY_LOG, waitUntilOf(c), { provider, account: routeAccount });
   }
 });
 

@@ -28,7 +28,15 @@ describe("GET /admin/stats", () => {
   it("answers zeros for every provider and an hourly bucket for each of the last 24 hours when the log is empty", async () => {
     const { response, body } = await adminCall("GET", "/admin/stats");
     expect(response.status).toBe(200);
-    const empty = { accepted: 0, refused: { total: 0, byReason: [] }, delivered: 0, retrying: 0, dead: 0, paused: 0 };
+    const empty = {
+      accepted: 0,
+      refused: { total: 0, byReason: [] },
+      delivered: 0,
+      retrying: 0,
+      dead: 0,
+      paused: 0,
+      previousCredential: { total: 0, accounts: {} },
+    };
     expect(body.providers).toEqual({
       "tencent-meeting": empty,
       "huawei-meeting": empty,
@@ -90,6 +98,7 @@ describe("GET /admin/stats", () => {
       retrying: 0,
       dead: 1,
       paused: 0,
+      previousCredential: { total: 0, accounts: {} },
     });
     expect(providers["huawei-meeting"]).toEqual({
       accepted: 1,
@@ -98,6 +107,7 @@ describe("GET /admin/stats", () => {
       retrying: 1,
       dead: 0,
       paused: 0,
+      previousCredential: { total: 0, accounts: {} },
     });
     expect((providers.yunhuni as { refused: unknown }).refused).toEqual({ total: 0, byReason: [] });
     expect(body.targets).toEqual({

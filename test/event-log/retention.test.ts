@@ -2,6 +2,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env";
+import { previousMatches } from "../../src/event-log/credentials";
 import { RefusalCounter } from "../../src/event-log/refusals";
 import worker from "../../src/index";
 import { sampleEvent } from "../support/events";
@@ -19,7 +20,7 @@ async function runCron(vars: Partial<Record<keyof Env, string>> = {}) {
   await waitOnExecutionContext(ctx);
 }
 
-/** One event, attempt and refusal count at each age (in days). */
+/** One event, attempt, refusal count and previous-credential count at each age (in days). */
 async function logAtAges(ages: number[]): Promise<void> {
   const counter = new RefusalCounter(0);
   for (const age of ages) {
@@ -30,8 +31,10 @@ async function logAtAges(ages: number[]): Promise<void> {
       [{ event, target: "crm", attempt: 1, status: 200, error: null, durationMs: 5, at, outcome: "delivered" }],
     );
     counter.count({ provider: "yunhuni", account: "", status: 401, reason: `age ${age}` }, at);
+    previousMatches.count({ provider: "yunhuni", account: `age ${age}` }, at);
   }
   await counter.flush(env.RELAY_LOG, NOW);
+  await previousMatches.flush(env.RELAY_LOG, NOW);
 }
 
 const eventIds = async () => (await tableRows("events")).map((row) => row.id);
@@ -43,7 +46,7 @@ beforeEach(async () => {
 });
 
 describe("retention: the Cron Trigger's scheduled handler", () => {
-  it("deletes events, attempts and refusal counts older than 14 days by default, and keeps the rest", async () => {
+  it("deletes events, attempts, refusal and credential counts older than 14 days by default, and keeps the rest", async () => {
     await logAtAges([20, 15, 13, 1]);
     await runCron();
     expect(await eventIds()).toEqual(["tencent-meeting:age-13:0", "tencent-meeting:age-1:0"]);
@@ -52,6 +55,8 @@ describe("retention: the Cron Trigger's scheduled handler", () => {
       "tencent-meeting:age-1:0",
     ]);
     expect((await tableRows("refusals")).map((row) => row.reason)).toEqual(["age 13", "age 1"]);
+    const { results } = await env.RELAY_LOG.prepare("SELECT account FROM credential_matches ORDER BY hour").all();
+    expect(results.map((row) => row.account)).toEqual(["age 13", "age 1"]);
   });
 
   it("follows EVENT_LOG_RETENTION_DAYS", async () => {
@@ -79,7 +84,7 @@ describe("retention: the Cron Trigger's scheduled handler", () => {
         kind: "event-log",
         outcome: "pruned",
         retentionDays: 14,
-        deleted: { events: 1, attempts: 1, refusals: 1 },
+        deleted: { events: 1, attempts: 1, refusals: 1, credential_matches: 1 },
       }),
     );
   });
