@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { forgetCachedTargets, loadTargets, parseJson, TARGETS_KEY, validateTargets } from "../config/targets";
-import { pauseTarget } from "../delivery/pauses";
+import { listPauses, pauseTarget } from "../delivery/pauses";
 import { resumeTarget } from "../delivery/resume";
 import type { Env } from "../env";
 import { RelayError } from "../errors";
@@ -56,6 +56,12 @@ targets.put(
     return new Response(stored, { headers: JSON_TYPE });
   },
 );
+
+/**
+ * `GET /admin/targets/paused`: every paused target, since when and by whom (`gone`: it answered 410;
+ * `operator`: paused here). One path segment, so it never meets `/<id>/pause` or `/<id>/resume`.
+ */
+targets.get("/paused", async (c) => c.json({ paused: await listPauses(c.env.RELAY_STATE) }));
 
 /** `POST /admin/targets/<id>/pause`: nothing more is sent to it; its deliveries are kept as `paused` dead letters. */
 targets.post("/:id/pause", async (c) => {

@@ -1,4 +1,4 @@
-import { presentAmong } from "../lib/kv";
+import { presentAmong, valuesOf } from "../lib/kv";
 
 /**
  * Paused targets in KV `RELAY_STATE`: `paused:<target id>` → {@link Pause}, no expiry.
@@ -33,4 +33,21 @@ export async function pauseTarget(state: KVNamespace, targetId: string, by: Paus
 
 export async function unpauseTarget(state: KVNamespace, targetId: string): Promise<void> {
   await state.delete(PAUSE_PREFIX + targetId);
+}
+
+/** Every paused target with its pause, by target id: one KV list per 1,000 pauses, one bulk read per 100. */
+export async function listPauses(state: KVNamespace): Promise<({ target: string } & Pause)[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await state.list({ prefix: PAUSE_PREFIX, ...(cursor === undefined ? {} : { cursor }) });
+    for (const key of page.keys) ids.push(key.name.slice(PAUSE_PREFIX.length));
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor !== undefined);
+  const pauses = await valuesOf<Pause>(state, PAUSE_PREFIX, ids, "json");
+  return ids.sort().flatMap((target) => {
+    const pause = pauses.get(target);
+    // Resumed between the list and the read: no longer paused.
+    return pause === undefined ? [] : [{ target, since: pause.since, by: pause.by }];
+  });
 }

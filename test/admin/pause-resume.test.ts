@@ -15,6 +15,7 @@ import {
   pending,
   usePauseFixture,
 } from "../delivery/pause-support";
+import { adminCall } from "../event-log/support";
 import { sampleEvent } from "../support/events";
 import { consume } from "../support/queue";
 import { useTargets } from "../support/targets";
@@ -166,5 +167,52 @@ describe("POST /admin/targets/<id>/pause and /resume", () => {
     );
     expect(response.status).toBe(401);
     expect(await env.RELAY_STATE.get("paused:crm")).toBeNull();
+  });
+});
+
+describe("GET /admin/targets/paused", () => {
+  const listPaused = async () => {
+    const { response, body } = await adminCall("GET", "/admin/targets/paused");
+    expect(response.status).toBe(200);
+    return body;
+  };
+
+  it("answers an empty list while nothing is paused", async () => {
+    expect(await listPaused()).toEqual({ paused: [] });
+  });
+
+  it("lists each paused target with since and by: an operator's pause and a 410's, until resumed", async () => {
+    const { body: paused } = await adminPost("/crm/pause");
+    await env.RELAY_STATE.put("paused:audit", JSON.stringify({ since: "2026-11-25T08:00:00.000Z", by: "gone" }));
+    expect(await listPaused()).toEqual({
+      paused: [
+        { target: "audit", since: "2026-11-25T08:00:00.000Z", by: "gone" },
+        { target: "crm", since: paused.since, by: "operator" },
+      ],
+    });
+    await adminPost("/crm/resume");
+    expect(await listPaused()).toEqual({
+      paused: [{ target: "audit", since: "2026-11-25T08:00:00.000Z", by: "gone" }],
+    });
+  });
+
+  it("lists a target the relay paused because it answered 410", async () => {
+    crm.status = 410;
+    await consume(EVENTS, [fresh(1)]);
+    expect(await listPaused()).toEqual({ paused: [{ target: "crm", since: expect.any(String), by: "gone" }] });
+  });
+
+  it("does not collide with a target whose id is paused: /paused/pause pauses it, /paused lists it", async () => {
+    await useTargets([CRM, { id: "paused", url: "https://paused.example.com/in" }]);
+    const { response } = await adminPost("/paused/pause");
+    expect(response.status).toBe(202);
+    expect(await listPaused()).toEqual({ paused: [{ target: "paused", since: expect.any(String), by: "operator" }] });
+  });
+
+  it("needs the admin token", async () => {
+    await adminPost("/crm/pause");
+    const { response, body } = await adminCall("GET", "/admin/targets/paused", { headers: {} });
+    expect(response.status).toBe(401);
+    expect(body).not.toHaveProperty("paused");
   });
 });

@@ -231,8 +231,13 @@ describe("the console in Chromium against wrangler dev", () => {
   it("pauses a target, keeps what it would have received, and resumes it with a replay", async () => {
     await goTo("#/targets");
     const crm = page.locator('article.target[data-target="crm"]');
+    const pausedBadge = crm.locator(".badge-paused");
+    await crm.waitFor(); // the card is drawn with what /admin/targets/paused said
+    expect(await pausedBadge.count()).toBe(0);
     await crm.locator("button", { hasText: "Pause" }).click();
     await page.locator("text=crm is paused").waitFor();
+    await pausedBadge.waitFor();
+    expect(await pausedBadge.textContent()).toMatch(/^paused since .+ \(by an operator\)$/);
 
     const kept = distinctCallback(DEMO_CREDENTIALS, "yunhuni", 1);
     expect(await sendCallback(relay.url, kept)).toEqual(kept.expect);
@@ -248,6 +253,7 @@ describe("the console in Chromium against wrangler dev", () => {
     await goTo("#/targets");
     await crm.locator("button", { hasText: "Resume" }).click();
     await page.locator("text=crm is resumed; 1 kept deliveries replayed.").waitFor();
+    await pausedBadge.waitFor({ state: "detached" });
     await sink.waitFor("the kept delivery at crm", (requests) => requests.some((r) => r.webhookId === keptId));
   });
 

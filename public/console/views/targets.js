@@ -10,10 +10,10 @@ export function targetsView(root) {
 
   async function load() {
     try {
-      const targets = await api("GET", "/admin/targets");
+      const [targets, pauses] = await Promise.all([api("GET", "/admin/targets"), pausedTargets()]);
       cards.replaceChildren(
         ...(targets.length
-          ? targets.map((target) => targetCard(target, status, load))
+          ? targets.map((target) => targetCard(target, pauses.get(target.id), status, load))
           : [h("p", { class: "muted" }, "No targets yet: add one below.")]),
       );
       editor.show(targets);
@@ -26,9 +26,29 @@ export function targetsView(root) {
   load();
 }
 
-function targetCard(target, status, reload) {
-  // The targets document does not say whether a target is paused (that state lives beside it), so both
-  // actions are offered and the relay's answer says what happened.
+/** Paused targets by id (`{ since, by }`); none when the relay cannot say, so the cards still show. */
+async function pausedTargets() {
+  try {
+    const { paused } = await api("GET", "/admin/targets/paused");
+    return new Map(paused.map((pause) => [pause.target, pause]));
+  } catch {
+    return new Map();
+  }
+}
+
+/** "paused since <local time>", and why: text only. */
+function pausedBadge(pause) {
+  const element = badge("", "paused");
+  const since = new Date(pause.since);
+  const when = Number.isNaN(since.getTime()) ? String(pause.since) : since.toLocaleString();
+  const why = pause.by === "gone" ? " (it answered 410 Gone)" : " (by an operator)";
+  element.textContent = `paused since ${when}${why}`;
+  element.title = String(pause.since);
+  return element;
+}
+
+function targetCard(target, pause, status, reload) {
+  // Both actions are offered (a pause can also begin between two loads); the relay's answer says what happened.
   const action = (verb, label) => {
     const button = h("button", { type: "button" }, label);
     button.addEventListener("click", async () => {
@@ -51,7 +71,14 @@ function targetCard(target, status, reload) {
   return h(
     "article",
     { class: "card target", "data-target": target.id },
-    h("h3", {}, target.id, " ", target.enabled === false ? badge("disabled") : badge("enabled")),
+    h(
+      "h3",
+      {},
+      target.id,
+      " ",
+      target.enabled === false ? badge("disabled") : badge("enabled"),
+      pause ? [" ", pausedBadge(pause)] : null,
+    ),
     h("p", { class: "url" }, target.url),
     h(
       "p",
