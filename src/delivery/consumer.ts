@@ -71,7 +71,10 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
   await Promise.all([split, fanOut(events, context), deliverQueued(deliveries, context)]);
   // Acks and retries are decided above; the event log (with any refusal and credential counts this isolate
   // still holds) is written once, after them, and a failure there is only logged.
-  await journal.flush(env.RELAY_LOG, (db) => [...refusals.drain(db), ...previousMatches.drain(db)]);
+  await journal.flush(env.RELAY_LOG, (db) => refusals.drain(db));
+  // A batch of its own (only when an isolate holds some): a database not yet migrated to its table
+  // loses these counts, never the events and attempts above.
+  await previousMatches.flush(env.RELAY_LOG);
 }
 
 type Config = { ok: true; settings: Settings; targets: Target[] } | { ok: false; problem: Record<string, unknown> };

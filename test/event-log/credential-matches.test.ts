@@ -3,10 +3,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { previousMatches } from "../../src/event-log/credentials";
 import { TEST_BINDINGS } from "../support/bindings";
 import { PREVIOUS_VALUES } from "../support/credentials";
+import { sampleEvent } from "../support/events";
 import { loggedLines } from "../support/log";
+import { consume } from "../support/queue";
 import { SEED_DATA, tencentEventRequest } from "../support/tencent-meeting";
 import { callWorker } from "../support/worker";
-import { adminCall, resetAll } from "./support";
+import { adminCall, resetAll, tableRows } from "./support";
 
 /** The relay mid-rotation: the base route's and acme's previous tokens still accepted. */
 const ROTATING = {
@@ -75,5 +77,26 @@ describe("callbacks verified with a _PREVIOUS credential are counted for /admin/
       reason: "D1_ERROR: unavailable",
       table: "credential_matches",
     });
+  });
+});
+
+describe("a queue invocation writes the previous-credential counts its isolate still holds", () => {
+  it("in a batch of its own", async () => {
+    previousMatches.count({ provider: "tencent-meeting", account: "" });
+    await consume("meeting-relay-events", [{ kind: "event", event: sampleEvent(), receivedAt: Date.now() }]);
+    expect(previousMatches.pending).toBe(0);
+    expect(await previousCredential()).toEqual({ total: 1, accounts: { "": 1 } });
+  });
+
+  it("so a database without the table (migration 0002 not applied) still gets the events and attempts", async () => {
+    await env.RELAY_LOG.exec("DROP TABLE credential_matches");
+    previousMatches.count({ provider: "tencent-meeting", account: "" });
+    const { lines } = await loggedLines(() =>
+      consume("meeting-relay-events", [{ kind: "event", event: sampleEvent(), receivedAt: Date.now() }]),
+    );
+    expect(await tableRows("events")).toHaveLength(1);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ kind: "event-log", outcome: "write-failed", table: "credential_matches" }),
+    );
   });
 });
