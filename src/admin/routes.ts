@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { requireAdmin } from "./auth";
 import { deadLetters } from "./dead-letters";
+import { eventLogReads } from "./event-log-reads";
 import { events } from "./events";
 import { huawei } from "./huawei";
 import { providers } from "./providers";
@@ -17,5 +18,6 @@ admin.route("/targets", targets);
 admin.route("/huawei", huawei);
 admin.route("/providers", providers);
 admin.route("/dead-letters", deadLetters);
+for (const path of ["/events", "/events/*", "/stats"]) admin.use(path, eventLogReads);
 admin.route("/events", events);
 admin.route("/stats", stats);

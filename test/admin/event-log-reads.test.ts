@@ -1,0 +1,50 @@
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { EVENT_LOG_UNREADABLE } from "../../src/admin/event-log-reads";
+import { adminCall, logRows, resetAll } from "../event-log/support";
+import { sampleEvent } from "../support/events";
+
+const EVENT = sampleEvent("tencent-meeting:event-log-reads:0");
+
+beforeEach(async () => {
+  await resetAll();
+  await logRows([{ event: EVENT, receivedAt: Date.now() }]);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("event-log routes when D1 cannot be read", () => {
+  it.each([
+    ["GET", "/admin/events"],
+    ["GET", `/admin/events/${encodeURIComponent(EVENT.id)}`],
+    ["GET", "/admin/stats"],
+  ])("%s %s answers 503 saying what to check, not 500", async (method, path) => {
+    vi.spyOn(env.RELAY_LOG, "prepare").mockImplementation(() => {
+      throw new Error("D1_ERROR: database unavailable");
+    });
+    const { response, body, deliveries } = await adminCall(method, path);
+    expect(response.status).toBe(503);
+    expect(body).toEqual({ error: EVENT_LOG_UNREADABLE });
+    expect(deliveries.sent).toEqual([]);
+  });
+
+  it("answers 503 for /admin/stats on a database an upgrade's migration was not applied to", async () => {
+    await env.RELAY_LOG.exec("DROP TABLE credential_matches");
+    const { response, body } = await adminCall("GET", "/admin/stats");
+    expect(response.status).toBe(503);
+    expect(body).toEqual({ error: EVENT_LOG_UNREADABLE });
+  });
+
+  it("keeps a bad request's own 400", async () => {
+    const { response, body } = await adminCall("GET", "/admin/stats?since=tomorrow");
+    expect(response.status).toBe(400);
+    expect(body.error).not.toBe(EVENT_LOG_UNREADABLE);
+  });
+
+  it("keeps the 200 of a readable log", async () => {
+    const { response, body } = await adminCall("GET", "/admin/events");
+    expect(response.status).toBe(200);
+    expect((body.items as { id: string }[]).map((item) => item.id)).toEqual([EVENT.id]);
+  });
+});
