@@ -13,14 +13,18 @@ export interface WorkerCall {
 /**
  * Calls the worker's fetch handler directly with the test env (some vars changed by `overrides`;
  * unset one with `undefined`), recording what it enqueued. The events also reach the real local
- * queue, whose consumer runs as in production; `queueFailure` makes the enqueue fail instead.
+ * queue, whose consumer runs as in production, unless `passThrough` is false (for tests that send
+ * many callbacks and only look at what was enqueued); `queueFailure` makes the enqueue fail instead.
  */
 export async function callWorker(
   request: Request,
   overrides: VarOverrides = {},
-  options: { queueFailure?: Error } = {},
+  options: { queueFailure?: Error; passThrough?: boolean } = {},
 ): Promise<WorkerCall> {
-  const recorder = recordQueue(env.EVENTS_QUEUE, { failWith: options.queueFailure, passThrough: true });
+  const recorder = recordQueue(env.EVENTS_QUEUE, {
+    failWith: options.queueFailure,
+    passThrough: options.passThrough ?? true,
+  });
   try {
     const ctx = createExecutionContext();
     const response = await worker.fetch(request, envWith(overrides), ctx);
