@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { always, type Relay, type Sink, startRelay, startSink, waitFor } from "../../tools/harness/index.ts";
-import { DEMO_CREDENTIALS, huaweiMeetingCallback, tencentMeetingCallback } from "../../tools/harness/samples.ts";
+import {
+  DEMO_CREDENTIALS,
+  huaweiMeetingCallback,
+  sendCallback,
+  tencentMeetingCallback,
+} from "../../tools/harness/samples.ts";
 
 /**
  * Large callbacks through the real relay (`wrangler dev`, local KV and Queues, whose
@@ -82,11 +87,7 @@ describe("large callbacks under wrangler dev", () => {
       },
       now,
     );
-    const response = await relay.fetch(callback.path, {
-      method: "POST",
-      headers: callback.headers,
-      body: callback.body,
-    });
+    const response = await sendCallback(relay.url, callback);
     expect(response.status).toBe(200);
     const [delivered] = await waitFor("the join's delivery", () => {
       const found = sink.requests("/in").filter((request) => request.webhookId?.startsWith("huawei-meeting:"));
