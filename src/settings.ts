@@ -1,5 +1,6 @@
 import { type Env, readSetting } from "./env";
 import { SettingsError } from "./errors";
+import { QUEUE_MAX_DELAY_SECONDS } from "./lib/limits";
 
 /**
  * What each var means when it is unset, written as in wrangler.toml `[vars]`. This is the one source:
@@ -15,7 +16,7 @@ export const DEFAULTS = {
 
 export const DEFAULT_RETRY_SCHEDULE: readonly number[] = DEFAULTS.RETRY_SCHEDULE.split(",").map(Number);
 /** Cloudflare Queues cannot delay a message longer than 12 hours. */
-export const MAX_DELAY_SECONDS = 43_200;
+export const MAX_DELAY_SECONDS = QUEUE_MAX_DELAY_SECONDS;
 /**
  * How long after its first attempt a delivery may still be attempted: 72 h. Cloudflare Queues
  * deletes a message 4 days after it was sent (the default retention), without a dead letter,

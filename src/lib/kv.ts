@@ -1,5 +1,4 @@
-/** Cloudflare KV: at most 100 keys in one bulk read. */
-const MAX_BULK_KEYS = 100;
+import { KV_BULK_GET_KEYS } from "./limits";
 
 /** The ids among `ids` whose key `<prefix><id>` exists in `kv`: one bulk read per 100 keys, not one per id. */
 export async function presentAmong(kv: KVNamespace, prefix: string, ids: readonly string[]): Promise<Set<string>> {
@@ -14,8 +13,8 @@ export async function valuesOf<T>(
   type: "text" | "json",
 ): Promise<Map<string, T>> {
   const chunks: string[][] = [];
-  for (let i = 0; i < ids.length; i += MAX_BULK_KEYS) {
-    chunks.push(ids.slice(i, i + MAX_BULK_KEYS).map((id) => prefix + id));
+  for (let i = 0; i < ids.length; i += KV_BULK_GET_KEYS) {
+    chunks.push(ids.slice(i, i + KV_BULK_GET_KEYS).map((id) => prefix + id));
   }
   const found = await Promise.all(
     chunks.map((keys) =>

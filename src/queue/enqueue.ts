@@ -1,11 +1,8 @@
 import { errorMessage } from "../errors";
 import type { RelayEvent } from "../events";
+import { BATCH_BYTES_BUDGET, QUEUE_BATCH_MESSAGES } from "../lib/limits";
 import type { EventMessage, EventsMessage, QueueMessage } from "./messages";
 import { fitEvent, MAX_MESSAGE_BYTES, messageBytes, spillEvents } from "./spill";
-
-/** Cloudflare Queues: at most 100 messages and 256 KB in one `sendBatch`. */
-const MAX_BATCH_MESSAGES = 100;
-const MAX_BATCH_BYTES = 250_000;
 
 /**
  * Queues a callback's events durably with a single call, so the callback is accepted
@@ -92,7 +89,7 @@ function intoBatches<T>(messages: readonly T[], sizes: readonly number[]): T[][]
   let bytes = 0;
   for (const [index, message] of messages.entries()) {
     const size = sizes[index] ?? 0;
-    if (batch.length === MAX_BATCH_MESSAGES || (batch.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
+    if (batch.length === QUEUE_BATCH_MESSAGES || (batch.length > 0 && bytes + size > BATCH_BYTES_BUDGET)) {
       batches.push(batch);
       batch = [];
       bytes = 0;

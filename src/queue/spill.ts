@@ -1,6 +1,7 @@
 import type { RelayEvent } from "../events";
 import { encodeUtf8 } from "../lib/bytes";
 import { sha256Hex } from "../lib/crypto";
+import { MESSAGE_BYTES_BUDGET } from "../lib/limits";
 
 /**
  * Cloudflare Queues carry at most 128 KB per message, but a callback may be up to
@@ -17,7 +18,7 @@ import { sha256Hex } from "../lib/crypto";
  */
 export const SPILL_PREFIX = "spill:";
 /** Queues accepts 128 KB per message; the rest is left for its own envelope. */
-export const MAX_MESSAGE_BYTES = 120_000;
+export const MAX_MESSAGE_BYTES = MESSAGE_BYTES_BUDGET;
 /** Long enough for the whole retry schedule and a month of dead-letter replays. */
 const SPILL_TTL_SECONDS = 30 * 86_400;
 
