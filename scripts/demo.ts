@@ -24,7 +24,7 @@ import {
   tencentAccountVars,
 } from "../tools/harness/tencent-meeting.ts";
 
-const ADMIN_TOKEN = "demo-admin-token";
+const ADMIN_TOKEN = "demo-admin-token-0000000000000000";
 const SINK_SECRET = "whsec_ZGVtby1zaW5rLXNlY3JldC0wMTIzNDU2Nzg5";
 const ARRIVAL_TIMEOUT_MS = 30_000;
 

@@ -28,7 +28,7 @@ export const BENCH_CREDENTIALS: PlatformCredentials = {
 
 /** The relay's `.dev.vars` for the benchmark. */
 export function benchVars(extra: Record<string, string> = {}): Record<string, string> {
-  return { ...credentialVars(BENCH_CREDENTIALS), ADMIN_TOKEN: "bench-admin-token", ...extra };
+  return { ...credentialVars(BENCH_CREDENTIALS), ADMIN_TOKEN: "bench-admin-token-000000000000000", ...extra };
 }
 
 let sequence = 0;

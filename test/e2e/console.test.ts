@@ -28,7 +28,7 @@ import { launchChromium } from "./chromium.ts";
  * redeliver one, replay a dead letter, get an invalid targets document refused beside the
  * field, and make sure what a platform sent stays text.
  */
-const ADMIN_TOKEN = "console-e2e-admin-token";
+const ADMIN_TOKEN = "console-e2e-admin-token-000000000";
 const XSS_SUBJECT = "<img src=x onerror=alert(1)>";
 const XSS_EVENT = "tencent-meeting:console-xss:0";
 const SCREENSHOTS = join(PROJECT_ROOT, "test/e2e/.screenshots");

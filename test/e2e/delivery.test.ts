@@ -22,7 +22,7 @@ import { DEMO_CREDENTIALS, tencentMeetingCallback } from "../../tools/harness/sa
  *   dead letters are replayed through the admin API;
  * - target c always answers 204 and must see each event exactly once.
  */
-const ADMIN_TOKEN = "e2e-admin-token-not-a-secret";
+const ADMIN_TOKEN = "e2e-admin-token-not-a-secret-00000";
 const CREDENTIALS = { ...DEMO_CREDENTIALS, tencentToken: "e2eTencentToken0000000001" };
 const secretOf = (name: string) => `whsec_${Buffer.from(`e2e fake secret for target ${name}`).toString("base64")}`;
 const SEQUENCES = ["e2e-seq-one", "e2e-seq-two"];

@@ -15,7 +15,7 @@ import {
  * - one Huawei join whose 31,000-character display name is copied into the event twice:
  *   a 186 KB message that the queue would refuse, so it is spilled and delivered whole.
  */
-const ADMIN_TOKEN = "e2e-admin-token-not-a-secret";
+const ADMIN_TOKEN = "e2e-admin-token-not-a-secret-00000";
 const CREDENTIALS = { ...DEMO_CREDENTIALS, tencentToken: "e2eTencentToken0000000001" };
 const ITEMS = 300;
 const NAME = "张".repeat(31_000);

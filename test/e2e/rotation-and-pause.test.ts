@@ -20,7 +20,7 @@ import { DEMO_CREDENTIALS, sendCallback, tencentMeetingCallback } from "../../to
  *   secret, so it gets two signatures;
  * - target `steady` always answers 204.
  */
-const ADMIN_TOKEN = "e2e-admin-token-not-a-secret";
+const ADMIN_TOKEN = "e2e-admin-token-not-a-secret-00000";
 const NEW_TOKEN = "e2eTencentTokenNew0000001";
 const OLD_TOKEN = "e2eTencentTokenOld0000001";
 const secret = (label: string) => `whsec_${Buffer.from(`e2e fake signing secret ${label}`).toString("base64")}`;

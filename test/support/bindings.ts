@@ -15,6 +15,6 @@ export const TEST_BINDINGS = {
   YUNHUNI_TOKEN_ACME: "yunhuni-token-fake-acme",
   TIW_CALLBACK_KEY: "tiw-callback-key-fake-0001",
   TIW_CALLBACK_KEY_ACME: "tiw-callback-key-fake-acme",
-  ADMIN_TOKEN: "test-admin-token-0123456789",
+  ADMIN_TOKEN: "test-admin-token-0123456789abcdefghij",
   ALLOW_INSECURE_TARGETS: "true",
 } as const;
