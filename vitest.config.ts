@@ -31,12 +31,6 @@ export default defineConfig({
   test: {
     // The relay logs one JSON line per request and attempt; show them only for failing tests.
     silent: "passed-only",
-    // Local queue consumers keep running between test files, as in production; one that logs just as
-    // workerd shuts a file's runtime down makes the pool report "Closing rpc while onUserConsoleLog was
-    // pending". That is the teardown of the test pool, not an error of the relay or of a test: only
-    // that error is left out, every other unhandled error still fails the run.
-    onUnhandledError: (error) =>
-      !(error.name === "EnvironmentTeardownError" && /Closing rpc while/.test(error.message)),
     projects: [
       {
         // Unit and worker-level tests, inside workerd with local KV and Queues.
@@ -54,7 +48,11 @@ export default defineConfig({
           name: "workers",
           include: ["test/**/*.test.ts"],
           exclude: ["test/e2e/**"],
-          setupFiles: ["./test/support/apply-migrations.ts", "./test/support/capture-setup.ts"],
+          setupFiles: [
+            "./test/support/apply-migrations.ts",
+            "./test/support/production/install.ts",
+            "./test/support/capture-setup.ts",
+          ],
         },
       },
       {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, vi } from "vitest";
+import { countOperation } from "./production/operations";
 import { reset } from "./reset";
 
 export interface Outbound {
@@ -17,6 +18,7 @@ export interface Outbound {
 export function mockFetch(answer: (request: Request) => Response | Promise<Response> = () => new Response("ok")) {
   const requests: Outbound[] = [];
   const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    countOperation("fetch");
     const request = new Request(input as RequestInfo, init as RequestInit);
     requests.push({
       method: request.method,

@@ -4,6 +4,7 @@ import { vi } from "vitest";
 import type { Env } from "../../src/env";
 import worker from "../../src/index";
 import type { QueueMessage } from "../../src/queue/messages";
+import { checkRetry, checkSend, checkSendBatch, realQueue } from "./production/queue";
 
 /** A message put on a queue, with the delay it asked for. */
 export interface Sent {
@@ -38,18 +39,20 @@ export function recordQueue(
     const error = typeof options.failWith === "function" ? options.failWith(call) : options.failWith;
     if (error) throw error;
   };
-  const realSend = queue.send.bind(queue);
-  const realSendBatch = queue.sendBatch.bind(queue);
+  // Checked as production checks it (and counted) before anything else: a recorded send that
+  // Cloudflare would refuse fails the test, whether or not it is passed on.
   const send = vi.spyOn(queue, "send").mockImplementation(async (body, sendOptions) => {
+    checkSend(body, sendOptions);
     fail([body]);
-    if (options.passThrough) await realSend(body, sendOptions);
+    if (options.passThrough) await realQueue.send.call(queue, body, sendOptions);
     sent.push({ body, delaySeconds: sendOptions?.delaySeconds });
     return {} as QueueSendResponse;
   });
   const sendBatch = vi.spyOn(queue, "sendBatch").mockImplementation(async (messages, batchOptions) => {
     const list = [...messages];
+    checkSendBatch(list, batchOptions);
     fail(list.map((message) => message.body));
-    if (options.passThrough) await realSendBatch(list, batchOptions);
+    if (options.passThrough) await realQueue.sendBatch.call(queue, list, batchOptions);
     for (const message of list) sent.push({ body: message.body, delaySeconds: message.delaySeconds });
     return {} as QueueSendBatchResponse;
   });
@@ -111,6 +114,7 @@ export async function consume(
   for (const message of batch.messages) {
     const retry = message.retry.bind(message);
     vi.spyOn(message, "retry").mockImplementation((retryOptions?: QueueRetryOptions) => {
+      checkRetry(retryOptions);
       delays.set(message.id, retryOptions?.delaySeconds);
       retry(retryOptions);
     });

@@ -12,9 +12,9 @@ export interface WorkerCall {
 
 /**
  * Calls the worker's fetch handler directly with the test env (some vars changed by `overrides`;
- * unset one with `undefined`), recording what it enqueued. The events also reach the real local
- * queue, whose consumer runs as in production, unless `passThrough` is false (for tests that send
- * many callbacks and only look at what was enqueued); `queueFailure` makes the enqueue fail instead.
+ * unset one with `undefined`), recording what it enqueued. Nothing reaches the real local queue, so
+ * no consumer runs into later tests; a pipeline test that wants the real consumers passes
+ * `passThrough: true` and waits for them to settle. `queueFailure` makes the enqueue fail instead.
  */
 export async function callWorker(
   request: Request,
@@ -23,7 +23,7 @@ export async function callWorker(
 ): Promise<WorkerCall> {
   const recorder = recordQueue(env.EVENTS_QUEUE, {
     failWith: options.queueFailure,
-    passThrough: options.passThrough ?? true,
+    passThrough: options.passThrough ?? false,
   });
   try {
     const ctx = createExecutionContext();

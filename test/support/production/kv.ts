@@ -1,0 +1,100 @@
+import { env } from "cloudflare:workers";
+import {
+  KV_BULK_GET_KEYS,
+  KV_KEY_BYTES,
+  KV_LIST_KEYS,
+  KV_MIN_TTL_SECONDS,
+  KV_VALUE_BYTES,
+} from "../../../src/lib/limits";
+import { countOperation, currentInvocation, type Invocation, refuse } from "./operations";
+
+/**
+ * Workers KV as strict as production: keys over 512 bytes, a bulk get of more than 100 keys,
+ * a list of more than 1,000, values over 25 MiB and TTLs under 60 s are refused, and so is a
+ * second write to one key in one invocation (KV takes one write per key per second). Each
+ * call is one operation of the invocation (a bulk get too, as Cloudflare counts it).
+ */
+const prototype = Object.getPrototypeOf(env.RELAY_STATE) as KVNamespace;
+const real = {
+  get: prototype.get,
+  getWithMetadata: prototype.getWithMetadata,
+  put: prototype.put,
+  delete: prototype.delete,
+  list: prototype.list,
+};
+
+function checkKey(operation: string, key: unknown): void {
+  const bytes = new TextEncoder().encode(String(key)).byteLength;
+  if (bytes > KV_KEY_BYTES) refuse(`KV ${operation}: a key of ${bytes} bytes exceeds ${KV_KEY_BYTES}`);
+  if (bytes === 0) refuse(`KV ${operation}: an empty key`);
+}
+
+function checkKeys(operation: string, keys: unknown): void {
+  if (!Array.isArray(keys)) {
+    checkKey(operation, keys);
+    return;
+  }
+  if (keys.length > KV_BULK_GET_KEYS)
+    refuse(`KV ${operation}: ${keys.length} keys in one bulk get exceed ${KV_BULK_GET_KEYS}`);
+  for (const key of keys) checkKey(operation, key);
+}
+
+function valueBytes(value: unknown): number {
+  if (typeof value === "string") return new TextEncoder().encode(value).byteLength;
+  if (value instanceof ArrayBuffer) return value.byteLength;
+  if (ArrayBuffer.isView(value)) return value.byteLength;
+  return 0; // a stream: its length is not known here
+}
+
+const writtenIn = new WeakMap<Invocation, Set<string>>();
+
+function checkWrite(operation: string, key: string): void {
+  const invocation = currentInvocation();
+  if (invocation === undefined) return;
+  const written = writtenIn.get(invocation) ?? new Set<string>();
+  writtenIn.set(invocation, written);
+  if (written.has(key))
+    refuse(`KV ${operation}: "${key}" written twice in one invocation (KV takes 1 write per key per second)`);
+  written.add(key);
+}
+
+export function installKvDouble(): void {
+  prototype.get = function get(this: KVNamespace, key: unknown, ...rest: unknown[]) {
+    countOperation("kv.get");
+    checkKeys("get", key);
+    return (real.get as (...args: unknown[]) => unknown).call(this, key, ...rest);
+  } as KVNamespace["get"];
+  prototype.getWithMetadata = function getWithMetadata(this: KVNamespace, key: unknown, ...rest: unknown[]) {
+    countOperation("kv.getWithMetadata");
+    checkKeys("getWithMetadata", key);
+    return (real.getWithMetadata as (...args: unknown[]) => unknown).call(this, key, ...rest);
+  } as KVNamespace["getWithMetadata"];
+  prototype.put = function put(this: KVNamespace, key: string, value: unknown, options?: KVNamespacePutOptions) {
+    countOperation("kv.put");
+    checkKey("put", key);
+    const bytes = valueBytes(value);
+    if (bytes > KV_VALUE_BYTES) refuse(`KV put: a value of ${bytes} bytes exceeds ${KV_VALUE_BYTES}`);
+    if (options?.expirationTtl !== undefined && !(options.expirationTtl >= KV_MIN_TTL_SECONDS)) {
+      refuse(`KV put: expirationTtl ${options.expirationTtl} is under ${KV_MIN_TTL_SECONDS} seconds`);
+    }
+    if (options?.expiration !== undefined && !(options.expiration >= Date.now() / 1000 + KV_MIN_TTL_SECONDS)) {
+      refuse(`KV put: expiration ${options.expiration} is less than ${KV_MIN_TTL_SECONDS} seconds away`);
+    }
+    checkWrite("put", key);
+    return (real.put as (...args: unknown[]) => Promise<void>).call(this, key, value, options);
+  } as KVNamespace["put"];
+  prototype.delete = function del(this: KVNamespace, key: string) {
+    countOperation("kv.delete");
+    checkKey("delete", key);
+    checkWrite("delete", key);
+    return real.delete.call(this, key);
+  };
+  prototype.list = function list(this: KVNamespace, options?: KVNamespaceListOptions) {
+    countOperation("kv.list");
+    if (options?.limit !== undefined && !(options.limit >= 1 && options.limit <= KV_LIST_KEYS)) {
+      refuse(`KV list: limit ${options.limit} is not from 1 to ${KV_LIST_KEYS}`);
+    }
+    if (options?.prefix) checkKey("list prefix", options.prefix);
+    return real.list.call(this, options);
+  } as KVNamespace["list"];
+}
