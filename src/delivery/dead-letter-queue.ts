@@ -8,6 +8,7 @@ import { settingsOf } from "../settings";
 import { buryDelivery } from "./attempt";
 import { ALL_TARGETS } from "./dead-letters";
 import { seenBefore, servedTargets } from "./dedup";
+import { keepWhilePaused } from "./hold";
 import { targetWants } from "./match";
 import { pausedTargets } from "./pauses";
 import { splitBundle } from "./split";
@@ -40,9 +41,26 @@ export const DLQ_LAST_TRY = 101;
 export async function handleDeadLetterQueue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
   // What was kept is written to the event log too, once for the batch, after every ack and retry.
   const journal = new EventJournal();
+  // KV takes one write per key per second: a second message of the batch about the same event
+  // would write the same dead letter again at once, so it comes back in a minute instead.
+  const events = new Set<string>();
   await Promise.all(
     batch.messages.map(async (message) => {
       const body = message.body as Partial<QueueMessage> | null;
+      const eventId = body !== null && "event" in body ? body.event?.id : undefined;
+      if (eventId !== undefined && events.has(eventId)) {
+        log("dead-letter", {
+          queue: batch.queue,
+          messageId: message.id,
+          id: eventId,
+          outcome: "deferred",
+          reason: "another message of this batch keeps the same event",
+          retryInSeconds: STORE_RETRY_SECONDS,
+        });
+        message.retry({ delaySeconds: STORE_RETRY_SECONDS });
+        return;
+      }
+      if (eventId !== undefined) events.add(eventId);
       try {
         if (body?.kind === "delivery") await buryExhaustedDelivery(body as DeliveryMessage, env, journal);
         else if (body?.kind === "event") await buryExhaustedEvent(body as EventMessage, env, journal);
@@ -79,12 +97,8 @@ async function buryExhaustedDelivery(pending: DeliveryMessage, env: Env, journal
   // A paused target's delivery is kept for its resume, like every other delivery it misses.
   const paused = (await pausedTargets(env.RELAY_STATE, [pending.target])).has(pending.target);
   const lastError = `moved to ${DEAD_LETTER_QUEUE}: ${EXHAUSTED}`;
-  await buryDelivery(env, pending, {
-    attempts: pending.attemptsBefore,
-    lastStatus: null,
-    lastError,
-    reason: paused ? "paused" : "failed",
-  });
+  const verdict = { attempts: pending.attemptsBefore, lastStatus: null, lastError };
+  await (paused ? keepWhilePaused(env, pending, verdict) : buryDelivery(env, pending, verdict));
   journal.notAttempted(pending, pending.attemptsBefore, lastError, paused ? "paused" : "dead");
 }
 
@@ -121,7 +135,8 @@ async function buryExhaustedEvent({ event, receivedAt }: EventMessage, env: Env,
   );
   for (const target of wanted) {
     const reason = paused.has(target.id) ? "paused" : "failed";
-    await buryDelivery(env, { event, target: target.id, firstAttemptAt: receivedAt }, { ...verdict, reason });
+    const burial = { event, target: target.id, firstAttemptAt: receivedAt };
+    await (reason === "paused" ? keepWhilePaused(env, burial, verdict) : buryDelivery(env, burial, verdict));
     journal.notAttempted({ event, target: target.id }, 0, verdict.lastError, reason === "paused" ? "paused" : "dead");
   }
 }

@@ -57,12 +57,20 @@ describe("dead-letter queue consumer: what Queues gave up on is kept, never drop
     const whole = sampleEvent(EVENT_ID, { data: { raw: { attachments: "会".repeat(50_000) } } });
     await env.RELAY_STATE.put("spill:big", JSON.stringify(whole));
     const stub = sampleEvent(EVENT_ID, { data: { raw: null, spilled: "spill:big" } });
-    const run = await consume(DLQ, [
-      { ...exhaustedDelivery, event: stub },
-      { ...exhaustedEvent, event: stub },
-    ]);
-    expect(run.acked).toEqual(["m0", "m1"]);
+    const run = await consume(DLQ, [{ ...exhaustedDelivery, event: stub }]);
+    expect(run.acked).toEqual(["m0"]);
     expect((await stored()).map((letter) => letter.event)).toEqual([whole]);
+  });
+
+  it("keeps one event once per batch: a second message about it comes back in a minute (one KV write per key per second)", async () => {
+    await useTargets([{ id: "crm", url: "https://crm.example.com/" }]);
+    const run = await consume(DLQ, [exhaustedDelivery, exhaustedEvent]);
+    expect(run).toMatchObject({ acked: ["m0"], retried: [{ msgId: "m1", delaySeconds: 60 }] });
+    expect((await stored()).map((letter) => [letter.target, letter.event.id])).toEqual([["crm", EVENT_ID]]);
+    // A minute later the other message keeps the pair again under the same id: still one dead letter.
+    const later = await consume(DLQ, [exhaustedEvent]);
+    expect(later).toMatchObject({ acked: ["m0"], retried: [] });
+    expect(await stored()).toHaveLength(1);
   });
 
   it("stores the stub, saying so, when the spilled payload is gone by then", async () => {
