@@ -1,8 +1,8 @@
 /**
  * Cloudflare's production limits that a code path of the relay can reach, written once.
  * `wrangler dev` enforces almost none of them; the test doubles in `test/support/production/`
- * enforce every one (a double asked for more throws, as production does), so a path that
- * passes the suite fits production too. The relay's own budgets (how much of a limit one
+ * enforce every one with their own copy of the published values (a double asked for more throws,
+ * as production does), so a path that passes the suite fits production too. The relay's own budgets (how much of a limit one
  * request or one consumer message may use) sit below the limits they respect.
  *
  * Sources: https://developers.cloudflare.com/queues/platform/limits/,
@@ -58,6 +58,6 @@ export const REQUEST_OPERATION_BUDGET = FREE_OPERATIONS_PER_INVOCATION;
 export const MESSAGE_OPERATION_BUDGET = FREE_OPERATIONS_PER_INVOCATION;
 
 /** What the relay puts in one queue message: the limit less room for Queues' own envelope. */
-export const MESSAGE_BYTES_BUDGET = 120_000;
+export const MESSAGE_BYTES_BUDGET = QUEUE_MESSAGE_BYTES - 8_000;
 /** What the relay puts in one `sendBatch`: the limit less room for Queues' own envelope. */
-export const BATCH_BYTES_BUDGET = 250_000;
+export const BATCH_BYTES_BUDGET = QUEUE_BATCH_BYTES - 6_000;

@@ -1,20 +1,9 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  D1_BOUND_PARAMETERS,
-  D1_PATTERN_BYTES,
-  D1_SQL_BYTES,
-  KV_BULK_GET_KEYS,
-  KV_KEY_BYTES,
-  KV_LIST_KEYS,
-  QUEUE_BATCH_BYTES,
-  QUEUE_BATCH_MESSAGES,
-  QUEUE_MAX_DELAY_SECONDS,
-  QUEUE_MESSAGE_BYTES,
-} from "../../src/lib/limits";
 import type { QueueMessage } from "../../src/queue/messages";
 import { mockFetch } from "../support/fetch";
 import { patternsOf } from "../support/production/d1";
+import { PRODUCTION } from "../support/production/limits";
 import { asInvocation, ProductionLimitError, takeViolations } from "../support/production/operations";
 import { bodyBytes } from "../support/production/queue";
 import { recordQueue } from "../support/queue";
@@ -48,6 +37,19 @@ function bodyOf(bytes: number): QueueMessage {
   expect(bodyBytes(body)).toBe(bytes);
   return body;
 }
+
+const {
+  d1BoundParameters: D1_BOUND_PARAMETERS,
+  d1PatternBytes: D1_PATTERN_BYTES,
+  d1SqlBytes: D1_SQL_BYTES,
+  kvBulkGetKeys: KV_BULK_GET_KEYS,
+  kvKeyBytes: KV_KEY_BYTES,
+  kvListKeys: KV_LIST_KEYS,
+  queueBatchBytes: QUEUE_BATCH_BYTES,
+  queueBatchMessages: QUEUE_BATCH_MESSAGES,
+  queueMaxDelaySeconds: QUEUE_MAX_DELAY_SECONDS,
+  queueMessageBytes: QUEUE_MESSAGE_BYTES,
+} = PRODUCTION;
 
 afterEach(() => expect(takeViolations()).toEqual([]));
 

@@ -1,6 +1,12 @@
 import { env } from "cloudflare:workers";
-import { D1_BOUND_PARAMETERS, D1_PATTERN_BYTES, D1_SQL_BYTES } from "../../../src/lib/limits";
+import { PRODUCTION } from "./limits";
 import { countOperation, refuse } from "./operations";
+
+const {
+  d1BoundParameters: D1_BOUND_PARAMETERS,
+  d1PatternBytes: D1_PATTERN_BYTES,
+  d1SqlBytes: D1_SQL_BYTES,
+} = PRODUCTION;
 
 /**
  * D1 as strict as production: a statement over 100 KB of SQL or with more than 100 bound

@@ -1,12 +1,14 @@
 import { env } from "cloudflare:workers";
-import {
-  KV_BULK_GET_KEYS,
-  KV_KEY_BYTES,
-  KV_LIST_KEYS,
-  KV_MIN_TTL_SECONDS,
-  KV_VALUE_BYTES,
-} from "../../../src/lib/limits";
+import { PRODUCTION } from "./limits";
 import { countOperation, currentInvocation, type Invocation, refuse } from "./operations";
+
+const {
+  kvBulkGetKeys: KV_BULK_GET_KEYS,
+  kvKeyBytes: KV_KEY_BYTES,
+  kvListKeys: KV_LIST_KEYS,
+  kvMinTtlSeconds: KV_MIN_TTL_SECONDS,
+  kvValueBytes: KV_VALUE_BYTES,
+} = PRODUCTION;
 
 /**
  * Workers KV as strict as production: keys over 512 bytes, a bulk get of more than 100 keys,

@@ -1,10 +1,13 @@
 import { env } from "cloudflare:workers";
-import {
-  QUEUE_BATCH_BYTES,
-  QUEUE_BATCH_MESSAGES,
-  QUEUE_MAX_DELAY_SECONDS,
-  QUEUE_MESSAGE_BYTES,
-} from "../../../src/lib/limits";
+import { PRODUCTION } from "./limits";
+
+const {
+  queueBatchBytes: QUEUE_BATCH_BYTES,
+  queueBatchMessages: QUEUE_BATCH_MESSAGES,
+  queueMaxDelaySeconds: QUEUE_MAX_DELAY_SECONDS,
+  queueMessageBytes: QUEUE_MESSAGE_BYTES,
+} = PRODUCTION;
+
 import { countOperation, refuse } from "./operations";
 
 /**
