@@ -1,5 +1,5 @@
 import { type Env, readSetting } from "../env";
-import { candidatesOf } from "../providers/candidates";
+import { candidatesOf, PREVIOUS_SUFFIX } from "../providers/candidates";
 import type { AnyProviderAdapter } from "../providers/registry";
 import type { Candidate, CredentialLookup, ProviderAdapter } from "../providers/types";
 
@@ -10,8 +10,7 @@ import type { Candidate, CredentialLookup, ProviderAdapter } from "../providers/
  */
 export const ACCOUNT_PATTERN = /^(?!(?:[a-z0-9_]*_)?previous$)[a-z0-9_]{1,32}$/;
 
-/** Appended to a credential's full name for the value it replaces during a rotation. */
-export const PREVIOUS_SUFFIX = "_PREVIOUS";
+export { PREVIOUS_SUFFIX };
 
 /** `acme` → `_ACME`: the suffix of an account's credential names. */
 export function accountSuffix(account: string | undefined): string {
@@ -110,6 +109,15 @@ export function knownAccounts(env: Env, adapter: AnyProviderAdapter): string[] {
     }
   }
   return [...accounts].sort();
+}
+
+/**
+ * Whether an account sets at least one of the adapter's credentials itself (the test `knownAccounts`
+ * applies to every name in env, for one account). An account that is not known has no credentials at all.
+ */
+export function isKnownAccount(env: Env, adapter: AnyProviderAdapter, account: string): boolean {
+  const suffix = accountSuffix(account);
+  return credentialBaseNames(adapter).some((base) => readSetting(env, `${base}${suffix}`) !== undefined);
 }
 
 /** Accounts whose required credentials are all set. */

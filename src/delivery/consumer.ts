@@ -69,11 +69,11 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
   const journal = new EventJournal();
   const context = { targets: config.targets, env, settings: config.settings, paused, journal };
   await Promise.all([split, fanOut(events, context), deliverQueued(deliveries, context)]);
-  // Acks and retries are decided above; the event log (with any refusal and credential counts this isolate
-  // still holds) is written once, after them, and a failure there is only logged.
-  await journal.flush(env.RELAY_LOG, (db) => refusals.drain(db));
-  // A batch of its own (only when an isolate holds some): a database not yet migrated to its table
-  // loses these counts, never the events and attempts above.
+  // Acks and retries are decided above; the event log is written once, after them, and a failure there is
+  // only logged. The refusal and credential counts this isolate still holds follow, each in a batch of its
+  // own (only when it holds some): a failure there loses those counts, never the events and attempts.
+  await journal.flush(env.RELAY_LOG);
+  await refusals.flush(env.RELAY_LOG);
   await previousMatches.flush(env.RELAY_LOG);
 }
 

@@ -1,4 +1,4 @@
-import { type CounterTable, HourlyCounter } from "./counter";
+import { type CounterTable, HourlyCounter, OVERFLOW_ACCOUNT } from "./counter";
 
 /** An accepted callback verified with a `_PREVIOUS` credential during a rotation. */
 export interface PreviousMatch {
@@ -6,9 +6,6 @@ export interface PreviousMatch {
   /** The account segment of the route; "" for the base route. */
   account: string;
 }
-
-/** Held in place of an account once too many distinct ones are counted (never a valid account name). */
-export const OVERFLOW_ACCOUNT = "(other accounts)";
 
 const PREVIOUS_MATCHES: CounterTable<PreviousMatch> = {
   table: "credential_matches",

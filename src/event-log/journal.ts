@@ -87,10 +87,10 @@ export class EventJournal {
   }
 
   /**
-   * One D1 batch with everything gathered, plus what `extra` adds (statements built
-   * against the same database); never throws, whatever D1 does.
+   * One D1 batch with the events and attempts gathered, and nothing else: counters write
+   * batches of their own, so their failure can never lose these rows. Never throws, whatever D1 does.
    */
-  async flush(db: D1Database | undefined, extra?: (db: D1Database) => D1PreparedStatement[]): Promise<void> {
+  async flush(db: D1Database | undefined): Promise<void> {
     if (db === undefined) return;
     const events = this.#events.splice(0);
     const attempts = this.#attempts.splice(0);
@@ -99,7 +99,6 @@ export class EventJournal {
         const statements = [
           ...insertRows(db, "INSERT OR IGNORE INTO events", EVENT_COLUMNS, events),
           ...insertRows(db, "INSERT INTO attempts", ATTEMPT_COLUMNS, attempts),
-          ...(extra?.(db) ?? []),
         ];
         return statements.length === 0 ? Promise.resolve() : db.batch(statements);
       },

@@ -4,7 +4,11 @@ import { iso } from "./queries";
 export interface ProviderStats {
   /** Events accepted (queued) in the window. */
   accepted: number;
-  refused: { total: number; byReason: { status: number; reason: string; count: number }[] };
+  /**
+   * `byReason`: the top MAX_REFUSAL_REASONS by count, then (when there are more) one entry with
+   * `status: null` and `reason: "other"` summing the rest.
+   */
+  refused: { total: number; byReason: { status: number | null; reason: string; count: number }[] };
   /** Deliveries (event, target) active in the window, by their latest outcome. */
   delivered: number;
   retrying: number;
@@ -39,6 +43,9 @@ export interface Stats {
 }
 
 const FAILED = "outcome IN ('retry', 'dead') AND duration_ms IS NOT NULL";
+/** Refusal reasons listed per provider; the rest are summed into one "other" entry. */
+export const MAX_REFUSAL_REASONS = 50;
+export const OTHER_REASONS = "other";
 
 /** The overview from `since` to `now`, in one read batch. */
 export async function readStats(
@@ -51,9 +58,19 @@ export async function readStats(
   const [accepted, refused, latest, targets, latency, eventHours, attemptHours, refusalHours, previous] =
     await db.batch<Record<string, number | string>>([
       db.prepare("SELECT provider, count(*) AS n FROM events WHERE received_at >= ?1 GROUP BY provider").bind(since),
+      // The top reasons of each provider by count, and one row per provider summing the rest.
       db
         .prepare(
-          "SELECT provider, status, reason, sum(count) AS n FROM refusals WHERE hour >= ?1 GROUP BY provider, status, reason ORDER BY n DESC",
+          `WITH ranked AS (
+             SELECT provider, status, reason, sum(count) AS n,
+                    row_number() OVER (PARTITION BY provider ORDER BY sum(count) DESC, status, reason) AS rank
+             FROM refusals WHERE hour >= ?1 GROUP BY provider, status, reason
+           )
+           SELECT provider, status, reason, n, rank FROM ranked WHERE rank <= ${MAX_REFUSAL_REASONS}
+           UNION ALL
+           SELECT provider, NULL, NULL, sum(n), ${MAX_REFUSAL_REASONS + 1} FROM ranked
+           WHERE rank > ${MAX_REFUSAL_REASONS} GROUP BY provider
+           ORDER BY provider, rank`,
         )
         .bind(firstHour),
       // SQLite: with max(), the bare column `outcome` comes from the pair's latest row.
@@ -118,7 +135,12 @@ export async function readStats(
   for (const row of rows(refused)) {
     const stats = provider(String(row.provider));
     stats.refused.total += Number(row.n);
-    stats.refused.byReason.push({ status: Number(row.status), reason: String(row.reason), count: Number(row.n) });
+    const other = Number(row.rank) > MAX_REFUSAL_REASONS;
+    stats.refused.byReason.push({
+      status: other ? null : Number(row.status),
+      reason: other ? OTHER_REASONS : String(row.reason),
+      count: Number(row.n),
+    });
   }
   for (const row of rows(previous)) {
     const { previousCredential } = provider(String(row.provider));

@@ -1,10 +1,11 @@
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { ACCOUNT_PATTERN, resolveCredentials } from "../config/credentials";
+import { ACCOUNT_PATTERN, isKnownAccount, resolveCredentials } from "../config/credentials";
+import { throwawayCredentials } from "../config/throwaway-credentials";
 import type { Env } from "../env";
 import { describeError, errorMessage, RelayError } from "../errors";
 import { previousMatches } from "../event-log/credentials";
-import { countRefusal } from "../event-log/refusals";
+import { countRefusal, UNCONFIGURED_ACCOUNT } from "../event-log/refusals";
 import { toCloudEvent } from "../events";
 import { decodeUtf8 } from "../lib/bytes";
 import { MAX_JSON_DEPTH, nestsDeeperThan, valueNestsDeeperThan } from "../lib/json-depth";
@@ -64,7 +65,7 @@ webhooks.use("*", async (c, next) => {
     const counted = failure.outcome === "error" ? "internal error" : failure.reason;
     countRefusal(c.env.RELAY_LOG, waitUntilOf(c), {
       provider,
-      account: routeAccount,
+      account: countedAccount(c.env, provider, routeAccount),
       status: c.res.status,
       reason: counted,
     });
@@ -108,17 +109,23 @@ webhooks.all("/:provider/:account?", async (c) => {
   const note = (fields: Record<string, unknown>) => c.set("logFields", { ...c.get("logFields"), ...fields });
 
   const resolved = resolveCredentials(c.env, adapter, account);
+  let credentials = resolved.ok ? resolved.credentials : undefined;
   if (!resolved.ok) {
-    note({ outcome: "unconfigured" });
     const who = `${provider}${account ? ` account ${account}` : ""}`;
-    throw new RelayError(503, `${who} is not configured: ${resolved.missing.join(", ")} not set`);
+    const missing = `${who} is not configured: ${resolved.missing.join(", ")} not set`;
+    note({ outcome: "unconfigured", reason: missing });
+    // The base route, or an account with credentials of its own: nothing to probe, so the answer says what is missing.
+    if (account === undefined || isKnownAccount(c.env, adapter, account)) throw new RelayError(503, missing);
+    // An account with no credentials at all is checked against throwaway ones, and so answered exactly as a
+    // configured account answers a forged callback: account names cannot be probed. Only the log names the secret.
+    credentials = throwawayCredentials(c.env, adapter, account);
   }
 
   const inbound = await readInbound(c.req.raw);
   if (typeof inbound === "string") throw new RelayError(400, inbound);
 
   const settings = settingsOf(c.env);
-  const verification = await adapter.verify(inbound, resolved.credentials, {
+  const verification = await adapter.verify(inbound, credentials, {
     now: started,
     replayWindowSeconds: settings.replayWindowSeconds,
   });
@@ -156,6 +163,16 @@ webhooks.all("/:provider/:account?", async (c) => {
   note({ outcome: "queued", ids, types: listed.map((event) => event.type) });
   return answer(adapter.success(verification.value));
 });
+
+/**
+ * The account a refusal is counted under: every account without credentials shares one, so a flood
+ * to made-up account names adds no rows.
+ */
+function countedAccount(env: Env, provider: string, account: string): string {
+  const adapter = providerByName(provider);
+  if (account === "" || (adapter !== undefined && isKnownAccount(env, adapter, account))) return account;
+  return UNCONFIGURED_ACCOUNT;
+}
 
 function waitUntilOf(c: Context<IngestEnv>): ((promise: Promise<unknown>) => void) | undefined {
   try {

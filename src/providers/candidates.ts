@@ -1,5 +1,8 @@
 import type { Candidate, CredentialSlot } from "./types";
 
+/** Appended to a credential's full name for the value it replaces during a rotation. */
+export const PREVIOUS_SUFFIX = "_PREVIOUS";
+
 /** The candidates of one secret: its current value and, while one is set, the previous one. */
 export function candidatesOf(current: string, previous?: string): Candidate[] {
   const candidates: Candidate[] = [{ slot: "current", value: current }];

@@ -120,6 +120,26 @@ describe("GET /admin/providers", () => {
     expect(text).not.toContain("previous-0");
   });
 
+  it("lists a previous EncodingAESKey by name while one is set, like every other rotated secret", async () => {
+    const previousKey = "OldEncodingAesKey00000000000000000000000Acm";
+    const { response } = await getProviders(AUTH, { TENCENT_MEETING_ENCODING_AES_KEY_ACME_PREVIOUS: previousKey });
+    const text = await response.text();
+    const body = JSON.parse(text) as {
+      providers: Record<string, { accounts: { name: string; credentials: object }[] }>;
+    };
+    expect(body.providers["tencent-meeting"]?.accounts).toEqual([
+      expect.objectContaining({
+        name: "acme",
+        credentials: {
+          TENCENT_MEETING_TOKEN_ACME: true,
+          TENCENT_MEETING_ENCODING_AES_KEY_ACME: true,
+          TENCENT_MEETING_ENCODING_AES_KEY_ACME_PREVIOUS: true,
+        },
+      }),
+    ]);
+    expect(text).not.toContain(previousKey);
+  });
+
   it("never answers a credential's value", async () => {
     const { response } = await getProviders(AUTH, { YUNHUNI_ALLOWED_IPS: "198.51.100.7" });
     const text = await response.text();

@@ -122,6 +122,33 @@ describe("GET /admin/stats", () => {
     ]);
   });
 
+  it("lists the top 50 refusal reasons by count, and one other entry summing the rest", async () => {
+    // 80 reasons: reason i was refused i times, split over two hours and two accounts.
+    const rows = Array.from({ length: 80 }, (_, index) => index + 1).flatMap((n) => [
+      [T, "tencent-meeting", "", n % 2 === 0 ? 401 : 400, `reason ${n}`, Math.ceil(n / 2)],
+      [T + HOUR, "tencent-meeting", "acme", n % 2 === 0 ? 401 : 400, `reason ${n}`, Math.floor(n / 2)],
+    ]);
+    const insert = env.RELAY_LOG.prepare(
+      "INSERT INTO refusals (hour, provider, account, status, reason, count) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    await env.RELAY_LOG.batch(rows.map((row) => insert.bind(...row)));
+
+    const { body } = await adminCall("GET", "/admin/stats");
+    const { refused } = (body.providers as Record<string, { refused: { total: number; byReason: unknown[] } }>)[
+      "tencent-meeting"
+    ] ?? { refused: { total: 0, byReason: [] } };
+    expect(refused.total).toBe((80 * 81) / 2);
+    expect(refused.byReason).toHaveLength(51);
+    expect(refused.byReason.slice(0, 50)).toEqual(
+      Array.from({ length: 50 }, (_, index) => 80 - index).map((n) => ({
+        status: n % 2 === 0 ? 401 : 400,
+        reason: `reason ${n}`,
+        count: n,
+      })),
+    );
+    expect(refused.byReason[50]).toEqual({ status: null, reason: "other", count: (30 * 31) / 2 });
+  });
+
   it("reaches back as far as since says", async () => {
     await logRows([{ event: hw("old"), receivedAt: NOW - 30 * HOUR }]);
     const { body } = await adminCall("GET", "/admin/stats?since=2d");

@@ -1,9 +1,21 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { HOUR_MS, OVERFLOW_REASON, RefusalCounter, refusals } from "../../src/event-log/refusals";
+import {
+  HOUR_MS,
+  MAX_REFUSAL_ROWS,
+  OVERFLOW_REASON,
+  RefusalCounter,
+  refusals,
+  UNCONFIGURED_ACCOUNT,
+} from "../../src/event-log/refusals";
+import { PROVIDER_NAMES } from "../../src/events";
 import { sampleEvent } from "../support/events";
+import { mockFetch } from "../support/fetch";
+import { huaweiEventInfo, huaweiRequest } from "../support/huawei-meeting";
 import { consume } from "../support/queue";
-import { SEED_DATA, tencentEventRequest } from "../support/tencent-meeting";
+import { useTargets } from "../support/targets";
+import { SEED_DATA, tencentCheckRequest, tencentEventRequest } from "../support/tencent-meeting";
+import { whiteboardEvent, whiteboardRequest } from "../support/tencent-whiteboard";
 import { callWorker } from "../support/worker";
 import { yunhuniNotification, yunhuniRequest } from "../support/yunhuni";
 import { resetAll, tableRows } from "./support";
@@ -130,5 +142,113 @@ describe("the counter's cost is bounded under a flood", () => {
     refusals.count(refusal("held"), Date.now());
     await consume("meeting-relay-events", [{ kind: "event", event: sampleEvent(), receivedAt: Date.now() }]);
     expect(refusals.pending).toBe(0);
+  });
+});
+
+/** A forged callback to an account that has no credentials, one of several kinds so the refusals vary. */
+async function forged(i: number): Promise<Request> {
+  const provider = PROVIDER_NAMES[i % PROVIDER_NAMES.length] ?? "yunhuni";
+  const path = `/webhooks/${provider}/probe_${i}`;
+  switch (Math.floor(i / PROVIDER_NAMES.length) % 3) {
+    case 0:
+      return new Request(`http://relay.test${path}`, { method: ["PUT", "PATCH", "DELETE", "OPTIONS"][i % 4] ?? "PUT" });
+    case 1:
+      return new Request(`http://relay.test${path}`, { method: "POST", body: "[]" });
+    default:
+      if (provider === "tencent-meeting") return tencentCheckRequest("Y2hlY2s", { path, signature: "0".repeat(40) });
+      if (provider === "huawei-meeting") {
+        return huaweiRequest(huaweiEventInfo("meeting.started"), { path, signature: "0".repeat(64) });
+      }
+      if (provider === "yunhuni") return yunhuniRequest(yunhuniNotification("conf.end"), { path, token: `t${i}` });
+      return whiteboardRequest(whiteboardEvent("TranscodeFinished", { TaskId: `${i}` }), {
+        path,
+        sign: "0".repeat(32),
+      });
+  }
+}
+
+describe("a forged flood has a bounded cost", () => {
+  it("1,201 forged callbacks to 1,201 accounts without credentials write at most the cap in rows, none uncounted", async () => {
+    for (let i = 0; i < 1201; i++) {
+      const { response, enqueued } = await callWorker(await forged(i), {}, { passThrough: false });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(enqueued).toEqual([]);
+    }
+    await refusals.flush(env.RELAY_LOG);
+    const rows = await tableRows("refusals");
+    expect(rows.length).toBeLessThanOrEqual(MAX_REFUSAL_ROWS);
+    expect(rows.reduce((sum, row) => sum + Number(row.count), 0)).toBe(1201);
+    // Every one of them under the one account that stands for all accounts without credentials.
+    expect(new Set(rows.map((row) => row.account))).toEqual(new Set([UNCONFIGURED_ACCOUNT]));
+    expect(JSON.stringify(rows)).not.toContain("probe_");
+  });
+
+  it("overflow keys drop the account: 10,000 distinct accounts and reasons hold at most the cap", async () => {
+    const counter = new RefusalCounter(10_000);
+    for (let i = 0; i < 10_000; i++) {
+      counter.count({ provider: "yunhuni", account: `acct_${i}`, status: 401, reason: `reason ${i}` }, NOW);
+    }
+    expect(counter.pending).toBeLessThanOrEqual(MAX_REFUSAL_ROWS);
+    await counter.flush(env.RELAY_LOG, NOW);
+    const rows = await tableRows("refusals");
+    expect(rows.length).toBeLessThanOrEqual(MAX_REFUSAL_ROWS);
+    expect(rows.reduce((sum, row) => sum + Number(row.count), 0)).toBe(10_000);
+    expect(rows.filter((row) => row.reason === OVERFLOW_REASON)).toHaveLength(1);
+  });
+
+  it("writes at most the cap in rows per interval, whatever arrives; the rest waits for the next interval", async () => {
+    const counter = new RefusalCounter(10_000);
+    const flood = (from: number, at: number) => {
+      // Every provider, many statuses and three hours: more overflow keys than the cap.
+      for (let i = from; i < from + 5_000; i++) {
+        const provider = PROVIDER_NAMES[i % PROVIDER_NAMES.length] ?? "";
+        counter.count({ provider, account: `a${i}`, status: 400 + (i % 60), reason: `r${i}` }, at + (i % 3) * HOUR_MS);
+      }
+    };
+    flood(0, NOW);
+    expect(counter.pending).toBeLessThanOrEqual(MAX_REFUSAL_ROWS);
+    await counter.flush(env.RELAY_LOG, NOW);
+    const first = (await tableRows("refusals")).length;
+    expect(first).toBeLessThanOrEqual(MAX_REFUSAL_ROWS);
+    // A second flood within the same interval: nothing more is written until the interval ends.
+    flood(5_000, NOW);
+    await counter.flush(env.RELAY_LOG, NOW + 1_000);
+    expect(await tableRows("refusals")).toHaveLength(first);
+    await counter.flush(env.RELAY_LOG, NOW + 10_000);
+    const rows = await tableRows("refusals");
+    expect(rows.length - first).toBeLessThanOrEqual(MAX_REFUSAL_ROWS);
+  });
+
+  it("refusal counts go in a D1 batch of their own: when it fails, the invocation's events and attempts are written", async () => {
+    mockFetch(() => new Response(null, { status: 204 }));
+    await useTargets([{ id: "crm", url: "https://crm.example.com/in" }]);
+    refusals.count(refusal("held"), Date.now());
+    const refusalStatements = new Set<D1PreparedStatement>();
+    const drain = refusals.drain.bind(refusals);
+    vi.spyOn(refusals, "drain").mockImplementation((db, now) => {
+      const statements = drain(db, now);
+      for (const statement of statements) refusalStatements.add(statement);
+      return statements;
+    });
+    const batch = env.RELAY_LOG.batch.bind(env.RELAY_LOG);
+    const batches = vi
+      .spyOn(env.RELAY_LOG, "batch")
+      .mockImplementation((statements) =>
+        statements.some((statement) => refusalStatements.has(statement))
+          ? Promise.reject(new Error("D1_ERROR: refusals unavailable"))
+          : batch(statements),
+      );
+    const run = await consume("meeting-relay-events", [
+      { kind: "event", event: sampleEvent(), receivedAt: Date.now() },
+    ]);
+    expect(run.acked).toEqual(["m0"]);
+    expect((await tableRows("events")).map((row) => row.id)).toEqual([sampleEvent().id]);
+    expect((await tableRows("attempts")).map(({ target, outcome }) => ({ target, outcome }))).toEqual([
+      { target: "crm", outcome: "delivered" },
+    ]);
+    // The refusal batch was tried, on its own, and failed: only its counts are lost.
+    expect(refusalStatements.size).toBeGreaterThan(0);
+    expect(batches).toHaveBeenCalledTimes(2);
+    expect(await tableRows("refusals")).toEqual([]);
   });
 });

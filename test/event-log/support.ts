@@ -3,7 +3,7 @@ import { type AttemptRecord, EventJournal } from "../../src/event-log/journal";
 import type { RelayEvent } from "../../src/events";
 import worker from "../../src/index";
 import { TEST_BINDINGS } from "../support/bindings";
-import { envWith, recordQueue, type VarOverrides } from "../support/queue";
+import { envWith, type QueueFailure, recordQueue, type VarOverrides } from "../support/queue";
 
 /** Empties every binding (D1 included) and puts the event log's tables back. */
 export { reset as resetAll } from "../support/reset";
@@ -30,7 +30,7 @@ export async function tableRows(table: "events" | "attempts" | "refusals"): Prom
 export async function adminCall(
   method: string,
   path: string,
-  options: { body?: string; headers?: Record<string, string>; env?: VarOverrides; queueFailure?: Error } = {},
+  options: { body?: string; headers?: Record<string, string>; env?: VarOverrides; queueFailure?: QueueFailure } = {},
 ) {
   const deliveries = recordQueue(env.DELIVERIES_QUEUE, { failWith: options.queueFailure });
   const events = recordQueue(env.EVENTS_QUEUE);

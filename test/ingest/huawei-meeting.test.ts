@@ -166,17 +166,35 @@ describe("POST /webhooks/huawei-meeting/<account>", () => {
   it("rejects the default subscriber's push on the account route", async () => {
     const { response, enqueued } = await callWorker(await huaweiRequest(STARTED, { path }));
     expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: "signature mismatch" });
+    expect(enqueued).toEqual([]);
+  });
+
+  it("names a subscriber ID that differs from the account's only once the push verifies with its key", async () => {
+    const { response, enqueued } = await callWorker(
+      await huaweiRequest(STARTED, { path, appId: "hw-subscriber-9999", appKey: acme.appKey }),
+    );
+    expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ error: "appID does not match HUAWEI_MEETING_APP_ID" });
     expect(enqueued).toEqual([]);
   });
 
-  it("answers 503 for an account without credentials", async () => {
+  it("answers an account without any credentials like a forged push, not with a 503 that names it", async () => {
     const body = await huaweiBody(STARTED);
     const { response, enqueued } = await callWorker(post(body, "/webhooks/huawei-meeting/beta"));
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: "signature mismatch" });
+    expect(enqueued).toEqual([]);
+  });
+
+  it("answers 503 naming what is missing for an account with part of its credentials", async () => {
+    const body = await huaweiBody(STARTED);
+    const { response, enqueued } = await callWorker(post(body, "/webhooks/huawei-meeting/beta"), {
+      HUAWEI_MEETING_APP_KEY_BETA: "hw-subscriber-key-beta",
+    });
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({
-      error:
-        "huawei-meeting account beta is not configured: HUAWEI_MEETING_APP_ID_BETA, HUAWEI_MEETING_APP_KEY_BETA not set",
+      error: "huawei-meeting account beta is not configured: HUAWEI_MEETING_APP_ID_BETA not set",
     });
     expect(enqueued).toEqual([]);
   });

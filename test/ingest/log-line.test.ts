@@ -89,17 +89,17 @@ describe("ingest: one log line of one shape per request", () => {
     expect(enqueued).toEqual([]);
   });
 
-  it("an unconfigured account: outcome unconfigured naming the missing credentials", async () => {
+  it("an account without credentials: outcome unconfigured naming the missing credentials", async () => {
     const { status, lines } = await linesOf(
       huaweiRequest(huaweiEventInfo("meeting.started"), { path: `${PATH}/nobody` }),
     );
-    expect(status).toBe(503);
+    expect(status).toBe(401);
     expect(lines).toEqual([
       expect.objectContaining({
         kind: "ingest",
         account: "nobody",
         outcome: "unconfigured",
-        status: 503,
+        status: 401,
         reason:
           "huawei-meeting account nobody is not configured: HUAWEI_MEETING_APP_ID_NOBODY, HUAWEI_MEETING_APP_KEY_NOBODY not set",
       }),

@@ -174,10 +174,11 @@ describe("rejections change nothing", () => {
       error: "tencent-meeting is not configured: TENCENT_MEETING_TOKEN not set",
     },
     {
-      name: "account without a token",
+      // Answered like a forged callback, so account names cannot be probed (test/ingest/unknown-account.test.ts).
+      name: "account without any credentials",
       request: () => tencentEventRequest(SEED_DATA, { path: "/webhooks/tencent-meeting/globex" }),
-      status: 503,
-      error: "tencent-meeting account globex is not configured: TENCENT_MEETING_TOKEN_GLOBEX not set",
+      status: 401,
+      error: "signature mismatch",
     },
     {
       name: "stale timestamp",

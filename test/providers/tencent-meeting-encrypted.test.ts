@@ -138,3 +138,64 @@ describe("Tencent Meeting with an EncodingAESKey", () => {
     }
   });
 });
+
+describe("Tencent Meeting while its EncodingAESKey is rotated", () => {
+  const rotating = tencentMeeting.credentials(
+    lookupFrom({ ...SECRETS, TENCENT_MEETING_ENCODING_AES_KEY_PREVIOUS: OTHER_KEY }),
+  );
+  const verifyRotating = async (data: string, method: "GET" | "POST" = "POST") =>
+    tencentMeeting.verify(await tencentInbound(data, method), rotating, CLOCK);
+
+  it("decrypts data encrypted with the previous key, and says the previous credential matched", async () => {
+    const result = await verifyRotating(await encryptTencent(JSON.stringify(PARTICIPANT_JOINED), OTHER_KEY));
+    expect(result).toMatchObject({ ok: true, value: { kind: "event" }, credential: "previous" });
+    if (!result.ok) throw new Error(result.reason);
+    const events = await tencentMeeting.normalize(result.value, NOW);
+    expect(events.map((event) => event.id)).toEqual(["tencent-meeting:e7aa65dd-f7e6-4b62-912c-2035173b34a9:0"]);
+  });
+
+  it("answers a check_str encrypted with the previous key", async () => {
+    const result = await verifyRotating(await encryptTencent("previous-key-check", OTHER_KEY), "GET");
+    expect(result).toEqual({
+      ok: true,
+      value: { kind: "url-verification", plainText: "previous-key-check" },
+      credential: "previous",
+    });
+  });
+
+  it("tries the current key first: its ciphertext (a Node-made vector) is the current credential's", async () => {
+    expect(await verifyRotating(NODE_VECTORS.participantJoined)).toMatchObject({ ok: true, credential: "current" });
+    expect(await verifyRotating(NODE_VECTORS.checkStr, "GET")).toEqual({
+      ok: true,
+      value: { kind: "url-verification", plainText: NODE_VECTORS.checkStrPlain },
+      credential: "current",
+    });
+  });
+
+  it("rejects a ciphertext neither key decrypts with 400 naming both secrets", async () => {
+    const data = await encryptTencent(
+      JSON.stringify(PARTICIPANT_JOINED),
+      "Third000000000000000000000000000000000Key01",
+    );
+    expect(await verifyRotating(data)).toEqual({
+      ok: false,
+      status: 400,
+      reason:
+        "data could not be decrypted with TENCENT_MEETING_ENCODING_AES_KEY or TENCENT_MEETING_ENCODING_AES_KEY_PREVIOUS (it must equal the console's EncodingAESKey)",
+    });
+  });
+
+  it("refuses data encrypted with the old key once the previous one is unset", async () => {
+    const data = await encryptTencent(JSON.stringify(PARTICIPANT_JOINED), OTHER_KEY);
+    expect(await verify(data)).toMatchObject({ ok: false, status: 400 });
+  });
+
+  it("refuses a malformed previous EncodingAESKey as a configuration error naming it", () => {
+    const build = () =>
+      tencentMeeting.credentials(lookupFrom({ ...SECRETS, TENCENT_MEETING_ENCODING_AES_KEY_PREVIOUS: "short" }));
+    expect(build).toThrow(SettingsError);
+    expect(build).toThrow(
+      "TENCENT_MEETING_ENCODING_AES_KEY_PREVIOUS must be the 43 letters and digits of the subscription's EncodingAESKey",
+    );
+  });
+});

@@ -235,6 +235,12 @@ const CATALOGUE: Record<400 | 401 | 403 | 404 | 405 | 413 | 503, Case[]> = {
       error: "missing token query parameter",
     },
     {
+      // Answered like a forged callback, so account names cannot be probed.
+      name: "yunhuni: account without any credentials",
+      request: () => yunhuniRequest(markedYunhuni(), { path: "/webhooks/yunhuni/globex" }),
+      error: "token mismatch",
+    },
+    {
       name: "whiteboard: forged Sign",
       request: () => whiteboardRequest(markedWhiteboard(), { sign: FORGED_MD5 }),
       error: "Sign mismatch",
@@ -346,8 +352,10 @@ const CATALOGUE: Record<400 | 401 | 403 | 404 | 405 | 413 | 503, Case[]> = {
       error: "huawei-meeting is not configured: HUAWEI_MEETING_APP_KEY not set",
     },
     {
-      name: "yunhuni: account without a token",
+      // Only an account with some credentials of its own says what is missing; one with none answers 401.
+      name: "yunhuni: account with its own allow-list but no token",
       request: () => yunhuniRequest(markedYunhuni(), { path: "/webhooks/yunhuni/globex" }),
+      env: { YUNHUNI_ALLOWED_IPS_GLOBEX: "192.0.2.1" },
       error: "yunhuni account globex is not configured: YUNHUNI_TOKEN_GLOBEX not set",
     },
     {

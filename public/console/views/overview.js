@@ -49,7 +49,10 @@ function providerCard(stats) {
       ? h(
           "ul",
           { class: "refusals" },
-          stats.refusals.map((item) => h("li", {}, `${item.count} × ${item.status} ${item.reason}`)),
+          stats.refusals.map((item) =>
+            // The "other" entry (every reason past the top 50) has no single status.
+            h("li", {}, `${item.count} × ${item.status === null ? "" : `${item.status} `}${item.reason}`),
+          ),
         )
       : null,
     stats.failing || stats.paused

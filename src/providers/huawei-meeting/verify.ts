@@ -59,7 +59,6 @@ export async function verifyHuaweiMeeting(
   if (typeof signature !== "string" || signature === "") return reject(400, "body has no signature string");
 
   if (!SHA256_HEX.test(signature)) return reject(401, "signature is not a SHA-256 hex digest");
-  if (appID !== appId) return reject(401, "appID does not match HUAWEI_MEETING_APP_ID");
   const sentAt = epochToMs(Number(timestamp));
   if (!isFresh(sentAt, clock)) return reject(401, "timestamp is outside the replay window");
 
@@ -73,6 +72,10 @@ export async function verifyHuaweiMeeting(
   let credential = await signedWith(member.text);
   if (credential === undefined && compactEventInfo !== member.text) credential = await signedWith(compactEventInfo);
   if (credential === undefined) return reject(401, "signature mismatch");
+  // Checked after the signature: a forged push learns nothing about the subscriber ID, and a route with
+  // no credentials at all (checked against throwaway ones) answers exactly as a configured one. A push
+  // signed with this route's key over another appID is the operator's mismatch to fix, named here.
+  if (appID !== appId) return reject(401, "appID does not match HUAWEI_MEETING_APP_ID");
 
   if (typeof eventInfo.event !== "string" || eventInfo.event === "") return reject(400, "eventInfo has no event");
   return {

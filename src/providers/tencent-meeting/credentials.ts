@@ -1,5 +1,6 @@
 import { SettingsError } from "../../errors";
-import type { Candidate, CredentialLookup } from "../types";
+import { PREVIOUS_SUFFIX } from "../candidates";
+import type { Candidate, CredentialLookup, CredentialSlot } from "../types";
 
 export const TOKEN = "TENCENT_MEETING_TOKEN";
 export const ENCODING_AES_KEY = "TENCENT_MEETING_ENCODING_AES_KEY";
@@ -7,10 +8,19 @@ export const ENCODING_AES_KEY = "TENCENT_MEETING_ENCODING_AES_KEY";
 /** Tencent's EncodingAESKey is 43 characters of [A-Za-z0-9]: base64 of 32 bytes without the "=". */
 const ENCODING_AES_KEY_FORM = /^[A-Za-z0-9]{43}$/;
 
-export interface TencentMeetingEncryption {
+export interface TencentMeetingAesKey {
+  slot: CredentialSlot;
   encodingAesKey: string;
-  /** The secret's full name (with the account suffix), for messages that tell the operator what to fix. */
+  /** The secret's full name (account suffix, `_PREVIOUS`), for messages that tell the operator what to fix. */
   secretName: string;
+}
+
+export interface TencentMeetingEncryption {
+  /**
+   * The EncodingAESKey, then the previous one while it is being rotated: tried in this order.
+   * The signature covers the ciphertext, so it cannot say which key encrypted it.
+   */
+  keys: readonly TencentMeetingAesKey[];
 }
 
 export interface TencentMeetingCredentials {
@@ -20,14 +30,18 @@ export interface TencentMeetingCredentials {
   encryption?: TencentMeetingEncryption;
 }
 
-/** A malformed EncodingAESKey is the operator's to fix: thrown, answered 503 naming the secret. */
+/** A malformed EncodingAESKey (current or previous) is the operator's to fix: thrown, answered 503 naming the secret. */
 export function tencentMeetingCredentials(lookup: CredentialLookup): TencentMeetingCredentials {
   const tokens = lookup.candidates(TOKEN);
-  const encodingAesKey = lookup.value(ENCODING_AES_KEY);
-  if (encodingAesKey === undefined) return { tokens };
-  const secretName = lookup.name(ENCODING_AES_KEY);
-  if (!ENCODING_AES_KEY_FORM.test(encodingAesKey)) {
-    throw new SettingsError(`${secretName} must be the 43 letters and digits of the subscription's EncodingAESKey`);
-  }
-  return { tokens, encryption: { encodingAesKey, secretName } };
+  const candidates = lookup.candidates(ENCODING_AES_KEY);
+  if (candidates.length === 0) return { tokens };
+  const name = lookup.name(ENCODING_AES_KEY);
+  const keys = candidates.map(({ slot, value }) => {
+    const secretName = slot === "current" ? name : `${name}${PREVIOUS_SUFFIX}`;
+    if (!ENCODING_AES_KEY_FORM.test(value)) {
+      throw new SettingsError(`${secretName} must be the 43 letters and digits of the subscription's EncodingAESKey`);
+    }
+    return { slot, encodingAesKey: value, secretName };
+  });
+  return { tokens, encryption: { keys } };
 }

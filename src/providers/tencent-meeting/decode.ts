@@ -1,11 +1,38 @@
 import { decodeBase64Utf8 } from "../../lib/bytes";
 import { isRecord, parseJson } from "../json";
-import { type Checked, reject } from "../types";
+import { type Checked, type CredentialSlot, reject } from "../types";
 import type { TencentMeetingEncryption } from "./credentials";
 import { decryptTencent } from "./decrypt";
 
-function undecryptable(field: string, { secretName }: TencentMeetingEncryption) {
-  return reject(400, `${field} could not be decrypted with ${secretName} (it must equal the console's EncodingAESKey)`);
+/** A decoded value, and the EncodingAESKey that decrypted it (none when it came as plain base64). */
+export interface Decoded<T> {
+  value: T;
+  key: CredentialSlot | undefined;
+}
+
+function undecryptable(field: string, { keys }: TencentMeetingEncryption) {
+  const names = keys.map((key) => key.secretName).join(" or ");
+  return reject(400, `${field} could not be decrypted with ${names} (it must equal the console's EncodingAESKey)`);
+}
+
+/**
+ * Tries each EncodingAESKey in order (the current one, then the previous one while it is set);
+ * the first whose plain text `accept` takes wins. Also says whether any key decrypted at all.
+ */
+async function decryptWithKeys<T>(
+  ciphertext: string,
+  encryption: TencentMeetingEncryption | undefined,
+  accept: (plain: string) => T | undefined,
+): Promise<{ found?: Decoded<T>; decrypted: boolean }> {
+  let decrypted = false;
+  for (const { slot, encodingAesKey } of encryption?.keys ?? []) {
+    const plain = await decryptTencent(ciphertext, encodingAesKey);
+    if (plain === null) continue;
+    decrypted = true;
+    const value = accept(plain);
+    if (value !== undefined) return { found: { value, key: slot }, decrypted };
+  }
+  return { decrypted };
 }
 
 /**
@@ -16,10 +43,11 @@ function undecryptable(field: string, { secretName }: TencentMeetingEncryption) 
 export async function plainCheckStr(
   checkStr: string,
   encryption: TencentMeetingEncryption | undefined,
-): Promise<Checked<string>> {
-  const decrypted = encryption && (await decryptTencent(checkStr, encryption.encodingAesKey));
-  const plain = decrypted ?? decodeBase64Utf8(checkStr);
-  if (plain !== null) return { ok: true, value: plain };
+): Promise<Checked<Decoded<string>>> {
+  const { found } = await decryptWithKeys(checkStr, encryption, (plain) => plain);
+  if (found) return { ok: true, value: found };
+  const plain = decodeBase64Utf8(checkStr);
+  if (plain !== null) return { ok: true, value: { value: plain, key: undefined } };
   return encryption ? undecryptable("check_str", encryption) : reject(400, "check_str is not base64-encoded UTF-8");
 }
 
@@ -31,16 +59,18 @@ export async function plainCheckStr(
 export async function decodedData(
   data: string,
   encryption: TencentMeetingEncryption | undefined,
-): Promise<Checked<unknown>> {
-  const decrypted = encryption ? await decryptTencent(data, encryption.encodingAesKey) : null;
-  const fromCipher = decrypted === null ? undefined : parseJson(decrypted);
-  if (isRecord(fromCipher)) return { ok: true, value: fromCipher };
+): Promise<Checked<Decoded<unknown>>> {
+  const { found, decrypted } = await decryptWithKeys(data, encryption, (plain) => {
+    const parsed = parseJson(plain);
+    return isRecord(parsed) ? parsed : undefined;
+  });
+  if (found) return { ok: true, value: found };
 
   const plain = decodeBase64Utf8(data);
   const fromBase64 = plain === null ? undefined : parseJson(plain);
   if (encryption && !isRecord(fromBase64)) {
-    return decrypted === null ? undecryptable("data", encryption) : reject(400, "decrypted data is not a JSON object");
+    return decrypted ? reject(400, "decrypted data is not a JSON object") : undecryptable("data", encryption);
   }
   if (plain === null) return reject(400, "data is not base64-encoded UTF-8");
-  return { ok: true, value: fromBase64 };
+  return { ok: true, value: { value: fromBase64, key: undefined } };
 }

@@ -2,7 +2,7 @@ import { equalSameLength, sha1Hex } from "../../lib/crypto";
 import { epochToMs } from "../../lib/time";
 import { matchingCredential } from "../candidates";
 import { isFresh } from "../freshness";
-import { type Clock, type InboundRequest, reject, type Verification } from "../types";
+import { type Clock, type CredentialSlot, type InboundRequest, reject, type Verification } from "../types";
 import { callbackOf, type TencentMeetingCallback } from "./callback";
 import type { TencentMeetingCredentials } from "./credentials";
 import { decodedData, plainCheckStr } from "./decode";
@@ -52,10 +52,22 @@ export async function verifyTencentMeeting(
 
   if (isCheck) {
     const plain = await plainCheckStr(data.value, encryption);
-    return plain.ok ? { ok: true, value: { kind: "url-verification", plainText: plain.value }, credential } : plain;
+    if (!plain.ok) return plain;
+    const value = { kind: "url-verification" as const, plainText: plain.value.value };
+    return { ok: true, value, credential: either(credential, plain.value.key) };
   }
   const decoded = await decodedData(data.value, encryption);
   if (!decoded.ok) return decoded;
-  const callback = await callbackOf(decoded.value, data.value);
-  return callback.ok ? { ok: true, value: { kind: "event", callback: callback.value }, credential } : callback;
+  const callback = await callbackOf(decoded.value.value, data.value);
+  if (!callback.ok) return callback;
+  return {
+    ok: true,
+    value: { kind: "event", callback: callback.value },
+    credential: either(credential, decoded.value.key),
+  };
+}
+
+/** A callback that needed any `_PREVIOUS` secret (the token or the EncodingAESKey) counts as previous. */
+function either(token: CredentialSlot, aesKey: CredentialSlot | undefined): CredentialSlot {
+  return token === "previous" || aesKey === "previous" ? "previous" : "current";
 }
