@@ -94,13 +94,16 @@ describe("Tencent Meeting as it sends today", () => {
     });
   });
 
-  it("maps recording.completed to recording.completed with its file ids", async () => {
+  it("maps recording.completed to recording.completed with its files", async () => {
     const [event] = await normalized(RECORDING_COMPLETED);
     expect(event).toMatchObject({
       type: "recording.completed",
       providerevent: "recording.completed",
       subject: "13339451618278424869",
-      data: { recording: { files: ["123242525", "123242526"] }, meeting: { start: "2020-12-21T03:50:26Z" } },
+      data: {
+        recording: { files: [{ id: "123242525" }, { id: "123242526" }] },
+        meeting: { start: "2020-12-21T03:50:26Z" },
+      },
     });
   });
 

@@ -210,10 +210,10 @@ describe("Tencent Meeting events", () => {
   }
 
   it("forwards an unknown event as tencent-meeting/<event>", async () => {
-    const result = await verify({ data: base64Json({ ...SEED_CALLBACK, event: "recording.started" }) });
+    const result = await verify({ data: base64Json({ ...SEED_CALLBACK, event: "recording.paused" }) });
     if (!result.ok) throw new Error(result.reason);
     const [event] = await tencentMeeting.normalize(result.value, NOW);
-    expect(event?.type).toBe("tencent-meeting/recording.started");
+    expect(event?.type).toBe("tencent-meeting/recording.paused");
   });
 
   it("describes the participant of participant events with join and leave times", async () => {

@@ -6,6 +6,7 @@ import { canonicalJson } from "../../src/providers/tencent-whiteboard/canonical-
 import { TENCENT_WHITEBOARD_TYPES } from "../../src/providers/tencent-whiteboard/normalize";
 import { whiteboardSignature } from "../../src/providers/tencent-whiteboard/verify";
 import type { Clock } from "../../src/providers/types";
+import { ONLINE_RECORD_FILES, ONLINE_RECORD_FINISHED } from "../fixtures/tencent-whiteboard-recording";
 import {
   SEED_EXPIRE_TIME,
   SEED_KEY,
@@ -15,7 +16,9 @@ import {
   type WhiteboardOptions,
   whiteboardEvent,
   whiteboardInbound,
+  whiteboardRequest,
 } from "../support/tencent-whiteboard";
+import { callWorker } from "../support/worker";
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 const clock: Clock = { now: NOW, replayWindowSeconds: 3600 };
@@ -205,7 +208,7 @@ describe("Tencent Whiteboard normalization", () => {
     expect(result.value.EventData).toEqual(SEED_WHITEBOARD_CALLBACK.EventData);
   });
 
-  it("carries a finished recording's room, reason, error and videos", async () => {
+  it("carries a finished recording's room, reason, error and video links", async () => {
     const eventData = {
       TaskId: "rec-1",
       RoomId: 20001,
@@ -224,8 +227,53 @@ describe("Tencent Whiteboard normalization", () => {
         start: "2025-11-21T12:00:00Z",
         end: "2025-11-21T13:00:00Z",
         duration: 3_600_000,
-        videos: eventData.VideoInfos,
+        files: [{ type: 0, url: "https://example.com/a.mp4" }],
       },
+    });
+  });
+
+  it("exposes a documented OnlineRecordFinished's VideoInfos as data.recording.files, raw untouched", async () => {
+    const event = await normalizeOne(whiteboardEvent("OnlineRecordFinished", ONLINE_RECORD_FINISHED));
+    expect(event).toMatchObject({ type: "whiteboard.recording.completed", subject: "bj0mt2l23osdj300hl30" });
+    expect(event.data.recording).toEqual({
+      start: "2025-11-21T12:00:00Z",
+      end: "2025-11-21T13:00:00Z",
+      duration: 3_600_000,
+      files: ONLINE_RECORD_FILES,
+    });
+    expect(event.data.task).toMatchObject({ reason: "USER_CALL", room: 1253 });
+    expect((event.data.raw as { EventData: unknown }).EventData).toEqual(ONLINE_RECORD_FINISHED);
+  });
+
+  it.each([
+    ["a string", "https://example.com/a.mp4"],
+    ["an object", { VideoUrl: "https://example.com/a.mp4" }],
+    ["null", null],
+    ["an empty list", []],
+    ["a list of nothing usable", [null, 3, "https://example.com/a.mp4", [], {}, { VideoUrl: "http://example.com/a" }]],
+  ])("leaves files out when VideoInfos is %s, and still delivers the recording", async (_, videoInfos) => {
+    const eventData = { TaskId: "rec-2", TotalTime: 1000, VideoInfos: videoInfos };
+    const event = await normalizeOne(whiteboardEvent("OnlineRecordFinished", eventData));
+    expect(event.type).toBe("whiteboard.recording.completed");
+    expect(event.data.recording).toEqual({ duration: 1000 });
+    expect((event.data.raw as { EventData: unknown }).EventData).toEqual(eventData);
+  });
+
+  it("keeps only https VideoUrls, drops values of the wrong kind and videos with neither id nor link", async () => {
+    const videoInfos = [
+      { VideoId: "v1", VideoType: 1, VideoUrl: "http://vod.example/v1.mp4" },
+      { VideoId: 7, VideoType: "2", VideoFormat: "mp4", VideoUrl: 42, UserId: "u7" },
+      { VideoId: {}, VideoType: Number.NaN, VideoFormat: [], UserId: "", VideoUrl: "javascript:alert(1)" },
+      { VideoId: "v3", VideoType: true, VideoUrl: " https://VOD.example/v3.mp4\n" },
+      { VideoUrl: "//vod.example/relative.mp4", VideoFormat: "mp4" },
+    ];
+    const event = await normalizeOne(whiteboardEvent("OnlineRecordFinished", { TaskId: "t", VideoInfos: videoInfos }));
+    expect(event.data.recording).toEqual({
+      files: [
+        { id: "v1", type: 1 },
+        { id: "7", type: "2", format: "mp4", user: "u7" },
+        { id: "v3", url: "https://vod.example/v3.mp4" },
+      ],
     });
   });
 
@@ -286,3 +334,35 @@ function withoutSign(callback: object): object {
   const { Sign: _sign, ...rest } = callback as Record<string, unknown>;
   return rest;
 }
+
+describe("POST /webhooks/tencent-whiteboard: a finished recording", () => {
+  it("queues a signed OnlineRecordFinished as whiteboard.recording.completed with its video links", async () => {
+    const { response, enqueued } = await callWorker(
+      await whiteboardRequest(whiteboardEvent("OnlineRecordFinished", ONLINE_RECORD_FINISHED)),
+    );
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('{"error_code":0}');
+    expect(enqueued.map(({ type, subject, providerevent }) => ({ type, subject, providerevent }))).toEqual([
+      {
+        type: "whiteboard.recording.completed",
+        subject: "bj0mt2l23osdj300hl30",
+        providerevent: "OnlineRecordFinished",
+      },
+    ]);
+    expect(enqueued[0]?.data.recording?.files).toEqual(ONLINE_RECORD_FILES);
+  });
+
+  it("queues a signed OnlineRecordFinished whose VideoInfos is not a list, without files", async () => {
+    const eventData = { ...ONLINE_RECORD_FINISHED, VideoInfos: "https://example.com/a.mp4" };
+    const { response, enqueued } = await callWorker(
+      await whiteboardRequest(whiteboardEvent("OnlineRecordFinished", eventData)),
+    );
+    expect(response.status).toBe(200);
+    expect(enqueued.map(({ type }) => type)).toEqual(["whiteboard.recording.completed"]);
+    expect(enqueued[0]?.data.recording).toEqual({
+      start: "2025-11-21T12:00:00Z",
+      end: "2025-11-21T13:00:00Z",
+      duration: 3_600_000,
+    });
+  });
+});

@@ -4,8 +4,9 @@ import { eventId } from "../event-id";
 import { isRecord, text } from "../json";
 import type { TencentMeetingCallback } from "./callback";
 import { personOf } from "./people";
+import { recordingOf } from "./recording";
 
-/** Tencent Meeting event names → the relay's types; any other event passes through as `tencent-meeting/<event>`. */
+/** Tencent Meeting event names → the relay's types (docs/architecture.md); any other event passes through as `tencent-meeting/<event>`. */
 export const TENCENT_MEETING_TYPES: Readonly<Record<string, string>> = {
   "meeting.created": "meeting.created",
   "meeting.updated": "meeting.updated",
@@ -19,7 +20,13 @@ export const TENCENT_MEETING_TYPES: Readonly<Record<string, string>> = {
   "meeting.participant-left-waiting-room": "waiting_room.left",
   "meeting.participant-admitted": "waiting_room.admitted",
   "meeting.participant-put-in-waiting-room": "waiting_room.returned",
+  "recording.started": "recording.started",
+  "recording.stopped": "recording.stopped",
   "recording.completed": "recording.completed",
+  "recording.failed": "recording.failed",
+  "smart.transcripts": "transcript.completed",
+  "smart.minutes": "summary.completed",
+  "smart.fullsummary": "summary.completed",
 };
 
 /** One event per payload item; the id is the callback's sequence plus the item's index, stable across retries. */
@@ -70,21 +77,6 @@ function itemData(item: Record<string, unknown>, providerEvent: string, time: st
     participant,
     recording: recordingOf(item),
   });
-}
-
-/**
- * Recording events carry `recording_files[].record_file_id` (recording.completed, .deleted) or
- * `record_info.meeting_record_id` (recording.updated, https://cloud.tencent.com/document/product/1095/105653).
- */
-function recordingOf(item: Record<string, unknown>): Record<string, unknown> | undefined {
-  const files = Array.isArray(item.recording_files)
-    ? item.recording_files.flatMap((file) => (isRecord(file) && text(file.record_file_id)) || [])
-    : [];
-  const recording = compact({
-    id: isRecord(item.record_info) ? text(item.record_info.meeting_record_id) : undefined,
-    files: files.length > 0 ? files : undefined,
-  });
-  return Object.keys(recording).length > 0 ? recording : undefined;
 }
 
 /**

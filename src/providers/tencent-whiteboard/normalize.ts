@@ -2,11 +2,12 @@ import { compact, type EventDraft, eventType } from "../../events";
 import { sha256Hex } from "../../lib/crypto";
 import { isoFromMs, providerTime } from "../../lib/time";
 import { eventId } from "../event-id";
+import { httpsUrl } from "../https-url";
 import { isRecord, text } from "../json";
 import { canonicalJson } from "./canonical-json";
 import type { TencentWhiteboardCallback } from "./verify";
 
-/** Tencent Interactive Whiteboard event types → event types (the table in docs/platforms.md). */
+/** Tencent Interactive Whiteboard event types → event types (the table in docs/architecture.md, "The normalized event"). */
 export const TENCENT_WHITEBOARD_TYPES: Readonly<Record<string, string>> = {
   TranscodeProgressChanged: "whiteboard.transcode.progress",
   PPT2H5ProgressChanged: "whiteboard.transcode.progress",
@@ -55,7 +56,7 @@ export async function normalizeTencentWhiteboard(
     start: providerTime(data.RecordStartTime),
     end: providerTime(data.RecordStopTime),
     duration: scalar(data.TotalTime),
-    videos: Array.isArray(data.VideoInfos) ? data.VideoInfos : undefined,
+    files: videoFiles(data.VideoInfos),
   });
 
   // `Sign` authenticates any body until ExpireTime (it does not cover the body), so it
@@ -76,6 +77,28 @@ export async function normalizeTencentWhiteboard(
   };
   if (task.id !== undefined) draft.subject = task.id;
   return draft;
+}
+
+/**
+ * `VideoInfos[]` of a finished recording as `data.recording.files`: `id` (VideoId), `type` (VideoType: 0 mixed
+ * stream, 1 whiteboard, 2 one user's stream), `format`, `user` (UserId) and `url` (VideoUrl, https only), each
+ * when present. An entry with neither an id nor a link is left out, and so is a `VideoInfos` that is not a list:
+ * the callback is verified, so its shape never refuses it (the whole `EventData` stays in `data.raw`).
+ */
+function videoFiles(videoInfos: unknown): Record<string, unknown>[] | undefined {
+  if (!Array.isArray(videoInfos)) return undefined;
+  const files = videoInfos.flatMap((video) => {
+    if (!isRecord(video)) return [];
+    const file = compact({
+      id: text(video.VideoId),
+      type: scalar(video.VideoType),
+      format: text(video.VideoFormat),
+      user: text(video.UserId),
+      url: httpsUrl(video.VideoUrl),
+    });
+    return file.id !== undefined || file.url !== undefined ? [file] : [];
+  });
+  return files.length > 0 ? files : undefined;
 }
 
 /** Numbers stay numbers (Progress 0 is meaningful), non-empty strings stay strings. */
