@@ -43,6 +43,7 @@ beforeEach(async () => {
 afterEach(() => {
   outbound.restore();
   vi.restoreAllMocks();
+  vi.useRealTimers();
 });
 
 describe("deliveries queue: one (event, target) pair per message", () => {
@@ -160,16 +161,35 @@ describe("deliveries queue: one (event, target) pair per message", () => {
     });
   });
 
-  it("sends the same webhook-id on every attempt, freshly signed", async () => {
+  it("sends the same webhook-id on every attempt, freshly signed for the attempt's own time", async () => {
     answer = () => new Response(null, { status: 500 });
-    await consume(DELIVERIES, [pending({ attemptsBefore: 1 })]);
-    await consume(DELIVERIES, [pending({ attemptsBefore: 2 })]);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const firstAt = Math.floor(Date.now() / 1000) * 1000;
+    vi.setSystemTime(firstAt);
+    const first = await consume(DELIVERIES, [pending({ attemptsBefore: 1 })]);
+    const [retry] = first.deliveries;
+    expect(retry?.delaySeconds).toBe(30);
+    // The retry runs when Queues hands it back: the schedule's delay later.
+    vi.setSystemTime(firstAt + 30_000);
+    await consume(DELIVERIES, [retry?.body as DeliveryMessage]);
+
+    const [earlier, later] = outbound.requests.map((request) => Object.fromEntries(request.headers));
     expect(outbound.requests).toHaveLength(2);
-    for (const request of outbound.requests) {
-      expect(request.headers.get("webhook-id")).toBe("tencent-meeting:seq-1:0");
-      const verified = new Webhook(SECRET).verify(request.body, Object.fromEntries(request.headers));
-      expect(verified).toEqual(sampleEvent());
+    expect(earlier?.["webhook-id"]).toBe("tencent-meeting:seq-1:0");
+    expect(later?.["webhook-id"]).toBe("tencent-meeting:seq-1:0");
+    expect(earlier?.["webhook-timestamp"]).toBe(String(firstAt / 1000));
+    expect(later?.["webhook-timestamp"]).toBe(String(firstAt / 1000 + 30));
+    const webhook = new Webhook(SECRET);
+    for (const [index, request] of outbound.requests.entries()) {
+      expect(webhook.verify(request.body, Object.fromEntries(request.headers)), `attempt ${index + 2}`).toEqual(
+        sampleEvent(),
+      );
     }
+    // Each signature covers its own timestamp: the earlier one does not pass under the later time.
+    const body = outbound.requests[0]?.body ?? "";
+    expect(() => webhook.verify(body, { ...earlier, "webhook-timestamp": later?.["webhook-timestamp"] ?? "" })).toThrow(
+      "No matching signature found",
+    );
   });
 });
 

@@ -27,6 +27,22 @@ describe("sendToTarget", () => {
     expect(request?.headers.get("x-api-key")).toBe("k1");
   });
 
+  it("never follows a redirect: asks fetch not to, and counts a 3xx as a failure", async () => {
+    const target: Target = { id: "crm", url: "https://crm.example.com/in" };
+    // Answers as the platform would: a fetch left to follow redirects makes a second request itself.
+    outbound = mockFetch((request) => {
+      if (request.url !== target.url) return new Response(null, { status: 204 });
+      if (request.redirect === "follow") return fetch("https://elsewhere.example.com/", { method: "POST" });
+      return Response.redirect("https://elsewhere.example.com/", 302);
+    });
+    const result = await sendToTarget(target, "evt-1", "{}");
+    expect(result).toMatchObject({ ok: false, status: 302, error: "redirect (HTTP 302) not followed" });
+    // A followed redirect would be a second request, to a host the target's owner did not configure.
+    expect(outbound.requests.map(({ url, redirect }) => ({ url, redirect }))).toEqual([
+      { url: "https://crm.example.com/in", redirect: "manual" },
+    ]);
+  });
+
   it("reports a target it cannot sign for as a failure instead of throwing", async () => {
     outbound = mockFetch(() => new Response(null, { status: 204 }));
     // Bypasses the schema on purpose: the fan-out must survive anything a target holds.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { always, type Relay, type Sink, startRelay, startSink, waitFor } from "../../tools/harness/index.ts";
+import { always, type Relay, type Sink, settled, startRelay, startSink, waitFor } from "../../tools/harness/index.ts";
 import {
   DEMO_CREDENTIALS,
   huaweiMeetingCallback,
@@ -66,7 +66,10 @@ describe("large callbacks under wrangler dev", () => {
       timeoutMs: 90_000,
       explain: () => relay.output().slice(-4000),
     });
+    // A second delivery of any item would have arrived once nothing is in flight: one attempt per item, no more.
+    await settled(relay, sink, { expected: ITEMS });
     const delivered = sink.requests("/in").map((request) => request.webhookId);
+    expect(delivered).toHaveLength(ITEMS);
     for (const id of ids) expect(delivered.filter((webhookId) => webhookId === id)).toHaveLength(1);
     expect(relay.logLines()).toContainEqual(
       expect.objectContaining({ kind: "fan-out", outcome: "split", events: ITEMS }),

@@ -126,7 +126,7 @@ it(`delivers ${EVENTS} distinct events exactly once to every matching target des
     100_000,
   );
   // Anything extra (a duplicate, a stray retry) would have arrived once nothing is in flight.
-  await settled(relay, sink, 60_000);
+  await settled(relay, sink, { timeoutMs: 60_000 });
   const deliveredMs = Date.now() - started;
 
   const flaky = acceptedById(sink.requests("/flaky"));

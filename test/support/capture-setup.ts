@@ -5,7 +5,7 @@
  */
 import { afterAll } from "vitest";
 import worker from "../../src/index";
-import { leakedSecrets } from "./hygiene";
+import { leakedSecrets, SECRET_VALUES } from "./hygiene";
 
 const seen: { where: string; text: string }[] = [];
 
@@ -32,12 +32,19 @@ worker.fetch = (async (...args: Parameters<typeof handler>) => {
 }) as typeof handler;
 
 afterAll(() => {
-  const leaks = seen.flatMap(({ where, text }) =>
-    leakedSecrets(text).map((secret) => `${where} contains ${secret.slice(0, 4)}…`),
-  );
-  if (leaks.length > 0) throw new Error(`secrets leaked:\n${[...new Set(leaks)].join("\n")}`);
+  const leaks = leaksSeen();
+  if (leaks.length > 0) throw new Error(`secrets leaked:\n${leaks.join("\n")}`);
 });
 
+/** Every console line and response body recorded so far in this file. */
 export function capturedText(): string[] {
   return seen.map(({ text }) => text);
+}
+
+/** Where each of `secrets` was seen so far in this file, one entry per place; what the file's scan reports. */
+export function leaksSeen(secrets: readonly string[] = SECRET_VALUES): string[] {
+  const leaks = seen.flatMap(({ where, text }) =>
+    leakedSecrets(text, secrets).map((secret) => `${where} contains ${secret.slice(0, 4)}…`),
+  );
+  return [...new Set(leaks)];
 }
