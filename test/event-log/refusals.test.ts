@@ -12,6 +12,7 @@ import { PROVIDER_NAMES } from "../../src/events";
 import { sampleEvent } from "../support/events";
 import { mockFetch } from "../support/fetch";
 import { huaweiEventInfo, huaweiRequest } from "../support/huawei-meeting";
+import { loggedLines } from "../support/log";
 import { consume } from "../support/queue";
 import { useTargets } from "../support/targets";
 import { SEED_DATA, tencentCheckRequest, tencentEventRequest } from "../support/tencent-meeting";
@@ -94,11 +95,21 @@ describe("refused callbacks are counted", () => {
   });
 
   it("a refusal is answered the same when D1 fails, and the failure is only logged", async () => {
-    vi.spyOn(env.RELAY_LOG, "batch").mockRejectedValue(new Error("D1_ERROR: unavailable"));
-    const request = await tencentEventRequest(SEED_DATA, { signature: "0".repeat(40) });
-    const { response } = await callWorker(request);
-    expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: "signature mismatch" });
+    const forged = () => tencentEventRequest(SEED_DATA, { signature: "0".repeat(40) });
+    const healthy = await callWorker(await forged());
+    const batch = vi.spyOn(env.RELAY_LOG, "batch").mockRejectedValue(new Error("D1_ERROR: unavailable"));
+    // The counter writes at most once per interval: a new one, so this refusal's write is due now.
+    vi.spyOn(refusals, "count").mockReturnValueOnce(true);
+    const { result, lines } = await loggedLines(async () => callWorker(await forged()));
+    expect(batch).toHaveBeenCalledTimes(1);
+    expect(result.response.status).toBe(healthy.response.status);
+    expect(await result.response.json()).toEqual(await healthy.response.json());
+    expect(lines.filter((line) => line.kind === "event-log")).toEqual([
+      expect.objectContaining({ outcome: "write-failed", reason: "D1_ERROR: unavailable", table: "refusals" }),
+    ]);
+    expect(lines.filter((line) => line.kind === "ingest")).toEqual([
+      expect.objectContaining({ outcome: "rejected", status: 401, reason: "signature mismatch" }),
+    ]);
   });
 });
 
