@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick]`: what ingest costs against a bare Worker under the same
- * runtime, what the whole pipeline sustains, and the bundle size. Figures go to stdout
+ * runtime, what the whole pipeline sustains, what a chat send slot costs, and the bundle size. Figures go to stdout
  * and bench/results/latest.json. Every process started here is stopped on the way out.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -15,6 +15,7 @@ import { killAllGroupsNow, stopAllGroups } from "./lib/processes.ts";
 import { callbackPool, PROVIDER_NAMES, type Provider, SINK_SECRET } from "./lib/providers.ts";
 import { formatResults, missedTargets, NOTES, type Results } from "./lib/report.ts";
 import { buildAll, startE2eRelay, startIngestServers } from "./lib/servers.ts";
+import { runSlots } from "./lib/slots.ts";
 import { type DevServer, wrangler } from "./lib/wrangler.ts";
 
 if (process.platform !== "linux") {
@@ -103,9 +104,21 @@ try {
     await Promise.all(servers.splice(0).map((server) => server.stop()));
   }
 
+  if (!options.skip.has("slots")) {
+    results.slots = await runSlots(runDir, builds.relay, queuePrefix, servers, options.slots, say);
+    say(`slots: p50 ${results.slots.p50_ms} ms, p99 ${results.slots.p99_ms} ms per request`);
+    await Promise.all(servers.splice(0).map((server) => server.stop()));
+  }
+
   results.meta.load_average_end = loadavg().map((x) => Number(x.toFixed(2)));
   results.meta.duration_s = Math.round((performance.now() - t0) / 1000);
-  const ordered = { ingest: results.ingest, e2e: results.e2e, bundle: results.bundle, meta: results.meta };
+  const ordered = {
+    ingest: results.ingest,
+    e2e: results.e2e,
+    slots: results.slots,
+    bundle: results.bundle,
+    meta: results.meta,
+  };
   mkdirSync(dirname(RESULTS_PATH), { recursive: true });
   writeFileSync(RESULTS_PATH, `${JSON.stringify(ordered, null, 2)}\n`);
   console.log(`\n${formatResults(results)}\n`);

@@ -1,3 +1,4 @@
+import type { ChatRateLimiter } from "./delivery/chat/rate-limiter";
 import type { QueueMessage } from "./queue/messages";
 
 /** Bindings, secrets and vars (docs/deploy.md). Account-suffixed credentials are read by name. */
@@ -12,6 +13,8 @@ export interface Env {
   ASSETS: Fetcher;
   /** The event log: accepted events, delivery attempts, refusal counts. Written by the consumers only. */
   RELAY_LOG: D1Database;
+  /** One Durable Object per rate-limited chat target: hands out its send slots (src/delivery/chat/slots.ts). */
+  CHAT_RATE_LIMITER: DurableObjectNamespace<ChatRateLimiter>;
 
   TENCENT_MEETING_TOKEN?: string;
   TENCENT_MEETING_ENCODING_AES_KEY?: string;

@@ -6,6 +6,9 @@ import { refusals } from "./event-log/refusals";
 import { pruneEventLog } from "./event-log/retention";
 import type { QueueMessage } from "./queue/messages";
 
+/** Durable Object classes must be exports of the Worker's entry (wrangler.toml binds them by class name). */
+export { ChatRateLimiter } from "./delivery/chat/rate-limiter";
+
 export default {
   fetch: app.fetch,
   queue: handleQueue,

@@ -7,7 +7,7 @@ import { QUEUE_MAX_DELAY_SECONDS } from "./lib/limits";
  * a test checks that wrangler.toml and docs/deploy.md state the same values.
  */
 export const DEFAULTS = {
-  REPLAY_WINDOW_SECONDS: "3600",
+  REPLAY_WINDOW_SECONDS: "86400",
   DEDUP_TTL_SECONDS: "86400",
   RETRY_SCHEDULE: "10,30,60,300,900,1800,3600,7200,14400,28800,43200",
   ALLOW_INSECURE_TARGETS: "false",
@@ -64,13 +64,31 @@ function schedule(env: Env): readonly number[] {
 
 const cache = new WeakMap<Env, Settings>();
 
+/**
+ * `REPLAY_WINDOW_SECONDS`, within `DEDUP_TTL_SECONDS`: inside the replay window a replayed request
+ * verifies, so it must still meet its dedup marker and be dropped as a repeat. `0` turns the
+ * check off (dedup alone then stands). The default is a day, not an hour: a platform retries a
+ * callback the relay could not take with its first signature (Huawei for 24 h), and a short window
+ * would refuse every such retry after an hour of trouble.
+ */
+function replayWindow(env: Env, dedupTtlSeconds: number): number {
+  const window = integer(env, "REPLAY_WINDOW_SECONDS", 0);
+  if (window > dedupTtlSeconds) {
+    throw new SettingsError(
+      `REPLAY_WINDOW_SECONDS (${window}) must not exceed DEDUP_TTL_SECONDS (${dedupTtlSeconds}): a signed request replayed within the replay window must still be remembered as a repeat; lower REPLAY_WINDOW_SECONDS or raise DEDUP_TTL_SECONDS`,
+    );
+  }
+  return window;
+}
+
 /** Parsed once per env object (that is, once per isolate in production). */
 export function settingsOf(env: Env): Settings {
   let settings = cache.get(env);
   if (settings === undefined) {
+    const dedupTtlSeconds = integer(env, "DEDUP_TTL_SECONDS", 60);
     settings = {
-      replayWindowSeconds: integer(env, "REPLAY_WINDOW_SECONDS", 0),
-      dedupTtlSeconds: integer(env, "DEDUP_TTL_SECONDS", 60),
+      replayWindowSeconds: replayWindow(env, dedupTtlSeconds),
+      dedupTtlSeconds,
       retrySchedule: schedule(env),
       allowInsecureTargets: (readSetting(env, "ALLOW_INSECURE_TARGETS") ?? DEFAULTS.ALLOW_INSECURE_TARGETS) === "true",
       huaweiApiBase: readSetting(env, "HUAWEI_MEETING_API_BASE") ?? DEFAULTS.HUAWEI_MEETING_API_BASE,

@@ -1,11 +1,13 @@
 import type { E2eResult } from "./e2e.ts";
 import type { Metrics } from "./ingest.ts";
+import type { SlotResult } from "./slots.ts";
 
 type Ratios = { throughput: number; p99: number; cpu: number };
 
 export interface Results {
   ingest?: Record<string, Metrics> & { ratios: Record<string, Ratios> };
   e2e?: E2eResult;
+  slots?: SlotResult;
   bundle: { gzip_bytes: number };
   meta: Record<string, unknown> & {
     reference?: {
@@ -24,6 +26,7 @@ export const NOTES = [
   "rounds are interleaved (floor, floor-io, each platform, repeated) with closed-loop autocannon at a fixed concurrency; every answer is checked for the platform's exact success status and body",
   "cpu_us_per_req: utime+stime from /proc of the workerd that runs the Worker (local KV, the local queue broker and wrangler's log forwarding also run in it); wrangler dev's proxy workerd in front is reported apart as proxy_cpu_us_per_req",
   "e2e: the relay with its consumers exactly as in wrangler.toml, RETRY_SCHEDULE=1,1,2,2,5, ALLOW_INSECURE_TARGETS=true, one target (a node:http sink on 127.0.0.1 with a whsec_ secret, signatures verified); a burst of distinct events sent as fast as the stated concurrency allows (the e2e figures), then a paced phase at a steady rate (meta.e2e_paced); latency = sink receive time - send time per event; events_per_s = delivered / (last first delivery - first send)",
+  "slots: a Worker with the relay's ChatRateLimiter class (from the relay's bundle) and one queue; its consumer asks for one send slot per message (20 per minute per target, the DingTalk default), one request at a time, timed around the Durable Object call in the Worker (performance.now, which workerd advances when I/O completes); first_p50_ms is the first request to each target's object",
 ];
 
 /** The targets. */
@@ -128,6 +131,17 @@ export function formatResults(results: Results): string {
       "End to end: signed events → relay with its queue consumers → local sink",
       table(["phase", "events", "delivered", "lost", "duplicates", "events/s", "p50 ms", "p99 ms"], rows),
       "the burst's events/s is what the pipeline sustains (its latency includes the backlog it builds); the paced phase shows latency without a backlog",
+      "",
+    );
+  }
+  if (results.slots) {
+    const s = results.slots;
+    out.push(
+      "Chat send slots: one Durable Object request per chat delivery attempt, from a queue consumer",
+      table(
+        ["requests", "targets", "go", "later slot", "p50 ms", "p90 ms", "p99 ms", "max ms", "first p50 ms"],
+        [[s.requests, s.targets, s.go, s.waited, s.p50_ms, s.p90_ms, s.p99_ms, s.max_ms, s.first_p50_ms].map(String)],
+      ),
       "",
     );
   }

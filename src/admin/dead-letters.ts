@@ -1,14 +1,20 @@
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import {
+  deadLetterPrefix,
   deleteDeadLetter,
   isDeadLetterId,
   listDeadLetters,
   readDeadLetter,
   TARGET_FILTER_PATTERN,
 } from "../delivery/dead-letters";
+import { OperationBudget } from "../delivery/operation-budget";
 import { replayDeadLetter } from "../delivery/replay";
+import { ReplayInterruptedError } from "../delivery/replay-batches";
+import { type ReplayProgress, replayPages } from "../delivery/replay-pages";
 import type { Env } from "../env";
 import { RelayError } from "../errors";
+import { bulkReplayFilter, MAX_BULK_REPLAY_BODY_BYTES } from "./bulk-replay-body";
 import { pageSize } from "./params";
 import type { AdminEnv } from "./request-log";
 
@@ -32,6 +38,34 @@ deadLetters.get("/", async (c) => {
     throw error;
   }
 });
+
+/**
+ * Bulk replay: body `{"target"?, "reason"?, "since"?}` (empty: every dead letter). Replays one
+ * bounded page of the letters it matches, oldest first within the page: 202
+ * `{"replayed", "remaining"}`; call again while `remaining` is true.
+ */
+deadLetters.post(
+  "/replay",
+  bodyLimit({
+    maxSize: MAX_BULK_REPLAY_BODY_BYTES,
+    onError: () => {
+      throw new RelayError(413, `the body exceeds ${MAX_BULK_REPLAY_BODY_BYTES} bytes: send only the filter`);
+    },
+  }),
+  async (c) => {
+    const { target, ...filter } = bulkReplayFilter(await c.req.text());
+    let progress: ReplayProgress;
+    try {
+      progress = await replayPages(c.env, deadLetterPrefix(target), filter, new OperationBudget());
+    } catch (error) {
+      const done = error instanceof ReplayInterruptedError ? ` after ${error.replayed} dead letters were replayed` : "";
+      throw new RelayError(503, `the replay could not finish${done}; the rest are kept, try again`);
+    }
+    const since = filter.since === undefined ? {} : { since: new Date(filter.since).toISOString() };
+    c.set("logFields", { target, reason: filter.reason, ...since, ...progress });
+    return c.json(progress, 202);
+  },
+);
 
 deadLetters.post("/:id/replay", async (c) => {
   const letter = await existing(c.env, c.req.param("id"));

@@ -1,16 +1,15 @@
 import { Hono } from "hono";
-import * as v from "valibot";
-import { loadTargets, type Target } from "../config/targets";
-import { targetWants } from "../delivery/match";
 import { errorMessage, RelayError } from "../errors";
 import { OUTCOMES, type Outcome } from "../event-log/journal";
-import { type EventFilter, listEvents, type Position, readEvent } from "../event-log/queries";
+import { type EventFilter, listEvents, type Position, readEvent, typeGlob } from "../event-log/queries";
 import { retainedSince } from "../event-log/retention";
-import { PROVIDER_NAMES } from "../events";
+import { PROVIDER_NAMES, type RelayEvent } from "../events";
+import { encodeUtf8 } from "../lib/bytes";
+import { D1_PATTERN_BYTES } from "../lib/limits";
 import { log } from "../log";
-import type { DeliveryMessage } from "../queue/messages";
-import { settingsOf } from "../settings";
-import { onlyParams, pageSize, timeParam } from "./params";
+import { wholeEvent } from "../queue/spill";
+import { adminBodyLimit, onlyParams, pageSize, timeParam } from "./params";
+import { chosenTargets, MAX_REDELIVER_BODY_BYTES, queueRedelivery, redeliverBody } from "./redeliver";
 import type { AdminEnv } from "./request-log";
 
 export const DEFAULT_EVENTS_PAGE = 50;
@@ -38,35 +37,36 @@ events.get("/:id", async (c) => {
   const id = c.req.param("id");
   const logged = EVENT_ID.test(id) ? await readEvent(c.env.RELAY_LOG, id, retainedSince(c.env)) : null;
   if (logged === null) throw new RelayError(404, `no event with id "${id}" in the event log`);
-  return c.json(logged);
+  return c.json({ ...logged, event: await shownWhole(c.env.RELAY_STATE, logged.event) });
 });
 
-const RedeliverBody = v.strictObject({
-  targets: v.optional(
-    v.pipe(v.array(v.pipe(v.string(), v.regex(TARGET_ID, "must be a target id"))), v.minLength(1), v.maxLength(100)),
-  ),
-});
+/**
+ * The log keeps a spilled event's stub (bounded, like the queue message it came from); the
+ * answer shows the whole event from KV, which keeps it at least as long as the log keeps the row.
+ * Without it (KV unavailable, or a stub older than that) the stub is still worth showing.
+ */
+async function shownWhole(state: KVNamespace, event: RelayEvent): Promise<RelayEvent> {
+  try {
+    return await wholeEvent(state, event);
+  } catch (error) {
+    log("event-log", { id: event.id, outcome: "spilled-payload-unreadable", reason: errorMessage(error) });
+    return event;
+  }
+}
 
-events.post("/:id/redeliver", async (c) => {
+events.post("/:id/redeliver", adminBodyLimit(MAX_REDELIVER_BODY_BYTES), async (c) => {
   const id = c.req.param("id");
-  const body = await redeliverBody(c.req.raw);
+  const body = redeliverBody(await c.req.text());
   const logged = EVENT_ID.test(id) ? await readEvent(c.env.RELAY_LOG, id, retainedSince(c.env)) : null;
   if (logged === null) throw new RelayError(404, `no event with id "${id}" in the event log`);
-  const targets = await chosenTargets(c.env, logged.event, body.targets);
-  const now = Date.now();
-  const messages = targets.map(
-    (target): MessageSendRequest<DeliveryMessage> => ({
-      body: { kind: "delivery", event: logged.event, target: target.id, attemptsBefore: 0, firstAttemptAt: now },
-      contentType: "json",
-    }),
-  );
-  try {
-    await c.env.DELIVERIES_QUEUE.sendBatch(messages);
-  } catch (error) {
-    log("redeliver", { id, outcome: "enqueue-failed", reason: errorMessage(error) });
-    throw new RelayError(503, "the redelivery could not be queued; try again");
+  const ids = (await chosenTargets(c.env, logged.event, body.targets)).map((target) => target.id);
+  const redelivery = await queueRedelivery(c.env, logged.event, ids);
+  if (!redelivery.ok) {
+    const { queued, notQueued } = redelivery;
+    const error = `the redelivery was queued for ${queued.length} of ${ids.length} targets; send the rest again with {"targets": [...notQueued]}`;
+    c.set("logFields", { event: id, targets: queued, notQueued, reason: error });
+    return c.json({ error, queued, notQueued }, 503);
   }
-  const ids = targets.map((target) => target.id);
   c.set("logFields", { event: id, targets: ids });
   return c.json({ id, targets: ids, status: "queued" }, 202);
 });
@@ -79,6 +79,13 @@ function eventFilter(query: Record<string, string>): EventFilter {
   }
   if (type !== undefined && !TYPE_FILTER.test(type)) {
     throw new RelayError(400, "type must be an event type (letters, digits, . _ / : -), with * matching anything");
+  }
+  const glob = type === undefined ? undefined : typeGlob(type);
+  if (glob !== undefined && encodeUtf8(glob).byteLength > D1_PATTERN_BYTES) {
+    throw new RelayError(
+      400,
+      `type with * is at most ${D1_PATTERN_BYTES} bytes (the longest GLOB pattern D1 takes); shorten it, say with another *`,
+    );
   }
   if (subject !== undefined && (subject === "" || subject.length > 256)) {
     throw new RelayError(400, "subject must be 1 to 256 characters");
@@ -122,46 +129,4 @@ function decodeCursor(cursor: string): Position {
   const match = /^(\d{1,16}):([A-Za-z0-9._:-]{1,512})$/.exec(text);
   if (!match) throw new RelayError(400, "cursor is not valid: pass back a cursor from a previous page");
   return { receivedAt: Number(match[1]), id: match[2] as string };
-}
-
-async function redeliverBody(request: Request): Promise<v.InferOutput<typeof RedeliverBody>> {
-  const text = await request.text();
-  if (text.trim() === "") return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new RelayError(400, 'body must be JSON: {} or {"targets": ["<target id>", …]}');
-  }
-  const parsed = v.safeParse(RedeliverBody, json);
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const path = issue.path?.map((item) => String(item.key)).join(".") ?? "";
-    throw new RelayError(400, `body${path ? `.${path}` : ""}: ${issue.message}`);
-  }
-  return parsed.output;
-}
-
-/** The named targets (each must exist and be enabled), or every enabled target that wants the event. */
-async function chosenTargets(
-  env: AdminEnv["Bindings"],
-  event: Parameters<typeof targetWants>[1],
-  named: readonly string[] | undefined,
-): Promise<Target[]> {
-  const loaded = await loadTargets(env, settingsOf(env));
-  if (!loaded.ok) throw new RelayError(409, "the targets document is invalid; fix it with PUT /admin/targets first");
-  if (named === undefined) {
-    const wanted = loaded.targets.filter((target) => targetWants(target, event));
-    if (wanted.length === 0) {
-      throw new RelayError(409, `no enabled target matches type "${event.type}" from provider "${event.provider}"`);
-    }
-    return wanted;
-  }
-  const byId = new Map(loaded.targets.map((target) => [target.id, target]));
-  return [...new Set(named)].map((id) => {
-    const target = byId.get(id);
-    if (target === undefined) throw new RelayError(400, `unknown target "${id}"`);
-    if (target.enabled === false) throw new RelayError(400, `target "${id}" is disabled`);
-    return target;
-  });
 }

@@ -14,10 +14,13 @@ import {
   linkConfigRequest,
   MAX_ANSWER_BYTES,
 } from "./huawei-link-config";
+import { adminBodyLimit } from "./params";
 import type { AdminEnv } from "./request-log";
 
 /** How long to wait for Huawei before answering 502. */
 export const HUAWEI_TIMEOUT_MS = 10_000;
+/** An access token and three short fields: a few KiB at most. */
+export const MAX_LINK_CONFIG_BODY_BYTES = 16 * 1024;
 
 const text = (name: string) =>
   v.pipe(v.string(`${name} must be a string`), v.trim(), v.nonEmpty(`${name} must not be empty`));
@@ -45,7 +48,7 @@ export const huawei = new Hono<AdminEnv>();
  * Huawei accepted it, 502 when Huawei refused or could not be reached; both
  * bodies carry `huaweiStatus` (null without an answer) and a clear `message`.
  */
-huawei.post("/link-config", async (c) => {
+huawei.post("/link-config", adminBodyLimit(MAX_LINK_CONFIG_BODY_BYTES), async (c) => {
   const account = c.req.query("account");
   if (account !== undefined && !ACCOUNT_PATTERN.test(account)) {
     throw new RelayError(400, "account must be 1 to 32 characters of a-z, 0-9 and _");

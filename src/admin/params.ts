@@ -1,4 +1,19 @@
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { RelayError } from "../errors";
+
+/**
+ * Hono's `bodyLimit` with the relay's answer: 413 saying the limit, before the handler reads
+ * anything (so nothing is queued, stored or sent).
+ */
+export function adminBodyLimit(maxBytes: number): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new RelayError(413, `request body exceeds ${maxBytes} bytes`);
+    },
+  });
+}
 
 /** Refuses query parameters a route does not know, so a typo is an error rather than an unfiltered answer. */
 export function onlyParams(query: Record<string, string>, known: readonly string[]): void {

@@ -2,22 +2,25 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { forgetCachedTargets, loadTargets, parseJson, TARGETS_KEY, validateTargets } from "../config/targets";
 import { listPauses, pauseTarget } from "../delivery/pauses";
-import { resumeTarget } from "../delivery/resume";
 import type { Env } from "../env";
 import { RelayError } from "../errors";
 import { log } from "../log";
 import { settingsOf } from "../settings";
+import { hasMaskedValues, keepStoredValues } from "./mask";
+import { maskedDocument, storedDocument, withMaskProblems } from "./masked-targets";
 import type { AdminEnv } from "./request-log";
+import { resume } from "./resume";
 
 /** Far below KV's 25 MiB value limit; a targets document is a few KiB. */
 export const MAX_TARGETS_BYTES = 1024 * 1024;
 
-const JSON_TYPE = { "content-type": "application/json; charset=utf-8" };
-
 /** `/admin/targets`: the targets document in KV `RELAY_CONFIG`, key `targets`. */
 export const targets = new Hono<AdminEnv>();
 
-/** The stored document as stored (`[]` when unset), even when invalid, so an operator can see what to fix. */
+/**
+ * The stored document (`[]` when unset), even when invalid, so an operator can see what to fix;
+ * secrets and header values masked (./mask.ts): they are write-only.
+ */
 targets.get("/", async (c) => {
   const text = await c.env.RELAY_CONFIG.get(TARGETS_KEY);
   if (text === null) return c.json([]);
@@ -28,7 +31,7 @@ targets.get("/", async (c) => {
       `the stored targets document is not valid JSON (${parsed.error}); PUT a valid one to replace it`,
     );
   }
-  return new Response(text, { headers: JSON_TYPE });
+  return maskedDocument(parsed.value);
 });
 
 /** Validate, then store; an invalid document changes nothing and lists every problem. */
@@ -43,17 +46,22 @@ targets.put(
   async (c) => {
     const parsed = parseJson(await c.req.text());
     if (!parsed.ok) throw new RelayError(400, `request body is not valid JSON: ${parsed.error}`);
-    const result = validateTargets(parsed.value, settingsOf(c.env));
-    if (!result.ok) {
-      c.set("logFields", { problems: result.problems.length });
-      return c.json({ error: "targets document is invalid", problems: result.problems }, 400);
+    // A masked value (what GET showed) keeps the stored one.
+    const unmasked = hasMaskedValues(parsed.value)
+      ? keepStoredValues(parsed.value, storedDocument(await c.env.RELAY_CONFIG.get(TARGETS_KEY)))
+      : { document: parsed.value, problems: [] };
+    const result = validateTargets(unmasked.document, settingsOf(c.env));
+    if (unmasked.problems.length > 0 || !result.ok) {
+      const problems = withMaskProblems(unmasked.problems, result.ok ? [] : result.problems);
+      c.set("logFields", { problems: problems.length });
+      return c.json({ error: "targets document is invalid", problems }, 400);
     }
-    const stored = `${JSON.stringify(result.targets, null, 2)}\n`;
-    await c.env.RELAY_CONFIG.put(TARGETS_KEY, stored);
+    await c.env.RELAY_CONFIG.put(TARGETS_KEY, `${JSON.stringify(result.targets, null, 2)}\n`);
     // This isolate sees the change at once; others within their 5 s cache (and KV's propagation delay).
     forgetCachedTargets();
     c.set("logFields", { targets: result.targets.map((target) => target.id) });
-    return new Response(stored, { headers: JSON_TYPE });
+    // Never echoed: the answer shows the secrets as GET does.
+    return maskedDocument(result.targets);
   },
 );
 
@@ -72,20 +80,10 @@ targets.post("/:id/pause", async (c) => {
   return c.json({ target: id, paused: true, since: pause.since }, 202);
 });
 
-/** `POST /admin/targets/<id>/resume`: unpauses it and replays, oldest first, what it kept while paused. */
-targets.post("/:id/resume", async (c) => {
-  const id = await configuredTarget(c.env, c.req.param("id"));
-  let replayed: number;
-  try {
-    replayed = await resumeTarget(c.env, id);
-  } catch {
-    throw new RelayError(503, "the resume could not finish; what was not replayed is kept, try again");
-  }
-  c.set("logFields", { target: id, replayed });
-  return c.json({ target: id, paused: false, replayed }, 202);
-});
+/** `POST /admin/targets/<id>/resume`: unpauses it and replays, in bounded pages, what it kept while paused. */
+targets.post("/:id/resume", resume);
 
-/** A target id of the current (valid) document, or 404. */
+/** A target id of the current (valid) document, or 404: what a pause needs (a resume needs less, see ./resume.ts). */
 async function configuredTarget(env: Env, id: string): Promise<string> {
   const loaded = await loadTargets(env, settingsOf(env));
   if (!loaded.ok) {

@@ -1,25 +1,19 @@
 import * as v from "valibot";
 import { PROVIDER_NAMES } from "../events.ts";
+import { signedChatTargetSchema, unsignedChatTargetSchema } from "./chat-target-schema.ts";
+import { kindOf, mustBe } from "./schema-messages.ts";
+import { CHAT_KINDS, CHAT_ONLY_FIELDS, TARGET_KINDS } from "./target-kinds.ts";
 
 export const NOT_A_TARGET = 'each target must be an object such as {"id": "crm", "url": "https://…"}';
 
-const TARGET_FIELDS = ["id", "url", "secret", "types", "providers", "headers", "timeoutMs", "enabled"] as const;
-
-/**
- * What a wrong value is, never the value itself: a targets document carries
- * secrets and header values, and problems end up in responses and logs.
- */
-function kindOf(input: unknown): string {
-  if (input === null) return "null";
-  if (Array.isArray(input)) return "an array";
-  if (typeof input === "object") return "an object";
-  return `a ${typeof input}`;
-}
-
-const mustBe = (what: string) => (issue: v.BaseIssue<unknown>) => `${what}, got ${kindOf(issue.input)}`;
+const TARGET_FIELDS = ["id", "url", "kind", "secret", "types", "providers", "headers", "timeoutMs", "enabled"] as const;
 
 function targetIssue(issue: v.StrictObjectIssue): string {
   if (issue.expected === "never") {
+    const field = issue.received.replace(/^"(.*)"$/, "$1");
+    if ((CHAT_ONLY_FIELDS as readonly string[]).includes(field)) {
+      return `${field} applies to chat targets only: set kind to one of ${CHAT_KINDS.join(", ")}`;
+    }
     return `unknown field ${issue.received} (allowed: ${TARGET_FIELDS.join(", ")})`;
   }
   if (issue.expected.startsWith('"')) return `${issue.expected.slice(1, -1)} is required`;
@@ -50,25 +44,78 @@ export const notReserved = v.check(
 );
 
 /**
- * One downstream HTTP target (docs/delivery.md, "Targets"). The editor JSON Schema in
- * `schema/targets.schema.json` is generated from this (`npm run schema`), so
- * only actions that translate to JSON Schema belong here; checks that depend on
- * settings (https, unique ids) live in `validateTargets`.
+ * What every kind of target has. Only actions that translate to JSON Schema belong in these
+ * schemas (the editor schema in `schema/targets.schema.json` is generated from them with
+ * `npm run schema`); checks that depend on settings (https, unique ids) live in `validateTargets`.
  */
-export const TargetSchema = v.strictObject(
-  {
-    id: v.pipe(
-      v.string(mustBe("id must be a string")),
-      v.regex(
-        /^[a-z0-9_-]{1,64}$/,
-        (issue) => `id must be 1 to 64 characters of a-z, 0-9, _ and -, got ${issue.received}`,
-      ),
-      v.description("Unique id of the target: 1 to 64 of a-z, 0-9, _ and -."),
+const SHARED_FIELDS = {
+  id: v.pipe(
+    v.string(mustBe("id must be a string")),
+    v.regex(
+      /^[a-z0-9_-]{1,64}$/,
+      (issue) => `id must be 1 to 64 characters of a-z, 0-9, _ and -, got ${issue.received}`,
     ),
-    url: v.pipe(
-      v.string(mustBe("url must be a string")),
-      v.url("url must be an absolute URL such as https://example.com/hooks"),
-      v.description("Where events are POSTed. https:// only (http://localhost with ALLOW_INSECURE_TARGETS=true)."),
+    v.description("Unique id of the target: 1 to 64 of a-z, 0-9, _ and -."),
+  ),
+  url: v.pipe(
+    v.string(mustBe("url must be a string")),
+    v.url("url must be an absolute URL such as https://example.com/hooks"),
+    v.description("Where events are POSTed. https:// only (http://localhost with ALLOW_INSECURE_TARGETS=true)."),
+  ),
+  types: v.optional(
+    v.pipe(
+      v.array(
+        v.pipe(v.string(mustBe("a type pattern must be a string")), v.minLength(1, "a type pattern must not be empty")),
+        mustBe('types must be an array of event type patterns such as ["meeting.*"]'),
+      ),
+      v.description('Event type globs, "*" matches anything (e.g. "meeting.*"). Absent means all.'),
+    ),
+  ),
+  providers: v.optional(
+    v.pipe(
+      v.array(
+        v.picklist(PROVIDER_NAMES, (issue) =>
+          typeof issue.input === "string"
+            ? `unknown provider ${issue.received} (known: ${PROVIDER_NAMES.join(", ")})`
+            : `a provider must be one of ${PROVIDER_NAMES.join(", ")}, got ${kindOf(issue.input)}`,
+        ),
+        mustBe("providers must be an array of provider names"),
+      ),
+      v.description("Absent means all providers."),
+    ),
+  ),
+  timeoutMs: v.optional(
+    v.pipe(
+      v.number(mustBe("timeoutMs must be a number of milliseconds")),
+      v.integer("timeoutMs must be a whole number"),
+      v.minValue(100, "timeoutMs must be at least 100"),
+      v.maxValue(30_000, "timeoutMs must be at most 30000"),
+      v.description("Milliseconds to wait for a 2xx, 100 to 30000; default 10000."),
+    ),
+  ),
+  enabled: v.optional(
+    v.pipe(
+      v.boolean(mustBe("enabled must be true or false")),
+      v.description(
+        "false: the target receives nothing new, and its pending retries become dead letters (reason disabled).",
+      ),
+    ),
+  ),
+};
+export type SharedFields = typeof SHARED_FIELDS;
+
+/** A webhook target: the CloudEvent, signed as Standard Webhooks specifies (docs/delivery.md, "Targets"). */
+export const WebhookTargetSchema = v.strictObject(
+  {
+    id: SHARED_FIELDS.id,
+    url: SHARED_FIELDS.url,
+    kind: v.optional(
+      v.pipe(
+        v.literal("webhook"),
+        v.description(
+          `"webhook" (the default): the CloudEvent, signed as Standard Webhooks specifies. Chat bots: ${CHAT_KINDS.join(", ")}.`,
+        ),
+      ),
     ),
     secret: v.optional(
       v.pipe(
@@ -88,31 +135,8 @@ export const TargetSchema = v.strictObject(
         ),
       ),
     ),
-    types: v.optional(
-      v.pipe(
-        v.array(
-          v.pipe(
-            v.string(mustBe("a type pattern must be a string")),
-            v.minLength(1, "a type pattern must not be empty"),
-          ),
-          mustBe('types must be an array of event type patterns such as ["meeting.*"]'),
-        ),
-        v.description('Event type globs, "*" matches anything (e.g. "meeting.*"). Absent means all.'),
-      ),
-    ),
-    providers: v.optional(
-      v.pipe(
-        v.array(
-          v.picklist(PROVIDER_NAMES, (issue) =>
-            typeof issue.input === "string"
-              ? `unknown provider ${issue.received} (known: ${PROVIDER_NAMES.join(", ")})`
-              : `a provider must be one of ${PROVIDER_NAMES.join(", ")}, got ${kindOf(issue.input)}`,
-          ),
-          mustBe("providers must be an array of provider names"),
-        ),
-        v.description("Absent means all providers."),
-      ),
-    ),
+    types: SHARED_FIELDS.types,
+    providers: SHARED_FIELDS.providers,
     headers: v.optional(
       v.pipe(
         v.record(
@@ -133,25 +157,30 @@ export const TargetSchema = v.strictObject(
         ),
       ),
     ),
-    timeoutMs: v.optional(
-      v.pipe(
-        v.number(mustBe("timeoutMs must be a number of milliseconds")),
-        v.integer("timeoutMs must be a whole number"),
-        v.minValue(100, "timeoutMs must be at least 100"),
-        v.maxValue(30_000, "timeoutMs must be at most 30000"),
-        v.description("Milliseconds to wait for a 2xx, 100 to 30000; default 10000."),
-      ),
-    ),
-    enabled: v.optional(
-      v.pipe(
-        v.boolean(mustBe("enabled must be true or false")),
-        v.description(
-          "false: the target receives nothing new, and its pending retries become dead letters (reason disabled).",
-        ),
-      ),
-    ),
+    timeoutMs: SHARED_FIELDS.timeoutMs,
+    enabled: SHARED_FIELDS.enabled,
   },
   targetIssue,
+);
+
+/**
+ * One downstream target: a webhook (no `kind`, or `"webhook"`) or a team chat's bot
+ * (docs/chat-targets.md), told apart by `kind`.
+ */
+export const TargetSchema = v.variant(
+  "kind",
+  [
+    WebhookTargetSchema,
+    signedChatTargetSchema("feishu", SHARED_FIELDS),
+    signedChatTargetSchema("dingtalk", SHARED_FIELDS),
+    unsignedChatTargetSchema("wecom", SHARED_FIELDS),
+    unsignedChatTargetSchema("slack", SHARED_FIELDS),
+  ],
+  (issue) => {
+    if (issue.expected === "Object") return `${NOT_A_TARGET}, got ${kindOf(issue.input)}`;
+    const got = typeof issue.input === "string" ? issue.received : kindOf(issue.input);
+    return `kind must be one of ${TARGET_KINDS.join(", ")}, got ${got}`;
+  },
 );
 
 export const TargetsSchema = v.pipe(
@@ -161,3 +190,5 @@ export const TargetsSchema = v.pipe(
 );
 
 export type Target = v.InferOutput<typeof TargetSchema>;
+export type WebhookTarget = v.InferOutput<typeof WebhookTargetSchema>;
+export type ChatTarget = Exclude<Target, WebhookTarget>;

@@ -1,16 +1,30 @@
-import type { Target } from "../config/targets";
+import type { ChatTarget, Target } from "../config/targets-schema";
 import type { Env } from "../env";
+import { errorMessage } from "../errors";
 import type { EventJournal } from "../event-log/journal";
 import type { RelayEvent } from "../events";
 import { log } from "../log";
 import { SpillMissingError, wholeEvent } from "../queue/spill";
-import type { Settings } from "../settings";
+import { MAX_DELAY_SECONDS, type Settings } from "../settings";
+import { chatRateLimit } from "./chat/chat-rate-limit";
+import { isChatTarget } from "./chat/chat-target";
+import { takeSlot } from "./chat/slots";
 import { type DeadLetterReason, storeDeadLetter } from "./dead-letters";
 import { nextDelaySeconds, withinDeliveryWindow } from "./retry";
 import { type AttemptResult, sendToTarget } from "./send";
 
 /** What to do with an (event, target) pair after one attempt. */
-export type Verdict = { kind: "delivered" } | { kind: "retry"; delaySeconds: number } | DeadVerdict | GoneVerdict;
+export type Verdict = { kind: "delivered" } | RetryVerdict | DeadVerdict | GoneVerdict;
+
+export interface RetryVerdict {
+  kind: "retry";
+  delaySeconds: number;
+  /**
+   * The attempts that count against the schedule so far: the next message's `attemptsBefore`. A
+   * chat delivery that waited for a send slot, or that its bot answered "too fast", counts none.
+   */
+  attempts: number;
+}
 
 export interface DeadVerdict {
   kind: "dead";
@@ -19,12 +33,23 @@ export interface DeadVerdict {
   lastError: string;
 }
 
-/** The target answered `410 Gone`: it is paused, and this delivery kept until it is resumed. */
+/**
+ * The target answered `410 Gone`, or a chat bot refused in a way only an operator can fix: it is
+ * paused, and this delivery kept until it is resumed.
+ */
 export interface GoneVerdict extends Omit<DeadVerdict, "kind"> {
   kind: "gone";
+  /** Why, for the pause record: the bot's code and message. */
+  reason?: string;
 }
 
+/** A bot that answered "too fast" is left alone at least this long (or its Retry-After, when longer). */
+export const RATE_LIMITED_DELAY_SECONDS = 60;
+/** When the send-slot keeper cannot be asked, the delivery waits this long (never sent unthrottled). */
+export const SLOT_UNAVAILABLE_DELAY_SECONDS = 30;
+
 export interface AttemptContext {
+  env: Env;
   event: RelayEvent;
   /** The event serialized once, sent to every target. */
   body: string;
@@ -39,24 +64,46 @@ export interface AttemptContext {
 
 const PAST_WINDOW = "not retried: the next attempt would come more than 72 h after the first";
 
-/** Sends once, logs the attempt (one JSON line), and decides: delivered, retry after a delay, or dead. */
-export async function attemptDelivery(
-  target: Target,
-  { event, body, attempt, firstAttemptAt, settings, journal }: AttemptContext,
-): Promise<Verdict> {
+/**
+ * Sends once, logs the attempt (one JSON line), and decides: delivered, retry after a delay, dead, or
+ * (410, or a chat bot's refusal) paused. A chat target first needs a send slot: without one the
+ * delivery waits in the queue, and that is no attempt.
+ */
+export async function attemptDelivery(target: Target, context: AttemptContext): Promise<Verdict> {
+  const { env, event, body, attempt, firstAttemptAt, settings, journal } = context;
+  const line = { id: event.id, provider: event.provider, target: target.id, attempt };
+  if (isChatTarget(target)) {
+    const wait = await slotWait(env, target, line);
+    if (wait !== undefined) return notCounted(wait, "no send slot", context, target, line);
+  }
   const at = Date.now();
   const result: AttemptResult = await sendToTarget(target, event.id, body);
-  const line = { id: event.id, provider: event.provider, target: target.id, attempt };
   const record = { event, target: target.id, attempt, durationMs: result.durationMs, at };
   if (result.ok) {
     log("delivery", { ...line, outcome: "delivered", status: result.status, durationMs: result.durationMs });
     journal?.attempt({ ...record, status: result.status, error: null, outcome: "delivered" });
     return { kind: "delivered" };
   }
-  if (result.status === 410) {
-    log("delivery", { ...line, outcome: "paused", status: 410, reason: result.error, durationMs: result.durationMs });
-    journal?.attempt({ ...record, status: 410, error: result.error, outcome: "paused" });
+  if (result.status === 410 || result.answer === "refused") {
+    const status = result.status ?? null;
+    log("delivery", { ...line, outcome: "paused", status, reason: result.error, durationMs: result.durationMs });
+    journal?.attempt({ ...record, status, error: result.error, outcome: "paused" });
+    if (result.answer === "refused") {
+      const lastError = `${result.error}: target paused`;
+      return { kind: "gone", attempts: attempt, lastStatus: status, lastError, reason: result.error };
+    }
     return { kind: "gone", attempts: attempt, lastStatus: 410, lastError: `${result.error} (Gone): target paused` };
+  }
+  if (result.answer === "rate-limited") {
+    const delay = Math.min(Math.max(RATE_LIMITED_DELAY_SECONDS, result.retryAfterSeconds ?? 0), MAX_DELAY_SECONDS);
+    const verdict = notCounted(delay, result.error, context, target, line, result);
+    journal?.attempt({
+      ...record,
+      status: result.status ?? null,
+      error: verdict.kind === "dead" ? verdict.lastError : `${result.error}; rate limited: not counted as an attempt`,
+      outcome: verdict.kind === "dead" ? "dead" : "retry",
+    });
+    return verdict;
   }
   const next = nextDelaySeconds(attempt, settings.retrySchedule, result.retryAfterSeconds);
   const pastWindow = next !== null && !withinDeliveryWindow(firstAttemptAt, next);
@@ -76,7 +123,48 @@ export async function attemptDelivery(
   if (delaySeconds === null) {
     return { kind: "dead", attempts: attempt, lastStatus: result.status ?? null, lastError: reason };
   }
-  return { kind: "retry", delaySeconds };
+  return { kind: "retry", delaySeconds, attempts: attempt };
+}
+
+/** How long a chat delivery must wait for its send slot; `undefined` when it may go now. */
+async function slotWait(env: Env, target: ChatTarget, line: Record<string, unknown>): Promise<number | undefined> {
+  try {
+    const slot = await takeSlot(env, { id: target.id, rateLimit: chatRateLimit(target) }, Date.now());
+    return "go" in slot ? undefined : Math.min(Math.max(Math.ceil(slot.waitSeconds), 1), MAX_DELAY_SECONDS);
+  } catch (error) {
+    log("delivery", { ...line, outcome: "slot-unavailable", reason: errorMessage(error) });
+    return SLOT_UNAVAILABLE_DELAY_SECONDS;
+  }
+}
+
+/**
+ * Tried again after `delaySeconds` without using up the schedule (the attempts made so far stay as
+ * they were), unless that is past the delivery window: then it is dead like any delivery out of time.
+ */
+function notCounted(
+  delaySeconds: number,
+  why: string,
+  { event, attempt, firstAttemptAt, journal }: AttemptContext,
+  target: Target,
+  line: Record<string, unknown>,
+  result?: AttemptResult,
+): RetryVerdict | DeadVerdict {
+  const sent = result !== undefined;
+  const status = result?.status ?? null;
+  if (!withinDeliveryWindow(firstAttemptAt, delaySeconds)) {
+    const lastError = `${why}; ${PAST_WINDOW}`;
+    log("delivery", { ...line, outcome: "failed-final", status, reason: lastError });
+    if (!sent) journal?.notAttempted({ event, target: target.id }, attempt - 1, lastError, "dead");
+    return { kind: "dead", attempts: sent ? attempt : attempt - 1, lastStatus: status, lastError };
+  }
+  log("delivery", {
+    ...line,
+    outcome: sent ? "rate-limited" : "waiting",
+    ...(sent ? { status, durationMs: result.durationMs } : {}),
+    reason: sent ? `${why}; not counted as an attempt` : `${why}; not an attempt`,
+    retryInSeconds: delaySeconds,
+  });
+  return { kind: "retry", delaySeconds, attempts: attempt - 1 };
 }
 
 export interface Burial {

@@ -5,7 +5,8 @@ import type { DeliveryMessage } from "../queue/messages";
 import { deliverableBody } from "../queue/spill";
 import { attemptDelivery, buryDelivery } from "./attempt";
 import type { BatchContext } from "./batch";
-import { holdWhilePaused, pauseOnGone } from "./hold";
+import { forgetKept, holdWhilePaused, pauseOnGone } from "./hold";
+import { pausedTargets } from "./pauses";
 
 /** After an unexpected error (a KV outage while burying, say), the pair comes back after this long. */
 export const ERROR_RETRY_SECONDS = 30;
@@ -23,6 +24,9 @@ export async function deliverQueued(
   { targets, env, settings, paused, journal }: BatchContext,
 ): Promise<void> {
   const byId = new Map(targets.map((target) => [target.id, target]));
+  // The pause of the targets about to be kept is read again first (once, in bulk): a resume
+  // since the batch began finds nothing to replay, so a delivery kept now would be stranded.
+  const stillPaused = await pausedNow(env, messages, paused);
   await Promise.all(
     messages.map(async (message) => {
       const pending = message.body;
@@ -37,13 +41,15 @@ export async function deliverQueued(
           message.ack();
           return;
         }
-        if (paused.has(target.id)) {
+        if (stillPaused instanceof Error) throw stillPaused;
+        if (stillPaused.has(target.id)) {
           await holdWhilePaused(env, pending, attempt - 1);
           journal?.notAttempted(pending, attempt - 1, "not attempted: the target is paused", "paused");
           message.ack();
           return;
         }
         const verdict = await attemptDelivery(target, {
+          env,
           event: pending.event,
           body: await deliverableBody(env.RELAY_STATE, pending.event),
           attempt,
@@ -51,8 +57,10 @@ export async function deliverQueued(
           settings,
           journal,
         });
+        if (verdict.kind === "delivered" || verdict.kind === "retry") await forgetKept(env, pending);
         if (verdict.kind === "retry") {
-          await requeue(env, message, { ...pending, attemptsBefore: attempt }, verdict.delaySeconds);
+          const { keptAs: _replayed, ...next } = pending;
+          await requeue(env, message, { ...next, attemptsBefore: verdict.attempts }, verdict.delaySeconds);
           return;
         }
         if (verdict.kind === "dead") await buryDelivery(env, pending, verdict);
@@ -71,6 +79,17 @@ export async function deliverQueued(
       }
     }),
   );
+}
+
+/** Which of the batch's paused targets its deliveries name are paused still; the error when KV cannot say. */
+async function pausedNow(
+  env: Env,
+  messages: readonly Message<DeliveryMessage>[],
+  paused: ReadonlySet<string>,
+): Promise<Set<string> | Error> {
+  const held = [...new Set(messages.map((message) => message.body.target))].filter((id) => paused.has(id));
+  if (held.length === 0) return new Set();
+  return pausedTargets(env.RELAY_STATE, held).catch((error: Error) => error);
 }
 
 /**

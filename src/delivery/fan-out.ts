@@ -9,7 +9,7 @@ import { deliverableBody } from "../queue/spill";
 import { attemptDelivery, buryDelivery, type Verdict } from "./attempt";
 import type { BatchContext } from "./batch";
 import { markerTtlSeconds, remember, rememberServed, seenAmong, servedTargets } from "./dedup";
-import { holdWhilePaused, pauseOnGone } from "./hold";
+import { holdStillPaused, pauseOnGone } from "./hold";
 import { targetWants } from "./match";
 
 /** A fan-out that could not finish (KV or Queues unavailable) tries again after this long. */
@@ -80,15 +80,19 @@ async function fanOutOne(
   const firstAttemptAt = Date.now();
   journal?.accepted(event, receivedAt);
   const verdicts = await Promise.all(
-    wanted.map((target) => attemptDelivery(target, { event, body, attempt: 1, firstAttemptAt, settings, journal })),
+    wanted.map((target) =>
+      attemptDelivery(target, { env, event, body, attempt: 1, firstAttemptAt, settings, journal }),
+    ),
   );
+  // Delivered is delivered, whatever fails below: a fan-out run again must not send it twice.
+  for (const [index, verdict] of verdicts.entries()) {
+    if (verdict.kind === "delivered") served.add((wanted[index] as Target).id);
+  }
+  let resumed: string[] = [];
   try {
-    for (const target of held) {
-      await holdWhilePaused(env, { event, target: target.id, firstAttemptAt: receivedAt }, 0);
-      journal?.notAttempted({ event, target: target.id }, 0, "not attempted: the target is paused", "paused");
-      served.add(target.id);
-    }
-    await settle(env, event, firstAttemptAt, wanted, verdicts, served, paused);
+    const heldIds = held.map((target) => target.id);
+    resumed = await holdStillPaused(env, event, receivedAt, heldIds, served, journal);
+    await settle(env, event, firstAttemptAt, wanted, verdicts, served, paused, resumed);
   } catch (error) {
     // Remember who already has it (or has it queued or buried), so the redelivered fan-out skips them.
     await rememberServed(env.RELAY_STATE, event.id, served).catch((cause: Error) =>
@@ -110,15 +114,18 @@ async function fanOutOne(
     outcome: "done",
     targets: wanted.length,
     retrying,
-    ...(held.length > 0 ? { heldWhilePaused: held.map((target) => target.id) } : {}),
+    ...(held.length > resumed.length
+      ? { heldWhilePaused: held.map((target) => target.id).filter((id) => !resumed.includes(id)) }
+      : {}),
+    ...(resumed.length > 0 ? { resumedWhileHeld: resumed } : {}),
   });
   message.ack();
 }
 
 /**
- * Delivered targets first, then dead ones buried, then one retry message per
- * failed pair; `served` grows as each step lands, so a failure part way loses
- * nothing and repeats nothing.
+ * Dead targets buried, then one retry message per failed pair (and one, due now, per
+ * target `resumed` while its delivery was about to be kept); `served` grows as each
+ * step lands, so a failure part way loses nothing and repeats nothing.
  */
 async function settle(
   env: Env,
@@ -128,13 +135,22 @@ async function settle(
   verdicts: readonly Verdict[],
   served: Set<string>,
   paused: Set<string>,
+  resumed: readonly string[],
 ): Promise<void> {
-  const retries: { target: string; request: MessageSendRequest<DeliveryMessage> }[] = [];
+  const retries: { target: string; request: MessageSendRequest<DeliveryMessage> }[] = resumed.map((target) => ({
+    target,
+    request: { body: { kind: "delivery", event, target, attemptsBefore: 0, firstAttemptAt }, contentType: "json" },
+  }));
   for (const [index, verdict] of verdicts.entries()) {
     const target = (wanted[index] as Target).id;
-    if (verdict.kind === "delivered") served.add(target);
-    else if (verdict.kind === "retry") {
-      const body: DeliveryMessage = { kind: "delivery", event, target, attemptsBefore: 1, firstAttemptAt };
+    if (verdict.kind === "retry") {
+      const body: DeliveryMessage = {
+        kind: "delivery",
+        event,
+        target,
+        attemptsBefore: verdict.attempts,
+        firstAttemptAt,
+      };
       retries.push({ target, request: { body, contentType: "json", delaySeconds: verdict.delaySeconds } });
     }
   }

@@ -1,27 +1,102 @@
 import type { Env } from "../env";
+import { errorMessage } from "../errors";
+import type { EventJournal } from "../event-log/journal";
+import type { RelayEvent } from "../events";
 import { log } from "../log";
-import { type Burial, buryDelivery, type GoneVerdict } from "./attempt";
-import { pauseTarget } from "./pauses";
+import type { DeliveryMessage } from "../queue/messages";
+import { type Burial, buryDelivery, type DeadVerdict, type GoneVerdict } from "./attempt";
+import { DEAD_LETTER_PREFIX, deadLetterId } from "./dead-letters";
+import { pausedTargets, pauseTarget, readPause } from "./pauses";
+
+const NOT_ATTEMPTED = "not attempted: the target is paused";
+
+/**
+ * The targets a batch found paused when it began, looked at again just before their deliveries
+ * are kept (one bulk read): the batch's attempts to other targets may have taken up to a
+ * target's timeout, and a resume in that time lists nothing to replay. Those still paused keep
+ * the event for their resume; the ids of those resumed meanwhile are returned, to be queued
+ * for delivery like any retry.
+ */
+export async function holdStillPaused(
+  env: Env,
+  event: RelayEvent,
+  keptSince: number,
+  held: readonly string[],
+  served: Set<string>,
+  journal: EventJournal | undefined,
+): Promise<string[]> {
+  if (held.length === 0) return [];
+  const still = await pausedTargets(env.RELAY_STATE, held);
+  for (const target of held.filter((id) => still.has(id))) {
+    await holdWhilePaused(env, { event, target, firstAttemptAt: keptSince }, 0);
+    journal?.notAttempted({ event, target }, 0, NOT_ATTEMPTED, "paused");
+    served.add(target);
+  }
+  return held.filter((id) => !still.has(id));
+}
 
 /** A delivery not attempted because its target is paused: kept, to be replayed when the target resumes. */
 export async function holdWhilePaused(env: Env, burial: Burial, attemptsMade: number): Promise<void> {
-  await buryDelivery(env, burial, {
-    attempts: attemptsMade,
-    lastStatus: null,
-    lastError: "not attempted: the target is paused",
-    reason: "paused",
-  });
+  await keepWhilePaused(env, burial, { attempts: attemptsMade, lastStatus: null, lastError: NOT_ATTEMPTED });
 }
 
 /**
- * The target answered `410 Gone`: pause it (so the rest of this batch and every later
+ * The target answered `410 Gone`, or its chat bot refused for good (the bot's code and message are
+ * the pause's reason): pause it (so the rest of this batch and every later
  * one sends it nothing), then keep this delivery for its resume.
  */
 export async function pauseOnGone(env: Env, burial: Burial, verdict: GoneVerdict, paused: Set<string>): Promise<void> {
   if (!paused.has(burial.target)) {
-    await pauseTarget(env.RELAY_STATE, burial.target, "gone");
+    await pauseTarget(env.RELAY_STATE, burial.target, "gone", Date.now(), verdict.reason);
     paused.add(burial.target);
-    log("target", { target: burial.target, outcome: "paused", reason: "answered 410 Gone", id: burial.event.id });
+    const reason = verdict.reason ?? "answered 410 Gone";
+    log("target", { target: burial.target, outcome: "paused", reason, id: burial.event.id });
   }
+  await keepWhilePaused(env, burial, verdict);
+}
+
+/**
+ * Keeps a delivery as a `paused` dead letter, then looks at the pause once more: a resume that
+ * lifted it while the letter was being written listed the target's letters before this one
+ * existed, and would never replay it. Then the delivery is queued again at once, as the resume
+ * would have, naming the record so that the consumer taking it up removes it.
+ */
+export async function keepWhilePaused(env: Env, burial: Burial, verdict: Omit<DeadVerdict, "kind">): Promise<void> {
   await buryDelivery(env, burial, { ...verdict, reason: "paused" });
+  if ((await readPause(env.RELAY_STATE, burial.target)) !== null) return;
+  const keptAs = await deadLetterId(burial.target, burial.event.id);
+  const replay: DeliveryMessage = {
+    kind: "delivery",
+    event: burial.event,
+    target: burial.target,
+    attemptsBefore: 0,
+    firstAttemptAt: Date.now(),
+    keptAs,
+  };
+  await env.DELIVERIES_QUEUE.send(replay, { contentType: "json" });
+  log("dead-letter", {
+    id: burial.event.id,
+    target: burial.target,
+    deadLetter: keptAs,
+    outcome: "replayed",
+    reason: "the target was resumed while its delivery was being kept",
+  });
+}
+
+/**
+ * A delivery that replays a kept record ({@link DeliveryMessage.keptAs}) was delivered or is
+ * queued for its next attempt: the record goes. (When it is kept again instead, the new record
+ * replaces the old one under the same id.) A failed delete is only logged: the delivery is done.
+ */
+export async function forgetKept(env: Env, pending: DeliveryMessage): Promise<void> {
+  if (pending.keptAs === undefined) return;
+  try {
+    await env.RELAY_STATE.delete(DEAD_LETTER_PREFIX + pending.keptAs);
+  } catch (error) {
+    log("dead-letter", {
+      deadLetter: pending.keptAs,
+      outcome: "delete-failed",
+      reason: errorMessage(error),
+    });
+  }
 }

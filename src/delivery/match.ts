@@ -1,5 +1,6 @@
 import type { Target } from "../config/targets";
 import type { RelayEvent } from "../events";
+import { wantedTypes } from "./chat/chat-target";
 
 /**
  * `*` matches any run of characters, line breaks included (an event type is provider text and may hold
@@ -27,10 +28,11 @@ export function globMatches(pattern: string, value: string): boolean {
   return p === pattern.length;
 }
 
-/** Whether an enabled target wants this event. */
+/** Whether an enabled target wants this event (a chat target without `types` wants the moments teams announce). */
 export function targetWants(target: Target, event: RelayEvent): boolean {
   if (target.enabled === false) return false;
   if (target.providers && !target.providers.includes(event.provider)) return false;
-  if (target.types && !target.types.some((pattern) => globMatches(pattern, event.type))) return false;
+  const types = wantedTypes(target);
+  if (types && !types.some((pattern) => globMatches(pattern, event.type))) return false;
   return true;
 }

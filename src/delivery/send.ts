@@ -1,6 +1,8 @@
-import type { Target } from "../config/targets";
+import type { Target, WebhookTarget } from "../config/targets-schema";
 import { errorMessage } from "../errors";
 import { VERSION } from "../version";
+import { isChatTarget } from "./chat/chat-target";
+import { sendToChat } from "./chat/send-chat";
 import { parseRetryAfter } from "./retry-after";
 import { signWebhook } from "./sign";
 
@@ -8,11 +10,23 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export type AttemptResult =
   | { ok: true; status: number; durationMs: number }
-  | { ok: false; status: number | undefined; error: string; retryAfterSeconds: number | undefined; durationMs: number };
+  | {
+      ok: false;
+      status: number | undefined;
+      error: string;
+      retryAfterSeconds: number | undefined;
+      durationMs: number;
+      /**
+       * What a chat bot's answer said beyond "failed": too fast (`rate-limited`), or never again
+       * until someone fixes the bot (`refused`). Webhook targets never set it.
+       */
+      answer?: "rate-limited" | "refused";
+    };
 
 /**
- * One POST of one event to one target. Success is any 2xx within the target's
- * timeout; redirects are not followed (a 3xx is a failure), and so is everything
+ * One POST of one event to one target: to a chat target, the event as one message in its bot's
+ * format (./chat/send-chat.ts); to a webhook, the CloudEvent. A webhook's success is any 2xx within
+ * the target's timeout; redirects are not followed (a 3xx is a failure), and so is everything
  * else, including a target whose headers or secret cannot be used. Never throws:
  * a throw would make the fan-out re-send to targets that already have the event.
  */
@@ -21,6 +35,16 @@ export async function sendToTarget(
   eventId: string,
   body: string,
   now = Date.now(),
+): Promise<AttemptResult> {
+  if (isChatTarget(target)) return sendToChat(target, body, target.timeoutMs ?? DEFAULT_TIMEOUT_MS, now);
+  return sendToWebhook(target, eventId, body, now);
+}
+
+async function sendToWebhook(
+  target: WebhookTarget,
+  eventId: string,
+  body: string,
+  now: number,
 ): Promise<AttemptResult> {
   const started = Date.now();
   const failed = (error: string, status?: number, retryAfterSeconds?: number): AttemptResult => ({
@@ -67,7 +91,7 @@ export async function sendToTarget(
 }
 
 /** Standard Webhooks headers over the target's static ones, which cannot override them. */
-async function deliveryHeaders(target: Target, eventId: string, body: string, now: number): Promise<Headers> {
+async function deliveryHeaders(target: WebhookTarget, eventId: string, body: string, now: number): Promise<Headers> {
   const timestamp = Math.floor(now / 1000);
   const headers = new Headers(target.headers);
   headers.set("content-type", "application/cloudevents+json; charset=utf-8");

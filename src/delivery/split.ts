@@ -1,9 +1,11 @@
 import type { Env } from "../env";
 import { errorMessage } from "../errors";
+import type { RelayEvent } from "../events";
+import { BATCH_BYTES_BUDGET, MESSAGE_OPERATION_BUDGET, QUEUE_BATCH_MESSAGES } from "../lib/limits";
 import { log } from "../log";
 import { PartlySentError, sendInBatches } from "../queue/enqueue";
 import type { EventMessage, EventsMessage } from "../queue/messages";
-import { fitEvent, spilledEvents } from "../queue/spill";
+import { MAX_MESSAGE_BYTES, messageBytes, spillEvent, spilledEvents } from "../queue/spill";
 
 /** A split that could not finish (KV or Queues unavailable) tries again after this long. */
 export const SPLIT_RETRY_SECONDS = 10;
@@ -13,6 +15,12 @@ export const SPLIT_RETRY_SECONDS = 10;
  */
 const PROGRESS_PREFIX = "split:";
 const PROGRESS_TTL_SECONDS = 7 * 86_400;
+/**
+ * The `sendBatch` calls and KV writes of spilled events one split invocation makes: the message's
+ * budget less its other operations (reading the progress and the bundle, writing the progress,
+ * queueing the continuation), so a callback of any number of items costs each invocation the same.
+ */
+export const SPLIT_PAGE_OPERATIONS = MESSAGE_OPERATION_BUDGET - 4;
 
 /**
  * The events of one callback queued together ({@link EventsMessage}) become one
@@ -39,34 +47,89 @@ export async function splitBundles(messages: readonly Message<EventsMessage>[], 
 }
 
 /**
- * Queues one message per event of the bundle; throws when it cannot finish, after
- * remembering how many are already queued so that a redelivery skips them.
- * The dead-letter queue uses it too: what it keeps of a bundle is its events, queued.
+ * Queues one message per event of the bundle, a bounded page per invocation: what does not fit
+ * in {@link SPLIT_PAGE_OPERATIONS} goes back on the queue as the same bundle with `from` moved on.
+ * Throws when it cannot finish, after remembering how many are already queued so that a
+ * redelivery skips them. The dead-letter queue uses it too: what it keeps of a bundle is its
+ * events, queued.
  */
 export async function splitBundle(message: Message<EventsMessage>, env: Env): Promise<void> {
   const bundle = message.body;
   const progressKey = PROGRESS_PREFIX + message.id;
   const done = message.attempts > 1 ? Number((await env.RELAY_STATE.get(progressKey)) ?? 0) : 0;
   const events = bundle.events ?? (await spilledEvents(env.RELAY_STATE, bundle.spilled ?? ""));
-  const wrap = (event: EventMessage["event"]): EventMessage => ({
+  const begin = (bundle.from ?? 0) + done;
+  const wrap = (event: RelayEvent): EventMessage => ({
     kind: "event",
     event,
     receivedAt: bundle.receivedAt,
     ...(bundle.dedupUntil === undefined ? {} : { dedupUntil: bundle.dedupUntil }),
   });
+  let queued = 0;
   try {
-    const rest = await Promise.all(events.slice(done).map((event) => fitEvent(env.RELAY_STATE, event, wrap)));
-    await sendInBatches(
-      env.EVENTS_QUEUE,
-      rest.map((body) => ({ body, contentType: "json" })),
-    );
+    const page = await pageFrom(env.RELAY_STATE, events, begin, wrap);
+    try {
+      await sendInBatches(
+        env.EVENTS_QUEUE,
+        page.map((body) => ({ body, contentType: "json" })),
+      );
+    } catch (error) {
+      if (error instanceof PartlySentError) queued = error.sent;
+      throw error;
+    }
+    queued = page.length;
+    const next = begin + page.length;
+    if (next < events.length) await env.EVENTS_QUEUE.send({ ...bundle, from: next }, { contentType: "json" });
+    log("fan-out", {
+      outcome: "split",
+      events: page.length,
+      ...(begin > 0 ? { from: begin } : {}),
+      ...(next < events.length ? { continuesFrom: next } : {}),
+      ...(done > 0 ? { skipped: done } : {}),
+    });
   } catch (error) {
-    if (error instanceof PartlySentError && error.sent > 0) {
-      await env.RELAY_STATE.put(progressKey, String(done + error.sent), { expirationTtl: PROGRESS_TTL_SECONDS }).catch(
+    if (queued > 0) {
+      await env.RELAY_STATE.put(progressKey, String(done + queued), { expirationTtl: PROGRESS_TTL_SECONDS }).catch(
         (cause: Error) => log("fan-out", { outcome: "split-progress-failed", reason: cause.message }),
       );
     }
     throw error;
   }
-  log("fan-out", { outcome: "split", events: events.length, ...(done > 0 ? { skipped: done } : {}) });
+}
+
+/**
+ * The event messages from `begin` that one invocation sends: as Queues' batches fill (100
+ * messages, 250 KB), each new batch is a call, and each event too large for a message is a KV
+ * write of its own before its stub is queued; the page ends before those would pass the budget.
+ */
+async function pageFrom(
+  state: KVNamespace,
+  events: readonly RelayEvent[],
+  begin: number,
+  wrap: (event: RelayEvent) => EventMessage,
+): Promise<EventMessage[]> {
+  const page: EventMessage[] = [];
+  let operations = 0;
+  let batchMessages = 0;
+  let batchBytes = 0;
+  for (const event of events.slice(begin)) {
+    let message = wrap(event);
+    if (messageBytes(message) > MAX_MESSAGE_BYTES) {
+      // Its KV write, and room for the new batch its stub may start.
+      if (operations + 2 > SPLIT_PAGE_OPERATIONS) break;
+      message = wrap(await spillEvent(state, event));
+      operations++;
+    }
+    const size = messageBytes(message);
+    if (batchMessages === 0 || batchMessages === QUEUE_BATCH_MESSAGES || batchBytes + size > BATCH_BYTES_BUDGET) {
+      if (operations + 1 > SPLIT_PAGE_OPERATIONS) break;
+      operations++;
+      batchMessages = 0;
+      batchBytes = 0;
+    }
+    batchMessages++;
+    batchBytes += size;
+    page.push(message);
+  }
+  return page;
 }

@@ -64,6 +64,15 @@ interface AttemptRow {
   outcome: Outcome;
 }
 
+/**
+ * The GLOB pattern bound for a `type` filter with `*`, or undefined for an exact type. Filters carry no
+ * other GLOB character (`?`, `[`, `]`: the admin API refuses them), so the pattern is the filter as is;
+ * D1 refuses a pattern over `D1_PATTERN_BYTES` (50), which the caller checks on what this returns.
+ */
+export function typeGlob(type: string): string | undefined {
+  return type.includes("*") ? type : undefined;
+}
+
 /** The latest row of each (event, target) pair: the delivery's current outcome. */
 const LATEST = "a.seq = (SELECT max(b.seq) FROM attempts b WHERE b.event_id = a.event_id AND b.target = a.target)";
 
@@ -76,7 +85,11 @@ export async function listEvents(db: D1Database, filter: EventFilter): Promise<E
     params.push(...values);
   };
   if (filter.provider !== undefined) add("provider = ?", filter.provider);
-  if (filter.type !== undefined) add(filter.type.includes("*") ? "type GLOB ?" : "type = ?", filter.type);
+  if (filter.type !== undefined) {
+    const glob = typeGlob(filter.type);
+    if (glob === undefined) add("type = ?", filter.type);
+    else add("type GLOB ?", glob);
+  }
   if (filter.subject !== undefined) add("subject = ?", filter.subject);
   if (filter.since !== undefined) add("received_at >= ?", filter.since);
   if (filter.until !== undefined) add("received_at < ?", filter.until);

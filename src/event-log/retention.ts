@@ -4,26 +4,44 @@ import { log } from "../log";
 import { HOUR_MS } from "./counter";
 
 export const DEFAULT_RETENTION_DAYS = 14;
+/**
+ * The longest the log keeps a row. An event too large for a queue message is logged as its stub,
+ * whose payload KV keeps for 30 days (src/queue/spill.ts, SPILL_TTL_SECONDS): a row must never
+ * outlive the payload it points to.
+ */
+export const MAX_RETENTION_DAYS = 30;
 const DAY_MS = 86_400_000;
 /** Rows deleted per statement, so that one run never holds the database for long. */
 const DELETE_CHUNK = 5_000;
 /** Chunks per table per run; whatever is left goes on the next run. */
 const MAX_CHUNKS = 20;
 
-/** `EVENT_LOG_RETENTION_DAYS` (whole days, at least 1); undefined with a log line when set wrong. */
-export function retentionDays(env: Env): number | undefined {
+/**
+ * `EVENT_LOG_RETENTION_DAYS`: whole days from 1 to 30. A value that is not a whole number of days
+ * keeps the default and one over 30 keeps 30, each with a log line: the log keeps being pruned.
+ */
+export function retentionDays(env: Env): number {
   const raw = readSetting(env, "EVENT_LOG_RETENTION_DAYS");
   if (raw === undefined) return DEFAULT_RETENTION_DAYS;
-  if (/^\d{1,5}$/.test(raw) && Number(raw) >= 1) return Number(raw);
-  log("config-invalid", {
-    reason: `EVENT_LOG_RETENTION_DAYS must be a whole number of days (1 or more), got "${raw}"`,
-  });
-  return undefined;
+  const days = /^\d{1,6}$/.test(raw) ? Number(raw) : 0;
+  if (days < 1) {
+    log("config-invalid", {
+      reason: `EVENT_LOG_RETENTION_DAYS must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}, got "${raw}"; keeping ${DEFAULT_RETENTION_DAYS} days`,
+    });
+    return DEFAULT_RETENTION_DAYS;
+  }
+  if (days > MAX_RETENTION_DAYS) {
+    log("config-invalid", {
+      reason: `EVENT_LOG_RETENTION_DAYS is ${days}, more than ${MAX_RETENTION_DAYS}: keeping ${MAX_RETENTION_DAYS} days (events too large for a queue message are kept in KV for ${MAX_RETENTION_DAYS} days, and the log must not outlive them)`,
+    });
+    return MAX_RETENTION_DAYS;
+  }
+  return days;
 }
 
 /** The oldest time (ms) the log still keeps. */
 export function retainedSince(env: Env, now = Date.now()): number {
-  return now - (retentionDays(env) ?? DEFAULT_RETENTION_DAYS) * DAY_MS;
+  return now - retentionDays(env) * DAY_MS;
 }
 
 /** Deletes by key in chunks: `events` by id, `attempts` by seq. Refusals are few (hourly counters): one statement. */
@@ -42,7 +60,7 @@ const HOURLY_COUNTERS = ["refusals", "credential_matches"] as const;
 export async function pruneEventLog(env: Env, now = Date.now()): Promise<Record<string, number>> {
   const days = retentionDays(env);
   const deleted: Record<string, number> = {};
-  if (days === undefined || env.RELAY_LOG === undefined) return deleted;
+  if (env.RELAY_LOG === undefined) return deleted;
   const db = env.RELAY_LOG;
   const cutoff = now - days * DAY_MS;
   try {

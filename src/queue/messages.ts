@@ -22,6 +22,8 @@ export interface EventsMessage {
   events?: RelayEvent[];
   spilled?: string;
   count: number;
+  /** Where the split goes on: the events before this index are queued already (src/delivery/split.ts). */
+  from?: number;
   receivedAt: number;
   /** As {@link EventMessage.dedupUntil}, for every event of the bundle. */
   dedupUntil?: number;
@@ -36,6 +38,12 @@ export interface DeliveryMessage {
   attemptsBefore: number;
   /** The first attempt's time (ms), for dead letters. */
   firstAttemptAt: number;
+  /**
+   * The id of the `paused` dead letter this message replays, when the consumer that kept it saw
+   * its target resumed right after writing it: the consumer that takes the message up removes
+   * the record (KV takes one write per key per second, so the writer cannot delete it at once).
+   */
+  keptAs?: string;
 }
 
 export type QueueMessage = EventMessage | EventsMessage | DeliveryMessage;

@@ -2,6 +2,7 @@ import type { RelayEvent } from "../events";
 import { encodeUtf8 } from "../lib/bytes";
 import { sha256Hex } from "../lib/crypto";
 import { MESSAGE_BYTES_BUDGET } from "../lib/limits";
+import { stubOf } from "./stub";
 
 /**
  * Cloudflare Queues carry at most 128 KB per message, but a callback may be up to
@@ -10,17 +11,20 @@ import { MESSAGE_BYTES_BUDGET } from "../lib/limits";
  * of the message actually queued, measured as Queues measures it (UTF-8 JSON).
  *
  * An event too large for a message is "spilled": the full event goes to KV
- * `RELAY_STATE` under `spill:<sha256 of id>` and the message carries a stub whose
- * `data.raw` is null and `data.spilled` names the key. Delivery puts it back together
- * just before sending, so targets always receive the whole event. The events of a
- * callback too large for one message go to KV together, under
+ * `RELAY_STATE` under `spill:<sha256 of id>` and the message carries a bounded stub
+ * whose `data` is only `{ "spilled": <key> }` (src/queue/stub.ts). Delivery puts it back
+ * together just before sending, so targets always receive the whole event. The events
+ * of a callback too large for one message go to KV together, under
  * `spill:<sha256 of their ids>` (see `src/queue/enqueue.ts`).
  */
 export const SPILL_PREFIX = "spill:";
 /** Queues accepts 128 KB per message; the rest is left for its own envelope. */
 export const MAX_MESSAGE_BYTES = MESSAGE_BYTES_BUDGET;
-/** Long enough for the whole retry schedule and a month of dead-letter replays. */
-const SPILL_TTL_SECONDS = 30 * 86_400;
+/**
+ * Long enough for the whole retry schedule and a month of dead-letter replays. The event log keeps
+ * stubs, so it keeps rows no longer than this (src/event-log/retention.ts caps its retention).
+ */
+export const SPILL_TTL_SECONDS = 30 * 86_400;
 
 /** A message's size as Queues counts it with `contentType: "json"`: the UTF-8 bytes of its JSON. */
 export function messageBytes(body: unknown): number {
@@ -33,13 +37,15 @@ export function messageBytes(body: unknown): number {
  */
 export async function fitEvent<M>(state: KVNamespace, event: RelayEvent, wrap: (event: RelayEvent) => M): Promise<M> {
   const message = wrap(event);
-  return messageBytes(message) <= MAX_MESSAGE_BYTES ? message : wrap(await spill(state, event));
+  return messageBytes(message) <= MAX_MESSAGE_BYTES ? message : wrap(await spillEvent(state, event));
 }
 
-async function spill(state: KVNamespace, event: RelayEvent): Promise<RelayEvent> {
+/** Writes the whole event to KV (one write) and answers its stub, which every message about it can carry. */
+export async function spillEvent(state: KVNamespace, event: RelayEvent): Promise<RelayEvent> {
+  if (event.data.spilled !== undefined) return event;
   const key = `${SPILL_PREFIX}${await sha256Hex(event.id)}`;
   await state.put(key, JSON.stringify(event), { expirationTtl: SPILL_TTL_SECONDS });
-  return { ...event, data: { ...event.data, raw: null, spilled: key } };
+  return stubOf(event, key);
 }
 
 /** Writes a callback's events to KV together; the key is the same for every platform retry of it. */

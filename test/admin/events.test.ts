@@ -176,6 +176,16 @@ describe("GET /admin/events", () => {
     expect(ids(body)).toHaveLength(5);
   });
 
+  it("takes a type pattern of exactly 50 bytes, and an exact type longer than that", async () => {
+    const long = sampleEvent("tencent-whiteboard:long", { type: `tencent-whiteboard/${"x".repeat(100)}` });
+    await logRows([{ event: long, receivedAt: Date.now() }]);
+    const glob = await adminCall("GET", `/admin/events?type=${"tencent-whiteboard/".padEnd(49, "x")}*`);
+    expect(glob.response.status).toBe(200);
+    expect(ids(glob.body)).toEqual([long.id]);
+    const exact = await adminCall("GET", `/admin/events?type=${long.type}`);
+    expect(ids(exact.body)).toEqual([long.id]);
+  });
+
   it("does not list events past retention", async () => {
     await logRows([{ event: sampleEvent("tencent-meeting:old:0"), receivedAt: Date.now() - 15 * 24 * HOUR }]);
     expect((await adminCall("GET", "/admin/events")).body.items).toEqual([]);
@@ -189,6 +199,10 @@ describe("GET /admin/events", () => {
     ["outcome=failed", "outcome must be one of delivered, retry, dead, paused"],
     ["target=CRM", "target must be a target id (1 to 64 of a-z, 0-9, _ and -)"],
     ["type=meeting%20started", "type must be an event type (letters, digits, . _ / : -), with * matching anything"],
+    [
+      `type=${"tencent-whiteboard/".padEnd(50, "x")}*`,
+      "type with * is at most 50 bytes (the longest GLOB pattern D1 takes); shorten it, say with another *",
+    ],
     [
       "since=yesterday",
       "since must be an RFC 3339 time such as 2026-11-25T08:00:00Z, or an age such as 30m, 24h or 7d",
@@ -232,6 +246,24 @@ describe("GET /admin/events/<id>", () => {
         { target: "crm", attempt: 2, status: 200, error: null, durationMs: 80, at: at(12_100), outcome: "delivered" },
       ],
     });
+  });
+
+  it("answers an event spilled to KV whole: the log keeps its stub, the answer puts it back together", async () => {
+    const key = "spill:00000000000000000000000000000000000000000000000000000000000000aa";
+    const whole = { ...e1, data: { ...e1.data, raw: { notes: "会".repeat(50_000) } } };
+    await env.RELAY_STATE.put(key, JSON.stringify(whole));
+    await logRows([{ event: { ...e1, data: { spilled: key } } as RelayEvent, receivedAt: BASE }]);
+    const { response, body } = await adminCall("GET", `/admin/events/${e1.id}`);
+    expect(response.status).toBe(200);
+    expect(body.event).toEqual(whole);
+  });
+
+  it("answers the stub when its payload is no longer in KV, rather than nothing", async () => {
+    const stub = { ...e1, data: { spilled: "spill:gone" } } as RelayEvent;
+    await logRows([{ event: stub, receivedAt: BASE }]);
+    const { response, body } = await adminCall("GET", `/admin/events/${e1.id}`);
+    expect(response.status).toBe(200);
+    expect(body.event).toEqual(stub);
   });
 
   it("answers 404 for an unknown event", async () => {

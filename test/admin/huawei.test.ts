@@ -219,6 +219,28 @@ describe("POST /admin/huawei/link-config: refused before calling Huawei", () => 
     expectNoSecrets(text);
   });
 
+  it("a syntax error right after the access token is 400 with its line and column only, never the token", async () => {
+    const text = `{\n  "corpId": "1",\n  "accessToken": ["${ACCESS_TOKEN}",]\n}`;
+    const { response } = await call(linkConfig(text));
+    const answer = await response.text();
+    expect(response.status).toBe(400);
+    expect(JSON.parse(answer)).toEqual({ error: "request body is not valid JSON: line 3, column 58" });
+    expectNoSecrets(answer);
+    for (const part of [ACCESS_TOKEN.slice(-6), ACCESS_TOKEN.slice(0, 6)]) {
+      expect(answer).not.toContain(part);
+      expect(JSON.stringify(logSpy.mock.calls)).not.toContain(part);
+    }
+    expect(sent()).toEqual([]);
+  });
+
+  it("a body over 16 KiB is 413 and Huawei is not called", async () => {
+    const { response } = await call(linkConfig({ accessToken: "t".repeat(16 * 1024) }));
+    const answer = await response.text();
+    expect(response.status).toBe(413);
+    expect(JSON.parse(answer)).toEqual({ error: "request body exceeds 16384 bytes" });
+    expect(sent()).toEqual([]);
+  });
+
   it("a malformed account is 400", async () => {
     const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }, { query: "?account=ACME!" }));
     expect(response.status).toBe(400);

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
 import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
@@ -28,6 +29,8 @@ afterEach(() => {
 const redeliver = (id: string, body?: string) =>
   adminCall("POST", `/admin/events/${id}/redeliver`, body === undefined ? {} : { body });
 const queuedTargets = (sent: { body: unknown }[]) => sent.map(({ body }) => (body as DeliveryMessage).target);
+/** A message's size as Queues counts it: the UTF-8 bytes of its JSON. */
+const bytesOf = (body: unknown) => new TextEncoder().encode(JSON.stringify(body)).byteLength;
 
 describe("POST /admin/events/<id>/redeliver", () => {
   it("queues the logged event for every matching enabled target, as a fresh delivery: 202", async () => {
@@ -61,15 +64,27 @@ describe("POST /admin/events/<id>/redeliver", () => {
     [JSON.stringify({ targets: ["nope"] }), 'unknown target "nope"'],
     [JSON.stringify({ targets: ["off"] }), 'target "off" is disabled'],
     [JSON.stringify({ targets: ["CRM"] }), "body.targets.0: must be a target id"],
-    [JSON.stringify({ targets: [] }), "body.targets: Invalid length: Expected >=1 but received 0"],
-    [JSON.stringify({ target: "crm" }), 'body.target: Invalid key: Expected never but received "target"'],
-    ["{", 'body must be JSON: {} or {"targets": ["<target id>", …]}'],
+    [JSON.stringify({ targets: [] }), "body.targets must list 1 to 100 target ids"],
+    [JSON.stringify({ target: "crm" }), 'body: unknown field "target" (allowed: targets)'],
+    ["{", "request body is not valid JSON: line 1, column 2"],
+    [JSON.stringify({ targets: "whsec_notAnArrayButASecret" }), "body.targets must be an array of target ids"],
+    [JSON.stringify({ targets: [7] }), "body.targets.0: must be a target id"],
+    [JSON.stringify(["crm"]), 'body must be {} or {"targets": ["<target id>", …]}'],
   ])("answers 400 for the body %s and queues nothing", async (text, error) => {
     await logRows([{ event, receivedAt: Date.now() }]);
     const { response, body, deliveries } = await redeliver(event.id, text);
     expect(response.status).toBe(400);
     expect(body).toEqual({ error });
     expect(deliveries.sent).toEqual([]);
+  });
+
+  it("answers 413 for a body over 16 KiB, and queues nothing", async () => {
+    await logRows([{ event, receivedAt: Date.now() }]);
+    const text = JSON.stringify({ targets: Array.from({ length: 300 }, () => "crm".repeat(20)) });
+    const { response, body, deliveries } = await redeliver(event.id, text);
+    expect(response.status).toBe(413);
+    expect(body).toEqual({ error: "request body exceeds 16384 bytes" });
+    expect(deliveries.calls).toEqual([]);
   });
 
   it("answers 404 for an event not in the log, and queues nothing", async () => {
@@ -122,5 +137,77 @@ describe("POST /admin/events/<id>/redeliver", () => {
       { target: "erp", attempt: 1, status: 204, outcome: "delivered" },
     ]);
     expect(await tableRows("events")).toHaveLength(1);
+  });
+
+  it("answers 503 naming the targets queued and those not when the queue fails part way", async () => {
+    const many = Array.from({ length: 150 }, (_, i) => `t${String(i).padStart(3, "0")}`);
+    await useTargets(many.map((id) => ({ id, url: `https://${id}.example.com/in` })));
+    await logRows([{ event, receivedAt: Date.now() }]);
+    const { response, body, deliveries } = await adminCall("POST", `/admin/events/${event.id}/redeliver`, {
+      queueFailure: (call) => (call === 1 ? new Error("queue down") : undefined),
+    });
+    expect(response.status).toBe(503);
+    expect(body).toEqual({
+      error: 'the redelivery was queued for 100 of 150 targets; send the rest again with {"targets": [...notQueued]}',
+      queued: many.slice(0, 100),
+      notQueued: many.slice(100),
+    });
+    expect(queuedTargets(deliveries.sent)).toEqual(many.slice(0, 100));
+  });
+});
+
+describe("redelivering an event larger than a queue message", () => {
+  const FIVE = ["a", "b", "c", "d", "e"];
+  /** About 120 KB as UTF-8 JSON: each copy is near a queue message's limit, five copies far over a batch's. */
+  const big = sampleEvent("tencent-meeting:big:0", {
+    type: "meeting.ended",
+    data: { meeting: { id: "6058890385480921052" }, raw: { notes: "会".repeat(40_000) } },
+  });
+
+  beforeEach(async () => {
+    await useTargets(FIVE.map((id) => ({ id, url: `https://${id}.example.com/in` })));
+  });
+
+  it("to 5 targets: spilled once, every call within Queues' limits, each target receives the whole event", async () => {
+    expect(bytesOf(big)).toBeGreaterThan(120_000);
+    await logRows([{ event: big, receivedAt: Date.now() }]);
+    const { response, body, deliveries } = await redeliver(big.id);
+    expect(response.status).toBe(202);
+    expect(body).toEqual({ id: big.id, targets: FIVE, status: "queued" });
+    expect(deliveries.calls.length).toBeGreaterThan(0);
+    for (const call of deliveries.calls) {
+      expect(call.length).toBeLessThanOrEqual(100);
+      expect(call.reduce((sum, message) => sum + bytesOf(message), 0)).toBeLessThanOrEqual(256_000);
+      for (const message of call) expect(bytesOf(message)).toBeLessThanOrEqual(128_000);
+    }
+    expect(queuedTargets(deliveries.sent)).toEqual(FIVE);
+    expect((await env.RELAY_STATE.list({ prefix: "spill:" })).keys).toHaveLength(1);
+
+    const run = await consume(
+      "meeting-relay-deliveries",
+      deliveries.sent.map(({ body }) => body),
+    );
+    expect(run.acked).toEqual(["m0", "m1", "m2", "m3", "m4"]);
+    expect(outbound.requests.map((request) => new URL(request.url).hostname).sort()).toEqual(
+      FIVE.map((id) => `${id}.example.com`),
+    );
+    for (const request of outbound.requests) expect(request.body).toBe(JSON.stringify(big));
+  });
+
+  it("an event logged as a stub is sent as that stub, without writing it again, and delivered whole", async () => {
+    const key = "spill:0000000000000000000000000000000000000000000000000000000000000001";
+    await env.RELAY_STATE.put(key, JSON.stringify(big));
+    const stub = { ...big, data: { spilled: key } } as typeof big;
+    await logRows([{ event: stub, receivedAt: Date.now() }]);
+    const put = vi.spyOn(env.RELAY_STATE, "put");
+    const { response, deliveries } = await redeliver(big.id, JSON.stringify({ targets: ["a"] }));
+    expect(response.status).toBe(202);
+    expect(put).not.toHaveBeenCalled();
+    expect(deliveries.sent.map(({ body }) => (body as DeliveryMessage).event)).toEqual([stub]);
+    await consume(
+      "meeting-relay-deliveries",
+      deliveries.sent.map(({ body }) => body),
+    );
+    expect(outbound.requests.map((request) => request.body)).toEqual([JSON.stringify(big)]);
   });
 });

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { loadTargets } from "../../src/config/targets";
 import { TEST_BINDINGS } from "../support/bindings";
-import { EXAMPLE_TARGET } from "../support/targets";
+import { EXAMPLE_TARGET, OLD_SECRET, THIRD_SECRET } from "../support/targets";
 import { callWorker } from "../support/worker";
 
 const URL_TARGETS = "https://relay.example.com/admin/targets";
@@ -63,6 +63,23 @@ describe("admin auth on /admin/targets", () => {
     expect(response.status).toBe(401);
   });
 
+  it("with an ADMIN_TOKEN shorter than 32 characters the admin API is off: 503 saying why, even with that token", async () => {
+    const short = "short-admin-token-0123456789abc";
+    expect(short).toHaveLength(31);
+    const { response } = await callWorker(put(JSON.stringify(VALID), { authorization: `Bearer ${short}` }), {
+      ADMIN_TOKEN: short,
+    });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      error:
+        "the admin API is disabled: ADMIN_TOKEN is shorter than 32 characters; set a longer one with npx wrangler secret put ADMIN_TOKEN",
+    });
+    expect(await env.RELAY_CONFIG.get("targets")).toBeNull();
+    const exact = "x".repeat(32);
+    const { response: allowed } = await callWorker(get({ authorization: `Bearer ${exact}` }), { ADMIN_TOKEN: exact });
+    expect(allowed.status).toBe(200);
+  });
+
   it("with ADMIN_TOKEN unset the admin API is off: 503, even with a token", async () => {
     const { response } = await callWorker(put(JSON.stringify(VALID)), { ADMIN_TOKEN: undefined });
     expect(response.status).toBe(503);
@@ -99,15 +116,16 @@ describe("GET /admin/targets", () => {
 });
 
 describe("PUT /admin/targets", () => {
-  it("stores a valid document in RELAY_CONFIG `targets` and answers it; GET then returns it", async () => {
+  it("stores a valid document in RELAY_CONFIG `targets` and answers it masked; GET then returns it masked", async () => {
+    const masked = [{ ...VALID[0], secret: "whsec_…LaSw", headers: { "x-api-key": "…alue" } }, VALID[1]];
     const { response } = await callWorker(put(JSON.stringify(VALID)));
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual(VALID);
+    expect(await response.json()).toEqual(masked);
     expect(JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null")).toEqual(VALID);
 
     const { response: read } = await callWorker(get());
     expect(read.status).toBe(200);
-    expect(await read.json()).toEqual(VALID);
+    expect(await read.json()).toEqual(masked);
   });
 
   it("replaces the previous document, and an empty array clears it", async () => {
@@ -151,7 +169,8 @@ describe("PUT /admin/targets", () => {
         { path: "$[2].id", message: "id is required" },
         {
           path: "$[2].colour",
-          message: 'unknown field "colour" (allowed: id, url, secret, types, providers, headers, timeoutMs, enabled)',
+          message:
+            'unknown field "colour" (allowed: id, url, kind, secret, types, providers, headers, timeoutMs, enabled)',
         },
       ],
     });
@@ -217,6 +236,21 @@ describe("PUT /admin/targets", () => {
     expect(JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null")).toEqual(VALID);
   });
 
+  it("answers a syntax error right after a secret with its line and column only: never the secret, in the answer or the log", async () => {
+    await env.RELAY_CONFIG.put("targets", JSON.stringify(VALID));
+    const secret = "whsec_FAKEsyntaxErrorSecret0123456789";
+    const text = `[\n  {"id": "crm", "url": "https://crm.example.com/in", "secret": ["${secret}",]}\n]`;
+    const { response } = await callWorker(put(text));
+    const answer = await response.text();
+    expect(response.status).toBe(400);
+    expect(JSON.parse(answer)).toEqual({ error: "request body is not valid JSON: line 2, column 105" });
+    for (const part of [secret, secret.slice(-6)]) {
+      expect(answer).not.toContain(part);
+      expect(JSON.stringify(logSpy.mock.calls)).not.toContain(part);
+    }
+    expect(JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null")).toEqual(VALID);
+  });
+
   it("rejects an empty body with 400", async () => {
     const { response } = await callWorker(put(""));
     expect(response.status).toBe(400);
@@ -264,5 +298,135 @@ describe("admin request logs", () => {
     expect(all).not.toContain("wrong-token-value");
     expect(all).not.toContain(SECRET);
     expect(all).not.toContain("api-key-value");
+  });
+});
+
+describe("secrets are write-only", () => {
+  const STORED = [
+    {
+      id: "crm",
+      url: "https://crm.example.com/in",
+      secret: SECRET,
+      headers: { "x-api-key": "api-key-value", Authorization: "Bearer tok_0123456789k3Jq", "x-short": "abcd" },
+    },
+    { id: "erp", url: "https://erp.example.com/in", secret: [SECRET, OLD_SECRET] },
+    { id: "sink", url: "http://127.0.0.1:9000/events" },
+  ];
+  const MASKED = [
+    {
+      id: "crm",
+      url: "https://crm.example.com/in",
+      secret: "whsec_…LaSw",
+      headers: { "x-api-key": "…alue", Authorization: "…k3Jq", "x-short": "…" },
+    },
+    { id: "erp", url: "https://erp.example.com/in", secret: ["whsec_…LaSw", "whsec_…b7oD"] },
+    { id: "sink", url: "http://127.0.0.1:9000/events" },
+  ];
+  const stored = async () => JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null");
+
+  beforeEach(async () => {
+    await env.RELAY_CONFIG.put("targets", JSON.stringify(STORED));
+  });
+
+  it("GET masks every secret, each secret of an array, and every header value", async () => {
+    const { response } = await callWorker(get());
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(MASKED);
+  });
+
+  it("PUT of the GET answer with one change keeps every secret: KV holds the originals", async () => {
+    const { response: read } = await callWorker(get());
+    const edited = (await read.json()) as typeof MASKED;
+    (edited[1] as Record<string, unknown>).timeoutMs = 5000;
+    const { response } = await callWorker(put(JSON.stringify(edited, null, 2)));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(edited);
+    expect(await stored()).toEqual([STORED[0], { ...STORED[1], timeoutMs: 5000 }, STORED[2]]);
+  });
+
+  it("a rotation keeps the masked secret wherever it moves in the array, and stores the new one", async () => {
+    const rotated: Record<string, unknown>[] = structuredClone(MASKED);
+    rotated[0] = { ...MASKED[0], secret: [THIRD_SECRET, "whsec_…LaSw"] };
+    rotated[1] = { ...MASKED[1], secret: ["whsec_…b7oD"] };
+    const { response } = await callWorker(put(JSON.stringify(rotated)));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([
+      { ...MASKED[0], secret: ["whsec_…MDAx", "whsec_…LaSw"] },
+      { ...MASKED[1], secret: ["whsec_…b7oD"] },
+      MASKED[2],
+    ]);
+    expect(await stored()).toEqual([
+      { ...STORED[0], secret: [THIRD_SECRET, SECRET] },
+      { ...STORED[1], secret: [OLD_SECRET] },
+      STORED[2],
+    ]);
+  });
+
+  it("matches a masked header value by the header's name in any case", async () => {
+    const renamed: Record<string, unknown>[] = structuredClone(MASKED);
+    renamed[0] = { ...MASKED[0], headers: { "X-API-KEY": "…alue" } };
+    const { response } = await callWorker(put(JSON.stringify(renamed)));
+    expect(response.status).toBe(200);
+    expect((await stored())[0].headers).toEqual({ "X-API-KEY": "api-key-value" });
+  });
+
+  it.each([
+    [
+      "a target id with no stored value",
+      { id: "new", url: "https://new.example.com/in", secret: "whsec_…LaSw" },
+      "$[0].secret",
+      'target "new"',
+    ],
+    ["a mask that stands for no stored value", { ...MASKED[0], secret: "whsec_…Zzzz" }, "$[0].secret", 'target "crm"'],
+    [
+      "a header whose stored value masks otherwise",
+      { ...MASKED[0], headers: { "x-api-key": "…k3Jq" } },
+      '$[0].headers["x-api-key"]',
+      'target "crm"',
+    ],
+    ["a secret masked as a header was", { ...MASKED[1], secret: ["…alue"] }, "$[0].secret[0]", 'target "erp"'],
+  ])("refuses %s with 400 naming the field, and changes nothing", async (_, target, path, who) => {
+    const { response } = await callWorker(put(JSON.stringify([target])));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: "targets document is invalid",
+      problems: [
+        {
+          path,
+          message: `a masked value keeps the stored one, but ${who} has no stored value here that it stands for: enter the value itself`,
+        },
+      ],
+    });
+    expect(await stored()).toEqual(STORED);
+  });
+
+  it("lists a masked value's problem with the document's other problems", async () => {
+    const { response } = await callWorker(
+      put(JSON.stringify([{ id: "new", url: "ftp://x.example.com", secret: "whsec_…LaSw" }])),
+    );
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { problems: { path: string }[] }).problems.map((p) => p.path)).toEqual([
+      "$[0].secret",
+      "$[0].url",
+    ]);
+  });
+
+  it("GET of an invalid stored document still answers it, masked where it parses", async () => {
+    const invalid = [
+      {
+        id: "Bad Id",
+        url: "http://example.com",
+        secret: "whsec_tooShortButSecret",
+        headers: { a: 5, b: "header-secret" },
+      },
+      "not a target",
+    ];
+    await env.RELAY_CONFIG.put("targets", JSON.stringify(invalid));
+    const { response } = await callWorker(get());
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([
+      { id: "Bad Id", url: "http://example.com", secret: "whsec_…cret", headers: { a: 5, b: "…cret" } },
+      "not a target",
+    ]);
   });
 });

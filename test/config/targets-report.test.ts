@@ -31,7 +31,7 @@ describe("reportTargets (npm run validate-targets)", () => {
   it("says where a file stops being JSON", () => {
     expect(reportTargets("[\n  {]", "t.json", strict)).toEqual({
       ok: false,
-      lines: [expect.stringMatching(/^t\.json: \$: not valid JSON: .+ \(line 2 column 4\)$/)],
+      lines: ["t.json: $: not valid JSON: line 2, column 4"],
     });
   });
 });

@@ -4,7 +4,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env";
 import { previousMatches } from "../../src/event-log/credentials";
 import { RefusalCounter } from "../../src/event-log/refusals";
+import { MAX_RETENTION_DAYS } from "../../src/event-log/retention";
 import worker from "../../src/index";
+import { SPILL_TTL_SECONDS } from "../../src/queue/spill";
 import { sampleEvent } from "../support/events";
 import { loggedLines } from "../support/log";
 import { logRows, resetAll, tableRows } from "./support";
@@ -66,14 +68,33 @@ describe("retention: the Cron Trigger's scheduled handler", () => {
     expect(await tableRows("attempts")).toHaveLength(1);
   });
 
-  it("deletes nothing, and says why, when EVENT_LOG_RETENTION_DAYS is not a whole number of days", async () => {
-    await logAtAges([20, 1]);
-    const { lines } = await loggedLines(() => runCron({ EVENT_LOG_RETENTION_DAYS: "two weeks" }));
-    expect(await eventIds()).toHaveLength(2);
+  it.each(["two weeks", "0", "-3", "1.5"])(
+    "keeps the default 14 days, and says why, when EVENT_LOG_RETENTION_DAYS is %j",
+    async (value) => {
+      await logAtAges([20, 15, 13, 1]);
+      const { lines } = await loggedLines(() => runCron({ EVENT_LOG_RETENTION_DAYS: value }));
+      expect(await eventIds()).toEqual(["tencent-meeting:age-13:0", "tencent-meeting:age-1:0"]);
+      expect(lines).toContainEqual({
+        kind: "config-invalid",
+        reason: `EVENT_LOG_RETENTION_DAYS must be a whole number of days from 1 to 30, got "${value}"; keeping 14 days`,
+      });
+      expect(lines).toContainEqual(
+        expect.objectContaining({ kind: "event-log", outcome: "pruned", retentionDays: 14 }),
+      );
+    },
+  );
+
+  it("keeps at most 30 days, and says so, when EVENT_LOG_RETENTION_DAYS is more: a row never outlives its spilled payload", async () => {
+    expect(MAX_RETENTION_DAYS * 86_400).toBeLessThanOrEqual(SPILL_TTL_SECONDS);
+    await logAtAges([45, 31, 29]);
+    const { lines } = await loggedLines(() => runCron({ EVENT_LOG_RETENTION_DAYS: "90" }));
+    expect(await eventIds()).toEqual(["tencent-meeting:age-29:0"]);
     expect(lines).toContainEqual({
       kind: "config-invalid",
-      reason: 'EVENT_LOG_RETENTION_DAYS must be a whole number of days (1 or more), got "two weeks"',
+      reason:
+        "EVENT_LOG_RETENTION_DAYS is 90, more than 30: keeping 30 days (events too large for a queue message are kept in KV for 30 days, and the log must not outlive them)",
     });
+    expect(lines).toContainEqual(expect.objectContaining({ kind: "event-log", outcome: "pruned", retentionDays: 30 }));
   });
 
   it("logs what it deleted", async () => {

@@ -1,7 +1,11 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { DeliveryMessage } from "../../src/queue/messages";
-import { eventMessages } from "../support/events";
+import { SPLIT_PAGE_OPERATIONS } from "../../src/delivery/split";
+import type { RelayEvent } from "../../src/events";
+import type { DeliveryMessage, EventMessage, EventsMessage, QueueMessage } from "../../src/queue/messages";
+import { spillEvents, spilledEvents } from "../../src/queue/spill";
+import { STUB_TEXT_CHARS, stubOf } from "../../src/queue/stub";
+import { eventMessages, sampleEvent } from "../support/events";
 import { mockFetch } from "../support/fetch";
 import { HUAWEI_ATTENDEE, huaweiEventInfo, huaweiRequest } from "../support/huawei-meeting";
 import { consume } from "../support/queue";
@@ -29,8 +33,7 @@ describe("events larger than a queue message", () => {
     expect(await response.text()).toBe("successfully received callback");
     expect(enqueued).toHaveLength(1);
     const stub = enqueued[0];
-    expect(stub?.data.raw).toBeNull();
-    expect(stub?.data.spilled).toMatch(/^spill:[0-9a-f]{64}$/);
+    expect(stub?.data).toEqual({ spilled: expect.stringMatching(/^spill:[0-9a-f]{64}$/) });
     expect(JSON.stringify(stub).length).toBeLessThan(2_000);
 
     await useTargets([
@@ -83,5 +86,62 @@ describe("events larger than a queue message", () => {
     const { enqueued } = await callWorker(await tencentEventRequest(base64Json(SEED_CALLBACK)));
     expect(enqueued[0]?.data.raw).toEqual(SEED_CALLBACK.payload[0]);
     expect((await env.RELAY_STATE.list()).keys).toEqual([]);
+  });
+});
+
+describe("stubs", () => {
+  it("carry what routing and the event log need, with every long text cut and hashed, and data only the key", async () => {
+    const long = (char: string) => char.repeat(60_000);
+    const event = sampleEvent("yunhuni:abc", {
+      provider: "yunhuni",
+      source: "/webhooks/yunhuni",
+      type: `yunhuni/${long("e")}`,
+      providerevent: long("e"),
+      subject: long("会"),
+      data: { meeting: { id: long("会") }, raw: { id: long("会") } },
+    });
+    const stub = await stubOf(event, "spill:k");
+    expect(stub.data).toEqual({ spilled: "spill:k" });
+    expect(stub.id).toBe(event.id);
+    expect(stub.type).toMatch(/^yunhuni\/e{992}…[0-9a-f]{16}$/);
+    expect(stub.providerevent).toMatch(/^e{1000}…[0-9a-f]{16}$/);
+    expect(stub.subject).toMatch(/^会{1000}…[0-9a-f]{16}$/);
+    expect(JSON.stringify(stub).length).toBeLessThan(4 * STUB_TEXT_CHARS);
+    // Two long values that share their first 1,000 characters stay apart.
+    expect((await stubOf({ ...event, subject: `${long("会")}x` }, "spill:k")).subject).not.toBe(stub.subject);
+    // A cut never splits a surrogate pair.
+    const emoji = await stubOf({ ...event, subject: `a${"😀".repeat(600)}` }, "spill:k");
+    expect(emoji.subject).toMatch(/^a(😀){499}…[0-9a-f]{16}$/);
+  });
+
+  it("keep short texts whole", async () => {
+    const event = sampleEvent();
+    const { data, ...kept } = await stubOf(event, "spill:k");
+    const { data: _data, ...whole } = event;
+    expect(kept).toEqual(whole);
+    expect(data).toEqual({ spilled: "spill:k" });
+  });
+});
+
+describe("splitting a callback's events", () => {
+  it("goes in bounded pages: what one invocation cannot send within its budget is queued as the rest of the bundle", async () => {
+    const events: RelayEvent[] = Array.from({ length: 5_000 }, (_, i) => sampleEvent(`tencent-meeting:pages:${i}`));
+    const spilled = await spillEvents(env.RELAY_STATE, events);
+    const bundle: EventsMessage = { kind: "events", spilled, count: events.length, receivedAt: Date.now() };
+
+    const first = await consume("meeting-relay-events", [bundle]);
+    expect(first.acked).toEqual(["m0"]);
+    const sentFirst = first.events.map(({ body }) => body);
+    const rest = sentFirst.filter((body) => body.kind === "events");
+    expect(rest).toEqual([{ ...bundle, from: SPLIT_PAGE_OPERATIONS * 100 }]);
+    expect(first.eventCalls.length).toBe(SPLIT_PAGE_OPERATIONS + 1);
+
+    const second = await consume("meeting-relay-events", rest as QueueMessage[]);
+    expect(second.acked).toEqual(["m0"]);
+    const ids = [...sentFirst, ...second.events.map(({ body }) => body)]
+      .filter((body): body is EventMessage => body.kind === "event")
+      .map((body) => body.event.id);
+    expect(ids).toEqual(events.map((event) => event.id));
+    expect(await spilledEvents(env.RELAY_STATE, spilled)).toHaveLength(5_000);
   });
 });

@@ -176,17 +176,17 @@ const CATALOGUE: Record<400 | 401 | 403 | 404 | 405 | 413 | 503, Case[]> = {
     },
     {
       name: "tencent: stale timestamp",
-      request: () => tencentEventRequest(markedTencent(), { timestamp: String(seconds() - 3601) }),
+      request: () => tencentEventRequest(markedTencent(), { timestamp: String(seconds() - 86_401) }),
       error: "timestamp is outside the replay window",
     },
     {
       name: "tencent: future timestamp",
-      request: () => tencentEventRequest(markedTencent(), { timestamp: String(seconds() + 3601) }),
+      request: () => tencentEventRequest(markedTencent(), { timestamp: String(seconds() + 86_401) }),
       error: "timestamp is outside the replay window",
     },
     {
-      name: "tencent: replay of a valid request an hour later",
-      request: () => tencentEventRequest(SEED_DATA, { timestamp: String(seconds() - 7200) }),
+      name: "tencent: replay of a valid request a day later",
+      request: () => tencentEventRequest(SEED_DATA, { timestamp: String(seconds() - 90_000) }),
       error: "timestamp is outside the replay window",
     },
     {
@@ -221,7 +221,7 @@ const CATALOGUE: Record<400 | 401 | 403 | 404 | 405 | 413 | 503, Case[]> = {
     },
     {
       name: "huawei: stale timestamp",
-      request: () => huaweiRequest(markedHuawei(), { timestamp: now() - 3_601_000 }),
+      request: () => huaweiRequest(markedHuawei(), { timestamp: now() - 86_401_000 }),
       error: "timestamp is outside the replay window",
     },
     {

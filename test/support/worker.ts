@@ -2,12 +2,15 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import type { RelayEvent } from "../../src/events";
 import worker from "../../src/index";
+import type { QueueMessage } from "../../src/queue/messages";
 import { envWith, recordQueue, type VarOverrides } from "./queue";
 
 export interface WorkerCall {
   response: Response;
   /** Events the request put on EVENTS_QUEUE. */
   enqueued: RelayEvent[];
+  /** Its calls to EVENTS_QUEUE, one list of message bodies per `send` or `sendBatch`. */
+  calls: QueueMessage[][];
 }
 
 /**
@@ -33,7 +36,7 @@ export async function callWorker(
     const enqueued = recorder.sent.flatMap(({ body }) =>
       body.kind === "event" ? [body.event] : body.kind === "events" ? (body.events ?? []) : [],
     );
-    return { response, enqueued };
+    return { response, enqueued, calls: recorder.calls };
   } finally {
     recorder.restore();
   }

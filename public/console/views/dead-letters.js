@@ -1,6 +1,8 @@
-// Dead letters: deliveries that used up their schedule (or wait for a paused target); replay or delete.
+// Dead letters: deliveries that used up their schedule (or wait for a paused target); replay or delete,
+// one at a time or all those of the target filter at once.
 import { api, segment } from "../api.js";
 import { badge, h, notice, time } from "../dom.js";
+import { continuing, replayInPages } from "../replay-loop.js";
 
 export function deadLettersView(root) {
   const list = h("div", { class: "letters" });
@@ -23,6 +25,7 @@ export function deadLettersView(root) {
     }
   }
   more.addEventListener("click", () => load(true));
+  const replayAll = replayAllButton(target, status, () => load());
 
   root.append(
     h("h1", {}, "Dead letters"),
@@ -37,12 +40,50 @@ export function deadLettersView(root) {
       },
       h("label", {}, "Target ", target),
       h("button", { type: "submit" }, "Filter"),
+      replayAll,
     ),
     status,
     list,
     more,
   );
   load();
+}
+
+/**
+ * "Replay all": every dead letter of the target in the filter box (all of them when it is empty),
+ * through the bulk route, page after page. Two clicks, like delete: the first says what it will do.
+ */
+function replayAllButton(target, status, reload) {
+  const button = h("button", { type: "button", class: "replay-all" }, "Replay all");
+  const reset = () => {
+    delete button.dataset.armed;
+    button.textContent = "Replay all";
+  };
+  target.addEventListener("input", reset);
+  button.addEventListener("click", async () => {
+    const filter = target.value.trim();
+    if (!button.dataset.armed) {
+      button.dataset.armed = "yes";
+      button.textContent = filter ? `Really replay all of ${filter}` : "Really replay every dead letter";
+      return;
+    }
+    button.disabled = true;
+    try {
+      const body = filter ? { target: filter } : {};
+      const replayed = await replayInPages(
+        () => api("POST", "/admin/dead-letters/replay", body),
+        (total) => status.replaceChildren(notice(continuing(total), "ok")),
+      );
+      status.replaceChildren(notice(`Replayed ${replayed} dead letters${filter ? ` of ${filter}` : ""}.`, "ok"));
+      reload();
+    } catch (error) {
+      status.replaceChildren(notice(`Replay all failed: ${error.message}`));
+    } finally {
+      button.disabled = false;
+      reset();
+    }
+  });
+  return button;
 }
 
 function letterCard(letter, status, reload) {

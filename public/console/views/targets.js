@@ -2,6 +2,7 @@
 import { api, segment } from "../api.js";
 import { badge, h, notice } from "../dom.js";
 import { lineOf, lineOfPaths } from "../json-lines.js";
+import { continuing, replayInPages } from "../replay-loop.js";
 
 export function targetsView(root) {
   const cards = h("div", { class: "grid" });
@@ -22,7 +23,20 @@ export function targetsView(root) {
     }
   }
 
-  root.append(h("h1", {}, "Targets"), status, cards, h("h2", {}, "Edit the targets document"), editor.element);
+  root.append(
+    h("h1", {}, "Targets"),
+    status,
+    cards,
+    h("h2", {}, "Edit the targets document"),
+    // The relay never sends a secret back; what it shows masked, it keeps when saved unchanged.
+    h(
+      "p",
+      { class: "muted", id: "targets-secrets-note" },
+      "Secrets and header values are write-only: they show masked, as their kind and last 4 characters " +
+        "(whsec_…Nzg5, …k3Jq). Leave a masked value as it is to keep the stored one; type a new value to replace it.",
+    ),
+    editor.element,
+  );
   load();
 }
 
@@ -54,11 +68,17 @@ function targetCard(target, pause, status, reload) {
     button.addEventListener("click", async () => {
       button.disabled = true;
       try {
-        const answer = await api("POST", `/admin/targets/${segment(target.id)}/${verb}`);
-        const done =
-          verb === "pause"
-            ? `${target.id} is paused: its deliveries are kept as dead letters until you resume it.`
-            : `${target.id} is resumed; ${answer?.replayed ?? 0} kept deliveries replayed.`;
+        const path = `/admin/targets/${segment(target.id)}/${verb}`;
+        let done = `${target.id} is paused: its deliveries are kept as dead letters until you resume it.`;
+        if (verb === "pause") await api("POST", path);
+        else {
+          // A resume replays in bounded pages: call again while the relay says some remain.
+          const replayed = await replayInPages(
+            () => api("POST", path),
+            (total) => status.replaceChildren(notice(`${target.id}: ${continuing(total)}`, "ok")),
+          );
+          done = `${target.id} is resumed; ${replayed} kept deliveries replayed.`;
+        }
         status.replaceChildren(notice(done, "ok"));
         reload();
       } catch (error) {

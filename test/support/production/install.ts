@@ -9,6 +9,7 @@
 import { afterEach } from "vitest";
 import worker from "../../../src/index";
 import { installD1Double } from "./d1";
+import { installDurableObjectDouble } from "./durable-objects";
 import { installFetchDouble } from "./fetch";
 import { installKvDouble } from "./kv";
 import { PRODUCTION } from "./limits";
@@ -19,6 +20,7 @@ installQueueDouble();
 installKvDouble();
 installD1Double();
 installFetchDouble();
+installDurableObjectDouble();
 
 const { fetch, queue, scheduled } = worker;
 

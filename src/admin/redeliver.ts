@@ -1,0 +1,110 @@
+import * as v from "valibot";
+import { loadTargets, parseJson, type Target } from "../config/targets";
+import { targetWants } from "../delivery/match";
+import type { Env } from "../env";
+import { errorMessage, RelayError } from "../errors";
+import type { RelayEvent } from "../events";
+import { BATCH_BYTES_BUDGET, QUEUE_BATCH_MESSAGES } from "../lib/limits";
+import { log } from "../log";
+import { PartlySentError, sendInBatches } from "../queue/enqueue";
+import type { DeliveryMessage } from "../queue/messages";
+import { MAX_MESSAGE_BYTES, messageBytes, spillEvent } from "../queue/spill";
+import { settingsOf } from "../settings";
+
+/** A body names at most 100 target ids of 64 characters: a few KiB. */
+export const MAX_REDELIVER_BODY_BYTES = 16 * 1024;
+const MAX_NAMED_TARGETS = 100;
+const TARGET_ID = /^[a-z0-9_-]{1,64}$/;
+const SHAPE = 'body must be {} or {"targets": ["<target id>", …]}';
+
+const TARGET_RANGE = `body.targets must list 1 to ${MAX_NAMED_TARGETS} target ids`;
+
+// Messages say what is expected, never what was sent: a body can hold anything an operator pasted.
+const RedeliverBody = v.strictObject(
+  {
+    targets: v.optional(
+      v.pipe(
+        v.array(
+          v.pipe(v.string("must be a target id"), v.regex(TARGET_ID, "must be a target id")),
+          "body.targets must be an array of target ids",
+        ),
+        v.minLength(1, TARGET_RANGE),
+        v.maxLength(MAX_NAMED_TARGETS, TARGET_RANGE),
+      ),
+    ),
+  },
+  (issue) => (issue.expected === "never" ? `body: unknown field ${issue.received} (allowed: targets)` : SHAPE),
+);
+
+/** `{}` or `{"targets": [...]}`; an empty body means `{}`. Every mistake is a 400 that quotes no value sent. */
+export function redeliverBody(text: string): { targets?: string[] | undefined } {
+  if (text.trim() === "") return {};
+  const json = parseJson(text);
+  if (!json.ok) throw new RelayError(400, `request body is not valid JSON: ${json.error}`);
+  // valibot takes an array for an object; say what was meant instead of listing its indexes as fields.
+  const parsed = v.safeParse(RedeliverBody, Array.isArray(json.value) ? null : json.value);
+  if (parsed.success) return parsed.output;
+  const issue = parsed.issues[0];
+  const index = issue.path?.[1]?.key;
+  throw new RelayError(400, index === undefined ? issue.message : `body.targets.${String(index)}: ${issue.message}`);
+}
+
+/** The named targets (each must exist and be enabled), or every enabled target that wants the event. */
+export async function chosenTargets(
+  env: Env,
+  event: RelayEvent,
+  named: readonly string[] | undefined,
+): Promise<Target[]> {
+  const loaded = await loadTargets(env, settingsOf(env));
+  if (!loaded.ok) throw new RelayError(409, "the targets document is invalid; fix it with PUT /admin/targets first");
+  if (named === undefined) {
+    const wanted = loaded.targets.filter((target) => targetWants(target, event));
+    if (wanted.length === 0) {
+      throw new RelayError(409, `no enabled target matches type "${event.type}" from provider "${event.provider}"`);
+    }
+    return wanted;
+  }
+  const byId = new Map(loaded.targets.map((target) => [target.id, target]));
+  return [...new Set(named)].map((id) => {
+    const target = byId.get(id);
+    if (target === undefined) throw new RelayError(400, `unknown target "${id}"`);
+    if (target.enabled === false) throw new RelayError(400, `target "${id}" is disabled`);
+    return target;
+  });
+}
+
+/** Every target's delivery queued, or how far a failure part way got. */
+export type Redelivery = { ok: true } | { ok: false; queued: string[]; notQueued: string[] };
+
+/**
+ * One fresh delivery per target on `DELIVERIES_QUEUE`, within Queues' limits. When a full
+ * `sendBatch` of copies of the event would not fit (copies over about 2.5 KB), the event is
+ * written to KV once and every target's message carries the same small stub: one call per 100
+ * targets, whatever the event's size. A failure part way is answered with which targets were
+ * queued and which were not, so the operator sends only the rest again; one before anything
+ * was queued is a 503 to retry.
+ */
+export async function queueRedelivery(env: Env, event: RelayEvent, targets: readonly string[]): Promise<Redelivery> {
+  const firstAttemptAt = Date.now();
+  const messagesOf = (carried: RelayEvent) =>
+    targets.map(
+      (target): MessageSendRequest<DeliveryMessage> => ({
+        body: { kind: "delivery", event: carried, target, attemptsBefore: 0, firstAttemptAt },
+        contentType: "json",
+      }),
+    );
+  try {
+    let messages = messagesOf(event);
+    const size = messages[0] === undefined ? 0 : messageBytes(messages[0].body);
+    if (size > MAX_MESSAGE_BYTES || size * Math.min(messages.length, QUEUE_BATCH_MESSAGES) > BATCH_BYTES_BUDGET) {
+      messages = messagesOf(await spillEvent(env.RELAY_STATE, event));
+    }
+    await sendInBatches(env.DELIVERIES_QUEUE, messages);
+    return { ok: true };
+  } catch (error) {
+    const sent = error instanceof PartlySentError ? error.sent : 0;
+    log("redeliver", { id: event.id, outcome: "enqueue-failed", queued: sent, reason: errorMessage(error) });
+    if (sent === 0) throw new RelayError(503, "the redelivery could not be queued; try again");
+    return { ok: false, queued: targets.slice(0, sent), notQueued: targets.slice(sent) };
+  }
+}

@@ -1,0 +1,52 @@
+import type { Context } from "hono";
+import { loadTargets } from "../config/targets";
+import { OperationBudget } from "../delivery/operation-budget";
+import { ReplayInterruptedError } from "../delivery/replay-batches";
+import type { ReplayProgress } from "../delivery/replay-pages";
+import { hasPauseState, resumeTarget } from "../delivery/resume";
+import type { Env } from "../env";
+import { RelayError } from "../errors";
+import { settingsOf } from "../settings";
+import type { AdminEnv } from "./request-log";
+
+const TARGET_ID = /^[a-z0-9_-]{1,64}$/;
+
+/**
+ * `POST /admin/targets/<id>/resume`: unpauses the target and replays one bounded page of what it
+ * kept while paused, oldest first within the page: 202 `{"target", "paused": false, "replayed",
+ * "remaining"}`; call again while `remaining` is true. Every KV and Queues call of the request,
+ * the targets read included, counts against its operation budget.
+ */
+export async function resume(c: Context<AdminEnv>): Promise<Response> {
+  const budget = new OperationBudget();
+  const id = await resumableTarget(c.env, c.req.param("id") ?? "", budget);
+  let progress: ReplayProgress;
+  try {
+    progress = await resumeTarget(c.env, id, budget);
+  } catch (error) {
+    if (!(error instanceof ReplayInterruptedError)) {
+      throw new RelayError(503, "the resume could not finish; what was not replayed is kept, try again");
+    }
+    throw new RelayError(
+      503,
+      `the resume could not finish: the queue refused a batch after ${error.replayed} kept deliveries were replayed; the rest are kept, resume again`,
+    );
+  }
+  c.set("logFields", { target: id, ...progress });
+  return c.json({ target: id, paused: false, ...progress }, 202);
+}
+
+/**
+ * A target of the document, or an id with pause state: a pause, or deliveries kept for one. So a
+ * pause outlives neither its target's removal nor an invalid document: it only needs its key and
+ * its letters. 404 for an id with neither; 409 when the document is invalid and the id has none.
+ */
+async function resumableTarget(env: Env, id: string, budget: OperationBudget): Promise<string> {
+  if (!TARGET_ID.test(id)) throw new RelayError(404, `no target with id "${id}"`);
+  budget.spend();
+  const loaded = await loadTargets(env, settingsOf(env));
+  if (loaded.ok && loaded.targets.some((target) => target.id === id)) return id;
+  if (await hasPauseState(env.RELAY_STATE, id, budget)) return id;
+  if (!loaded.ok) throw new RelayError(409, "the stored targets document is invalid; PUT a valid one first");
+  throw new RelayError(404, `no target with id "${id}"`);
+}

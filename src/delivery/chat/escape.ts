@@ -1,0 +1,70 @@
+/**
+ * Provider text in a chat is literal text: it never mentions anyone, links, shows an image or
+ * formats. Each chat gets the escaping its format needs; all of them get {@link defuseLinks}. The
+ * zero-width space (U+200B) is invisible, so the reader sees the characters the platform sent.
+ */
+export const ZWSP = "\u200b";
+
+/**
+ * Breaks what chat clients turn into links on their own (`https://x`, `www.x`, `example.com`,
+ * `a@b.com`): a zero-width space after `://`, and after a dot that joins two names.
+ */
+export function defuseLinks(text: string): string {
+  return text.replace(/:\/\//g, `:${ZWSP}//`).replace(/(?<=[\p{L}\p{N}_-])\.(?=[\p{L}\p{N}])/gu, `.${ZWSP}`);
+}
+
+/**
+ * Feishu `post` text elements are literal (no markdown, no HTML), but `<at user_id="…">` is what
+ * Feishu's text messages mention with: a `<` followed by a zero-width space is no tag anywhere.
+ * https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot
+ */
+export function feishuText(text: string): string {
+  return defuseLinks(text).replace(/</g, `<${ZWSP}`);
+}
+
+/** ASCII punctuation markdown acts on anywhere in a line (CommonMark lets a backslash escape each). */
+const MARKDOWN_INLINE = /[\\`*_[\]()!#<>~|&$]/g;
+/** What acts only at the start of a line: lists (`-`, `+`), rules and heading underlines (`---`, `===`). */
+const MARKDOWN_LINE_MARK = /^(\s*)([-+=])/;
+/** An ordered list item (`1.`); `1)` is escaped already with the other parentheses. */
+const MARKDOWN_LINE_NUMBER = /^(\s*\d+)\./;
+
+/**
+ * DingTalk and WeCom `markdown`: markdown punctuation backslash-escaped (so `[x](y)`, `![x](y)`,
+ * `**bold**`, `# heading` and `<font color="red">` show as written), and a zero-width space after
+ * every `<` and `@`, so neither `<@userid>` (WeCom's mention) nor `@所有人` / `@13800000000`
+ * (DingTalk's) can mention. The relay never sends DingTalk's `at` object nor WeCom's `mentioned_list`.
+ * https://open.dingtalk.com/document/orgapp/custom-bot-send-message-type,
+ * https://developer.work.weixin.qq.com/document/path/91770#markdown类型
+ */
+export function markdownText(text: string): string {
+  return defuseLinks(text)
+    .replace(MARKDOWN_INLINE, "\\$&")
+    .replace(MARKDOWN_LINE_MARK, "$1\\$2")
+    .replace(MARKDOWN_LINE_NUMBER, "$1\\.")
+    .replace(/[<@]/g, `$&${ZWSP}`);
+}
+
+/** A link the relay built, as a markdown link target: nothing in it can end the link early. */
+export function markdownUrl(url: string): string {
+  return url.replace(/[()\s<>\\]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+}
+
+/** A title DingTalk shows in the chat list as plain text: no escaping to see, but no mention either. */
+export function plainTitle(text: string): string {
+  return defuseLinks(text).replace(/[<@]/g, `$&${ZWSP}`);
+}
+
+/**
+ * Slack: `&`, `<` and `>` become entities, the only three Slack decodes, so `<!channel>`, `<@U123>`
+ * and `<https://x|y>` show as written; provider text goes in `plain_text` objects, never `mrkdwn`.
+ * https://api.slack.com/reference/surfaces/formatting#escaping
+ */
+export function slackText(text: string): string {
+  return slackEntities(defuseLinks(text));
+}
+
+/** The three characters Slack reads as markup, as the entities it shows as those characters. */
+export function slackEntities(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}

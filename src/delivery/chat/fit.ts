@@ -1,0 +1,61 @@
+import { encodeUtf8 } from "../../lib/bytes";
+import type { ChatContent } from "./content";
+
+export const ELLIPSIS = "…";
+
+/** At most `max` characters (code points, so no emoji is split), the last one an ellipsis when cut. */
+export function cutChars(text: string, max: number): string {
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  return `${chars.slice(0, Math.max(max - 1, 0)).join("")}${ELLIPSIS}`;
+}
+
+/** One line of plain text: line breaks, tabs and other control characters become spaces. */
+export function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes.
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").trim();
+}
+
+export const utf8Bytes = (text: string) => encodeUtf8(text).byteLength;
+
+/** Shrinking steps tried before falling back to the headline alone. */
+const MAX_STEPS = 200;
+/** The fallback's headline length: short enough for any chat's smallest field. */
+const MIN_TITLE_CHARS = 40;
+
+/**
+ * A chat's message for `content`, made to fit its limit (`size(message) <= max`): never refused for
+ * length, cut instead. Each step cuts the longest text by 40 % (with an ellipsis); when every text is
+ * short, the last link goes, then the last line. If nothing else fits, the headline alone, cut.
+ */
+export function fitted<T>(
+  content: ChatContent,
+  render: (content: ChatContent) => T,
+  size: (message: T) => number,
+  max: number,
+): T {
+  let current = content;
+  for (let step = 0; step < MAX_STEPS; step++) {
+    const message = render(current);
+    if (size(message) <= max) return message;
+    current = shrink(current);
+  }
+  return render({ title: cutChars(content.title, MIN_TITLE_CHARS), lines: [], links: [] });
+}
+
+function shrink(content: ChatContent): ChatContent {
+  const texts = [content.title, ...content.lines.map((line) => line.value)];
+  let longest = 0;
+  texts.forEach((text, index) => {
+    if (text.length > (texts[longest] ?? "").length) longest = index;
+  });
+  const text = texts[longest] ?? "";
+  if (text.length > 16) {
+    const cut = cutChars(text, Math.floor(Array.from(text).length * 0.6));
+    if (longest === 0) return { ...content, title: cut };
+    const lines = content.lines.map((line, index) => (index === longest - 1 ? { ...line, value: cut } : line));
+    return { ...content, lines };
+  }
+  if (content.links.length > 0) return { ...content, links: content.links.slice(0, -1) };
+  return { ...content, lines: content.lines.slice(0, -1) };
+}

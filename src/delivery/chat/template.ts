@@ -1,0 +1,22 @@
+import { PLACEHOLDER } from "../../config/chat-target-schema";
+import type { RelayEvent } from "../../events";
+import { globMatches } from "../match";
+import { textAt } from "./event-fields";
+
+/** The template of the first type glob that matches, in the order the target lists them. */
+export function templateFor(templates: Readonly<Record<string, string>> | undefined, type: string): string | undefined {
+  if (templates === undefined) return undefined;
+  for (const [pattern, template] of Object.entries(templates)) {
+    if (globMatches(pattern, type)) return template;
+  }
+  return undefined;
+}
+
+/**
+ * The template with each `{{dotted.path}}` replaced by that value of the CloudEvent (empty when
+ * missing or not a plain value). Nothing else is evaluated, and the result is plain text: each chat
+ * escapes it like any other text, so neither the template nor a value can format or mention.
+ */
+export function renderTemplate(template: string, event: RelayEvent): string {
+  return template.replace(new RegExp(PLACEHOLDER.source, "g"), (_, path: string) => textAt(event, path) ?? "");
+}

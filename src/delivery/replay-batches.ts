@@ -1,0 +1,98 @@
+import type { Env } from "../env";
+import { errorMessage } from "../errors";
+import type { RelayEvent } from "../events";
+import { BATCH_BYTES_BUDGET, QUEUE_BATCH_MESSAGES } from "../lib/limits";
+import { log } from "../log";
+import type { DeliveryMessage, EventMessage } from "../queue/messages";
+import { fitEvent, MAX_MESSAGE_BYTES, messageBytes } from "../queue/spill";
+import type { DeadLetter } from "./dead-letters";
+import type { OperationBudget } from "./operation-budget";
+import { type ReplayQueue, replayRoute } from "./replay";
+
+/** What one letter can cost at most: its delete, the spill of an event too large for a message, a batch of its own. */
+export const LETTER_AT_MOST = 3;
+
+/** A queue refused a batch part way through a replay; `replayed` letters were queued and removed before it. */
+export class ReplayInterruptedError extends Error {
+  constructor(
+    message: string,
+    readonly replayed: number,
+  ) {
+    super(message);
+  }
+}
+
+interface Batch {
+  queue: ReplayQueue;
+  items: { name: string; body: EventMessage | DeliveryMessage }[];
+  bytes: number;
+}
+
+/**
+ * Sends `letters` (a dead letter and its KV key each) again, in this order, as far as `budget`
+ * goes, and removes each record once the batch carrying its message is queued. Returns how many
+ * were replayed; throws {@link ReplayInterruptedError} when a queue refuses a batch.
+ */
+export async function replayInOrder(
+  env: Env,
+  letters: readonly { name: string; letter: DeadLetter }[],
+  budget: OperationBudget,
+  stubs: Map<string, RelayEvent>,
+  now: number,
+): Promise<number> {
+  const batches: Batch[] = [];
+  const open = new Map<ReplayQueue, Batch>();
+  for (const { name, letter } of letters) {
+    const { queue, wrap } = replayRoute(letter, now);
+    let body = wrap(letter.event);
+    if (messageBytes(body) > MAX_MESSAGE_BYTES) {
+      const stub = stubs.get(letter.event.id);
+      if (stub !== undefined) body = wrap(stub);
+      else {
+        if (!budget.allows(LETTER_AT_MOST)) break;
+        // Dead letters hold whole events: one too large for a queue message goes to KV again.
+        budget.spend();
+        body = await fitEvent(env.RELAY_STATE, letter.event, wrap);
+        stubs.set(letter.event.id, body.event);
+      }
+    }
+    const bytes = messageBytes(body);
+    let batch = open.get(queue);
+    const fits =
+      batch !== undefined && batch.items.length < QUEUE_BATCH_MESSAGES && batch.bytes + bytes <= BATCH_BYTES_BUDGET;
+    const cost = fits ? 1 : 2;
+    if (!budget.allows(cost)) break;
+    budget.spend(cost);
+    if (batch === undefined || !fits) {
+      batch = { queue, items: [], bytes: 0 };
+      open.set(queue, batch);
+      batches.push(batch);
+    }
+    batch.items.push({ name, body });
+    batch.bytes += bytes;
+  }
+  let replayed = 0;
+  for (const batch of batches) {
+    try {
+      await env[batch.queue].sendBatch(batch.items.map(({ body }) => ({ body, contentType: "json" })));
+    } catch (error) {
+      throw new ReplayInterruptedError(errorMessage(error), replayed);
+    }
+    await Promise.all(batch.items.map(({ name }) => forget(env.RELAY_STATE, name)));
+    replayed += batch.items.length;
+  }
+  return replayed;
+}
+
+/** Queued is what matters: a record whose delete failed is logged, and a later replay sends it again. */
+async function forget(state: KVNamespace, name: string): Promise<void> {
+  try {
+    await state.delete(name);
+  } catch (error) {
+    log("dead-letter", {
+      deadLetter: name.slice(name.indexOf(":") + 1),
+      outcome: "delete-failed",
+      reason: errorMessage(error),
+    });
+  }
+}

@@ -1,0 +1,135 @@
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Target } from "../../src/config/targets";
+import { pauseTarget } from "../../src/delivery/pauses";
+import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
+import { sampleEvent } from "../support/events";
+import { mockFetch } from "../support/fetch";
+import { takeInvocations } from "../support/production/operations";
+import { bodyBytes } from "../support/production/queue";
+import { consume } from "../support/queue";
+import { reset } from "../support/reset";
+import { useTargets } from "../support/targets";
+
+/**
+ * The fan-out and retry consumers at the edge of Cloudflare's limits: many targets, large events,
+ * full batches. The doubles refuse what production refuses and count each invocation's operations
+ * (50 per message of the batch); these tests make the consumers work at those edges.
+ */
+const EVENTS = "meeting-relay-events";
+const DELIVERIES = "meeting-relay-deliveries";
+const DLQ = "meeting-relay-dlq";
+
+function targets(count: number, prefix = "t"): Target[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `${prefix}${i}`,
+    url: `https://${prefix}${i}.example.com/in`,
+  }));
+}
+
+function fresh(id: string, raw: unknown = {}): EventMessage {
+  return { kind: "event", event: sampleEvent(id, { data: { raw } }), receivedAt: Date.now() };
+}
+
+let answer: (request: Request) => Response;
+let outbound: ReturnType<typeof mockFetch>;
+
+beforeEach(async () => {
+  await reset();
+  vi.spyOn(Math, "random").mockReturnValue(0);
+  answer = () => new Response(null, { status: 204 });
+  outbound = mockFetch((request) => answer(request));
+  takeInvocations();
+});
+afterEach(() => {
+  outbound.restore();
+  vi.restoreAllMocks();
+});
+
+/** The one invocation the test ran through the worker's queue handler, with its operations. */
+function onlyInvocation() {
+  const [invocation, ...others] = takeInvocations();
+  expect(others).toEqual([]);
+  if (invocation === undefined) throw new Error("no invocation ran");
+  return invocation;
+}
+
+describe("fan-out at the edge", () => {
+  it("delivers one event to 150 matching targets exactly once each, within 50 operations", async () => {
+    await useTargets(targets(150));
+    const run = await consume(EVENTS, [fresh("tencent-meeting:wide:0")]);
+    expect(run.acked).toEqual(["m0"]);
+    // Targets past what one message may attempt inline are queued for the retry consumer, not attempted twice.
+    const queued = run.deliveries.map(({ body }) => (body as DeliveryMessage).target);
+    const attempted = outbound.requests.map((request) => new URL(request.url).hostname.split(".")[0]);
+    expect(new Set([...queued, ...attempted]).size).toBe(150);
+    expect(queued.length + attempted.length).toBe(150);
+    expect(run.deliveries.every(({ body }) => (body as DeliveryMessage).attemptsBefore === 0)).toBe(true);
+    expect(onlyInvocation().operations).toBeLessThanOrEqual(50);
+
+    // The retry consumer attempts those, six per batch as wrangler.toml sizes it, within budget too.
+    const bodies = run.deliveries.map(({ body }) => body);
+    for (let i = 0; i < bodies.length; i += 6) {
+      const retry = await consume(DELIVERIES, bodies.slice(i, i + 6));
+      expect(retry.retried).toEqual([]);
+      expect(onlyInvocation().operations).toBeLessThanOrEqual(50 * 6);
+    }
+    const delivered = outbound.requests.map((request) => request.url).sort();
+    expect(delivered).toEqual(
+      targets(150)
+        .map((target) => target.url)
+        .sort(),
+    );
+  });
+
+  it("keeps a full batch of 10 events to 5 targets within 50 operations per message", async () => {
+    await useTargets(targets(5));
+    const messages = Array.from({ length: 10 }, (_, i) => fresh(`tencent-meeting:batch-${i}:0`));
+    const run = await consume(EVENTS, messages);
+    expect(run.acked).toHaveLength(10);
+    expect(outbound.requests).toHaveLength(50);
+    expect(onlyInvocation().operations).toBeLessThanOrEqual(50 * 10);
+  });
+
+  it("queues the retries of a 100 KB event failing at 5 targets in batches Queues accepts", async () => {
+    await useTargets(targets(5));
+    answer = () => new Response(null, { status: 503 });
+    const event = fresh("tencent-meeting:large:0", { notes: "x".repeat(100_000) });
+    const run = await consume(EVENTS, [event]);
+    expect(run.acked).toEqual(["m0"]);
+    expect(run.deliveries.map(({ body }) => (body as DeliveryMessage).target).sort()).toEqual(
+      targets(5).map((target) => target.id),
+    );
+    for (const call of run.deliveryCalls) {
+      expect(call.reduce((sum, body) => sum + bodyBytes(body), 0)).toBeLessThanOrEqual(256_000);
+    }
+  });
+
+  it("reads the pause state of 150 targets in bulk gets of at most 100 keys, and holds every paused one", async () => {
+    await useTargets(targets(150));
+    for (const target of targets(150).slice(0, 120)) await pauseTarget(env.RELAY_STATE, target.id, "operator");
+    const run = await consume(EVENTS, [fresh("tencent-meeting:paused:0")]);
+    expect(run.acked).toEqual(["m0"]);
+    expect(onlyInvocation().operations).toBeLessThanOrEqual(50);
+    // 30 delivered (inline or queued); 120 kept for their resume, by this message or by the retry consumer.
+    const queued = run.deliveries.map(({ body }) => body);
+    for (let i = 0; i < queued.length; i += 6) await consume(DELIVERIES, queued.slice(i, i + 6));
+    const kept = await env.RELAY_STATE.list({ prefix: "dead:" });
+    expect(kept.keys).toHaveLength(120);
+    expect(outbound.requests).toHaveLength(30);
+  });
+});
+
+describe("dead-letter queue at the edge", () => {
+  it("keeps an event that never finished its fan-out to 150 targets within 50 operations", async () => {
+    await useTargets(targets(150));
+    const run = await consume(DLQ, [fresh("tencent-meeting:stuck:0")]);
+    expect(run.acked).toEqual(["m0"]);
+    expect(onlyInvocation().operations).toBeLessThanOrEqual(50);
+    // Nothing is lost: one record per target, or one all-targets record whose replay fans out again.
+    const kept = await env.RELAY_STATE.list({ prefix: "dead:" });
+    expect(kept.keys.length === 150 || kept.keys.every((key) => key.name.startsWith("dead:*."))).toBe(true);
+    expect(kept.keys.length).toBeGreaterThan(0);
+    expect(outbound.requests).toEqual([]);
+  });
+});
