@@ -2,8 +2,11 @@ import { loadTargets, type Target } from "../config/targets";
 import type { Env } from "../env";
 import { errorMessage } from "../errors";
 import { EventJournal } from "../event-log/journal";
+import { BATCH_BYTES_BUDGET, INLINE_TARGETS_PER_EVENT } from "../lib/limits";
 import { log } from "../log";
+import { sendInBatches } from "../queue/enqueue";
 import type { DeliveryMessage, EventMessage, EventsMessage, QueueMessage } from "../queue/messages";
+import { messageBytes, spillEvent } from "../queue/spill";
 import { settingsOf } from "../settings";
 import { buryDelivery } from "./attempt";
 import { ALL_TARGETS } from "./dead-letters";
@@ -129,16 +132,50 @@ async function buryExhaustedEvent({ event, receivedAt }: EventMessage, env: Env,
     });
     return;
   }
+  // What one message may keep itself; the other pairs go to the retry consumer, which keeps each.
+  const kept = wanted.slice(0, INLINE_TARGETS_PER_EVENT);
+  await handOn(env, event, receivedAt, wanted.slice(INLINE_TARGETS_PER_EVENT), verdict.lastError);
   const paused = await pausedTargets(
     env.RELAY_STATE,
-    wanted.map((target) => target.id),
+    kept.map((target) => target.id),
   );
-  for (const target of wanted) {
+  for (const target of kept) {
     const reason = paused.has(target.id) ? "paused" : "failed";
     const burial = { event, target: target.id, firstAttemptAt: receivedAt };
     await (reason === "paused" ? keepWhilePaused(env, burial, verdict) : buryDelivery(env, burial, verdict));
     journal.notAttempted({ event, target: target.id }, 0, verdict.lastError, reason === "paused" ? "paused" : "dead");
   }
+}
+
+/**
+ * Pairs this message cannot keep within its share of the invocation: one delivery message each
+ * (a large event goes to KV once and they carry its stub), kept by the retry consumer unattempted.
+ */
+async function handOn(
+  env: Env,
+  event: EventMessage["event"],
+  firstAttemptAt: number,
+  targets: readonly Target[],
+  lastError: string,
+): Promise<void> {
+  if (targets.length === 0) return;
+  const carried =
+    messageBytes(event) * targets.length > BATCH_BYTES_BUDGET ? await spillEvent(env.RELAY_STATE, event) : event;
+  await sendInBatches(
+    env.DELIVERIES_QUEUE,
+    targets.map((target) => ({
+      body: {
+        kind: "delivery",
+        event: carried,
+        target: target.id,
+        attemptsBefore: 0,
+        firstAttemptAt,
+        exhausted: lastError,
+      } satisfies DeliveryMessage,
+      contentType: "json",
+    })),
+  );
+  log("dead-letter", { id: event.id, outcome: "handed-on", targets: targets.length });
 }
 
 /** The current targets, or why they cannot be had (invalid document, bad settings, KV unavailable). */

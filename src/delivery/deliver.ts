@@ -5,7 +5,7 @@ import type { DeliveryMessage } from "../queue/messages";
 import { deliverableBody } from "../queue/spill";
 import { attemptDelivery, buryDelivery } from "./attempt";
 import type { BatchContext } from "./batch";
-import { forgetKept, holdWhilePaused, pauseOnGone } from "./hold";
+import { forgetKept, holdWhilePaused, keepWhilePaused, pauseOnGone } from "./hold";
 import { pausedTargets } from "./pauses";
 
 /** After an unexpected error (a KV outage while burying, say), the pair comes back after this long. */
@@ -42,6 +42,14 @@ export async function deliverQueued(
           return;
         }
         if (stillPaused instanceof Error) throw stillPaused;
+        if (pending.exhausted !== undefined) {
+          const verdict = { attempts: pending.attemptsBefore, lastStatus: null, lastError: pending.exhausted };
+          const keep = stillPaused.has(target.id);
+          await (keep ? keepWhilePaused(env, pending, verdict) : buryDelivery(env, pending, verdict));
+          journal?.notAttempted(pending, pending.attemptsBefore, pending.exhausted, keep ? "paused" : "dead");
+          message.ack();
+          return;
+        }
         if (stillPaused.has(target.id)) {
           await holdWhilePaused(env, pending, attempt - 1);
           journal?.notAttempted(pending, attempt - 1, "not attempted: the target is paused", "paused");

@@ -2,10 +2,11 @@ import type { Target } from "../config/targets";
 import type { Env } from "../env";
 import { errorMessage } from "../errors";
 import type { RelayEvent } from "../events";
+import { BATCH_BYTES_BUDGET, INLINE_TARGETS_PER_EVENT } from "../lib/limits";
 import { log } from "../log";
 import { PartlySentError, sendInBatches } from "../queue/enqueue";
 import type { DeliveryMessage, EventMessage } from "../queue/messages";
-import { deliverableBody } from "../queue/spill";
+import { deliverableBody, messageBytes, spillEvent } from "../queue/spill";
 import { attemptDelivery, buryDelivery, type Verdict } from "./attempt";
 import type { BatchContext } from "./batch";
 import { markerTtlSeconds, remember, rememberServed, seenAmong, servedTargets } from "./dedup";
@@ -20,6 +21,9 @@ export const REQUEUE_DELAY_SECONDS = 10;
  * every matching target at once, and queue each failed (event, target) pair on its
  * own so that a target that succeeded is never sent the event again. A paused
  * target is not attempted: its delivery is kept as a dead letter for its resume.
+ * One message attempts at most INLINE_TARGETS_PER_EVENT targets itself; the rest are
+ * queued for the retry consumer at once, so a long targets document never takes a
+ * message past its share of the invocation's operations.
  */
 export async function fanOut(messages: readonly Message<EventMessage>[], batch: BatchContext): Promise<void> {
   const { env } = batch;
@@ -73,8 +77,10 @@ async function fanOutOne(
   const served = message.attempts > 1 ? await servedTargets(env.RELAY_STATE, event.id) : new Set<string>();
   const matching = targets.filter((target) => targetWants(target, event) && !served.has(target.id));
   if (matching.length === 0 && served.size === 0) logUnrouted(event, targets);
-  const held = matching.filter((target) => paused.has(target.id));
-  const wanted = matching.filter((target) => !paused.has(target.id));
+  const inline = matching.slice(0, INLINE_TARGETS_PER_EVENT);
+  const handedOn = matching.slice(INLINE_TARGETS_PER_EVENT).map((target) => target.id);
+  const held = inline.filter((target) => paused.has(target.id));
+  const wanted = inline.filter((target) => !paused.has(target.id));
 
   const body = wanted.length > 0 ? await deliverableBody(env.RELAY_STATE, event) : "";
   const firstAttemptAt = Date.now();
@@ -92,7 +98,7 @@ async function fanOutOne(
   try {
     const heldIds = held.map((target) => target.id);
     resumed = await holdStillPaused(env, event, receivedAt, heldIds, served, journal);
-    await settle(env, event, firstAttemptAt, wanted, verdicts, served, paused, resumed);
+    await settle(env, event, firstAttemptAt, wanted, verdicts, served, paused, [...resumed, ...handedOn]);
   } catch (error) {
     // Remember who already has it (or has it queued or buried), so the redelivered fan-out skips them.
     await rememberServed(env.RELAY_STATE, event.id, served).catch((cause: Error) =>
@@ -114,6 +120,7 @@ async function fanOutOne(
     outcome: "done",
     targets: wanted.length,
     retrying,
+    ...(handedOn.length > 0 ? { handedOn: handedOn.length } : {}),
     ...(held.length > resumed.length
       ? { heldWhilePaused: held.map((target) => target.id).filter((id) => !resumed.includes(id)) }
       : {}),
@@ -124,8 +131,10 @@ async function fanOutOne(
 
 /**
  * Dead targets buried, then one retry message per failed pair (and one, due now, per
- * target `resumed` while its delivery was about to be kept); `served` grows as each
- * step lands, so a failure part way loses nothing and repeats nothing.
+ * target in `dueNow`: resumed while its delivery was about to be kept, or past what one
+ * message attempts itself); `served` grows as each step lands, so a failure part way
+ * loses nothing and repeats nothing. When the messages would carry a large event more
+ * than one batch's worth of times, the event goes to KV once and they carry its stub.
  */
 async function settle(
   env: Env,
@@ -135,25 +144,31 @@ async function settle(
   verdicts: readonly Verdict[],
   served: Set<string>,
   paused: Set<string>,
-  resumed: readonly string[],
+  dueNow: readonly string[],
 ): Promise<void> {
-  const retries: { target: string; request: MessageSendRequest<DeliveryMessage> }[] = resumed.map((target) => ({
+  const pending: { target: string; attemptsBefore: number; delaySeconds?: number }[] = dueNow.map((target) => ({
     target,
-    request: { body: { kind: "delivery", event, target, attemptsBefore: 0, firstAttemptAt }, contentType: "json" },
+    attemptsBefore: 0,
   }));
   for (const [index, verdict] of verdicts.entries()) {
     const target = (wanted[index] as Target).id;
     if (verdict.kind === "retry") {
-      const body: DeliveryMessage = {
-        kind: "delivery",
-        event,
-        target,
-        attemptsBefore: verdict.attempts,
-        firstAttemptAt,
-      };
-      retries.push({ target, request: { body, contentType: "json", delaySeconds: verdict.delaySeconds } });
+      pending.push({ target, attemptsBefore: verdict.attempts, delaySeconds: verdict.delaySeconds });
     }
   }
+  const carried =
+    pending.length > 1 && messageBytes(event) * pending.length > BATCH_BYTES_BUDGET
+      ? await spillEvent(env.RELAY_STATE, event)
+      : event;
+  const retries = pending.map(({ target, attemptsBefore, delaySeconds }) => {
+    const body: DeliveryMessage = { kind: "delivery", event: carried, target, attemptsBefore, firstAttemptAt };
+    const request: MessageSendRequest<DeliveryMessage> = {
+      body,
+      contentType: "json",
+      ...(delaySeconds === undefined ? {} : { delaySeconds }),
+    };
+    return { target, request };
+  });
   for (const [index, verdict] of verdicts.entries()) {
     if (verdict.kind !== "dead" && verdict.kind !== "gone") continue;
     const target = (wanted[index] as Target).id;

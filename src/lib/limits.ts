@@ -61,3 +61,11 @@ export const MESSAGE_OPERATION_BUDGET = FREE_OPERATIONS_PER_INVOCATION;
 export const MESSAGE_BYTES_BUDGET = QUEUE_MESSAGE_BYTES - 8_000;
 /** What the relay puts in one `sendBatch`: the limit less room for Queues' own envelope. */
 export const BATCH_BYTES_BUDGET = QUEUE_BATCH_BYTES - 6_000;
+
+/**
+ * Targets one fan-out message attempts (or keeps) itself; further matching targets are handed to
+ * the retry consumer, one message each, in one `sendBatch` per 100. An inline target can cost three
+ * operations (the attempt, a pause, a kept letter), so ten fit MESSAGE_OPERATION_BUDGET with the
+ * event's own reads and writes, however many targets a document lists.
+ */
+export const INLINE_TARGETS_PER_EVENT = 10;

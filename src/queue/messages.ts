@@ -44,6 +44,12 @@ export interface DeliveryMessage {
    * the record (KV takes one write per key per second, so the writer cannot delete it at once).
    */
   keptAs?: string;
+  /**
+   * Set by the dead-letter queue for a pair it hands on instead of keeping it itself (an event whose
+   * fan-out never finished, with more matching targets than one message may keep): the retry consumer
+   * keeps it as a dead letter with this error, without attempting it.
+   */
+  exhausted?: string;
 }
 
 export type QueueMessage = EventMessage | EventsMessage | DeliveryMessage;

@@ -30,7 +30,8 @@ describe("validateTargets", () => {
         { path: "$[0].secret", message: "secret must be whsec_ followed by at least 16 base64 characters" },
         {
           path: "$[0].extra",
-          message: 'unknown field "extra" (allowed: id, url, kind, secret, types, providers, headers, timeoutMs, enabled)',
+          message:
+            'unknown field "extra" (allowed: id, url, kind, secret, types, providers, headers, timeoutMs, enabled)',
         },
         {
           path: "$[1].providers[0]",
