@@ -14,23 +14,43 @@ export interface Outbound {
  * The one fetch interceptor: replaces outbound `fetch` (the worker shares the test's isolate)
  * and records every request. `answer` gets each request and may return a response, throw (a
  * network error), or wait for the request's signal (a timeout). No request leaves the machine.
+ * Redirects behave as the runtime's fetch: a request left to follow them (`redirect: "follow"`,
+ * fetch's default) that gets a 3xx with a `location` makes the next request itself, recorded too;
+ * so a test that a redirect leads nowhere can fail.
  */
 export function mockFetch(answer: (request: Request) => Response | Promise<Response> = () => new Response("ok")) {
   const requests: Outbound[] = [];
-  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+  const send = async (request: Request, hops: number): Promise<Response> => {
     countOperation("fetch");
-    const request = new Request(input as RequestInfo, init as RequestInit);
+    const body = await request.clone().text();
     requests.push({
       method: request.method,
       url: request.url,
       redirect: request.redirect,
       headers: request.headers,
-      body: await request.clone().text(),
+      body,
     });
-    return answer(request);
-  });
+    const response = await answer(request);
+    const location = response.headers.get("location");
+    if (request.redirect !== "follow" || !REDIRECTS.includes(response.status) || location === null) return response;
+    if (hops >= 20) throw new TypeError("fetch failed: too many redirects");
+    // 303 (and 301/302 after a POST) become a GET without a body, as fetch does.
+    const asGet =
+      response.status === 303 || ((response.status === 301 || response.status === 302) && request.method === "POST");
+    const next = new Request(new URL(location, request.url), {
+      method: asGet ? "GET" : request.method,
+      headers: request.headers,
+      ...(asGet || request.method === "GET" || request.method === "HEAD" ? {} : { body }),
+    });
+    return send(next, hops + 1);
+  };
+  const spy = vi
+    .spyOn(globalThis, "fetch")
+    .mockImplementation((input, init) => send(new Request(input as RequestInfo, init as RequestInit), 0));
   return { requests, restore: () => spy.mockRestore() };
 }
+
+const REDIRECTS = [301, 302, 303, 307, 308];
 
 /** An answer that never comes: rejects like fetch does when the request's signal aborts. */
 export function hang(request: Request): Promise<Response> {
