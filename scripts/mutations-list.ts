@@ -26,54 +26,65 @@ function tenfold(constant: string, value: string, tests: string[]): Mutation {
   };
 }
 
+/** A guard's line removed or changed: `find` replaced by `replace` in `file`. */
+function change(name: string, file: string, find: string, replace: string, tests: string[]): Mutation {
+  return { name, changes: [{ file, find, replace }], tests };
+}
+
 export const MUTATIONS: Mutation[] = [
-  {
-    name: "delivery follows redirects",
-    changes: [{ file: "src/delivery/send.ts", find: '      redirect: "manual",\n', replace: "" }],
-    tests: ["test/delivery/send.test.ts"],
-  },
+  change("delivery follows redirects", "src/delivery/send.ts", '      redirect: "manual",\n', "", [
+    "test/delivery/send.test.ts",
+  ]),
+  change("Huawei link-config follows redirects", "src/admin/huawei-link-config.ts", '    redirect: "manual",\n', "", [
+    "test/admin/huawei.test.ts",
+  ]),
   tenfold("QUEUE_MESSAGE_BYTES", "128_000", ["test/pipeline/spill.test.ts", "test/pipeline/largest-callbacks.test.ts"]),
-  tenfold("QUEUE_BATCH_MESSAGES", "100", ["test/pipeline/fan-in.test.ts"]),
-  tenfold("QUEUE_BATCH_BYTES", "256_000", ["test/delivery/fan-out-limits.test.ts"]),
+  tenfold("QUEUE_BATCH_MESSAGES", "100", ["test/pipeline/spill.test.ts", "test/admin/resume-pages.test.ts"]),
+  tenfold("QUEUE_BATCH_BYTES", "256_000", ["test/delivery/fan-out.test.ts", "test/delivery/fan-out-limits.test.ts"]),
   tenfold("QUEUE_MAX_DELAY_SECONDS", "43_200", ["test/delivery/retry.test.ts", "test/delivery/deliver.test.ts"]),
-  tenfold("KV_BULK_GET_KEYS", "100", ["test/delivery/fan-out-limits.test.ts"]),
+  tenfold("KV_BULK_GET_KEYS", "100", ["test/delivery/fan-out-limits.test.ts", "test/admin/resume-pages.test.ts"]),
+  tenfold("KV_LIST_KEYS", "1000", ["test/admin/resume-pages.test.ts", "test/admin/bulk-replay.test.ts"]),
   tenfold("D1_BOUND_PARAMETERS", "100", ["test/event-log/consumer.test.ts", "test/event-log/refusals.test.ts"]),
   tenfold("D1_PATTERN_BYTES", "50", ["test/admin/events.test.ts"]),
   tenfold("FREE_OPERATIONS_PER_INVOCATION", "50", [
     "test/admin/resume-pages.test.ts",
     "test/admin/bulk-replay.test.ts",
+    "test/pipeline/spill.test.ts",
   ]),
-  {
-    name: "Tencent Whiteboard's Sign is not checked",
-    changes: [
-      {
-        file: "src/providers/tencent-whiteboard/verify.ts",
-        find: 'if (credential === undefined) return reject(401, "Sign mismatch");',
-        replace: "",
-      },
-    ],
-    tests: ["test/providers/tencent-whiteboard.test.ts", "test/ingest/tencent-whiteboard.test.ts"],
-  },
-  {
-    name: "Yunhuni's token is not checked",
-    changes: [
-      {
-        file: "src/providers/yunhuni/verify.ts",
-        find: 'if (credential === undefined) return reject(401, "token mismatch");',
-        replace: "",
-      },
-    ],
-    tests: ["test/providers/yunhuni.test.ts", "test/ingest/yunhuni.test.ts"],
-  },
-  {
-    name: "the dedup marker is never written",
-    changes: [
-      {
-        file: "src/delivery/dedup.ts",
-        find: 'await state.put(PREFIX + eventId, "1", { expirationTtl: Math.max(60, ttlSeconds) });',
-        replace: "void state;",
-      },
-    ],
-    tests: ["test/delivery/fan-out.test.ts", "test/pipeline/end-to-end.test.ts"],
-  },
+  tenfold("INLINE_TARGETS_PER_EVENT", "10", ["test/delivery/fan-out-limits.test.ts"]),
+  change(
+    "Tencent Meeting's signature is not checked",
+    "src/providers/tencent-meeting/verify.ts",
+    'if (credential === undefined) return reject(401, "signature mismatch");',
+    "",
+    ["test/providers/tencent-meeting.test.ts", "test/ingest/tencent-meeting.test.ts"],
+  ),
+  change(
+    "Tencent Whiteboard's Sign is not checked",
+    "src/providers/tencent-whiteboard/verify.ts",
+    'if (credential === undefined) return reject(401, "Sign mismatch");',
+    "",
+    ["test/providers/tencent-whiteboard.test.ts", "test/ingest/tencent-whiteboard.test.ts"],
+  ),
+  change(
+    "Yunhuni's token is not checked",
+    "src/providers/yunhuni/verify.ts",
+    'if (credential === undefined) return reject(401, "token mismatch");',
+    "",
+    ["test/providers/yunhuni.test.ts", "test/ingest/yunhuni.test.ts"],
+  ),
+  change(
+    "the dedup marker is never written",
+    "src/delivery/dedup.ts",
+    'await state.put(PREFIX + eventId, "1", { expirationTtl: Math.max(60, ttlSeconds) });',
+    "void state;",
+    ["test/delivery/fan-out.test.ts", "test/pipeline/end-to-end.test.ts"],
+  ),
+  change(
+    "a paused target is delivered",
+    "src/delivery/fan-out.ts",
+    "const held = inline.filter((target) => paused.has(target.id));\n  const wanted = inline.filter((target) => !paused.has(target.id));",
+    "const held: Target[] = [];\n  const wanted = inline;",
+    ["test/delivery/pause.test.ts"],
+  ),
 ];
