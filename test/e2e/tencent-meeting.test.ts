@@ -50,7 +50,11 @@ describe("Tencent Meeting today, under wrangler dev", () => {
     sink.route("/events", always({ status: 204 }));
     relay = await startRelay({
       vars: { RETRY_SCHEDULE: "1,1,1", ALLOW_INSECURE_TARGETS: "true" },
-      secrets: { ADMIN_TOKEN: "e2e-admin-token-000000000000000000", TENCENT_MEETING_TOKEN: TOKEN, ...tencentAccountVars(ACCOUNT) },
+      secrets: {
+        ADMIN_TOKEN: "e2e-admin-token-000000000000000000",
+        TENCENT_MEETING_TOKEN: TOKEN,
+        ...tencentAccountVars(ACCOUNT),
+      },
     });
     const put = await relay.admin("PUT", "/admin/targets", [{ id: "sink", url: `${sink.url}/events` }]);
     expect(put.status, await put.clone().text()).toBe(200);
