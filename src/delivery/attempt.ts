@@ -1,15 +1,13 @@
-import type { ChatTarget, Target } from "../config/targets-schema";
+import type { Target } from "../config/targets-schema";
 import type { Env } from "../env";
-import { errorMessage } from "../errors";
 import type { EventJournal } from "../event-log/journal";
 import type { RelayEvent } from "../events";
 import { log } from "../log";
 import { SpillMissingError, wholeEvent } from "../queue/spill";
 import { MAX_DELAY_SECONDS, type Settings } from "../settings";
-import { chatRateLimit } from "./chat/chat-rate-limit";
 import { isChatTarget } from "./chat/chat-target";
-import { takeSlot } from "./chat/slots";
 import { type DeadLetterReason, storeDeadLetter } from "./dead-letters";
+import { notCounted, PAST_WINDOW, RATE_LIMITED_DELAY_SECONDS, slotWait } from "./not-counted";
 import { nextDelaySeconds, withinDeliveryWindow } from "./retry";
 import { type AttemptResult, sendToTarget } from "./send";
 
@@ -43,11 +41,6 @@ export interface GoneVerdict extends Omit<DeadVerdict, "kind"> {
   reason?: string;
 }
 
-/** A bot that answered "too fast" is left alone at least this long (or its Retry-After, when longer). */
-export const RATE_LIMITED_DELAY_SECONDS = 60;
-/** When the send-slot keeper cannot be asked, the delivery waits this long (never sent unthrottled). */
-export const SLOT_UNAVAILABLE_DELAY_SECONDS = 30;
-
 export interface AttemptContext {
   env: Env;
   event: RelayEvent;
@@ -61,8 +54,6 @@ export interface AttemptContext {
   /** Where the attempt is recorded for the event log (written once per queue invocation). */
   journal?: EventJournal | undefined;
 }
-
-const PAST_WINDOW = "not retried: the next attempt would come more than 72 h after the first";
 
 /**
  * Sends once, logs the attempt (one JSON line), and decides: delivered, retry after a delay, dead, or
@@ -124,47 +115,6 @@ export async function attemptDelivery(target: Target, context: AttemptContext): 
     return { kind: "dead", attempts: attempt, lastStatus: result.status ?? null, lastError: reason };
   }
   return { kind: "retry", delaySeconds, attempts: attempt };
-}
-
-/** How long a chat delivery must wait for its send slot; `undefined` when it may go now. */
-async function slotWait(env: Env, target: ChatTarget, line: Record<string, unknown>): Promise<number | undefined> {
-  try {
-    const slot = await takeSlot(env, { id: target.id, rateLimit: chatRateLimit(target) }, Date.now());
-    return "go" in slot ? undefined : Math.min(Math.max(Math.ceil(slot.waitSeconds), 1), MAX_DELAY_SECONDS);
-  } catch (error) {
-    log("delivery", { ...line, outcome: "slot-unavailable", reason: errorMessage(error) });
-    return SLOT_UNAVAILABLE_DELAY_SECONDS;
-  }
-}
-
-/**
- * Tried again after `delaySeconds` without using up the schedule (the attempts made so far stay as
- * they were), unless that is past the delivery window: then it is dead like any delivery out of time.
- */
-function notCounted(
-  delaySeconds: number,
-  why: string,
-  { event, attempt, firstAttemptAt, journal }: AttemptContext,
-  target: Target,
-  line: Record<string, unknown>,
-  result?: AttemptResult,
-): RetryVerdict | DeadVerdict {
-  const sent = result !== undefined;
-  const status = result?.status ?? null;
-  if (!withinDeliveryWindow(firstAttemptAt, delaySeconds)) {
-    const lastError = `${why}; ${PAST_WINDOW}`;
-    log("delivery", { ...line, outcome: "failed-final", status, reason: lastError });
-    if (!sent) journal?.notAttempted({ event, target: target.id }, attempt - 1, lastError, "dead");
-    return { kind: "dead", attempts: sent ? attempt : attempt - 1, lastStatus: status, lastError };
-  }
-  log("delivery", {
-    ...line,
-    outcome: sent ? "rate-limited" : "waiting",
-    ...(sent ? { status, durationMs: result.durationMs } : {}),
-    reason: sent ? `${why}; not counted as an attempt` : `${why}; not an attempt`,
-    retryInSeconds: delaySeconds,
-  });
-  return { kind: "retry", delaySeconds, attempts: attempt - 1 };
 }
 
 export interface Burial {

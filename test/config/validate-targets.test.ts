@@ -192,3 +192,82 @@ describe("parseTargetsText", () => {
     expect(JSON.stringify(quoted)).not.toContain("nope-whsec");
   });
 });
+
+describe("chat targets", () => {
+  /** The chat target of docs/chat-targets.md. */
+  const FEISHU = {
+    id: "team-chat",
+    kind: "feishu",
+    url: "https://open.feishu.cn/open-apis/bot/v2/hook/8f3c2a7e-token",
+    secret: "the-bots-signing-secret",
+    types: ["meeting.started", "meeting.ended", "recording.*"],
+    locale: "zh-CN",
+    rateLimit: { perMinute: 20 },
+    templates: { "meeting.started": "{{data.meeting.subject}} 开始了" },
+  };
+
+  it("accepts each kind, with only an id, a kind and a url required", () => {
+    const document = [
+      FEISHU,
+      { id: "dt", kind: "dingtalk", url: "https://oapi.dingtalk.com/robot/send?access_token=x", secret: "SECx" },
+      { id: "wc", kind: "wecom", url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x", locale: "en" },
+      { id: "sl", kind: "slack", url: "https://hooks.slack.com/services/T/B/x", rateLimit: { perSecond: 1 } },
+      { id: "hook", kind: "webhook", url: "https://example.com/x" },
+    ];
+    expect(validateTargets(document, strict)).toEqual({ ok: true, targets: document });
+  });
+
+  it("refuses what a chat target cannot have, saying why, without quoting the secret", () => {
+    const result = validateTargets(
+      [
+        { ...FEISHU, headers: { "x-api-key": "k" }, secret: "" },
+        { id: "wc", kind: "wecom", url: "https://qyapi.weixin.qq.com/x", secret: "wecom-SECRET-value" },
+        { id: "sl", kind: "slack", url: "http://hooks.slack.com/x", locale: "fr", rateLimit: { perMinute: 0, x: 1 } },
+        {
+          id: "dt",
+          kind: "dingtalk",
+          url: "https://oapi.dingtalk.com/x",
+          templates: { "*": "{{a | upper}}", "": "x" },
+        },
+        { id: "hook", url: "https://example.com/x", locale: "en", templates: {} },
+        { id: "teams", kind: "teams", url: "https://example.com/x" },
+      ],
+      strict,
+    );
+    expect(result).toEqual({
+      ok: false,
+      problems: [
+        { path: "$[0].secret", message: "secret must not be empty" },
+        { path: "$[0].headers", message: "headers cannot be set on a feishu target: the bot's URL is all it takes" },
+        {
+          path: "$[1].secret",
+          message: "a wecom target takes no secret: WeCom group robots do not sign requests (the URL is the secret)",
+        },
+        { path: "$[2].locale", message: 'unknown locale "fr" (known: zh-CN, en)' },
+        { path: "$[2].rateLimit.perMinute", message: "rateLimit.perMinute must be at least 1" },
+        { path: "$[2].rateLimit.x", message: 'unknown field "x" in rateLimit (allowed: perMinute, perSecond)' },
+        {
+          path: "$[2].url",
+          message: "url must use https:// (http:// is allowed only for localhost with ALLOW_INSECURE_TARGETS=true)",
+        },
+        {
+          path: '$[3].templates["*"]',
+          message: "a template may hold only {{dotted.path}} placeholders such as {{data.meeting.subject}}",
+        },
+        { path: '$[3].templates[""]', message: "a template's type pattern must not be empty" },
+        {
+          path: "$[4].locale",
+          message: "locale applies to chat targets only: set kind to one of feishu, dingtalk, wecom, slack",
+        },
+        { path: "$[5].kind", message: 'kind must be one of webhook, feishu, dingtalk, wecom, slack, got "teams"' },
+      ],
+    });
+    expect(JSON.stringify(result)).not.toContain("wecom-SECRET-value");
+  });
+
+  it("allows http://localhost for a chat target only with ALLOW_INSECURE_TARGETS", () => {
+    const local = [{ id: "bot", kind: "slack", url: "http://127.0.0.1:9000/slack" }];
+    expect(validateTargets(local, insecure).ok).toBe(true);
+    expect(validateTargets(local, strict).ok).toBe(false);
+  });
+});

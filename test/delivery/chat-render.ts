@@ -19,9 +19,12 @@ const PUA = 0xe000;
 
 /** What clients link on their own: schemes, `www.`, bare domains and e-mail addresses. */
 function autolinks(text: string): string[] {
-  return [...text.matchAll(/https?:\/\/\S+|www\.\S+|[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b|\S+@\S+\.[a-z]{2,}/gi)].map(
-    (match) => match[0],
-  );
+  // A zero-width space is no part of an address: it ends one, as any character outside these classes does.
+  return [
+    ...text.matchAll(
+      /https?:\/\/[^\s\u200b]+|www\.[^\s\u200b]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b/gi,
+    ),
+  ].map((match) => match[0]);
 }
 
 /** `@所有人`, `@all`, a phone number or user id after `@`: what DingTalk and WeCom texts mention with. */

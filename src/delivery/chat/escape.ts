@@ -6,24 +6,33 @@
 export const ZWSP = "\u200b";
 
 /**
- * Breaks what chat clients turn into links on their own (`https://x`, `www.x`, `example.com`,
- * `a@b.com`): a zero-width space after `://`, and after a dot that joins two names.
+ * Breaks what chat clients turn into links or mentions on their own (`https://x`, `www.x`,
+ * `example.com`, `a@b.com`, `@all`): a zero-width space after `://`, before a dot that joins two
+ * names, and after every `@`.
  */
 export function defuseLinks(text: string): string {
-  return text.replace(/:\/\//g, `:${ZWSP}//`).replace(/(?<=[\p{L}\p{N}_-])\.(?=[\p{L}\p{N}])/gu, `.${ZWSP}`);
+  return text
+    .replace(/:\/\//g, `:${ZWSP}//`)
+    .replace(/(?<=[\p{L}\p{N}_-])\.(?=[\p{L}\p{N}])/gu, `${ZWSP}.`)
+    .replace(/@/g, `@${ZWSP}`);
 }
 
 /**
  * Feishu `post` text elements are literal (no markdown, no HTML), but `<at user_id="…">` is what
- * Feishu's text messages mention with: a `<` followed by a zero-width space is no tag anywhere.
+ * Feishu's text messages mention with: a `<` followed by a zero-width space is no tag anywhere, and
+ * `@` is followed by one too (see {@link defuseLinks}).
  * https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot
  */
 export function feishuText(text: string): string {
   return defuseLinks(text).replace(/</g, `<${ZWSP}`);
 }
 
-/** ASCII punctuation markdown acts on anywhere in a line (CommonMark lets a backslash escape each). */
-const MARKDOWN_INLINE = /[\\`*_[\]()!#<>~|&$]/g;
+/**
+ * ASCII punctuation markdown acts on anywhere in a line (CommonMark lets a backslash escape each):
+ * emphasis, code, link and image brackets (with `[` escaped, `(` and `!` can start nothing), tags,
+ * entities, headings' closing `#`, strike-through, tables.
+ */
+const MARKDOWN_INLINE = /[\\`*_[\]#<>~|&]/g;
 /** What acts only at the start of a line: lists (`-`, `+`), rules and heading underlines (`---`, `===`). */
 const MARKDOWN_LINE_MARK = /^(\s*)([-+=])/;
 /** An ordered list item (`1.`); `1)` is escaped already with the other parentheses. */
@@ -32,7 +41,7 @@ const MARKDOWN_LINE_NUMBER = /^(\s*\d+)\./;
 /**
  * DingTalk and WeCom `markdown`: markdown punctuation backslash-escaped (so `[x](y)`, `![x](y)`,
  * `**bold**`, `# heading` and `<font color="red">` show as written), and a zero-width space after
- * every `<` and `@`, so neither `<@userid>` (WeCom's mention) nor `@所有人` / `@13800000000`
+ * every `<` and `@` (see {@link defuseLinks}), so neither `<@userid>` (WeCom's mention) nor `@所有人` / `@13800000000`
  * (DingTalk's) can mention. The relay never sends DingTalk's `at` object nor WeCom's `mentioned_list`.
  * https://open.dingtalk.com/document/orgapp/custom-bot-send-message-type,
  * https://developer.work.weixin.qq.com/document/path/91770#markdown类型
@@ -42,7 +51,7 @@ export function markdownText(text: string): string {
     .replace(MARKDOWN_INLINE, "\\$&")
     .replace(MARKDOWN_LINE_MARK, "$1\\$2")
     .replace(MARKDOWN_LINE_NUMBER, "$1\\.")
-    .replace(/[<@]/g, `$&${ZWSP}`);
+    .replace(/</g, `<${ZWSP}`);
 }
 
 /** A link the relay built, as a markdown link target: nothing in it can end the link early. */
@@ -52,7 +61,7 @@ export function markdownUrl(url: string): string {
 
 /** A title DingTalk shows in the chat list as plain text: no escaping to see, but no mention either. */
 export function plainTitle(text: string): string {
-  return defuseLinks(text).replace(/[<@]/g, `$&${ZWSP}`);
+  return defuseLinks(text).replace(/</g, `<${ZWSP}`);
 }
 
 /**

@@ -18,15 +18,18 @@ export function oneLine(text: string): string {
 
 export const utf8Bytes = (text: string) => encodeUtf8(text).byteLength;
 
-/** Shrinking steps tried before falling back to the headline alone. */
-const MAX_STEPS = 200;
+/** Shrinking steps tried before falling back to the headline alone (each step is one render). */
+const MAX_STEPS = 60;
 /** The fallback's headline length: short enough for any chat's smallest field. */
 const MIN_TITLE_CHARS = 40;
+/** Texts are not cut below this; past it, links and lines go instead. */
+const SHORTEST_CUT = 16;
 
 /**
  * A chat's message for `content`, made to fit its limit (`size(message) <= max`): never refused for
- * length, cut instead. Each step cuts the longest text by 40 % (with an ellipsis); when every text is
- * short, the last link goes, then the last line. If nothing else fits, the headline alone, cut.
+ * length, cut instead. Each step cuts every text longer than three quarters of the longest (with an
+ * ellipsis); once every text is short, the last half of the links go, then of the lines. If nothing
+ * else fits, the headline alone, cut.
  */
 export function fitted<T>(
   content: ChatContent,
@@ -44,18 +47,15 @@ export function fitted<T>(
 }
 
 function shrink(content: ChatContent): ChatContent {
-  const texts = [content.title, ...content.lines.map((line) => line.value)];
-  let longest = 0;
-  texts.forEach((text, index) => {
-    if (text.length > (texts[longest] ?? "").length) longest = index;
-  });
-  const text = texts[longest] ?? "";
-  if (text.length > 16) {
-    const cut = cutChars(text, Math.floor(Array.from(text).length * 0.6));
-    if (longest === 0) return { ...content, title: cut };
-    const lines = content.lines.map((line, index) => (index === longest - 1 ? { ...line, value: cut } : line));
-    return { ...content, lines };
+  const longest = Math.max(...[content.title, ...content.lines.map((line) => line.value)].map((text) => text.length));
+  if (longest > SHORTEST_CUT) {
+    const limit = Math.max(Math.floor(longest * 0.75), SHORTEST_CUT);
+    return {
+      ...content,
+      title: cutChars(content.title, limit),
+      lines: content.lines.map((line) => ({ ...line, value: cutChars(line.value, limit) })),
+    };
   }
-  if (content.links.length > 0) return { ...content, links: content.links.slice(0, -1) };
-  return { ...content, lines: content.lines.slice(0, -1) };
+  if (content.links.length > 0) return { ...content, links: content.links.slice(0, content.links.length >> 1) };
+  return { ...content, lines: content.lines.slice(0, content.lines.length >> 1) };
 }

@@ -1,25 +1,25 @@
 /**
  * A chat target's URL holds its bot's token: text about a send (a network error, a bot's message)
- * keeps the URL's host and loses every other part of it.
+ * keeps the URL's origin and loses every other part of it (`https://open.feishu.cn/…`).
  */
 export function hostOnly(text: string, ...urls: string[]): string {
-  const parts = new Set<string>();
+  const replacements = new Map<string, string>();
   for (const url of urls) {
-    parts.add(url);
-    if (!URL.canParse(url)) continue;
-    const parsed = new URL(url);
-    for (const part of [
-      parsed.href,
-      `${parsed.pathname}${parsed.search}`,
-      parsed.search,
-      ...parsed.searchParams.values(),
-    ]) {
-      parts.add(part);
-      parts.add(encodeURIComponent(part));
+    if (!URL.canParse(url)) {
+      replacements.set(url, "…");
+      continue;
     }
-    for (const segment of parsed.pathname.split("/")) parts.add(segment);
+    const parsed = new URL(url);
+    replacements.set(url, `${parsed.origin}/…`);
+    replacements.set(parsed.href, `${parsed.origin}/…`);
+    const pieces = [`${parsed.pathname}${parsed.search}`, parsed.search, ...parsed.searchParams.values()];
+    for (const piece of [...pieces, ...parsed.pathname.split("/")]) {
+      for (const form of [piece, encodeURIComponent(piece)]) if (!replacements.has(form)) replacements.set(form, "…");
+    }
   }
   // Longest first, so the whole URL goes before the pieces it contains; short pieces are no secret.
-  const secrets = [...parts].filter((part) => part.length >= 8).sort((a, b) => b.length - a.length);
-  return secrets.reduce((redacted, part) => redacted.replaceAll(part, "…"), text);
+  return [...replacements]
+    .filter(([part]) => part.length >= 8)
+    .sort(([a], [b]) => b.length - a.length)
+    .reduce((redacted, [part, replacement]) => redacted.replaceAll(part, replacement), text);
 }

@@ -29,8 +29,8 @@ const MAX_DELAY_MS = QUEUE_MAX_DELAY_SECONDS * 1000;
  * delivery that comes back late nor one that comes back early can break it.
  *
  * A burst goes out at once as far as the windows allow (a meeting's first few events arrive
- * without delay); the rest get tickets in order of asking, each at the earliest time the windows
- * (counting the tickets before it) allow. A delivery that comes back finds the earliest ticket
+ * without delay); the rest get tickets in order of asking, each for the first whole second after
+ * the earliest time the windows (counting the tickets before it) allow. A delivery that comes back finds the earliest ticket
  * whose time has come and sends; if sends that came late still fill a window, the ticket moves to
  * when the window frees. A request with no ticket due while tickets are out queues behind them
  * (it may be a delivery that came back early: its old ticket is used by whoever comes next).
@@ -57,8 +57,9 @@ export class ChatRateLimiter extends DurableObject {
         book.useTicket(due.id, t);
         return GO;
       }
-      book.moveTicket(due.id, sendsAllowedAt);
-      return waitUntil(sendsAllowedAt, now);
+      const wait = waitUntil(sendsAllowedAt, now);
+      book.moveTicket(due.id, backAt(wait, now));
+      return wait;
     }
     const tickets = book.tickets();
     if (tickets.count === 0 && sendsAllowedAt <= t) {
@@ -66,9 +67,10 @@ export class ChatRateLimiter extends DurableObject {
       return GO;
     }
     const slot = Math.max(t, tickets.latest ?? t, freeAt(book, windows, true));
-    if (tickets.count >= MAX_TICKETS || slot - now > MAX_DELAY_MS) return waitUntil(slot, now);
-    book.recordTicket(slot);
-    return waitUntil(slot, now);
+    const wait = waitUntil(slot, now);
+    if (tickets.count >= MAX_TICKETS || slot - now > MAX_DELAY_MS) return wait;
+    book.recordTicket(backAt(wait, now));
+    return wait;
   }
 
   /** The record, oldest first: for tests and for looking at one target's state. */
@@ -91,7 +93,17 @@ function freeAt(book: SlotBook, windows: readonly RateWindow[], tickets: boolean
   return free;
 }
 
-function waitUntil(at: number, now: number): SlotAnswer {
+function waitUntil(at: number, now: number): { waitSeconds: number } {
   const seconds = Math.ceil((at - now) / 1000);
   return { waitSeconds: Math.min(Math.max(seconds, 1), QUEUE_MAX_DELAY_SECONDS) };
+}
+
+/**
+ * A promised slot is when its delivery will be back: the queue delays in whole seconds, so a slot
+ * 1.05 s away is used 2 s later, and the slots after it are planned from then. (Planned from 1.05 s,
+ * they would all come due before the sends could happen, and every waiting delivery would ask again
+ * and again.)
+ */
+function backAt({ waitSeconds }: { waitSeconds: number }, now: number): number {
+  return Math.floor(now) + waitSeconds * 1000;
 }

@@ -2,6 +2,11 @@ import { PLACEHOLDER } from "../../config/chat-target-schema";
 import type { RelayEvent } from "../../events";
 import { globMatches } from "../match";
 import { textAt } from "./event-fields";
+import { cutChars } from "./fit";
+
+/** A value put into a template is cut to this many characters, and the whole text to {@link MAX_TEXT_CHARS}. */
+const MAX_VALUE_CHARS = 300;
+const MAX_TEXT_CHARS = 6000;
 
 /** The template of the first type glob that matches, in the order the target lists them. */
 export function templateFor(templates: Readonly<Record<string, string>> | undefined, type: string): string | undefined {
@@ -18,5 +23,8 @@ export function templateFor(templates: Readonly<Record<string, string>> | undefi
  * escapes it like any other text, so neither the template nor a value can format or mention.
  */
 export function renderTemplate(template: string, event: RelayEvent): string {
-  return template.replace(new RegExp(PLACEHOLDER.source, "g"), (_, path: string) => textAt(event, path) ?? "");
+  const text = template.replace(new RegExp(PLACEHOLDER.source, "g"), (_, path: string) =>
+    cutChars(textAt(event, path) ?? "", MAX_VALUE_CHARS),
+  );
+  return cutChars(text, MAX_TEXT_CHARS);
 }
