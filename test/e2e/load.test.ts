@@ -49,7 +49,7 @@ beforeAll(async () => {
   sink.route("/participants", always({ status: 202 }));
   relay = await startRelay({
     vars: { ALLOW_INSECURE_TARGETS: "true", RETRY_SCHEDULE: "1,1,2,2,5" },
-    secrets: { ...credentialVars(DEMO_CREDENTIALS), ADMIN_TOKEN: "load-admin-token" },
+    secrets: { ...credentialVars(DEMO_CREDENTIALS), ADMIN_TOKEN: "load-admin-token-00000000000000000" },
   });
   const put = await relay.admin("PUT", "/admin/targets", [
     { id: "flaky", url: `${sink.url}/flaky` },
