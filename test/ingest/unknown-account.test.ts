@@ -116,6 +116,14 @@ const cases: [string, string, Callback, string, VarOverrides?][] = [
     { YUNHUNI_ALLOWED_IPS: "192.0.2.1" },
   ],
   [
+    "yunhuni: a guessed token from an address outside acme's own allow-list",
+    "yunhuni",
+    (path) =>
+      yunhuniRequest(yunhuniNotification("conf.end"), { path, token: "guessed-token", clientIp: "203.0.113.9" }),
+    "YUNHUNI_TOKEN_NOBODY",
+    { YUNHUNI_ALLOWED_IPS_ACME: "198.51.100.7" },
+  ],
+  [
     "tencent-whiteboard: wrong Sign",
     "tencent-whiteboard",
     (path) => whiteboardRequest(whiteboardEvent("TranscodeFinished", { TaskId: "t1" }), { path, sign: "0".repeat(32) }),

@@ -95,8 +95,8 @@ describe("Yunhuni IP allow-list", () => {
     });
   });
 
-  it("checks the IP before the token, and does not apply when unset or blank", async () => {
-    expect(await verify(undefined, { clientIp: "192.0.2.1", token: "wrong" }, allowed)).toMatchObject({ status: 403 });
+  it("checks the token before the IP (a 403 would reveal the account), and does not apply when unset or blank", async () => {
+    expect(await verify(undefined, { clientIp: "192.0.2.1", token: "wrong" }, allowed)).toMatchObject({ status: 401 });
     expect((await verify(undefined, { clientIp: "192.0.2.1" }, " , ")).ok).toBe(true);
     expect((await verify(undefined, { clientIp: "192.0.2.1" })).ok).toBe(true);
   });

@@ -23,21 +23,23 @@ export interface YunhuniNotification {
 
 /**
  * Yunhuni signs nothing (docs/platforms.md): the operator puts a secret `token` into the
- * notify URL, compared in constant time, optionally behind an IP allow-list.
+ * notify URL, compared in constant time, then optionally an IP allow-list.
  */
 export async function verifyYunhuni(
   request: InboundRequest,
   { tokens, allowList }: YunhuniCredentials,
 ): Promise<Verification<YunhuniNotification>> {
+  // The token first: a 403 for an address outside an account's own allow-list would tell a prober
+  // that the account exists (an account without credentials answers like a wrong token, 401).
+  const given = queryValue(request.rawQuery, "token");
+  if (given === undefined || given === "") return reject(401, "missing token query parameter");
+  const credential = await matchingCredential(tokens, (token) => equalSecret(given, token));
+  if (credential === undefined) return reject(401, "token mismatch");
   if (allowList !== undefined && !isAllowed(allowList, request.clientIp)) {
     const { source, unreadable } = allowList;
     const note = unreadable > 0 ? ` (${source} has ${unreadable} unreadable entries)` : "";
     return reject(403, `client IP is not in ${source}${note}`);
   }
-  const given = queryValue(request.rawQuery, "token");
-  if (given === undefined || given === "") return reject(401, "missing token query parameter");
-  const credential = await matchingCredential(tokens, (token) => equalSecret(given, token));
-  if (credential === undefined) return reject(401, "token mismatch");
 
   const body = parseJson(request.body);
   if (!isRecord(body)) return reject(400, "body is not a JSON object");
