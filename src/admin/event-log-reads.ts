@@ -14,5 +14,5 @@ export const EVENT_LOG_UNREADABLE =
 export const eventLogReads: MiddlewareHandler<AdminEnv> = async (c, next) => {
   await next();
   if (c.error === undefined || describeError(c.error).outcome !== "error") return;
-  c.res = errorResponse(503, EVENT_LOG_UNREADABLE);
+  c.res = errorResponse(503, "event_log_unavailable", EVENT_LOG_UNREADABLE);
 };

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { errorMessage, RelayError } from "../errors";
+import { TARGET_ID_PATTERN as TARGET_ID } from "../config/targets-schema";
+import { errorMessage, errorResponse, RelayError } from "../errors";
 import { OUTCOMES, type Outcome } from "../event-log/journal";
 import { type EventFilter, listEvents, type Position, readEvent, typeGlob } from "../event-log/queries";
 import { retainedSince } from "../event-log/retention";
@@ -14,10 +15,22 @@ import type { AdminEnv } from "./request-log";
 
 export const DEFAULT_EVENTS_PAGE = 50;
 export const MAX_EVENTS_PAGE = 100;
-const TARGET_ID = /^[a-z0-9_-]{1,64}$/;
 const TYPE_FILTER = /^[A-Za-z0-9._/:*-]{1,128}$/;
 const EVENT_ID = /^[A-Za-z0-9._:-]{1,512}$/;
-const LIST_PARAMS = ["provider", "type", "subject", "target", "outcome", "since", "until", "cursor", "limit"] as const;
+const LIST_PARAMS = [
+  "provider",
+  "type",
+  "subject",
+  "target",
+  "outcome",
+  "q",
+  "since",
+  "until",
+  "cursor",
+  "limit",
+] as const;
+/** `?q=`: what a person types (an id, a meeting id, code or title); control characters refused. */
+const SEARCH = /^[^\p{Cc}]{1,128}$/u;
 
 /** `/admin/events`: the event log (D1), one event with its attempts, and redelivery. */
 export const events = new Hono<AdminEnv>();
@@ -36,7 +49,7 @@ events.get("/", async (c) => {
 events.get("/:id", async (c) => {
   const id = c.req.param("id");
   const logged = EVENT_ID.test(id) ? await readEvent(c.env.RELAY_LOG, id, retainedSince(c.env)) : null;
-  if (logged === null) throw new RelayError(404, `no event with id "${id}" in the event log`);
+  if (logged === null) throw new RelayError(404, "unknown_event", `no event with id "${id}" in the event log`);
   return c.json({ ...logged, event: await shownWhole(c.env.RELAY_STATE, logged.event) });
 });
 
@@ -58,14 +71,14 @@ events.post("/:id/redeliver", adminBodyLimit(MAX_REDELIVER_BODY_BYTES), async (c
   const id = c.req.param("id");
   const body = redeliverBody(await c.req.text());
   const logged = EVENT_ID.test(id) ? await readEvent(c.env.RELAY_LOG, id, retainedSince(c.env)) : null;
-  if (logged === null) throw new RelayError(404, `no event with id "${id}" in the event log`);
+  if (logged === null) throw new RelayError(404, "unknown_event", `no event with id "${id}" in the event log`);
   const ids = (await chosenTargets(c.env, logged.event, body.targets)).map((target) => target.id);
   const redelivery = await queueRedelivery(c.env, logged.event, ids);
   if (!redelivery.ok) {
     const { queued, notQueued } = redelivery;
     const error = `the redelivery was queued for ${queued.length} of ${ids.length} targets; send the rest again with {"targets": [...notQueued]}`;
     c.set("logFields", { event: id, targets: queued, notQueued, reason: error });
-    return c.json({ error, queued, notQueued }, 503);
+    return errorResponse(503, "queue_unavailable", error, { fields: { queued, notQueued } });
   }
   c.set("logFields", { event: id, targets: ids });
   return c.json({ id, targets: ids, status: "queued" }, 202);
@@ -74,32 +87,45 @@ events.post("/:id/redeliver", adminBodyLimit(MAX_REDELIVER_BODY_BYTES), async (c
 /** The query of `GET /admin/events`, checked; every mistake is a 400 that says what is expected. */
 function eventFilter(query: Record<string, string>): EventFilter {
   const { provider, type, subject, target, outcome, cursor } = query;
+  const q = query.q?.trim();
+  if (q !== undefined && !SEARCH.test(q)) {
+    throw new RelayError(
+      400,
+      "invalid_query",
+      "q must be 1 to 128 characters (an event id, meeting id, code or title)",
+    );
+  }
   if (provider !== undefined && !(PROVIDER_NAMES as readonly string[]).includes(provider)) {
-    throw new RelayError(400, `provider must be one of ${PROVIDER_NAMES.join(", ")}`);
+    throw new RelayError(400, "invalid_query", `provider must be one of ${PROVIDER_NAMES.join(", ")}`);
   }
   if (type !== undefined && !TYPE_FILTER.test(type)) {
-    throw new RelayError(400, "type must be an event type (letters, digits, . _ / : -), with * matching anything");
+    throw new RelayError(
+      400,
+      "invalid_query",
+      "type must be an event type (letters, digits, . _ / : -), with * matching anything",
+    );
   }
   const glob = type === undefined ? undefined : typeGlob(type);
   if (glob !== undefined && encodeUtf8(glob).byteLength > D1_PATTERN_BYTES) {
     throw new RelayError(
       400,
+      "invalid_query",
       `type with * is at most ${D1_PATTERN_BYTES} bytes (the longest GLOB pattern D1 takes); shorten it, say with another *`,
     );
   }
   if (subject !== undefined && (subject === "" || subject.length > 256)) {
-    throw new RelayError(400, "subject must be 1 to 256 characters");
+    throw new RelayError(400, "invalid_query", "subject must be 1 to 256 characters");
   }
   if (target !== undefined && !TARGET_ID.test(target)) {
-    throw new RelayError(400, "target must be a target id (1 to 64 of a-z, 0-9, _ and -)");
+    throw new RelayError(400, "invalid_query", "target must be a target id (1 to 64 of a-z, 0-9, _ and -)");
   }
   if (outcome !== undefined && !(OUTCOMES as readonly string[]).includes(outcome)) {
-    throw new RelayError(400, `outcome must be one of ${OUTCOMES.join(", ")}`);
+    throw new RelayError(400, "invalid_query", `outcome must be one of ${OUTCOMES.join(", ")}`);
   }
   const since = timeParam("since", query.since);
   const until = timeParam("until", query.until);
   if (since !== undefined && until !== undefined && since >= until) {
-    throw new RelayError(400, "since must be earlier than until");
+    throw new RelayError(400, "invalid_query", "since must be earlier than until");
   }
   return {
     provider,
@@ -107,6 +133,7 @@ function eventFilter(query: Record<string, string>): EventFilter {
     subject,
     target,
     outcome: outcome as Outcome | undefined,
+    q,
     since,
     until,
     after: cursor === undefined ? undefined : decodeCursor(cursor),
@@ -127,6 +154,7 @@ function decodeCursor(cursor: string): Position {
     text = "";
   }
   const match = /^(\d{1,16}):([A-Za-z0-9._:-]{1,512})$/.exec(text);
-  if (!match) throw new RelayError(400, "cursor is not valid: pass back a cursor from a previous page");
+  if (!match)
+    throw new RelayError(400, "invalid_query", "cursor is not valid: pass back a cursor from a previous page");
   return { receivedAt: Number(match[1]), id: match[2] as string };
 }

@@ -16,8 +16,8 @@ stats.get("/", async (c) => {
   onlyParams(c.req.query(), ["since"]);
   const now = Date.now();
   const since = timeParam("since", c.req.query("since"), now) ?? now - DEFAULT_WINDOW_MS;
-  if (since > now) throw new RelayError(400, "since must not be in the future");
-  if (since < now - MAX_WINDOW_MS) throw new RelayError(400, "since may reach back at most 366 days");
+  if (since > now) throw new RelayError(400, "invalid_query", "since must not be in the future");
+  if (since < now - MAX_WINDOW_MS) throw new RelayError(400, "invalid_query", "since may reach back at most 366 days");
   const providers = PROVIDER_ADAPTERS.map((adapter) => adapter.name);
   return c.json(await readStats(c.env.RELAY_LOG, providers, since, now));
 });

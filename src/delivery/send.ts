@@ -7,6 +7,8 @@ import { parseRetryAfter } from "./retry-after";
 import { signWebhook } from "./sign";
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Of a failed answer's body, this much is read (as text, for the event log); the rest is never read. */
+export const RESPONSE_EXCERPT_BYTES = 1024;
 
 export type AttemptResult =
   | { ok: true; status: number; durationMs: number }
@@ -16,12 +18,16 @@ export type AttemptResult =
       error: string;
       retryAfterSeconds: number | undefined;
       durationMs: number;
+      /** The first {@link RESPONSE_EXCERPT_BYTES} of the answer's body as text, when an answer came. */
+      response?: string | undefined;
       /**
        * What a chat bot's answer said beyond "failed": too fast (`rate-limited`), or never again
        * until someone fixes the bot (`refused`). Webhook targets never set it.
        */
       answer?: "rate-limited" | "refused";
     };
+
+type AttemptFailure = Extract<AttemptResult, { ok: false }>;
 
 /**
  * One POST of one event to one target: to a chat target, the event as one message in its bot's
@@ -47,7 +53,7 @@ async function sendToWebhook(
   now: number,
 ): Promise<AttemptResult> {
   const started = Date.now();
-  const failed = (error: string, status?: number, retryAfterSeconds?: number): AttemptResult => ({
+  const failed = (error: string, status?: number, retryAfterSeconds?: number): AttemptFailure => ({
     ok: false,
     status,
     error,
@@ -77,17 +83,48 @@ async function sendToWebhook(
     const timedOut = name === "TimeoutError" || name === "AbortError";
     return failed(timedOut ? `no answer within ${timeoutMs} ms` : `network error: ${errorMessage(error)}`);
   }
-  // The body is not ours to read; release the connection.
-  await response.body?.cancel().catch(() => {});
   if (response.status >= 200 && response.status < 300) {
+    // A success's body is not ours to read; release the connection.
+    await response.body?.cancel().catch(() => {});
     return { ok: true, status: response.status, durationMs: Date.now() - started };
   }
   const redirect = response.status >= 300 && response.status < 400;
-  return failed(
+  const result = failed(
     redirect ? `redirect (HTTP ${response.status}) not followed` : `HTTP ${response.status}`,
     response.status,
     parseRetryAfter(response.headers.get("retry-after"), Date.now()),
   );
+  const excerpt = await responseExcerpt(response.body, RESPONSE_EXCERPT_BYTES);
+  return excerpt === undefined ? result : { ...result, response: excerpt };
+}
+
+/**
+ * The first `maxBytes` of a body as text (a character cut at the edge becomes U+FFFD), then the
+ * rest is cancelled unread: a receiver that answers with megabytes costs 1 KiB. Undefined for an
+ * empty body or one that fails while read.
+ */
+export async function responseExcerpt(
+  body: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
+): Promise<string | undefined> {
+  if (body === null) return undefined;
+  const reader = body.getReader();
+  const kept = new Uint8Array(maxBytes);
+  let length = 0;
+  try {
+    while (length < maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const take = Math.min(value.byteLength, maxBytes - length);
+      kept.set(value.subarray(0, take), length);
+      length += take;
+    }
+  } catch {
+    return length === 0 ? undefined : new TextDecoder().decode(kept.subarray(0, length));
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return length === 0 ? undefined : new TextDecoder().decode(kept.subarray(0, length));
 }
 
 /** Standard Webhooks headers over the target's static ones, which cannot override them. */

@@ -1,4 +1,5 @@
 import type { RelayEvent } from "../events";
+import { type DeliveryState, OUTCOME_BITS } from "./deliveries";
 import type { Outcome } from "./journal";
 
 /** What `GET /admin/events` may filter on; times are ms, `until` exclusive. */
@@ -11,6 +12,11 @@ export interface EventFilter {
   target?: string | undefined;
   /** Events with a delivery whose latest outcome is this. */
   outcome?: Outcome | undefined;
+  /**
+   * Search: the event id or the subject (meeting id) exactly or as a prefix, the meeting code as a
+   * prefix (spaces and dashes ignored), or the meeting title containing it (ASCII letters in any case).
+   */
+  q?: string | undefined;
   since?: number | undefined;
   until?: number | undefined;
   /** Strictly older than this position (newest first). */
@@ -38,6 +44,9 @@ export interface EventSummary {
   provider: string;
   type: string;
   subject: string | null;
+  /** The meeting's title and code, when the platform sent them as text. */
+  title: string | null;
+  code: string | null;
   source: string;
   time: string;
   receivedAt: string;
@@ -46,23 +55,17 @@ export interface EventSummary {
 
 export interface EventPage {
   items: EventSummary[];
-  /** Where the next page starts; null on the last page. */
+  /** Where the next page starts; null when the window holds nothing more. */
   next: Position | null;
 }
 
-/** An `events` row: the summary's fields as stored, `received_at` in ms. */
-type EventRow = Omit<EventSummary, "receivedAt" | "deliveries"> & { received_at: number };
-
-interface AttemptRow {
-  event_id: string;
-  target: string;
-  attempt: number;
-  status: number | null;
-  error: string | null;
-  duration_ms: number | null;
-  at: number;
-  outcome: Outcome;
-}
+/**
+ * Index entries one page reads at most when a filter must look at each event (type, subject,
+ * target, outcome, q). A page that reaches it before filling returns what it found and a cursor
+ * where it stopped: fewer items (even none) with a cursor means "keep going", so every request
+ * costs a bounded read however rare the match.
+ */
+export const MAX_SCANNED_PER_PAGE = 20_000;
 
 /**
  * The GLOB pattern bound for a `type` filter with `*`, or undefined for an exact type. Filters carry no
@@ -73,11 +76,46 @@ export function typeGlob(type: string): string | undefined {
   return type.includes("*") ? type : undefined;
 }
 
-/** The latest row of each (event, target) pair: the delivery's current outcome. */
-const LATEST = "a.seq = (SELECT max(b.seq) FROM attempts b WHERE b.event_id = a.event_id AND b.target = a.target)";
+/** What the covering index holds for an event (events_by_received), and the row's own columns. */
+interface ListedRow {
+  id: string;
+  provider: string;
+  type: string;
+  subject: string | null;
+  title: string | null;
+  code: string | null;
+  received_at: number;
+  deliveries: string;
+  source: string;
+  time: string;
+  /** 1 for a match; 0 for the last entry read, when the page stopped at MAX_SCANNED_PER_PAGE. */
+  hit: number;
+}
 
-/** One page of the event log, newest first, with each event's deliveries summarized per target. */
+/**
+ * One page of the event log, newest first. The window is walked newest first over a covering index
+ * (`events_unsettled`, far smaller, for `outcome` retry/dead/paused) and the filters are applied to
+ * the index entries; only the page's own rows are read from the table.
+ */
 export async function listEvents(db: D1Database, filter: EventFilter): Promise<EventPage> {
+  const range: string[] = [];
+  const rangeParams: (string | number)[] = [];
+  if (filter.since !== undefined) {
+    range.push("received_at >= ?");
+    rangeParams.push(filter.since);
+  }
+  if (filter.until !== undefined) {
+    range.push("received_at < ?");
+    rangeParams.push(filter.until);
+  }
+  if (filter.after !== undefined) {
+    // A row value, not an OR: SQLite starts the index walk at the cursor instead of the window's top.
+    range.push("received_at <= ? AND (received_at, id) < (?, ?)");
+    rangeParams.push(filter.after.receivedAt, filter.after.receivedAt, filter.after.id);
+  }
+  const unsettled = filter.outcome !== undefined && filter.outcome !== "delivered";
+  if (unsettled) range.push("state > 1");
+
   const where: string[] = [];
   const params: (string | number)[] = [];
   const add = (sql: string, ...values: (string | number)[]) => {
@@ -91,89 +129,82 @@ export async function listEvents(db: D1Database, filter: EventFilter): Promise<E
     else add("type GLOB ?", glob);
   }
   if (filter.subject !== undefined) add("subject = ?", filter.subject);
-  if (filter.since !== undefined) add("received_at >= ?", filter.since);
-  if (filter.until !== undefined) add("received_at < ?", filter.until);
-  if (filter.after !== undefined) {
+  if (filter.target !== undefined && filter.outcome !== undefined) {
+    add("deliveries ->> ? = ?", `$."${filter.target}".o`, filter.outcome);
+  } else if (filter.target !== undefined) {
+    add("instr(deliveries, ?) > 0", `"${filter.target}":{`);
+  } else if (filter.outcome !== undefined) {
+    add("(state & ?) <> 0", OUTCOME_BITS[filter.outcome]);
+  }
+  if (filter.q !== undefined) {
+    const q = filter.q;
+    const code = q.replace(/[\s-]/g, "");
     add(
-      "(received_at < ? OR (received_at = ? AND id < ?))",
-      filter.after.receivedAt,
-      filter.after.receivedAt,
-      filter.after.id,
+      "(substr(id, 1, ?) = ? OR substr(subject, 1, ?) = ? OR substr(replace(replace(code, ' ', ''), '-', ''), 1, ?) = ? OR instr(lower(title), lower(?)) > 0)",
+      q.length,
+      q,
+      q.length,
+      q,
+      code.length === 0 ? -1 : code.length,
+      code,
+      q,
     );
   }
-  if (filter.target !== undefined || filter.outcome !== undefined) {
-    const conditions = ["a.event_id = events.id"];
-    const values: string[] = [];
-    if (filter.target !== undefined) {
-      conditions.push("a.target = ?");
-      values.push(filter.target);
-    }
-    if (filter.outcome !== undefined) {
-      conditions.push("a.outcome = ?", LATEST);
-      values.push(filter.outcome);
-    }
-    add(`EXISTS (SELECT 1 FROM attempts a WHERE ${conditions.join(" AND ")})`, ...values);
-  }
-  const sql =
-    "SELECT id, provider, type, subject, source, time, received_at FROM events" +
-    (where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "") +
-    " ORDER BY received_at DESC, id DESC LIMIT ?";
+  // Without a filter on each entry, the page is the first `limit` entries; with one, a bounded walk.
+  const scan = where.length === 0 ? filter.limit + 1 : MAX_SCANNED_PER_PAGE;
+  const index = unsettled ? "events_unsettled" : "events_by_received";
+  const sql = `WITH scanned AS MATERIALIZED (
+      SELECT id, provider, type, subject, title, code, received_at, state, deliveries FROM events INDEXED BY ${index}
+      ${range.length > 0 ? `WHERE ${range.join(" AND ")}` : ""}
+      ORDER BY received_at DESC, id DESC LIMIT ?
+    ),
+    hits AS (
+      SELECT *, 1 AS hit FROM scanned ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY received_at DESC, id DESC LIMIT ?
+    ),
+    edge AS (
+      SELECT *, 0 AS hit FROM scanned WHERE (SELECT count(*) FROM scanned) = ?
+      ORDER BY received_at, id LIMIT 1
+    ),
+    page AS (SELECT * FROM hits UNION ALL SELECT * FROM edge)
+    SELECT page.*, events.source, events.time FROM page JOIN events ON events.id = page.id
+    ORDER BY page.hit DESC, page.received_at DESC, page.id DESC`;
   const { results } = await db
     .prepare(sql)
-    .bind(...params, filter.limit + 1)
-    .all<EventRow>();
-  const rows = results.slice(0, filter.limit);
+    .bind(...rangeParams, scan, ...params, filter.limit + 1, scan)
+    .all<ListedRow>();
+  const hits = results.filter((row) => row.hit === 1);
+  const rows = hits.slice(0, filter.limit);
   const last = rows.at(-1);
-  const next = results.length > filter.limit && last ? { receivedAt: last.received_at, id: last.id } : null;
-  const deliveries = await summarize(
-    db,
-    rows.map((row) => row.id),
-  );
+  const edge = results.find((row) => row.hit === 0);
+  let next: Position | null = null;
+  if (hits.length > filter.limit && last) next = { receivedAt: last.received_at, id: last.id };
+  else if (edge !== undefined && where.length > 0) next = { receivedAt: edge.received_at, id: edge.id };
   const items = rows.map((row) => ({
     id: row.id,
     provider: row.provider,
     type: row.type,
     subject: row.subject,
+    title: row.title,
+    code: row.code,
     source: row.source,
     time: row.time,
     receivedAt: iso(row.received_at),
-    deliveries: deliveries.get(row.id) ?? [],
+    deliveries: summaries(row.deliveries),
   }));
   return { items, next };
 }
 
-/** Per event, per target (in order of first attempt): the latest outcome, attempts made, last status and time. */
-async function summarize(db: D1Database, ids: readonly string[]): Promise<Map<string, DeliverySummary[]>> {
-  const byEvent = new Map<string, Map<string, DeliverySummary>>();
-  if (ids.length === 0) return new Map();
-  const { results } = await db
-    .prepare(
-      `SELECT event_id, target, status, duration_ms, at, outcome FROM attempts WHERE event_id IN (${ids.map(() => "?").join(", ")}) ORDER BY seq`,
-    )
-    .bind(...ids)
-    .all<AttemptRow>();
-  for (const row of results) {
-    let targets = byEvent.get(row.event_id);
-    if (targets === undefined) {
-      targets = new Map();
-      byEvent.set(row.event_id, targets);
-    }
-    const summary = targets.get(row.target) ?? {
-      target: row.target,
-      outcome: row.outcome,
-      attempts: 0,
-      lastStatus: null,
-      lastAttemptAt: null,
-    };
-    summary.outcome = row.outcome;
-    if (row.duration_ms !== null) {
-      summary.attempts += 1;
-      summary.lastStatus = row.status;
-      summary.lastAttemptAt = iso(row.at);
-    }
-    targets.set(row.target, summary);
-  }
-  return new Map([...byEvent].map(([id, targets]) => [id, [...targets.values()]]));
+/** The deliveries column as the API shows it, in order of first attempt. */
+export function summaries(deliveries: string): DeliverySummary[] {
+  const parsed = JSON.parse(deliveries) as Record<string, DeliveryState>;
+  return Object.entries(parsed).map(([target, entry]) => ({
+    target,
+    outcome: entry.o,
+    attempts: entry.n,
+    lastStatus: entry.s ?? null,
+    lastAttemptAt: entry.t === undefined ? null : iso(entry.t),
+  }));
 }
 
 export interface AttemptEntry {
@@ -181,9 +212,13 @@ export interface AttemptEntry {
   attempt: number;
   status: number | null;
   error: string | null;
+  /** The first 1 KiB of a failed attempt's answer body; null for a success or without an answer. */
+  response: string | null;
   durationMs: number | null;
   at: string;
   outcome: Outcome;
+  /** A redelivery or test send an operator asked for. */
+  manual: boolean;
 }
 
 export interface LoggedEvent {
@@ -192,30 +227,70 @@ export interface LoggedEvent {
   attempts: AttemptEntry[];
 }
 
-/** One event and every attempt, oldest first; null when unknown or received before `keptSince`. */
+interface AttemptRow {
+  target: string;
+  attempt: number;
+  status: number | null;
+  error: string | null;
+  response: string | null;
+  duration_ms: number | null;
+  at: number;
+  outcome: Outcome;
+  manual: number;
+}
+
+/**
+ * One event and every attempt, oldest first; null when unknown or received before `keptSince`.
+ * A first attempt that succeeded at once has no `attempts` row: it comes from the event's row.
+ */
 export async function readEvent(db: D1Database, id: string, keptSince: number): Promise<LoggedEvent | null> {
   const [events, attempts] = await db.batch<Record<string, unknown>>([
-    db.prepare("SELECT event, received_at FROM events WHERE id = ? AND received_at >= ?").bind(id, keptSince),
+    db
+      .prepare("SELECT event, received_at, deliveries FROM events WHERE id = ? AND received_at >= ?")
+      .bind(id, keptSince),
     db
       .prepare(
-        "SELECT target, attempt, status, error, duration_ms, at, outcome FROM attempts WHERE event_id = ? ORDER BY seq",
+        "SELECT target, attempt, status, error, response, duration_ms, at, outcome, manual FROM attempts WHERE event_id = ? ORDER BY seq",
       )
       .bind(id),
   ]);
-  const row = events?.results[0] as { event: string; received_at: number } | undefined;
+  const row = events?.results[0] as { event: string; received_at: number; deliveries: string } | undefined;
   if (row === undefined) return null;
+  const logged = ((attempts?.results ?? []) as unknown as AttemptRow[]).map((attempt) => ({
+    target: attempt.target,
+    attempt: attempt.attempt,
+    status: attempt.status,
+    error: attempt.error,
+    response: attempt.response,
+    durationMs: attempt.duration_ms,
+    at: attempt.at,
+    outcome: attempt.outcome,
+    manual: attempt.manual === 1,
+  }));
+  const deliveries = JSON.parse(row.deliveries) as Record<string, DeliveryState>;
+  const first = Object.entries(deliveries).flatMap(([target, entry]) =>
+    entry.i === undefined
+      ? []
+      : [
+          {
+            target,
+            attempt: 1,
+            status: entry.i[0],
+            error: null,
+            response: null,
+            durationMs: entry.i[1],
+            at: entry.i[2],
+            outcome: "delivered" as const,
+            manual: false,
+          },
+        ],
+  );
+  // Stable: rows keep their written order among equal times; a first attempt comes before them.
+  const timeline = [...first, ...logged].sort((a, b) => a.at - b.at);
   return {
     event: JSON.parse(row.event) as RelayEvent,
     receivedAt: iso(row.received_at),
-    attempts: ((attempts?.results ?? []) as unknown as AttemptRow[]).map((attempt) => ({
-      target: attempt.target,
-      attempt: attempt.attempt,
-      status: attempt.status,
-      error: attempt.error,
-      durationMs: attempt.duration_ms,
-      at: iso(attempt.at),
-      outcome: attempt.outcome,
-    })),
+    attempts: timeline.map((attempt) => ({ ...attempt, at: iso(attempt.at) })),
   };
 }
 

@@ -1,9 +1,10 @@
 import { type Env, readSetting } from "../env";
 import { errorMessage } from "../errors";
 import { log } from "../log";
+import { DEFAULTS } from "../settings";
 import { HOUR_MS } from "./counter";
 
-export const DEFAULT_RETENTION_DAYS = 14;
+export const DEFAULT_RETENTION_DAYS = Number(DEFAULTS.EVENT_LOG_RETENTION_DAYS);
 /**
  * The longest the log keeps a row. An event too large for a queue message is logged as its stub,
  * whose payload KV keeps for 30 days (src/queue/spill.ts, SPILL_TTL_SECONDS): a row must never
@@ -12,9 +13,9 @@ export const DEFAULT_RETENTION_DAYS = 14;
 export const MAX_RETENTION_DAYS = 30;
 const DAY_MS = 86_400_000;
 /** Rows deleted per statement, so that one run never holds the database for long. */
-const DELETE_CHUNK = 5_000;
+export const DELETE_CHUNK = 5_000;
 /** Chunks per table per run; whatever is left goes on the next run. */
-const MAX_CHUNKS = 20;
+export const MAX_CHUNKS = 20;
 
 /**
  * `EVENT_LOG_RETENTION_DAYS`: whole days from 1 to 30. A value that is not a whole number of days
@@ -44,10 +45,20 @@ export function retainedSince(env: Env, now = Date.now()): number {
   return now - retentionDays(env) * DAY_MS;
 }
 
-/** Deletes by key in chunks: `events` by id, `attempts` by seq. Refusals are few (hourly counters): one statement. */
+/**
+ * Deletes in chunks, oldest first, each chunk found through an index (never a scan of the table):
+ * `events` by received time; `attempts` by `seq`, the order they were written in, looking at most
+ * one chunk ahead (an attempt is written within seconds of its time, so the oldest rows come first).
+ */
 const CHUNKED = [
-  { table: "events", key: "id", time: "received_at" },
-  { table: "attempts", key: "seq", time: "at" },
+  {
+    table: "events",
+    sql: `DELETE FROM events WHERE id IN (SELECT id FROM events INDEXED BY events_by_received WHERE received_at < ?1 ORDER BY received_at LIMIT ?2)`,
+  },
+  {
+    table: "attempts",
+    sql: `DELETE FROM attempts WHERE seq IN (SELECT seq FROM (SELECT seq, at FROM attempts ORDER BY seq LIMIT ?2) WHERE at < ?1)`,
+  },
 ] as const;
 
 /** The hourly counter tables: few rows each, one statement each. */
@@ -64,11 +75,10 @@ export async function pruneEventLog(env: Env, now = Date.now()): Promise<Record<
   const db = env.RELAY_LOG;
   const cutoff = now - days * DAY_MS;
   try {
-    for (const { table, key, time } of CHUNKED) {
+    for (const { table, sql } of CHUNKED) {
       deleted[table] = 0;
-      const sql = `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${time} < ?1 LIMIT ${DELETE_CHUNK})`;
       for (let chunk = 0; chunk < MAX_CHUNKS; chunk++) {
-        const { meta } = await db.prepare(sql).bind(cutoff).run();
+        const { meta } = await db.prepare(sql).bind(cutoff, DELETE_CHUNK).run();
         deleted[table] += meta.changes;
         if (meta.changes < DELETE_CHUNK) break;
       }

@@ -19,11 +19,14 @@ export interface ProviderStats {
 }
 
 export interface TargetStats {
-  /** Attempts in the window that succeeded, and that failed (retried or given up). */
+  /** Deliveries of the events in the window that succeeded, and the requests that failed (retried or given up). */
   delivered: number;
   failed: number;
-  /** Nearest-rank percentiles of the target's response time over its successful attempts; null without any. */
+  /** Nearest-rank percentiles of the target's response time over its successful deliveries; null without any. */
   latencyMs: { p50: number; p95: number } | null;
+  /** Health, whatever the window: the last successful request (to the minute) and the failed requests since. */
+  lastSuccessAt: string | null;
+  failuresInARow: number;
 }
 
 export interface HourStats {
@@ -42,12 +45,18 @@ export interface Stats {
   hours: HourStats[];
 }
 
-const FAILED = "outcome IN ('retry', 'dead') AND duration_ms IS NOT NULL";
 /** Refusal reasons listed per provider; the rest are summed into one "other" entry. */
 export const MAX_REFUSAL_REASONS = 50;
 export const OTHER_REASONS = "other";
 
-/** The overview from `since` to `now`, in one read batch. */
+/** The deliveries of the events received in the window, one row per event and target (covering index). */
+const DELIVERIES = `FROM events INDEXED BY events_by_received, json_each(events.deliveries) AS d WHERE received_at >= ?1`;
+
+/**
+ * The overview from `since` to `now`, in one read batch. Events and deliveries are counted by the
+ * hour the event was received, from the covering index alone; refusals and credential matches from
+ * their hourly counters; each target's health from its own small row.
+ */
 export async function readStats(
   db: D1Database,
   providers: readonly string[],
@@ -55,13 +64,19 @@ export async function readStats(
   now = Date.now(),
 ): Promise<Stats> {
   const firstHour = Math.floor(since / HOUR_MS) * HOUR_MS;
-  const [accepted, refused, latest, targets, latency, eventHours, attemptHours, refusalHours, previous] =
-    await db.batch<Record<string, number | string>>([
-      db.prepare("SELECT provider, count(*) AS n FROM events WHERE received_at >= ?1 GROUP BY provider").bind(since),
-      // The top reasons of each provider by count, and one row per provider summing the rest.
-      db
-        .prepare(
-          `WITH ranked AS (
+  const [accepted, refused, deliveries, latency, refusalHours, previous, health] = await db.batch<
+    Record<string, number | string>
+  >([
+    db
+      .prepare(
+        `SELECT provider, received_at / ${HOUR_MS} AS h, count(*) AS n FROM events INDEXED BY events_by_received
+           WHERE received_at >= ?1 GROUP BY provider, h`,
+      )
+      .bind(since),
+    // The top reasons of each provider by count, and one row per provider summing the rest.
+    db
+      .prepare(
+        `WITH ranked AS (
              SELECT provider, status, reason, sum(count) AS n,
                     row_number() OVER (PARTITION BY provider ORDER BY sum(count) DESC, status, reason) AS rank
              FROM refusals WHERE hour >= ?1 GROUP BY provider, status, reason
@@ -71,50 +86,35 @@ export async function readStats(
            SELECT provider, NULL, NULL, sum(n), ${MAX_REFUSAL_REASONS + 1} FROM ranked
            WHERE rank > ${MAX_REFUSAL_REASONS} GROUP BY provider
            ORDER BY provider, rank`,
-        )
-        .bind(firstHour),
-      // SQLite: with max(), the bare column `outcome` comes from the pair's latest row.
-      db
-        .prepare(
-          `SELECT provider, outcome, count(*) AS n FROM (
-           SELECT provider, outcome, max(seq) FROM attempts WHERE at >= ?1 GROUP BY event_id, target
-         ) GROUP BY provider, outcome`,
-        )
-        .bind(since),
-      db
-        .prepare(
-          `SELECT target, sum(outcome = 'delivered') AS delivered, sum(${FAILED}) AS failed
-         FROM attempts WHERE at >= ?1 GROUP BY target ORDER BY target`,
-        )
-        .bind(since),
-      db
-        .prepare(
-          `SELECT target, duration_ms, n, total FROM (
-           SELECT target, duration_ms,
-                  row_number() OVER (PARTITION BY target ORDER BY duration_ms) AS n,
-                  count(*) OVER (PARTITION BY target) AS total
-           FROM attempts WHERE at >= ?1 AND outcome = 'delivered'
-         ) WHERE n = (total * 50 + 99) / 100 OR n = (total * 95 + 99) / 100`,
-        )
-        .bind(since),
-      db
-        .prepare(`SELECT received_at / ${HOUR_MS} AS h, count(*) AS n FROM events WHERE received_at >= ?1 GROUP BY h`)
-        .bind(since),
-      db
-        .prepare(
-          `SELECT at / ${HOUR_MS} AS h, sum(outcome = 'delivered') AS delivered, sum(${FAILED}) AS failed
-         FROM attempts WHERE at >= ?1 GROUP BY h`,
-        )
-        .bind(since),
-      db
-        .prepare(`SELECT hour / ${HOUR_MS} AS h, sum(count) AS n FROM refusals WHERE hour >= ?1 GROUP BY h`)
-        .bind(firstHour),
-      db
-        .prepare(
-          "SELECT provider, account, sum(count) AS n FROM credential_matches WHERE hour >= ?1 AND credential = 'previous' GROUP BY provider, account ORDER BY account",
-        )
-        .bind(firstHour),
-    ]);
+      )
+      .bind(firstHour),
+    db
+      .prepare(
+        `SELECT provider, received_at / ${HOUR_MS} AS h, d.key AS target, d.value ->> 'o' AS outcome,
+                  count(*) AS n, sum(d.value ->> 'f') AS failed
+           ${DELIVERIES} GROUP BY provider, h, target, outcome`,
+      )
+      .bind(since),
+    db
+      .prepare(
+        `SELECT target, ms, n, total FROM (
+             SELECT d.key AS target, d.value ->> 'ms' AS ms,
+                    row_number() OVER (PARTITION BY d.key ORDER BY d.value ->> 'ms') AS n,
+                    count(*) OVER (PARTITION BY d.key) AS total
+             ${DELIVERIES} AND d.value ->> 'o' = 'delivered'
+           ) WHERE n = (total * 50 + 99) / 100 OR n = (total * 95 + 99) / 100`,
+      )
+      .bind(since),
+    db
+      .prepare(`SELECT hour / ${HOUR_MS} AS h, sum(count) AS n FROM refusals WHERE hour >= ?1 GROUP BY h`)
+      .bind(firstHour),
+    db
+      .prepare(
+        "SELECT provider, account, sum(count) AS n FROM credential_matches WHERE hour >= ?1 AND credential = 'previous' GROUP BY provider, account ORDER BY account",
+      )
+      .bind(firstHour),
+    db.prepare("SELECT target, last_success_at, failures_in_a_row FROM target_health"),
+  ]);
   const rows = (result: D1Result<Record<string, number | string>> | undefined) => result?.results ?? [];
 
   const byProvider: Record<string, ProviderStats> = {};
@@ -131,7 +131,15 @@ export async function readStats(
     return byProvider[name];
   };
   for (const name of providers) provider(name);
-  for (const row of rows(accepted)) provider(String(row.provider)).accepted = Number(row.n);
+  const hours = new Map<number, HourStats>();
+  for (let h = firstHour / HOUR_MS; h <= Math.floor(now / HOUR_MS); h++) {
+    hours.set(h, { hour: iso(h * HOUR_MS), accepted: 0, refused: 0, delivered: 0, failed: 0 });
+  }
+  for (const row of rows(accepted)) {
+    provider(String(row.provider)).accepted += Number(row.n);
+    const bucket = hours.get(Number(row.h));
+    if (bucket) bucket.accepted += Number(row.n);
+  }
   for (const row of rows(refused)) {
     const stats = provider(String(row.provider));
     stats.refused.total += Number(row.n);
@@ -148,42 +156,43 @@ export async function readStats(
     previousCredential.accounts[String(row.account)] = Number(row.n);
   }
   const field = { delivered: "delivered", retry: "retrying", dead: "dead", paused: "paused" } as const;
-  for (const row of rows(latest)) {
-    const key = field[String(row.outcome) as keyof typeof field];
-    if (key !== undefined) provider(String(row.provider))[key] += Number(row.n);
-  }
-
   const byTarget: Record<string, TargetStats> = {};
-  for (const row of rows(targets)) {
-    byTarget[String(row.target)] = { delivered: Number(row.delivered), failed: Number(row.failed), latencyMs: null };
+  const target = (name: string) => {
+    byTarget[name] ??= { delivered: 0, failed: 0, latencyMs: null, lastSuccessAt: null, failuresInARow: 0 };
+    return byTarget[name];
+  };
+  for (const row of rows(deliveries)) {
+    const outcome = String(row.outcome);
+    const n = Number(row.n);
+    const failed = Number(row.failed ?? 0);
+    const key = field[outcome as keyof typeof field];
+    if (key !== undefined) provider(String(row.provider))[key] += n;
+    const stats = target(String(row.target));
+    if (outcome === "delivered") stats.delivered += n;
+    stats.failed += failed;
+    const bucket = hours.get(Number(row.h));
+    if (bucket) {
+      if (outcome === "delivered") bucket.delivered += n;
+      bucket.failed += failed;
+    }
+  }
+  for (const row of rows(health)) {
+    const stats = target(String(row.target));
+    stats.lastSuccessAt = row.last_success_at === null ? null : iso(Number(row.last_success_at));
+    stats.failuresInARow = Number(row.failures_in_a_row);
   }
   for (const row of rows(latency)) {
     const stats = byTarget[String(row.target)];
     if (stats === undefined) continue;
     const total = Number(row.total);
     const n = Number(row.n);
-    const value = Number(row.duration_ms);
+    const value = Number(row.ms);
     stats.latencyMs ??= { p50: value, p95: value };
     const { latencyMs } = stats;
     if (n === Math.ceil(total * 0.5)) latencyMs.p50 = value;
     if (n === Math.ceil(total * 0.95)) latencyMs.p95 = value;
   }
 
-  const hours = new Map<number, HourStats>();
-  for (let h = firstHour / HOUR_MS; h <= Math.floor(now / HOUR_MS); h++) {
-    hours.set(h, { hour: iso(h * HOUR_MS), accepted: 0, refused: 0, delivered: 0, failed: 0 });
-  }
-  for (const row of rows(eventHours)) {
-    const bucket = hours.get(Number(row.h));
-    if (bucket) bucket.accepted = Number(row.n);
-  }
-  for (const row of rows(attemptHours)) {
-    const bucket = hours.get(Number(row.h));
-    if (bucket) {
-      bucket.delivered = Number(row.delivered);
-      bucket.failed = Number(row.failed);
-    }
-  }
   for (const row of rows(refusalHours)) {
     const bucket = hours.get(Number(row.h));
     if (bucket) bucket.refused = Number(row.n);

@@ -50,6 +50,11 @@ export interface DeliveryMessage {
    * keeps it as a dead letter with this error, without attempting it.
    */
   exhausted?: string;
+  /**
+   * An operator asked for this delivery (a redelivery from the admin API): its attempts are marked
+   * `manual` in the event log, and its retries keep the mark.
+   */
+  manual?: boolean;
 }
 
 export type QueueMessage = EventMessage | EventsMessage | DeliveryMessage;

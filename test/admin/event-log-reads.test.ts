@@ -25,7 +25,7 @@ describe("event-log routes when D1 cannot be read", () => {
     });
     const { response, body, deliveries } = await adminCall(method, path);
     expect(response.status).toBe(503);
-    expect(body).toEqual({ error: EVENT_LOG_UNREADABLE });
+    expect(body).toEqual({ error: EVENT_LOG_UNREADABLE, code: "event_log_unavailable" });
     expect(deliveries.sent).toEqual([]);
   });
 
@@ -33,7 +33,7 @@ describe("event-log routes when D1 cannot be read", () => {
     await env.RELAY_LOG.exec("DROP TABLE credential_matches");
     const { response, body } = await adminCall("GET", "/admin/stats");
     expect(response.status).toBe(503);
-    expect(body).toEqual({ error: EVENT_LOG_UNREADABLE });
+    expect(body).toEqual({ error: EVENT_LOG_UNREADABLE, code: "event_log_unavailable" });
   });
 
   it("keeps a bad request's own 400", async () => {

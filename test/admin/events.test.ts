@@ -28,7 +28,11 @@ const e4 = sampleEvent("tencent-whiteboard:d", {
   type: "whiteboard.transcode.completed",
 });
 delete e4.subject;
-const e5 = sampleEvent("tencent-meeting:e:0", { type: "meeting.created", subject: "S3" });
+const e5 = sampleEvent("tencent-meeting:e:0", {
+  type: "meeting.created",
+  subject: "S3",
+  data: { meeting: { id: "S3", subject: "Weekly <b>Sync</b>", code: "123 456 789" }, raw: {} },
+});
 
 function attempt(
   event: RelayEvent,
@@ -62,7 +66,7 @@ async function logSample(): Promise<void> {
     ],
     [
       attempt(e1, "crm", 1, 1100, { durationMs: 120 }),
-      attempt(e2, "crm", 1, 2100, { status: 503, error: "HTTP 503", outcome: "retry" }),
+      attempt(e2, "crm", 1, 2100, { status: 503, error: "HTTP 503", response: '{"error":"busy"}', outcome: "retry" }),
       attempt(e2, "erp", 1, 2100, { status: null, error: "connection refused", outcome: "dead", durationMs: 30 }),
       attempt(e2, "crm", 2, 12_100, { durationMs: 80 }),
       attempt(e3, "erp", 1, 3100, { status: 500, error: "HTTP 500", outcome: "retry" }),
@@ -99,6 +103,8 @@ describe("GET /admin/events", () => {
       provider: "huawei-meeting",
       type: "participant.joined",
       subject: "S2",
+      title: null,
+      code: null,
       source: "/webhooks/huawei-meeting",
       time: e2.time,
       receivedAt: at(2000),
@@ -107,7 +113,8 @@ describe("GET /admin/events", () => {
         { target: "erp", outcome: "dead", attempts: 1, lastStatus: null, lastAttemptAt: at(2100) },
       ],
     });
-    expect(items[0]).toMatchObject({ id: e4.id, subject: null, deliveries: [] });
+    expect(items[0]).toMatchObject({ id: e4.id, subject: null, title: null, code: null, deliveries: [] });
+    expect(items[1]).toMatchObject({ id: e5.id, title: "Weekly <b>Sync</b>", code: "123 456 789" });
     expect(body.cursor).toBeNull();
   });
 
@@ -126,6 +133,15 @@ describe("GET /admin/events", () => {
     [`since=${at(3000)}`, [e4.id, e5.id, e3.id]],
     [`until=${at(3000)}`, [e2.id, e1.id]],
     [`since=${at(2000)}&until=${at(3001)}&provider=yunhuni`, [e3.id]],
+    ["q=tencent-meeting:e:0", [e5.id]],
+    ["q=tencent-meeting:", [e5.id, e1.id]],
+    ["q=S1", [e3.id, e1.id]],
+    ["q=weekly%20%3Cb%3Esync", [e5.id]],
+    ["q=sync", [e5.id]],
+    ["q=123456", [e5.id]],
+    ["q=123-456-789", [e5.id]],
+    ["q=456", []],
+    ["q=nothing&provider=tencent-meeting", []],
   ])("filters with ?%s", async (query, expected) => {
     await logSample();
     const { response, body } = await adminCall("GET", `/admin/events?${query}`);
@@ -215,12 +231,15 @@ describe("GET /admin/events", () => {
     ["cursor=not-a-cursor", "cursor is not valid: pass back a cursor from a previous page"],
     [
       "provder=yunhuni",
-      "unknown query parameter provder; known: provider, type, subject, target, outcome, since, until, cursor, limit",
+      "unknown query parameter provder; known: provider, type, subject, target, outcome, q, since, until, cursor, limit",
     ],
+    ["q=", "q must be 1 to 128 characters (an event id, meeting id, code or title)"],
+    [`q=${"x".repeat(129)}`, "q must be 1 to 128 characters (an event id, meeting id, code or title)"],
+    ["q=a%00b", "q must be 1 to 128 characters (an event id, meeting id, code or title)"],
   ])("answers 400 for ?%s", async (query, error) => {
     const { response, body } = await adminCall("GET", `/admin/events?${query}`);
     expect(response.status).toBe(400);
-    expect(body).toEqual({ error });
+    expect(body).toEqual({ error, code: "invalid_query" });
   });
 });
 
@@ -233,17 +252,39 @@ describe("GET /admin/events/<id>", () => {
       event: e2,
       receivedAt: at(2000),
       attempts: [
-        { target: "crm", attempt: 1, status: 503, error: "HTTP 503", durationMs: 100, at: at(2100), outcome: "retry" },
+        {
+          target: "crm",
+          attempt: 1,
+          status: 503,
+          error: "HTTP 503",
+          response: '{"error":"busy"}',
+          durationMs: 100,
+          at: at(2100),
+          outcome: "retry",
+          manual: false,
+        },
         {
           target: "erp",
           attempt: 1,
           status: null,
           error: "connection refused",
+          response: null,
           durationMs: 30,
           at: at(2100),
           outcome: "dead",
+          manual: false,
         },
-        { target: "crm", attempt: 2, status: 200, error: null, durationMs: 80, at: at(12_100), outcome: "delivered" },
+        {
+          target: "crm",
+          attempt: 2,
+          status: 200,
+          error: null,
+          response: null,
+          durationMs: 80,
+          at: at(12_100),
+          outcome: "delivered",
+          manual: false,
+        },
       ],
     });
   });
@@ -269,7 +310,10 @@ describe("GET /admin/events/<id>", () => {
   it("answers 404 for an unknown event", async () => {
     const { response, body } = await adminCall("GET", "/admin/events/tencent-meeting:nope:0");
     expect(response.status).toBe(404);
-    expect(body).toEqual({ error: 'no event with id "tencent-meeting:nope:0" in the event log' });
+    expect(body).toEqual({
+      error: 'no event with id "tencent-meeting:nope:0" in the event log',
+      code: "unknown_event",
+    });
   });
 
   it("answers 404 for an event past retention, even before the cron deleted it", async () => {
@@ -284,5 +328,53 @@ describe("GET /admin/events/<id>", () => {
     await logRows([{ event: e1, receivedAt: Date.now() }]);
     expect((await env.RELAY_LOG.prepare("SELECT count(*) AS n FROM events").first("n")) as number).toBe(1);
     expect((await adminCall("GET", `/admin/events/${e1.id}`)).response.status).toBe(200);
+  });
+});
+
+describe("GET /admin/events/<id>: attempts kept in the event's own row, and manual sends", () => {
+  it("shows a first attempt that succeeded at once (no attempts row) and a manual redelivery after it", async () => {
+    await logRows([{ event: e1, receivedAt: BASE + 1000 }], [attempt(e1, "crm", 1, 1100, { durationMs: 120 })]);
+    expect((await env.RELAY_LOG.prepare("SELECT count(*) AS n FROM attempts").first("n")) as number).toBe(0);
+    await logRows(
+      [],
+      [
+        attempt(e1, "crm", 1, 9000, {
+          status: 500,
+          error: "HTTP 500",
+          response: "oops",
+          outcome: "retry",
+          manual: true,
+        }),
+      ],
+    );
+    const { body } = await adminCall("GET", `/admin/events/${e1.id}`);
+    expect(body.attempts).toEqual([
+      {
+        target: "crm",
+        attempt: 1,
+        status: 200,
+        error: null,
+        response: null,
+        durationMs: 120,
+        at: at(1100),
+        outcome: "delivered",
+        manual: false,
+      },
+      {
+        target: "crm",
+        attempt: 1,
+        status: 500,
+        error: "HTTP 500",
+        response: "oops",
+        durationMs: 100,
+        at: at(9000),
+        outcome: "retry",
+        manual: true,
+      },
+    ]);
+    const list = await adminCall("GET", "/admin/events");
+    expect((list.body.items as Record<string, unknown>[])[0]?.deliveries).toEqual([
+      { target: "crm", outcome: "retry", attempts: 2, lastStatus: 500, lastAttemptAt: at(9000) },
+    ]);
   });
 });

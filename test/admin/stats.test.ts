@@ -111,13 +111,22 @@ describe("GET /admin/stats", () => {
     });
     expect((providers.yunhuni as { refused: unknown }).refused).toEqual({ total: 0, byReason: [] });
     expect(body.targets).toEqual({
-      crm: { delivered: 3, failed: 1, latencyMs: { p50: 20, p95: 30 } },
-      erp: { delivered: 0, failed: 1, latencyMs: null },
+      // Health is the target's whatever the window: crm's last success is b's retry (d's is older).
+      crm: {
+        delivered: 3,
+        failed: 1,
+        latencyMs: { p50: 20, p95: 30 },
+        lastSuccessAt: new Date(T + HOUR + 2100).toISOString(),
+        failuresInARow: 0,
+      },
+      // The disabled delivery made no request: one failure in a row, not two.
+      erp: { delivered: 0, failed: 1, latencyMs: null, lastSuccessAt: null, failuresInARow: 1 },
     });
     const hours = (body.hours as { hour: string }[]).slice(-3);
     expect(hours).toEqual([
-      { hour: new Date(T).toISOString(), accepted: 2, refused: 2, delivered: 1, failed: 1 },
-      { hour: new Date(T + HOUR).toISOString(), accepted: 1, refused: 1, delivered: 2, failed: 1 },
+      // Deliveries count in the hour their event was received: b's retry lands in hour T.
+      { hour: new Date(T).toISOString(), accepted: 2, refused: 2, delivered: 2, failed: 1 },
+      { hour: new Date(T + HOUR).toISOString(), accepted: 1, refused: 1, delivered: 1, failed: 1 },
       { hour: new Date(THIS_HOUR).toISOString(), accepted: 0, refused: 0, delivered: 0, failed: 0 },
     ]);
   });
@@ -166,6 +175,6 @@ describe("GET /admin/stats", () => {
   ])("answers 400 for ?%s", async (query, error) => {
     const { response, body } = await adminCall("GET", `/admin/stats?${query}`);
     expect(response.status).toBe(400);
-    expect(body).toEqual({ error });
+    expect(body).toEqual({ error, code: "invalid_query" });
   });
 });

@@ -9,11 +9,15 @@ import { PROJECT_ROOT } from "../../tools/harness/index.ts";
 const MIGRATIONS = join(PROJECT_ROOT, "migrations");
 const WRANGLER = join(PROJECT_ROOT, "node_modules/wrangler/bin/wrangler.js");
 
-/** The tables, indexes, views and triggers a migration file creates, by name. */
-function createdBy(sql: string): string[] {
+/** The tables, indexes, views and triggers a migration file creates (or drops), by name, in order. */
+function objectsOf(sql: string): { verb: "CREATE" | "DROP"; name: string }[] {
   const code = sql.replace(/--[^\n]*/g, "");
-  const created = /\bCREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX|VIEW|TRIGGER)\s+(?:IF\s+NOT\s+EXISTS\s+)?["`]?(\w+)/gi;
-  return [...code.matchAll(created)].map((match) => match[1] as string);
+  const statement =
+    /\b(CREATE|DROP)\s+(?:UNIQUE\s+)?(?:TABLE|INDEX|VIEW|TRIGGER)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?["`]?(\w+)/gi;
+  return [...code.matchAll(statement)].map((match) => ({
+    verb: (match[1] as string).toUpperCase() as "CREATE" | "DROP",
+    name: match[2] as string,
+  }));
 }
 
 it("npm run dev's migration step applies every file in migrations/ to a fresh local D1, then finds none to apply", async () => {
@@ -42,10 +46,23 @@ it("npm run dev's migration step applies every file in migrations/ to a fresh lo
       results.map(({ name }) => name),
     );
     expect(applied).toEqual(files);
+    // Replayed in order: what the files create and do not drop again later is in the schema; what they drop is not.
+    const expected = new Set<string>();
+    const dropped = new Set<string>();
     for (const file of files) {
-      const objects = createdBy(await readFile(join(MIGRATIONS, file), "utf8"));
-      expect(schema, file).toEqual(expect.arrayContaining(objects));
+      for (const { verb, name } of objectsOf(await readFile(join(MIGRATIONS, file), "utf8"))) {
+        if (verb === "CREATE") {
+          expected.add(name);
+          dropped.delete(name);
+        } else {
+          expected.delete(name);
+          dropped.add(name);
+        }
+      }
     }
+    expect(expected.size).toBeGreaterThan(0);
+    expect(schema).toEqual(expect.arrayContaining([...expected]));
+    for (const name of dropped) expect(schema).not.toContain(name);
 
     const second = await run();
     expect(second.stdout).toContain("No migrations to apply");

@@ -64,8 +64,8 @@ describe("the fan-out consumer writes the event log", () => {
     await consume(EVENTS, [fresh("tencent-meeting:a:0"), fresh("tencent-meeting:b:0"), fresh("tencent-meeting:c:0")]);
     expect(d1.batch).toHaveBeenCalledTimes(1);
     expect(d1.exec).not.toHaveBeenCalled();
-    // Multi-row inserts: one statement for the events, one for the attempts.
-    expect(d1.batch.mock.calls[0]?.[0]).toHaveLength(2);
+    // Multi-row inserts: one statement for the events, one for the attempts; one upsert per target's health.
+    expect(d1.batch.mock.calls[0]?.[0]).toHaveLength(4);
 
     const events = await tableRows("events");
     expect(
@@ -85,28 +85,26 @@ describe("the fan-out consumer writes the event log", () => {
       }),
     );
     expect(JSON.parse(events[0]?.event as string)).toEqual(sampleEvent("tencent-meeting:a:0"));
+    // A first attempt that succeeded lives in the event's row alone; the failed one has its attempts row.
+    for (const row of events) {
+      expect(JSON.parse(row.deliveries as string)).toEqual({
+        up: { o: "delivered", n: 1, f: 0, s: 204, t: expect.any(Number), ms: expect.any(Number), i: expect.any(Array) },
+        down: { o: "retry", n: 1, f: 1, s: 503, t: expect.any(Number), ms: expect.any(Number) },
+      });
+      expect(row.state).toBe(1 | 2);
+    }
     const attempts = await tableRows("attempts");
     expect(
       attemptFields(attempts).sort((x, y) => `${x.event_id}${x.target}`.localeCompare(`${y.event_id}${y.target}`)),
     ).toEqual(
-      ["a", "b", "c"].flatMap((x) => [
-        {
-          event_id: `tencent-meeting:${x}:0`,
-          target: "down",
-          attempt: 1,
-          status: 503,
-          error: "HTTP 503",
-          outcome: "retry",
-        },
-        {
-          event_id: `tencent-meeting:${x}:0`,
-          target: "up",
-          attempt: 1,
-          status: 204,
-          error: null,
-          outcome: "delivered",
-        },
-      ]),
+      ["a", "b", "c"].map((x) => ({
+        event_id: `tencent-meeting:${x}:0`,
+        target: "down",
+        attempt: 1,
+        status: 503,
+        error: "HTTP 503",
+        outcome: "retry",
+      })),
     );
     for (const row of attempts) expect(row.duration_ms).toEqual(expect.any(Number));
   });
@@ -115,7 +113,7 @@ describe("the fan-out consumer writes the event log", () => {
     await consume(EVENTS, [fresh("tencent-meeting:a:0"), fresh("tencent-meeting:a:0")]);
     await consume(EVENTS, [fresh("tencent-meeting:a:0")]);
     expect(await tableRows("events")).toHaveLength(1);
-    expect(await tableRows("attempts")).toHaveLength(2);
+    expect(await tableRows("attempts")).toHaveLength(1);
   });
 
   it("logs an event no target wants, with no attempts", async () => {
@@ -224,7 +222,7 @@ describe("a D1 failure never changes a delivery", () => {
         outcome: "write-failed",
         reason: "D1_ERROR: database unavailable",
         events: 2,
-        attempts: 4,
+        attempts: 2,
       }),
     );
   });
@@ -253,5 +251,27 @@ describe("a D1 failure never changes a delivery", () => {
     expect(strip(bad)).toEqual(strip(good));
     expect(badCalls.sort()).toEqual(calls.sort());
     expect(calls).toHaveLength(3);
+  });
+});
+
+describe("what a failed attempt's answer said, and manual sends", () => {
+  it("keeps the first 1 KiB of a failed answer's body as text, and marks a redelivery's attempts manual", async () => {
+    outbound.restore();
+    outbound = mockFetch(() => new Response(`{"error":"${"x".repeat(5000)}"}`, { status: 500 }));
+    await consume(DELIVERIES, [{ ...retryOf("tencent-meeting:a:0", "down", 0), manual: true }]);
+    const [row] = await tableRows("attempts");
+    expect(row).toMatchObject({ target: "down", attempt: 1, status: 500, manual: 1 });
+    expect(row?.response).toBe(`{"error":"${"x".repeat(1024 - 10)}`);
+  });
+
+  it("keeps no answer for a success, and none when the failed answer was empty", async () => {
+    outbound.restore();
+    outbound = mockFetch((request) => new Response(null, { status: request.url.startsWith(DOWN.url) ? 503 : 204 }));
+    await consume(DELIVERIES, [retryOf("tencent-meeting:a:0", "down", 1), retryOf("tencent-meeting:b:0", "up", 1)]);
+    const rows = await tableRows("attempts");
+    expect(rows.map(({ target, response, manual }) => ({ target, response, manual }))).toEqual([
+      { target: "down", response: null, manual: 0 },
+      { target: "up", response: null, manual: 0 },
+    ]);
   });
 });

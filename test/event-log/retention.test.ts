@@ -30,7 +30,8 @@ async function logAtAges(ages: number[]): Promise<void> {
     const event = sampleEvent(`tencent-meeting:age-${age}:0`);
     await logRows(
       [{ event, receivedAt: at }],
-      [{ event, target: "crm", attempt: 1, status: 200, error: null, durationMs: 5, at, outcome: "delivered" }],
+      // A failed attempt: a delivered first attempt has no row of its own (it lives in the event's row).
+      [{ event, target: "crm", attempt: 1, status: 503, error: "HTTP 503", durationMs: 5, at, outcome: "retry" }],
     );
     counter.count({ provider: "yunhuni", account: "", status: 401, reason: `age ${age}` }, at);
     previousMatches.count({ provider: "yunhuni", account: `age ${age}` }, at);

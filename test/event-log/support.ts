@@ -1,12 +1,17 @@
 import { env } from "cloudflare:workers";
+import { forgetHealthWrites } from "../../src/event-log/health";
 import { type AttemptRecord, EventJournal } from "../../src/event-log/journal";
 import type { RelayEvent } from "../../src/events";
 import worker from "../../src/index";
 import { TEST_BINDINGS } from "../support/bindings";
 import { envWith, type QueueFailure, recordQueue, type VarOverrides } from "../support/queue";
+import { reset } from "../support/reset";
 
-/** Empties every binding (D1 included) and puts the event log's tables back. */
-export { reset as resetAll } from "../support/reset";
+/** Empties every binding (D1 included), puts the event log's tables back, and forgets health writes. */
+export async function resetAll(): Promise<void> {
+  forgetHealthWrites();
+  await reset();
+}
 
 /** Writes rows through the real writer, as a queue invocation would. */
 export async function logRows(
