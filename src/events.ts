@@ -10,7 +10,8 @@ export interface RelayEvent {
   /** RFC 3339 UTC. */
   time: string;
   datacontenttype: "application/json";
-  provider: ProviderName;
+  /** The platform, or `relay` for the relay's own events (`relay.*`, src/delivery/relay-events/). */
+  provider: ProviderName | typeof RELAY_PROVIDER;
   providerevent: string;
   data: EventData;
 }
@@ -23,6 +24,9 @@ export interface RelayEvent {
 export const PROVIDER_NAMES = ["tencent-meeting", "huawei-meeting", "yunhuni", "tencent-whiteboard"] as const;
 
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+/** The `provider` of the relay's own events; their `source` is `/relay`. */
+export const RELAY_PROVIDER = "relay";
 
 export interface EventData {
   meeting?: Record<string, unknown>;

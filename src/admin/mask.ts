@@ -37,9 +37,22 @@ interface WriteOnly {
 }
 
 /**
- * Where a target keeps write-only values: its signing secret (a string, or each of an array) and
- * each header value. Only strings are masked: anything else is not a value the relay would use, and
- * validation says so. A chat target's URL token joins this list, by `kind`, when targets have one.
+ * Where a chat bot's URL holds its token, by `kind`: the part a regular expression's second group
+ * matches (the first is kept). Feishu and Lark `…/hook/<token>`, DingTalk `access_token=<token>`, WeCom
+ * `key=<token>`, Slack `/services/T…/B…/<token>`. A URL of another shape has no token to mask here
+ * (validation refuses what is no URL at all).
+ */
+const URL_TOKENS: Readonly<Record<string, RegExp>> = {
+  feishu: /^([^?#]*\/hook\/)([^/?#]+)/,
+  dingtalk: /^([^#]*[?&]access_token=)([^&#]+)/,
+  wecom: /^([^#]*[?&]key=)([^&#]+)/,
+  slack: /^([^?#]*\/services\/[^/?#]+\/[^/?#]+\/)([^/?#]+)/,
+};
+
+/**
+ * Where a target keeps write-only values: its signing secret (a string, or each of an array), each
+ * header value, and a chat bot's URL token. Only strings are masked: anything else is not a value the
+ * relay would use, and validation says so.
  */
 const WRITE_ONLY_FIELDS: readonly ((target: Record<string, unknown>, path: string) => WriteOnly[])[] = [
   (target, path) => {
@@ -78,6 +91,23 @@ const WRITE_ONLY_FIELDS: readonly ((target: Record<string, unknown>, path: strin
           ]
         : [],
     );
+  },
+  (target, path) => {
+    const { url, kind } = target;
+    const pattern = typeof kind === "string" && Object.hasOwn(URL_TOKENS, kind) ? URL_TOKENS[kind] : undefined;
+    const match = typeof url === "string" ? pattern?.exec(url) : undefined;
+    if (!match) return [];
+    const [whole, before, token] = match as unknown as [string, string, string];
+    const after = (url as string).slice(whole.length);
+    return [
+      {
+        path: `${path}.url`,
+        field: "url-token",
+        position: 0,
+        value: token,
+        set: (v) => (target.url = `${before}${v}${after}`),
+      },
+    ];
   },
 ];
 

@@ -8,10 +8,17 @@ export function maskedDocument(document: unknown): Response {
   return new Response(`${JSON.stringify(maskTargets(document), null, 2)}\n`, { headers: JSON_TYPE });
 }
 
-/** The stored document a masked value may stand for: `[]` when none is stored or it is not JSON. */
+/**
+ * The stored document a masked value may stand for: `[]` when none is stored or it is not JSON.
+ * A stored text whose only fault is a trailing comma (the commonest slip of a hand-written
+ * document) still counts, so that fixing it in the console keeps the secrets it showed masked.
+ */
 export function storedDocument(text: string | null): unknown {
-  const parsed = text === null ? undefined : parseJson(text);
-  return parsed?.ok ? parsed.value : [];
+  if (text === null) return [];
+  const parsed = parseJson(text);
+  if (parsed.ok) return parsed.value;
+  const lenient = parseJson(text.replace(/,(\s*[}\]])/g, "$1"));
+  return lenient.ok ? lenient.value : [];
 }
 
 /**

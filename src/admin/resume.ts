@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { loadTargets } from "../config/targets";
+import { TARGET_ID_PATTERN as TARGET_ID } from "../config/targets-schema";
 import { OperationBudget } from "../delivery/operation-budget";
 import { ReplayInterruptedError } from "../delivery/replay-batches";
 import type { ReplayProgress } from "../delivery/replay-pages";
@@ -8,8 +9,6 @@ import type { Env } from "../env";
 import { RelayError } from "../errors";
 import { settingsOf } from "../settings";
 import type { AdminEnv } from "./request-log";
-
-const TARGET_ID = /^[a-z0-9_-]{1,64}$/;
 
 /**
  * `POST /admin/targets/<id>/resume`: unpauses the target and replays one bounded page of what it
@@ -25,10 +24,15 @@ export async function resume(c: Context<AdminEnv>): Promise<Response> {
     progress = await resumeTarget(c.env, id, budget);
   } catch (error) {
     if (!(error instanceof ReplayInterruptedError)) {
-      throw new RelayError(503, "the resume could not finish; what was not replayed is kept, try again");
+      throw new RelayError(
+        503,
+        "queue_unavailable",
+        "the resume could not finish; what was not replayed is kept, try again",
+      );
     }
     throw new RelayError(
       503,
+      "queue_unavailable",
       `the resume could not finish: the queue refused a batch after ${error.replayed} kept deliveries were replayed; the rest are kept, resume again`,
     );
   }
@@ -42,11 +46,16 @@ export async function resume(c: Context<AdminEnv>): Promise<Response> {
  * its letters. 404 for an id with neither; 409 when the document is invalid and the id has none.
  */
 async function resumableTarget(env: Env, id: string, budget: OperationBudget): Promise<string> {
-  if (!TARGET_ID.test(id)) throw new RelayError(404, `no target with id "${id}"`);
+  if (!TARGET_ID.test(id)) throw new RelayError(404, "unknown_target", `no target with id "${id}"`);
   budget.spend();
   const loaded = await loadTargets(env, settingsOf(env));
   if (loaded.ok && loaded.targets.some((target) => target.id === id)) return id;
   if (await hasPauseState(env.RELAY_STATE, id, budget)) return id;
-  if (!loaded.ok) throw new RelayError(409, "the stored targets document is invalid; PUT a valid one first");
-  throw new RelayError(404, `no target with id "${id}"`);
+  if (!loaded.ok)
+    throw new RelayError(
+      409,
+      "stored_targets_invalid",
+      "the stored targets document is invalid; PUT a valid one first",
+    );
+  throw new RelayError(404, "unknown_target", `no target with id "${id}"`);
 }

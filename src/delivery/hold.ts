@@ -7,6 +7,8 @@ import type { DeliveryMessage } from "../queue/messages";
 import { type Burial, buryDelivery, type DeadVerdict, type GoneVerdict } from "./attempt";
 import { DEAD_LETTER_PREFIX, deadLetterId } from "./dead-letters";
 import { pausedTargets, pauseTarget, readPause } from "./pauses";
+import type { RelayOutbox } from "./relay-events/outbox";
+import { targetPaused } from "./relay-events/own-events";
 
 const NOT_ATTEMPTED = "not attempted: the target is paused";
 
@@ -45,10 +47,17 @@ export async function holdWhilePaused(env: Env, burial: Burial, attemptsMade: nu
  * the pause's reason): pause it (so the rest of this batch and every later
  * one sends it nothing), then keep this delivery for its resume.
  */
-export async function pauseOnGone(env: Env, burial: Burial, verdict: GoneVerdict, paused: Set<string>): Promise<void> {
+export async function pauseOnGone(
+  env: Env,
+  burial: Burial,
+  verdict: GoneVerdict,
+  paused: Set<string>,
+  outbox?: RelayOutbox,
+): Promise<void> {
   if (!paused.has(burial.target)) {
-    await pauseTarget(env.RELAY_STATE, burial.target, "gone", Date.now(), verdict.reason);
+    const pause = await pauseTarget(env.RELAY_STATE, burial.target, "gone", Date.now(), verdict.reason);
     paused.add(burial.target);
+    outbox?.add(targetPaused(burial.target, pause, burial.event), burial.event);
     const reason = verdict.reason ?? "answered 410 Gone";
     log("target", { target: burial.target, outcome: "paused", reason, id: burial.event.id });
   }

@@ -3,7 +3,9 @@ import { KV_LIST_KEYS } from "../lib/limits";
 import { log } from "../log";
 import { type DeadLetterMetadata, deadLetterPrefix } from "./dead-letters";
 import { OperationBudget } from "./operation-budget";
-import { readPause, unpauseTarget } from "./pauses";
+import { PAUSE_PREFIX, type Pause, readPause, unpauseTarget } from "./pauses";
+import { targetResumed } from "./relay-events/own-events";
+import { reportNow, someoneWants } from "./relay-events/report";
 import { mayBeWanted, type ReplayProgress, replayPages } from "./replay-pages";
 
 /** What a resume replays: the deliveries a target's pause kept. */
@@ -22,11 +24,52 @@ export async function resumeTarget(
   budget = new OperationBudget(),
   now = Date.now(),
 ): Promise<ReplayProgress> {
+  // Only when a target names `relay.target.resumed`: the pause and the pages so far are read, to report the total.
+  const report = (await someoneWants(env, targetResumed(targetId, new Date(now).toISOString(), 0)))
+    ? await resumeSoFar(env, targetId, budget)
+    : undefined;
   budget.spend();
   await unpauseTarget(env.RELAY_STATE, targetId);
   const progress = await replayPages(env, deadLetterPrefix(targetId), KEPT_WHILE_PAUSED, budget, now);
   log("target", { target: targetId, outcome: "resumed", ...progress });
+  if (report !== undefined) await reportResumed(env, targetId, report, progress);
   return progress;
+}
+
+/**
+ * KV `RELAY_STATE` `resuming:<target id>` → {@link ResumeSoFar}: while a paged resume has pages to go, the
+ * pause it ends and how many it replayed so far, so that `relay.target.resumed` reports the total once.
+ */
+const RESUMING_PREFIX = "resuming:";
+
+interface ResumeSoFar {
+  pausedSince: string;
+  replayed: number;
+  /** Whether the record is stored (and must go when the resume is done). */
+  stored?: boolean;
+}
+
+/** The pause being ended (or the resume under way) in one bulk read; the two operations the end needs, set aside. */
+async function resumeSoFar(env: Env, targetId: string, budget: OperationBudget): Promise<ResumeSoFar | undefined> {
+  budget.spend(3);
+  const keys = [PAUSE_PREFIX + targetId, RESUMING_PREFIX + targetId];
+  const found = await env.RELAY_STATE.get<Pause | ResumeSoFar>(keys, "json");
+  const pause = found.get(keys[0] as string) as Pause | null | undefined;
+  const sofar = found.get(keys[1] as string) as ResumeSoFar | null | undefined;
+  if (sofar) return { pausedSince: sofar.pausedSince, replayed: sofar.replayed, stored: true };
+  return pause ? { pausedSince: pause.since, replayed: 0 } : undefined;
+}
+
+/** Pages to go: the count so far is stored. Done: `relay.target.resumed` with the total, and the record goes. */
+async function reportResumed(env: Env, targetId: string, sofar: ResumeSoFar, progress: ReplayProgress): Promise<void> {
+  const replayed = sofar.replayed + progress.replayed;
+  if (progress.remaining) {
+    const next: ResumeSoFar = { pausedSince: sofar.pausedSince, replayed };
+    await env.RELAY_STATE.put(RESUMING_PREFIX + targetId, JSON.stringify(next));
+    return;
+  }
+  await reportNow(env, targetResumed(targetId, sofar.pausedSince, replayed));
+  if (sofar.stored) await env.RELAY_STATE.delete(RESUMING_PREFIX + targetId);
 }
 
 /**
