@@ -34,7 +34,7 @@ consolePages.get("/*", (c) => serve(c.env, new URL(c.req.url)));
 
 async function serve(env: Env, url: URL): Promise<Response> {
   const asset = await env.ASSETS.fetch(new Request(url));
-  if (asset.status === 404) return errorResponse(404, "not found");
+  if (asset.status === 404) return errorResponse(404, "not_found", "not found");
   // A copy: the assets response's headers are immutable, and the security headers go on top.
   const response = new Response(asset.body, asset);
   response.headers.set("cache-control", "no-cache");

@@ -1,5 +1,6 @@
 // The console's entry: sign-in, navigation between views, and their refresh timers.
 import { api, token, whenUnauthorized } from "./api.js";
+import { showBanner } from "./banner.js";
 import { h } from "./dom.js";
 import { deadLettersView } from "./views/dead-letters.js";
 import { eventView } from "./views/event.js";
@@ -8,10 +9,11 @@ import { overviewView } from "./views/overview.js";
 import { setupView } from "./views/setup.js";
 import { targetsView } from "./views/targets.js";
 
+/** Each view gets its path's captures, then the hash's query (`#/events?provider=yunhuni`) as URLSearchParams. */
 const ROUTES = [
   [/^#\/overview$/, overviewView],
   [/^#\/events$/, eventsView],
-  [/^#\/events\/(.+)$/, eventView],
+  [/^#\/events\/([^?]+)$/, eventView],
   [/^#\/dead-letters$/, deadLettersView],
   [/^#\/targets$/, targetsView],
   [/^#\/setup$/, setupView],
@@ -21,11 +23,17 @@ const view = document.getElementById("view");
 const signIn = document.getElementById("sign-in");
 const nav = document.getElementById("nav");
 const signOut = document.getElementById("sign-out");
+const banner = document.getElementById("banner");
 let stopCurrent = () => {};
+let stopBanner = () => {};
 
 function showSignIn(message = "") {
   stopCurrent();
   stopCurrent = () => {};
+  stopBanner();
+  stopBanner = () => {};
+  banner.replaceChildren();
+  banner.hidden = true;
   view.replaceChildren();
   nav.hidden = true;
   signOut.hidden = true;
@@ -40,17 +48,22 @@ function showRoute() {
   nav.hidden = false;
   signOut.hidden = false;
   const hash = location.hash || "#/overview";
+  const [path, query = ""] = hash.split(/\?(.*)/s);
   stopCurrent();
   stopCurrent = () => {};
+  stopBanner();
+  // On every view: whether the targets document is invalid and deliveries wait for it.
+  stopBanner = showBanner(banner);
   for (const link of nav.querySelectorAll("a")) {
-    link.classList.toggle("active", hash.startsWith(link.getAttribute("href")));
+    link.classList.toggle("active", path.startsWith(link.getAttribute("href")));
   }
   for (const [pattern, render] of ROUTES) {
-    const match = pattern.exec(hash);
+    const match = pattern.exec(path);
     if (match) {
       const section = h("div", { class: "page" });
       view.replaceChildren(section);
-      stopCurrent = render(section, ...match.slice(1).map(decodeURIComponent)) ?? (() => {});
+      const params = new URLSearchParams(query);
+      stopCurrent = render(section, ...match.slice(1).map(decodeURIComponent), params) ?? (() => {});
       return;
     }
   }
@@ -72,7 +85,9 @@ signIn.addEventListener("submit", async (submit) => {
         ? "That token was refused."
         : error.status === 503
           ? `The admin API is off: ${error.message}`
-          : `The relay could not be reached: ${error.message}`;
+          : error.status
+            ? `The relay answered ${error.status}: ${error.message}`
+            : `The relay could not be reached: ${error.message}`;
     showSignIn(message);
   }
 });

@@ -34,13 +34,38 @@ function append(element, children) {
   }
 }
 
-/** A date as the reader's local time; the ISO form in its tooltip. */
+/** "+08:00", "-05:30", "+00:00": the reader's offset from UTC at that date. */
+export function offsetOf(date) {
+  const minutes = -date.getTimezoneOffset();
+  const sign = minutes < 0 ? "-" : "+";
+  const abs = Math.abs(minutes);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}
+
+/** `2026-12-04 21:05:09 +08:00`: local time with its offset, so a reader always knows the zone. */
+export function localTime(date) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
+    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())} ${offsetOf(date)}`
+  );
+}
+
+/** A date as the reader's local time with its offset; UTC in its tooltip. */
 export function time(iso) {
   if (!iso) return h("span", {}, "–");
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return h("span", {}, String(iso));
-  return h("time", { datetime: date.toISOString(), title: date.toISOString() }, date.toLocaleString());
+  const utc = `${date
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, "")} UTC`;
+  return h("time", { datetime: date.toISOString(), title: utc }, localTime(date));
 }
+
+/** Text for a value that may be missing: never "null" or "undefined" on screen. */
+export const text = (value, missing = "–") =>
+  value === null || value === undefined || value === "" ? missing : String(value);
 
 /** A small coloured label: delivered, retry, dead, paused… */
 export function badge(text, kind = text) {

@@ -1,23 +1,51 @@
 // Dead letters: deliveries that used up their schedule (or wait for a paused target); replay or delete,
-// one at a time or all those of the target filter at once.
+// one at a time, or all those of a target and reason at once. The filters live in the URL.
 import { api, segment } from "../api.js";
-import { badge, h, notice, time } from "../dom.js";
+import { badge, h, notice, text, time } from "../dom.js";
 import { continuing, replayInPages } from "../replay-loop.js";
 
-export function deadLettersView(root) {
+const REASONS = [
+  ["failed", "failed (schedule used up)"],
+  ["paused", "paused (target paused)"],
+  ["disabled", "disabled (target disabled)"],
+  ["removed", "removed (target no longer listed)"],
+];
+
+export function deadLettersView(root, params = new URLSearchParams()) {
   const list = h("div", { class: "letters" });
   const status = h("div", { role: "status" });
   const more = h("button", { type: "button", hidden: true }, "More");
-  const target = h("input", { name: "target", placeholder: "target id" });
+  const target = h("input", { name: "target", placeholder: "target id", value: params.get("target") ?? "" });
+  const reason = h(
+    "select",
+    { name: "reason" },
+    h("option", { value: "" }, "any reason"),
+    REASONS.map(([value, label]) => h("option", { value, selected: params.get("reason") === value }, label)),
+  );
   let cursor = null;
+  const wanted = (letter) => !reason.value || letter.reason === reason.value;
 
   async function load(append = false) {
     try {
       const query = { target: target.value.trim(), cursor: append ? cursor : "" };
       const page = await api("GET", "/admin/dead-letters", undefined, query);
-      const cards = page.items.map((letter) => letterCard(letter, status, () => load()));
+      const cards = page.items.filter(wanted).map((letter) => letterCard(letter, status, () => load()));
       if (append) list.append(...cards);
-      else list.replaceChildren(...(cards.length ? cards : [h("p", { class: "muted" }, "No dead letters.")]));
+      else {
+        list.replaceChildren(
+          ...(cards.length
+            ? cards
+            : [
+                h(
+                  "p",
+                  { class: "muted empty" },
+                  target.value || reason.value
+                    ? "No dead letters match these filters."
+                    : "No dead letters: every delivery was accepted or is still being retried.",
+                ),
+              ]),
+        );
+      }
       cursor = page.cursor;
       more.hidden = !cursor;
     } catch (error) {
@@ -25,7 +53,7 @@ export function deadLettersView(root) {
     }
   }
   more.addEventListener("click", () => load(true));
-  const replayAll = replayAllButton(target, status, () => load());
+  const replayAll = replayAllButton(target, reason, status, () => load());
 
   root.append(
     h("h1", {}, "Dead letters"),
@@ -35,10 +63,16 @@ export function deadLettersView(root) {
         class: "filters",
         onsubmit: (submit) => {
           submit.preventDefault();
-          load();
+          const query = new URLSearchParams();
+          if (target.value.trim()) query.set("target", target.value.trim());
+          if (reason.value) query.set("reason", reason.value);
+          const hash = `#/dead-letters${query.size ? `?${query}` : ""}`;
+          if (location.hash === hash) load();
+          else location.hash = hash;
         },
       },
       h("label", {}, "Target ", target),
+      h("label", {}, "Reason ", reason),
       h("button", { type: "submit" }, "Filter"),
       replayAll,
     ),
@@ -50,31 +84,34 @@ export function deadLettersView(root) {
 }
 
 /**
- * "Replay all": every dead letter of the target in the filter box (all of them when it is empty),
- * through the bulk route, page after page. Two clicks, like delete: the first says what it will do.
+ * "Replay all": every dead letter of the target and reason in the filters (all of them when both are
+ * empty), through the bulk route, page after page. Two clicks, like delete: the first says what it will do.
  */
-function replayAllButton(target, status, reload) {
+function replayAllButton(target, reason, status, reload) {
   const button = h("button", { type: "button", class: "replay-all" }, "Replay all");
   const reset = () => {
     delete button.dataset.armed;
     button.textContent = "Replay all";
   };
   target.addEventListener("input", reset);
+  reason.addEventListener("change", reset);
   button.addEventListener("click", async () => {
     const filter = target.value.trim();
+    const why = reason.value;
+    const scope = [filter ? `of ${filter}` : "", why ? `${why}` : ""].filter(Boolean).join(", ");
     if (!button.dataset.armed) {
       button.dataset.armed = "yes";
-      button.textContent = filter ? `Really replay all of ${filter}` : "Really replay every dead letter";
+      button.textContent = scope ? `Really replay all (${scope})` : "Really replay every dead letter";
       return;
     }
     button.disabled = true;
     try {
-      const body = filter ? { target: filter } : {};
+      const body = { ...(filter ? { target: filter } : {}), ...(why ? { reason: why } : {}) };
       const replayed = await replayInPages(
         () => api("POST", "/admin/dead-letters/replay", body),
         (total) => status.replaceChildren(notice(continuing(total), "ok")),
       );
-      status.replaceChildren(notice(`Replayed ${replayed} dead letters${filter ? ` of ${filter}` : ""}.`, "ok"));
+      status.replaceChildren(notice(`Replayed ${replayed} dead letters${scope ? ` (${scope})` : ""}.`, "ok"));
       reload();
     } catch (error) {
       status.replaceChildren(notice(`Replay all failed: ${error.message}`));
@@ -123,8 +160,8 @@ function letterCard(letter, status, reload) {
       "p",
       {},
       letter.reason ? badge(letter.reason) : null,
-      ` ${letter.event.type ?? ""} · ${letter.attempts} attempts · last `,
-      letter.lastStatus === null ? "no answer" : `HTTP ${letter.lastStatus}`,
+      ` ${text(letter.event?.type, "")} · ${text(letter.attempts, "0")} attempts · last `,
+      letter.lastStatus === null || letter.lastStatus === undefined ? "no answer" : `HTTP ${letter.lastStatus}`,
       letter.lastError ? ` · ${letter.lastError}` : "",
     ),
     h("p", { class: "muted" }, "first ", time(letter.firstAttemptAt), " · last ", time(letter.lastAttemptAt)),

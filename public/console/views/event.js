@@ -1,6 +1,7 @@
-// One event: its CloudEvent, its attempts per target, and a redeliver button.
+// One event: its CloudEvent, its attempts per target (a failed one with the receiver's answer, a
+// redelivery marked manual), and a redeliver button when the relay knows the event.
 import { api, segment } from "../api.js";
-import { badge, h, notice, time } from "../dom.js";
+import { badge, h, notice, text, time } from "../dom.js";
 import { providerName } from "../providers.js";
 
 const REFRESH_MS = 3_000;
@@ -10,7 +11,7 @@ export function eventView(root, id) {
   const timeline = h("div", { class: "timeline" });
   const json = h("pre", { class: "json" });
   const meta = h("p", { class: "muted" });
-  const redeliver = h("button", { type: "button", class: "primary" }, "Redeliver");
+  const redeliver = h("button", { type: "button", class: "primary", hidden: true }, "Redeliver");
 
   redeliver.addEventListener("click", async () => {
     redeliver.disabled = true;
@@ -25,19 +26,35 @@ export function eventView(root, id) {
     }
   });
 
+  let timer;
   async function load() {
     try {
       const { event, attempts, receivedAt } = await api("GET", `/admin/events/${segment(id)}`);
       json.textContent = JSON.stringify(event, null, 2);
+      const meeting = event.data?.meeting ?? {};
+      const title = typeof meeting.subject === "string" ? meeting.subject : "";
+      const code = typeof meeting.code === "string" || typeof meeting.code === "number" ? String(meeting.code) : "";
       meta.replaceChildren(
-        `${providerName(event.provider)} · ${event.type} · subject ${event.subject ?? "–"} · received `,
+        title ? h("strong", { class: "title" }, title) : null,
+        title ? " · " : null,
+        code ? `code ${code} · ` : "",
+        `${providerName(event.provider)} · ${text(event.type)} · subject ${text(event.subject)} · received `,
         time(receivedAt),
       );
-      timeline.replaceChildren(...byTarget(attempts));
+      redeliver.hidden = false;
+      timeline.replaceChildren(...byTarget(attempts ?? []));
     } catch (error) {
-      timeline.replaceChildren(
-        notice(error.status === 404 ? "No such event (or it is past retention)." : error.message),
-      );
+      if (error.status === 404) {
+        // Nothing to redeliver: the relay does not know it (never arrived, or past retention).
+        redeliver.hidden = true;
+        clearInterval(timer);
+        meta.replaceChildren();
+        json.textContent = "";
+        timeline.replaceChildren(
+          notice("No such event: it never arrived, or it is past the log's retention."),
+          h("p", {}, h("a", { href: `#/events?q=${encodeURIComponent(id)}` }, "Search the event list for it")),
+        );
+      } else timeline.replaceChildren(notice(`Could not load the event: ${error.message}`));
     }
   }
 
@@ -52,35 +69,59 @@ export function eventView(root, id) {
     json,
   );
   load();
-  const timer = setInterval(load, REFRESH_MS);
+  timer = setInterval(load, REFRESH_MS);
   return () => clearInterval(timer);
 }
 
 function byTarget(attempts) {
-  if (!attempts.length) return [h("p", { class: "muted" }, "No attempts yet (no matching target, or still queued).")];
+  if (!attempts.length) {
+    return [
+      h(
+        "p",
+        { class: "muted" },
+        "No attempts yet: it is still queued, or no target matches its type and platform (see Targets).",
+      ),
+    ];
+  }
   const targets = Map.groupBy(attempts, (attempt) => attempt.target);
-  return [...targets].map(([target, list]) =>
-    h(
+  return [...targets].map(([target, list]) => {
+    let redeliveries = 0;
+    return h(
       "section",
       { class: "card target-attempts", "data-target": target },
       h("h3", {}, target),
       h(
         "ol",
         {},
-        list.map((attempt) =>
-          h(
+        list.map((attempt) => {
+          // A redelivery starts its own count: "redelivery 2, attempt 1", never a second "attempt 1".
+          const manual = attempt.manual === true;
+          if (manual && (attempt.attempt ?? 1) <= 1) redeliveries++;
+          const label = manual
+            ? `redelivery ${Math.max(redeliveries, 1)}${(attempt.attempt ?? 1) > 1 ? `, attempt ${attempt.attempt}` : ""}`
+            : `attempt ${text(attempt.attempt, "?")}`;
+          const failed = attempt.outcome !== "delivered";
+          return h(
             "li",
-            { class: "attempt" },
-            badge(attempt.outcome),
-            ` attempt ${attempt.attempt} · `,
+            { class: `attempt${manual ? " manual" : ""}`, "data-outcome": text(attempt.outcome) },
+            badge(text(attempt.outcome)),
+            manual ? [" ", badge("manual")] : null,
+            ` ${label} · `,
             attempt.status === null || attempt.status === undefined ? "no answer" : `HTTP ${attempt.status}`,
-            attempt.durationMs === undefined || attempt.durationMs === null ? "" : ` · ${attempt.durationMs} ms`,
+            typeof attempt.durationMs === "number" ? ` · ${attempt.durationMs} ms` : "",
             " · ",
             time(attempt.at),
             attempt.error ? h("span", { class: "attempt-error" }, ` · ${attempt.error}`) : null,
-          ),
-        ),
+            failed && attempt.response
+              ? h(
+                  "pre",
+                  { class: "response", title: "the first 1 KiB of the receiver's answer" },
+                  String(attempt.response),
+                )
+              : null,
+          );
+        }),
       ),
-    ),
-  );
+    );
+  });
 }

@@ -1,7 +1,7 @@
 // Overview: the last 24 h per platform and per target, with an hourly chart. Refreshes every 30 s.
 import { api } from "../api.js";
 import { hourlyChart } from "../chart.js";
-import { h, notice } from "../dom.js";
+import { h, notice, text } from "../dom.js";
 import { providerName } from "../providers.js";
 import { readStats } from "../stats.js";
 
@@ -11,7 +11,17 @@ export function overviewView(root) {
   const load = async () => {
     try {
       const stats = readStats(await api("GET", "/admin/stats", undefined, { since: "24h" }));
+      const quiet = stats.providers.every((provider) => provider.accepted === 0 && provider.refused === 0);
       body.replaceChildren(
+        quiet
+          ? h(
+              "p",
+              { class: "muted empty" },
+              "Nothing arrived in the last 24 hours. Register the callback URLs shown in ",
+              h("a", { href: "#/setup" }, "Setup"),
+              " with each platform, or send a signed sample to a local relay: npm run send -- tencent-meeting.",
+            )
+          : null,
         h("div", { class: "grid" }, stats.providers.map(providerCard)),
         h(
           "section",
@@ -51,7 +61,11 @@ function providerCard(stats) {
           { class: "refusals" },
           stats.refusals.map((item) =>
             // The "other" entry (every reason past the top 50) has no single status.
-            h("li", {}, `${item.count} × ${item.status === null ? "" : `${item.status} `}${item.reason}`),
+            h(
+              "li",
+              {},
+              `${text(item.count, "0")} × ${item.status === null || item.status === undefined ? "" : `${item.status} `}${text(item.reason, "other")}`,
+            ),
           ),
         )
       : null,
@@ -73,35 +87,39 @@ function legend() {
 }
 
 function targetTable(targets) {
-  const ms = (value) => (value === null ? "–" : `${value} ms`);
+  const ms = (value) => (typeof value === "number" ? `${value} ms` : "–");
   return h(
     "section",
     { class: "card" },
     h("h2", {}, "Targets"),
     h(
-      "table",
-      { class: "events" },
+      "div",
+      { class: "table-scroll" },
       h(
-        "thead",
-        {},
+        "table",
+        { class: "events" },
         h(
-          "tr",
+          "thead",
           {},
-          ["Target", "Delivered", "Failed attempts", "p50", "p95"].map((name) => h("th", {}, name)),
-        ),
-      ),
-      h(
-        "tbody",
-        {},
-        targets.map((target) =>
           h(
             "tr",
-            { "data-target": target.id },
-            h("td", {}, target.id),
-            h("td", {}, String(target.delivered)),
-            h("td", {}, String(target.failed)),
-            h("td", {}, ms(target.p50)),
-            h("td", {}, ms(target.p95)),
+            {},
+            ["Target", "Delivered", "Failed attempts", "p50", "p95"].map((name) => h("th", {}, name)),
+          ),
+        ),
+        h(
+          "tbody",
+          {},
+          targets.map((target) =>
+            h(
+              "tr",
+              { "data-target": target.id },
+              h("td", {}, target.id),
+              h("td", {}, String(target.delivered)),
+              h("td", {}, String(target.failed)),
+              h("td", {}, ms(target.p50)),
+              h("td", {}, ms(target.p95)),
+            ),
           ),
         ),
       ),

@@ -1,10 +1,22 @@
-// Setup: per platform, the callback URL to paste into its console and which credentials are set.
+// Setup: per platform, the callback URL to paste into its console (Huawei registers through the admin
+// API instead) and which credentials are set.
 import { api } from "../api.js";
 import { badge, h, notice } from "../dom.js";
 import { providerName } from "../providers.js";
 
 /** Yunhuni sends its token in the notify URL's query; the console never shows its value. */
 const QUERY_HINT = { yunhuni: "?token=<the value of YUNHUNI_TOKEN>" };
+/** Platforms that are told the URL through the admin API, never by pasting it. */
+const REGISTERED = new Set(["huawei-meeting"]);
+
+/**
+ * Where platforms reach the relay: this page's origin when it is served over https from a real host,
+ * else the pattern of the deployed Worker's (a platform cannot reach localhost, nor send to http://).
+ */
+export function publicOrigin(here = location) {
+  const local = /^(localhost|127(?:\.\d+){3}|\[::1\]|0\.0\.0\.0)$/.test(here.hostname);
+  return here.protocol === "https:" && !local ? here.origin : null;
+}
 
 export function setupView(root) {
   const body = h("div", { class: "grid wide" });
@@ -15,6 +27,15 @@ export function setupView(root) {
       { class: "muted" },
       "Paste each callback URL into the platform's console. Credentials are shown as set or missing, never their values.",
     ),
+    publicOrigin()
+      ? null
+      : h(
+          "p",
+          { class: "notice-local" },
+          `This page is served from ${location.origin}, which no platform can reach. The URLs below are those of ` +
+            "your deployed Worker: replace <your worker> with its host (for example meeting-relay.<account>.workers.dev, " +
+            "shown by npm run deploy). Platforms only call https:// URLs.",
+        ),
     body,
   );
   (async () => {
@@ -43,12 +64,28 @@ function providerCard(id, provider) {
       badge(provider.configured ? "configured" : "not configured", provider.configured ? "delivered" : "dead"),
     ),
     endpoint(id, "default account", provider),
-    accounts.map((account) => endpoint(id, `account ${account.name}`, account)),
+    accounts.map((account) => endpoint(id, `account ${account.name}`, account, account.name)),
   );
 }
 
-function endpoint(id, label, { path, configured, credentials = {} }) {
-  const url = `${location.origin}${path}${QUERY_HINT[id] ?? ""}`;
+function endpoint(id, label, { path, configured, credentials = {} }, account) {
+  const url = `${publicOrigin() ?? "https://<your worker>"}${path}${QUERY_HINT[id] ?? ""}`;
+  const list = h(
+    "ul",
+    { class: "credentials" },
+    Object.entries(credentials).map(([name, set]) =>
+      h("li", {}, h("code", {}, name), " ", badge(set ? "set" : "not set", set ? "delivered" : "unset")),
+    ),
+  );
+  if (REGISTERED.has(id)) {
+    return h(
+      "section",
+      { class: "endpoint" },
+      h("h3", {}, label, configured === false ? " (not configured)" : ""),
+      huaweiLink(url, account),
+      list,
+    );
+  }
   const field = h("input", {
     class: "callback-url",
     readonly: true,
@@ -70,12 +107,52 @@ function endpoint(id, label, { path, configured, credentials = {} }) {
     { class: "endpoint" },
     h("h3", {}, label, configured === false ? " (not configured)" : ""),
     h("div", { class: "copy-row" }, field, copy),
+    list,
+  );
+}
+
+/**
+ * Huawei Cloud Meeting is told where to push through its API (`POST /admin/huawei/link-config`), with
+ * an accessToken from its App ID authentication; the token is sent once and never kept.
+ */
+function huaweiLink(url, account) {
+  const accessToken = h("input", {
+    type: "password",
+    name: "accessToken",
+    autocomplete: "off",
+    placeholder: "accessToken",
+    "aria-label": "Huawei accessToken",
+  });
+  const result = h("div", { role: "status" });
+  const button = h("button", { type: "submit", class: "primary" }, "Register this relay with Huawei");
+  const local = !publicOrigin();
+  return h(
+    "form",
+    {
+      class: "huawei-link",
+      onsubmit: async (submit) => {
+        submit.preventDefault();
+        button.disabled = true;
+        try {
+          const path = `/admin/huawei/link-config${account ? `?account=${encodeURIComponent(account)}` : ""}`;
+          const answer = await api("POST", path, { accessToken: accessToken.value.trim() });
+          result.replaceChildren(notice(String(answer?.message ?? "Registered."), "ok"));
+        } catch (error) {
+          result.replaceChildren(notice(`Huawei refused: ${error.body?.message ?? error.message}`));
+        } finally {
+          accessToken.value = "";
+          button.disabled = false;
+        }
+      },
+    },
     h(
-      "ul",
-      { class: "credentials" },
-      Object.entries(credentials).map(([name, set]) =>
-        h("li", {}, h("code", {}, name), " ", badge(set ? "set" : "not set", set ? "delivered" : "unset")),
-      ),
+      "p",
+      { class: "muted" },
+      "Huawei is not given a URL to paste: the relay registers itself through Huawei's API, so that events are " +
+        `pushed to ${url}.` +
+        (local ? " Do this from the console of the deployed Worker (a local relay has no https:// address)." : ""),
     ),
+    h("div", { class: "copy-row" }, accessToken, button),
+    result,
   );
 }

@@ -1,8 +1,10 @@
-// Targets: pause or resume each, and edit the whole document with every problem shown beside its line.
+// Targets: one state per target (enabled, paused, disabled) with only the actions it allows, its
+// health, a test send, and the whole document in an editor with every problem beside its line.
 import { api, segment } from "../api.js";
-import { badge, h, notice } from "../dom.js";
+import { badge, h, notice, text, time } from "../dom.js";
 import { lineOf, lineOfPaths } from "../json-lines.js";
 import { continuing, replayInPages } from "../replay-loop.js";
+import { readTargets } from "../targets-document.js";
 
 export function targetsView(root) {
   const cards = h("div", { class: "grid" });
@@ -11,11 +13,29 @@ export function targetsView(root) {
 
   async function load() {
     try {
-      const [targets, pauses] = await Promise.all([api("GET", "/admin/targets"), pausedTargets()]);
+      const [document, pauses, health] = await Promise.all([readTargets(), pausedTargets(), targetHealth()]);
+      if (document.invalid) {
+        cards.replaceChildren(
+          notice(
+            `The stored targets document is invalid (${document.problems.length} ` +
+              `${document.problems.length === 1 ? "problem" : "problems"}): fix it in the editor below and save.`,
+          ),
+        );
+        editor.showInvalid(document.text, document.problems);
+        return;
+      }
+      const { targets } = document;
       cards.replaceChildren(
         ...(targets.length
-          ? targets.map((target) => targetCard(target, pauses.get(target.id), status, load))
-          : [h("p", { class: "muted" }, "No targets yet: add one below.")]),
+          ? targets.map((target) => targetCard(target, pauses.get(target.id), health.get(target.id), status, load))
+          : [
+              h(
+                "p",
+                { class: "muted empty" },
+                "No targets yet. Add one in the editor below, e.g. " +
+                  '[{"id": "crm", "url": "https://crm.example.com/hooks"}], then Save.',
+              ),
+            ]),
       );
       editor.show(targets);
     } catch (error) {
@@ -32,8 +52,9 @@ export function targetsView(root) {
     h(
       "p",
       { class: "muted", id: "targets-secrets-note" },
-      "Secrets and header values are write-only: they show masked, as their kind and last 4 characters " +
-        "(whsec_…Nzg5, …k3Jq). Leave a masked value as it is to keep the stored one; type a new value to replace it.",
+      "Secrets, header values and chat webhook tokens are write-only: they show masked, as their kind and last 4 " +
+        "characters (whsec_…Nzg5, …k3Jq). Leave a masked value as it is to keep the stored one; type a new value " +
+        "to replace it.",
     ),
     editor.element,
   );
@@ -50,21 +71,49 @@ async function pausedTargets() {
   }
 }
 
-/** "paused since <local time>", and why: text only. */
-function pausedBadge(pause) {
+/** Per target `{ lastSuccessAt, failuresInARow }` from the last 24 h of the log; empty when unknown. */
+async function targetHealth() {
+  try {
+    const stats = await api("GET", "/admin/stats", undefined, { since: "24h" });
+    return new Map(Object.entries(stats?.targets ?? {}));
+  } catch {
+    return new Map();
+  }
+}
+
+/** The one state a target is in: disabled in the document, paused, or enabled. */
+export function stateOf(target, pause) {
+  if (target.enabled === false) return "disabled";
+  return pause ? "paused" : "enabled";
+}
+
+function stateBadge(state, pause) {
+  if (state !== "paused") return badge(state);
   const element = badge("", "paused");
-  const since = new Date(pause.since);
-  const when = Number.isNaN(since.getTime()) ? String(pause.since) : since.toLocaleString();
   const why = pause.by === "gone" ? " (it answered 410 Gone)" : " (by an operator)";
-  element.textContent = `paused since ${when}${why}`;
-  element.title = String(pause.since);
+  element.append("paused since ", time(pause.since), why);
   return element;
 }
 
-function targetCard(target, pause, status, reload) {
-  // Both actions are offered (a pause can also begin between two loads); the relay's answer says what happened.
+function healthLine(health) {
+  if (!health || (health.lastSuccessAt === undefined && health.failuresInARow === undefined)) {
+    return h("p", { class: "muted health" }, "Health: nothing delivered to it in the last 24 hours.");
+  }
+  const failures = Number(health.failuresInARow) || 0;
+  return h(
+    "p",
+    { class: `health${failures > 0 ? " failing" : ""}` },
+    "Last success: ",
+    health.lastSuccessAt ? time(health.lastSuccessAt) : "none in the log",
+    ` · ${failures} ${failures === 1 ? "failure" : "failures"} in a row`,
+  );
+}
+
+function targetCard(target, pause, health, status, reload) {
+  const state = stateOf(target, pause);
+  const result = h("div", { class: "test-result", role: "status" });
   const action = (verb, label) => {
-    const button = h("button", { type: "button" }, label);
+    const button = h("button", { type: "button", class: `action-${verb}` }, label);
     button.addEventListener("click", async () => {
       button.disabled = true;
       try {
@@ -88,24 +137,51 @@ function targetCard(target, pause, status, reload) {
     });
     return button;
   };
+  const test = h("button", { type: "button", class: "action-test" }, "Send test event");
+  test.addEventListener("click", async () => {
+    test.disabled = true;
+    result.replaceChildren(h("p", { class: "muted" }, "Sending a relay.test event…"));
+    try {
+      const answer = await api("POST", `/admin/targets/${segment(target.id)}/test`, {});
+      result.replaceChildren(testAnswer(answer));
+    } catch (error) {
+      result.replaceChildren(notice(`Test send failed: ${error.message}`));
+    } finally {
+      test.disabled = false;
+    }
+  });
+  const actions =
+    state === "enabled"
+      ? [action("pause", "Pause"), test]
+      : state === "paused"
+        ? [action("resume", "Resume"), test]
+        : [h("span", { class: "muted" }, 'Disabled in the document: set "enabled": true below to send to it again.')];
   return h(
     "article",
-    { class: "card target", "data-target": target.id },
-    h(
-      "h3",
-      {},
-      target.id,
-      " ",
-      target.enabled === false ? badge("disabled") : badge("enabled"),
-      pause ? [" ", pausedBadge(pause)] : null,
-    ),
-    h("p", { class: "url" }, target.url),
+    { class: "card target", "data-target": target.id, "data-state": state },
+    h("h3", {}, target.id, " ", stateBadge(state, pause)),
+    h("p", { class: "url" }, text(target.url)),
     h(
       "p",
       { class: "muted" },
       `types: ${(target.types ?? ["*"]).join(", ")} · platforms: ${(target.providers ?? ["all"]).join(", ")}`,
     ),
-    h("div", { class: "actions" }, action("pause", "Pause"), action("resume", "Resume")),
+    state === "disabled" ? null : healthLine(health),
+    h("div", { class: "actions" }, actions),
+    result,
+  );
+}
+
+/** What the target answered a test event: status, time taken, and the start of its answer. */
+function testAnswer(answer) {
+  const ok = answer?.ok === true;
+  const statusText = answer?.status === null || answer?.status === undefined ? "no answer" : `HTTP ${answer.status}`;
+  const duration = typeof answer?.durationMs === "number" ? ` in ${answer.durationMs} ms` : "";
+  return h(
+    "div",
+    {},
+    h("p", { class: ok ? "ok" : "error" }, `Test event: ${statusText}${duration}${ok ? " (accepted)" : " (refused)"}`),
+    answer?.response ? h("pre", { class: "response" }, String(answer.response)) : null,
   );
 }
 
@@ -135,12 +211,12 @@ function documentEditor(status, saved) {
     const paddingTop = Number.parseFloat(getComputedStyle(textarea).paddingTop) || 0;
     const taken = new Map();
     for (const problem of problems) {
-      const line = lineOf(lines, problem.path);
+      const line = Number.isInteger(problem.line) ? problem.line : lineOf(lines, problem.path);
       // Several problems on one line stack downwards.
       const offset = taken.get(line) ?? 0;
       taken.set(line, offset + 1);
-      const text = `line ${line} · ${problem.path}: ${problem.message}`;
-      const note = h("div", { class: "problem", "data-line": line, "data-path": problem.path, title: text }, text);
+      const label = `line ${line} · ${problem.path}: ${problem.message}`;
+      const note = h("div", { class: "problem", "data-line": line, "data-path": problem.path, title: label }, label);
       note.style.top = `${paddingTop + (line - 1 + offset) * lineHeight}px`;
       notes.append(note);
       list.append(
@@ -191,7 +267,15 @@ function documentEditor(status, saved) {
     element,
     /** Shows the stored document, unless the operator is in the middle of an edit. */
     show(targets) {
-      if (!dirty) textarea.value = `${JSON.stringify(targets, null, 2)}\n`;
+      if (dirty) return;
+      textarea.value = `${JSON.stringify(targets, null, 2)}\n`;
+      clearProblems();
+    },
+    /** Shows the stored text of an invalid document with each problem on its line. */
+    showInvalid(text, problems) {
+      if (dirty) return;
+      textarea.value = text;
+      showProblems(problems);
     },
   };
 }
