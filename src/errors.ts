@@ -1,20 +1,72 @@
 import type { Context } from "hono";
-import { HTTPException } from "hono/http-exception";
 import { log } from "./log";
 
-/** The one error type: a status and a clear message, rendered as `{"error": "…"}`. */
+/**
+ * Every `code` an error body can carry: stable names a client can switch on (the `error` text may
+ * change; these do not). docs/admin-api.md lists each one; a test keeps the two in step.
+ */
+export const ERROR_CODES = [
+  // Any route
+  "not_found",
+  "method_not_allowed",
+  "payload_too_large",
+  "relay_misconfigured",
+  "internal_error",
+  // Webhooks
+  "provider_not_configured",
+  "invalid_callback",
+  "signature_invalid",
+  "ip_not_allowed",
+  // Admin API
+  "admin_disabled",
+  "unauthorized",
+  "invalid_json",
+  "invalid_body",
+  "invalid_query",
+  "invalid_account",
+  "invalid_targets",
+  "stored_targets_invalid",
+  "unknown_target",
+  "target_disabled",
+  "no_matching_target",
+  "unknown_event",
+  "unknown_dead_letter",
+  "queue_unavailable",
+  "event_log_unavailable",
+  "huawei_upstream_error",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 500 | 502 | 503;
+
+export interface ErrorOptions {
+  /** Response headers, such as `allow` or `www-authenticate`. */
+  headers?: Record<string, string>;
+  /** Extra body members beside `error` and `code`, such as `problems`. */
+  fields?: Record<string, unknown>;
+}
+
+/** The one error type: a status, a stable code and a message that names the fix. */
 export class RelayError extends Error {
+  readonly headers: Record<string, string>;
+  readonly fields: Record<string, unknown>;
+
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 502 | 503,
+    readonly status: ErrorStatus,
+    readonly code: ErrorCode,
     message: string,
-    readonly headers: Record<string, string> = {},
+    options: ErrorOptions = {},
   ) {
     super(message);
+    this.headers = options.headers ?? {};
+    this.fields = options.fields ?? {};
   }
 }
 
-export function errorResponse(status: number, message: string, headers: Record<string, string> = {}): Response {
-  return Response.json({ error: message }, { status, headers });
+/** The one error body: `{"error": "…", "code": "…", …fields}`. */
+export function errorResponse(status: ErrorStatus, code: ErrorCode, message: string, options: ErrorOptions = {}) {
+  return Response.json({ error: message, code, ...options.fields }, { status, headers: options.headers ?? {} });
 }
 
 /** Configuration mistakes are thrown: they are the operator's to fix, and the log names the var. */
@@ -32,28 +84,32 @@ export interface ErrorOutcome {
   reason: string;
 }
 
-/** The one mapping from thrown errors to responses. Unknown errors are answered 500 without detail. */
+/**
+ * The one mapping from thrown errors to responses. Unknown errors are answered 500 without detail.
+ * (Every body limit and auth check throws a RelayError, so no Hono HTTPException reaches here.)
+ */
 export function describeError(error: Error): ErrorOutcome {
   if (error instanceof RelayError) {
+    const { status, code, message, headers, fields } = error;
     return {
-      response: errorResponse(error.status, error.message, error.headers),
+      response: errorResponse(status, code, message, { headers, fields }),
       outcome: "rejected",
-      reason: error.message,
+      reason: message,
     };
   }
   if (error instanceof SettingsError) {
     // A var the operator set wrong: say which, and answer 503 so platforms retry once it is fixed.
     return {
-      response: errorResponse(503, `the relay is misconfigured: ${error.message}`),
+      response: errorResponse(503, "relay_misconfigured", `the relay is misconfigured: ${error.message}`),
       outcome: "config-invalid",
       reason: error.message,
     };
   }
-  if (error instanceof HTTPException) {
-    const message = error.message || statusText(error.status);
-    return { response: errorResponse(error.status, message), outcome: "rejected", reason: message };
-  }
-  return { response: errorResponse(500, "internal error"), outcome: "error", reason: `unhandled: ${error.message}` };
+  return {
+    response: errorResponse(500, "internal_error", "internal error"),
+    outcome: "error",
+    reason: `unhandled: ${error.message}`,
+  };
 }
 
 /**
@@ -66,8 +122,4 @@ export function onError(error: Error, c: Context): Response {
   if (outcome === "config-invalid") log("config-invalid", { path, reason });
   if (outcome === "error") log("error", { path, reason: "unhandled", message: error.message });
   return response;
-}
-
-function statusText(status: number): string {
-  return status === 401 ? "unauthorized" : status === 413 ? "request body too large" : "request failed";
 }

@@ -12,6 +12,95 @@ export const DEFAULTS = {
   RETRY_SCHEDULE: "10,30,60,300,900,1800,3600,7200,14400,28800,43200",
   ALLOW_INSECURE_TARGETS: "false",
   HUAWEI_MEETING_API_BASE: "https://api.meeting.huaweicloud.com",
+  EVENT_LOG_RETENTION_DAYS: "14",
+} as const;
+
+/** One var of wrangler.toml `[vars]`: its default (`""`: unset) and what it takes. */
+export interface VarSpec {
+  name: string;
+  default: string;
+  description: string;
+  /** What a value must be, and what happens to one that is not. */
+  validation: string;
+}
+
+/**
+ * Every var the relay reads, in wrangler.toml's order. Secrets (`wrangler secret put`) are not vars and
+ * are not listed; a var named per account (`HUAWEI_MEETING_APP_ID_ACME`) follows its base name's row.
+ * A test checks this table against wrangler.toml `[vars]` and docs/deploy.md's vars table.
+ */
+export const VARS: readonly VarSpec[] = [
+  {
+    name: "HUAWEI_MEETING_APP_ID",
+    default: "",
+    description: "Huawei subscriber ID; must equal the callback's appID (per account: HUAWEI_MEETING_APP_ID_<ACCOUNT>)",
+    validation: "any text; unset, Huawei callbacks answer 503 naming it",
+  },
+  {
+    name: "YUNHUNI_ALLOWED_IPS",
+    default: "",
+    description: "addresses Yunhuni calls from, checked against CF-Connecting-IP; empty allows any",
+    validation: "comma-separated IPv4/IPv6 addresses or CIDR ranges; an entry that is neither matches nothing",
+  },
+  {
+    name: "REPLAY_WINDOW_SECONDS",
+    default: DEFAULTS.REPLAY_WINDOW_SECONDS,
+    description: "max age of a signed timestamp (Tencent, Huawei); 0 turns the check off",
+    validation: "whole seconds, at most DEDUP_TTL_SECONDS; otherwise every request is answered 503 naming it",
+  },
+  {
+    name: "DEDUP_TTL_SECONDS",
+    default: DEFAULTS.DEDUP_TTL_SECONDS,
+    description: "how long an event id is remembered for dedup",
+    validation: "whole seconds (less than 60 counts as 60); otherwise 503 naming it",
+  },
+  {
+    name: "RETRY_SCHEDULE",
+    default: DEFAULTS.RETRY_SCHEDULE,
+    description: "delays in seconds between delivery attempts (attempts = delays + 1)",
+    validation:
+      "comma-separated whole seconds (each capped at 12 h) adding up to at most 71 h; otherwise 503 naming it",
+  },
+  {
+    name: "ALLOW_INSECURE_TARGETS",
+    default: DEFAULTS.ALLOW_INSECURE_TARGETS,
+    description: "true allows http:// targets on localhost and 127.0.0.1 (local development only)",
+    validation: 'exactly "true" turns it on; anything else is off',
+  },
+  {
+    name: "HUAWEI_MEETING_API_BASE",
+    default: DEFAULTS.HUAWEI_MEETING_API_BASE,
+    description: "Huawei Cloud Meeting's API, called by POST /admin/huawei/link-config",
+    validation:
+      "an https:// URL (http:// only for localhost with ALLOW_INSECURE_TARGETS=true); otherwise 503 naming it",
+  },
+  {
+    name: "EVENT_LOG_RETENTION_DAYS",
+    default: DEFAULTS.EVENT_LOG_RETENTION_DAYS,
+    description: "how many days the event log keeps events, attempts and refusal counts",
+    validation: "whole days from 1 to 30; the hourly pruning keeps going with 14 (invalid) or 30 (larger), logging why",
+  },
+];
+
+/**
+ * The fixed waits (not vars): how long a message waits in its queue before it comes back, by cause. None
+ * of them counts as a delivery attempt; every one is far inside the delivery window.
+ */
+export const WAITS = {
+  /** A fan-out that could not finish (KV or Queues unavailable). */
+  fanOutRetrySeconds: 10,
+  /** A split of a callback's events that could not finish (KV or Queues unavailable). */
+  splitRetrySeconds: 10,
+  /** The targets document or a var is invalid or unreadable: messages wait for the fix. */
+  configRetrySeconds: 30,
+  /** An unexpected error while handling a delivery (a KV outage while burying, say). */
+  errorRetrySeconds: 30,
+  /** A chat target's rate limiter could not answer: ask again, never send unthrottled. */
+  slotUnavailableRetrySeconds: 30,
+  /** A chat bot answered "too fast": left alone at least this long (or its Retry-After, when longer). */
+  rateLimitedSeconds: 60,
+  /** A dead letter that could not be stored (KV unavailable); wrangler.toml's DLQ `retry_delay` too. */
+  deadLetterStoreRetrySeconds: 60,
 } as const;
 
 export const DEFAULT_RETRY_SCHEDULE: readonly number[] = DEFAULTS.RETRY_SCHEDULE.split(",").map(Number);
@@ -24,9 +113,9 @@ export const MAX_DELAY_SECONDS = QUEUE_MAX_DELAY_SECONDS;
  */
 export const DELIVERY_WINDOW_SECONDS = 72 * 3600;
 /** RETRY_SCHEDULE must fit in the window with an hour to spare for time spent waiting in a backlog. */
-export const SCHEDULE_LIMIT_SECONDS = DELIVERY_WINDOW_SECONDS - 3600;
+const SCHEDULE_LIMIT_SECONDS = DELIVERY_WINDOW_SECONDS - 3600;
 /** The most the relay adds to a scheduled delay: under 10 % (see src/delivery/retry.ts), never past 12 h. */
-export function longestDelaySeconds(scheduled: number): number {
+function longestDelaySeconds(scheduled: number): number {
   return Math.min(scheduled + Math.max(Math.floor(scheduled / 10) - 1, 0), MAX_DELAY_SECONDS);
 }
 
