@@ -22,5 +22,5 @@ app.onError(onError);
 /** Answers a request outside every route (or with the wrong method) with one log line. */
 function refuse(c: Context, status: 404 | 405, reason: string, headers: Record<string, string> = {}): Response {
   log("request", { method: c.req.method, path: new URL(c.req.url).pathname, outcome: "rejected", status, reason });
-  return errorResponse(status, reason, headers);
+  return errorResponse(status, status === 404 ? "not_found" : "method_not_allowed", reason, { headers });
 }

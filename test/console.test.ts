@@ -66,12 +66,12 @@ describe("GET /console", () => {
   it("answers 404 with a JSON error for a file that is not there", async () => {
     const response = await page("/console/missing.js");
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ error: "not found" });
+    expect(await response.json()).toEqual({ error: "not found", code: "not_found" });
   });
 
   it("answers 404 for a POST (the console is read-only files)", async () => {
     const response = await exports.default.fetch("http://relay.test/console", { method: "POST" });
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ error: "not found" });
+    expect(await response.json()).toEqual({ error: "not found", code: "not_found" });
   });
 });

@@ -13,18 +13,20 @@ export const MIN_ADMIN_TOKEN_CHARS = 32;
  */
 export const requireAdmin: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
   const expected = readSetting(c.env, "ADMIN_TOKEN");
-  if (expected === undefined) throw new RelayError(503, "the admin API is disabled: ADMIN_TOKEN is not set");
+  if (expected === undefined)
+    throw new RelayError(503, "admin_disabled", "the admin API is disabled: ADMIN_TOKEN is not set");
   if (expected.length < MIN_ADMIN_TOKEN_CHARS) {
     throw new RelayError(
       503,
+      "admin_disabled",
       `the admin API is disabled: ADMIN_TOKEN is shorter than ${MIN_ADMIN_TOKEN_CHARS} characters; set a longer one with npx wrangler secret put ADMIN_TOKEN`,
     );
   }
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
   if (!match || !(await equalSecret(match[1] ?? "", expected))) {
-    throw new RelayError(401, "missing or wrong admin bearer token", {
-      "www-authenticate": 'Bearer realm="meeting-relay admin"',
+    throw new RelayError(401, "unauthorized", "missing or wrong admin bearer token", {
+      headers: { "www-authenticate": 'Bearer realm="meeting-relay admin"' },
     });
   }
   await next();

@@ -46,10 +46,11 @@ export interface BulkReplayFilter extends ReplayFilter {
 export function bulkReplayFilter(text: string): BulkReplayFilter {
   if (text.trim() === "") return {};
   const json = parseJson(text);
-  if (!json.ok) throw new RelayError(400, `request body is not valid JSON: ${json.error}`);
+  if (!json.ok) throw new RelayError(400, "invalid_json", `request body is not valid JSON: ${json.error}`);
   // valibot takes an array for an object; say what was meant instead of listing its indexes as fields.
   const parsed = v.safeParse(BulkReplayBody, Array.isArray(json.value) ? null : json.value);
-  if (!parsed.success) throw new RelayError(400, parsed.issues.map((issue) => issue.message).join("; "));
+  if (!parsed.success)
+    throw new RelayError(400, "invalid_body", parsed.issues.map((issue) => issue.message).join("; "));
   const { target, reason, since } = parsed.output;
   return { target, reason, since: since === undefined ? undefined : Date.parse(since.toUpperCase()) };
 }

@@ -28,13 +28,14 @@ deadLetters.get("/", async (c) => {
   const limit = pageSize(c.req.query("limit"), DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
   const target = c.req.query("target") || undefined;
   if (target !== undefined && !TARGET_FILTER_PATTERN.test(target)) {
-    throw new RelayError(400, "target must be a target id (1 to 64 of a-z, 0-9, _ and -) or *");
+    throw new RelayError(400, "invalid_query", "target must be a target id (1 to 64 of a-z, 0-9, _ and -) or *");
   }
   const cursor = c.req.query("cursor") || undefined;
   try {
     return c.json(await listDeadLetters(c.env.RELAY_STATE, { target, cursor, limit }));
   } catch (error) {
-    if (cursor !== undefined) throw new RelayError(400, "cursor is not valid: pass back a cursor from a previous page");
+    if (cursor !== undefined)
+      throw new RelayError(400, "invalid_query", "cursor is not valid: pass back a cursor from a previous page");
     throw error;
   }
 });
@@ -49,7 +50,11 @@ deadLetters.post(
   bodyLimit({
     maxSize: MAX_BULK_REPLAY_BODY_BYTES,
     onError: () => {
-      throw new RelayError(413, `the body exceeds ${MAX_BULK_REPLAY_BODY_BYTES} bytes: send only the filter`);
+      throw new RelayError(
+        413,
+        "payload_too_large",
+        `the body exceeds ${MAX_BULK_REPLAY_BODY_BYTES} bytes: send only the filter`,
+      );
     },
   }),
   async (c) => {
@@ -59,7 +64,11 @@ deadLetters.post(
       progress = await replayPages(c.env, deadLetterPrefix(target), filter, new OperationBudget());
     } catch (error) {
       const done = error instanceof ReplayInterruptedError ? ` after ${error.replayed} dead letters were replayed` : "";
-      throw new RelayError(503, `the replay could not finish${done}; the rest are kept, try again`);
+      throw new RelayError(
+        503,
+        "queue_unavailable",
+        `the replay could not finish${done}; the rest are kept, try again`,
+      );
     }
     const since = filter.since === undefined ? {} : { since: new Date(filter.since).toISOString() };
     c.set("logFields", { target, reason: filter.reason, ...since, ...progress });
@@ -73,7 +82,11 @@ deadLetters.post("/:id/replay", async (c) => {
   try {
     await replayDeadLetter(c.env, letter);
   } catch {
-    throw new RelayError(503, "the replay could not be queued; the dead letter is kept, try again");
+    throw new RelayError(
+      503,
+      "queue_unavailable",
+      "the replay could not be queued; the dead letter is kept, try again",
+    );
   }
   return c.json({ id: letter.id, target: letter.target, event: letter.event.id, status: "queued" }, 202);
 });
@@ -87,6 +100,6 @@ deadLetters.delete("/:id", async (c) => {
 
 async function existing(env: Env, id: string) {
   const letter = isDeadLetterId(id) ? await readDeadLetter(env.RELAY_STATE, id) : null;
-  if (letter === null) throw new RelayError(404, `no dead letter with id "${id}"`);
+  if (letter === null) throw new RelayError(404, "unknown_dead_letter", `no dead letter with id "${id}"`);
   return letter;
 }

@@ -3,6 +3,7 @@
  * docs/admin-api.md, "Register the relay with Huawei Cloud Meeting"): pure request building and answer
  * mapping, no bindings, so both are tested without a network.
  */
+import { isLocalHost } from "../lib/local-host";
 
 export const LINK_CONFIG_PATH = "/v1/mmc/management/webhook/link-config";
 
@@ -47,7 +48,7 @@ export function linkConfigRequest(input: LinkConfigInput, userAgent: string): Re
  */
 export function apiBaseProblem(apiBase: string, allowInsecure: boolean): string | undefined {
   const url = URL.canParse(apiBase) ? new URL(apiBase) : undefined;
-  const local = url?.hostname === "localhost" || url?.hostname === "127.0.0.1";
+  const local = url !== undefined && isLocalHost(url);
   if (url?.protocol === "https:" || (url?.protocol === "http:" && local && allowInsecure)) return undefined;
   return `HUAWEI_MEETING_API_BASE must be an https:// URL (http:// only for localhost or 127.0.0.1 with ALLOW_INSECURE_TARGETS=true), got "${apiBase}"`;
 }

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { ACCOUNT_PATTERN, resolveCredentials } from "../config/credentials";
 import { parseJson } from "../config/targets";
-import { RelayError, SettingsError } from "../errors";
+import { errorResponse, RelayError, SettingsError } from "../errors";
 import { readCapped } from "../lib/read-capped";
 import { huaweiMeeting } from "../providers/huawei-meeting";
 import { settingsOf } from "../settings";
@@ -25,7 +25,8 @@ export const MAX_LINK_CONFIG_BODY_BYTES = 16 * 1024;
 const text = (name: string) =>
   v.pipe(v.string(`${name} must be a string`), v.trim(), v.nonEmpty(`${name} must not be empty`));
 
-const LinkConfigBody = v.strictObject(
+/** The body of `POST /admin/huawei/link-config` (also the source of its OpenAPI schema). */
+export const LinkConfigBody = v.strictObject(
   {
     accessToken: text("accessToken"),
     corpId: v.optional(text("corpId")),
@@ -51,30 +52,38 @@ export const huawei = new Hono<AdminEnv>();
 huawei.post("/link-config", adminBodyLimit(MAX_LINK_CONFIG_BODY_BYTES), async (c) => {
   const account = c.req.query("account");
   if (account !== undefined && !ACCOUNT_PATTERN.test(account)) {
-    throw new RelayError(400, "account must be 1 to 32 characters of a-z, 0-9 and _");
+    throw new RelayError(400, "invalid_account", "account must be 1 to 32 characters of a-z, 0-9 and _");
   }
   const resolved = resolveCredentials(c.env, huaweiMeeting, account);
   if (!resolved.ok) {
     const missing = resolved.missing.map(
       (name) => (name.startsWith("HUAWEI_MEETING_APP_ID") ? "var " : "secret ") + name,
     );
-    throw new RelayError(503, `huawei-meeting is not configured: ${missing.join(" and ")} not set`);
+    throw new RelayError(
+      503,
+      "provider_not_configured",
+      `huawei-meeting is not configured: ${missing.join(" and ")} not set`,
+    );
   }
   // Huawei is registered with the current key only; a previous one is just still accepted on callbacks.
   const { appId: subscriberId, appKeys } = resolved.credentials;
   const subscriberKey = appKeys.find((key) => key.slot === "current")?.value ?? "";
 
   const json = parseJson(await c.req.text());
-  if (!json.ok) throw new RelayError(400, `request body is not valid JSON: ${json.error}`);
+  if (!json.ok) throw new RelayError(400, "invalid_json", `request body is not valid JSON: ${json.error}`);
   // valibot takes an array for an object; say what was meant instead of listing its indexes as fields.
   const body = v.safeParse(LinkConfigBody, Array.isArray(json.value) ? null : json.value);
-  if (!body.success) throw new RelayError(400, body.issues.map((issue) => issue.message).join("; "));
+  if (!body.success) throw new RelayError(400, "invalid_body", body.issues.map((issue) => issue.message).join("; "));
   const { accessToken, corpId, spId } = body.output;
 
   const url =
     body.output.url ?? `https://${new URL(c.req.url).host}/webhooks/huawei-meeting${account ? `/${account}` : ""}`;
   if (!URL.canParse(url) || new URL(url).protocol !== "https:") {
-    throw new RelayError(400, "url must be an absolute https:// URL (Huawei pushes events over HTTPS only)");
+    throw new RelayError(
+      400,
+      "invalid_body",
+      "url must be an absolute https:// URL (Huawei pushes events over HTTPS only)",
+    );
   }
 
   const { huaweiApiBase: apiBase, allowInsecureTargets } = settingsOf(c.env);
@@ -92,7 +101,7 @@ huawei.post("/link-config", adminBodyLimit(MAX_LINK_CONFIG_BODY_BYTES), async (c
   } catch (error) {
     const message = describeLinkConfigFailure(error, apiBase, HUAWEI_TIMEOUT_MS);
     c.set("logFields", { ...logged, huaweiStatus: null, reason: message });
-    return c.json({ error: message, huaweiStatus: null, message, url }, 502);
+    return errorResponse(502, "huawei_upstream_error", message, { fields: { huaweiStatus: null, message, url } });
   }
   // Success needs no body; an error body is read for Huawei's error code, up to a limit.
   let bodyText: string | undefined = "";
@@ -104,5 +113,6 @@ huawei.post("/link-config", adminBodyLimit(MAX_LINK_CONFIG_BODY_BYTES), async (c
     const message = `${outcome.message}: events for subscriber ${subscriberId} will be pushed to ${url}`;
     return c.json({ huaweiStatus: response.status, message, url }, 200);
   }
-  return c.json({ error: outcome.message, huaweiStatus: response.status, message: outcome.message, url }, 502);
+  const fields = { huaweiStatus: response.status, message: outcome.message, url };
+  return errorResponse(502, "huawei_upstream_error", outcome.message, { fields });
 });

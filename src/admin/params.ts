@@ -10,7 +10,7 @@ export function adminBodyLimit(maxBytes: number): MiddlewareHandler {
   return bodyLimit({
     maxSize: maxBytes,
     onError: () => {
-      throw new RelayError(413, `request body exceeds ${maxBytes} bytes`);
+      throw new RelayError(413, "payload_too_large", `request body exceeds ${maxBytes} bytes`);
     },
   });
 }
@@ -19,7 +19,11 @@ export function adminBodyLimit(maxBytes: number): MiddlewareHandler {
 export function onlyParams(query: Record<string, string>, known: readonly string[]): void {
   const unknown = Object.keys(query).filter((name) => !known.includes(name));
   if (unknown.length > 0) {
-    throw new RelayError(400, `unknown query parameter ${unknown.join(", ")}; known: ${known.join(", ")}`);
+    throw new RelayError(
+      400,
+      "invalid_query",
+      `unknown query parameter ${unknown.join(", ")}; known: ${known.join(", ")}`,
+    );
   }
 }
 
@@ -27,7 +31,8 @@ export function onlyParams(query: Record<string, string>, known: readonly string
 export function pageSize(raw: string | undefined, fallback: number, max: number): number {
   if (raw === undefined) return fallback;
   const limit = /^\d{1,4}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(limit >= 1 && limit <= max)) throw new RelayError(400, `limit must be a whole number from 1 to ${max}`);
+  if (!(limit >= 1 && limit <= max))
+    throw new RelayError(400, "invalid_query", `limit must be a whole number from 1 to ${max}`);
   return limit;
 }
 
@@ -47,6 +52,7 @@ export function timeParam(name: string, raw: string | undefined, now = Date.now(
   if (Number.isNaN(ms)) {
     throw new RelayError(
       400,
+      "invalid_query",
       `${name} must be an RFC 3339 time such as 2026-11-25T08:00:00Z, or an age such as 30m, 24h or 7d`,
     );
   }

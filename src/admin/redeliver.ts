@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { loadTargets, parseJson, type Target } from "../config/targets";
+import { TARGET_ID_PATTERN as TARGET_ID } from "../config/targets-schema";
 import { targetWants } from "../delivery/match";
 import type { Env } from "../env";
 import { errorMessage, RelayError } from "../errors";
@@ -14,13 +15,12 @@ import { settingsOf } from "../settings";
 /** A body names at most 100 target ids of 64 characters: a few KiB. */
 export const MAX_REDELIVER_BODY_BYTES = 16 * 1024;
 const MAX_NAMED_TARGETS = 100;
-const TARGET_ID = /^[a-z0-9_-]{1,64}$/;
 const SHAPE = 'body must be {} or {"targets": ["<target id>", …]}';
 
 const TARGET_RANGE = `body.targets must list 1 to ${MAX_NAMED_TARGETS} target ids`;
 
 // Messages say what is expected, never what was sent: a body can hold anything an operator pasted.
-const RedeliverBody = v.strictObject(
+export const RedeliverBody = v.strictObject(
   {
     targets: v.optional(
       v.pipe(
@@ -40,13 +40,17 @@ const RedeliverBody = v.strictObject(
 export function redeliverBody(text: string): { targets?: string[] | undefined } {
   if (text.trim() === "") return {};
   const json = parseJson(text);
-  if (!json.ok) throw new RelayError(400, `request body is not valid JSON: ${json.error}`);
+  if (!json.ok) throw new RelayError(400, "invalid_json", `request body is not valid JSON: ${json.error}`);
   // valibot takes an array for an object; say what was meant instead of listing its indexes as fields.
   const parsed = v.safeParse(RedeliverBody, Array.isArray(json.value) ? null : json.value);
   if (parsed.success) return parsed.output;
   const issue = parsed.issues[0];
   const index = issue.path?.[1]?.key;
-  throw new RelayError(400, index === undefined ? issue.message : `body.targets.${String(index)}: ${issue.message}`);
+  throw new RelayError(
+    400,
+    "invalid_body",
+    index === undefined ? issue.message : `body.targets.${String(index)}: ${issue.message}`,
+  );
 }
 
 /** The named targets (each must exist and be enabled), or every enabled target that wants the event. */
@@ -56,19 +60,28 @@ export async function chosenTargets(
   named: readonly string[] | undefined,
 ): Promise<Target[]> {
   const loaded = await loadTargets(env, settingsOf(env));
-  if (!loaded.ok) throw new RelayError(409, "the targets document is invalid; fix it with PUT /admin/targets first");
+  if (!loaded.ok)
+    throw new RelayError(
+      409,
+      "stored_targets_invalid",
+      "the targets document is invalid; fix it with PUT /admin/targets first",
+    );
   if (named === undefined) {
     const wanted = loaded.targets.filter((target) => targetWants(target, event));
     if (wanted.length === 0) {
-      throw new RelayError(409, `no enabled target matches type "${event.type}" from provider "${event.provider}"`);
+      throw new RelayError(
+        409,
+        "no_matching_target",
+        `no enabled target matches type "${event.type}" from provider "${event.provider}"`,
+      );
     }
     return wanted;
   }
   const byId = new Map(loaded.targets.map((target) => [target.id, target]));
   return [...new Set(named)].map((id) => {
     const target = byId.get(id);
-    if (target === undefined) throw new RelayError(400, `unknown target "${id}"`);
-    if (target.enabled === false) throw new RelayError(400, `target "${id}" is disabled`);
+    if (target === undefined) throw new RelayError(400, "unknown_target", `unknown target "${id}"`);
+    if (target.enabled === false) throw new RelayError(400, "target_disabled", `target "${id}" is disabled`);
     return target;
   });
 }
@@ -89,7 +102,7 @@ export async function queueRedelivery(env: Env, event: RelayEvent, targets: read
   const messagesOf = (carried: RelayEvent) =>
     targets.map(
       (target): MessageSendRequest<DeliveryMessage> => ({
-        body: { kind: "delivery", event: carried, target, attemptsBefore: 0, firstAttemptAt },
+        body: { kind: "delivery", event: carried, target, attemptsBefore: 0, firstAttemptAt, manual: true },
         contentType: "json",
       }),
     );
@@ -104,7 +117,7 @@ export async function queueRedelivery(env: Env, event: RelayEvent, targets: read
   } catch (error) {
     const sent = error instanceof PartlySentError ? error.sent : 0;
     log("redeliver", { id: event.id, outcome: "enqueue-failed", queued: sent, reason: errorMessage(error) });
-    if (sent === 0) throw new RelayError(503, "the redelivery could not be queued; try again");
+    if (sent === 0) throw new RelayError(503, "queue_unavailable", "the redelivery could not be queued; try again");
     return { ok: false, queued: targets.slice(0, sent), notQueued: targets.slice(sent) };
   }
 }

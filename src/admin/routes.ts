@@ -7,6 +7,7 @@ import { huawei } from "./huawei";
 import { providers } from "./providers";
 import { type AdminEnv, logAdminRequest } from "./request-log";
 import { stats } from "./stats";
+import { testTarget } from "./target-test";
 import { targets } from "./targets";
 
 /** `/admin/…`: every route behind the bearer token. Each area mounts its own sub-app here. */
@@ -15,6 +16,7 @@ export const admin = new Hono<AdminEnv>();
 admin.use("*", logAdminRequest);
 admin.use("*", requireAdmin);
 admin.route("/targets", targets);
+admin.post("/targets/:id/test", testTarget);
 admin.route("/huawei", huawei);
 admin.route("/providers", providers);
 admin.route("/dead-letters", deadLetters);

@@ -1,11 +1,22 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { forgetCachedTargets, loadTargets, parseJson, TARGETS_KEY, validateTargets } from "../config/targets";
+import {
+  forgetCachedTargets,
+  loadTargets,
+  parseJson,
+  parseTargetsText,
+  TARGETS_KEY,
+  validateTargets,
+} from "../config/targets";
 import { listPauses, pauseTarget } from "../delivery/pauses";
+import { targetPaused } from "../delivery/relay-events/own-events";
+import { reportNow } from "../delivery/relay-events/report";
+import { readWaiting } from "../delivery/waiting";
 import type { Env } from "../env";
-import { RelayError } from "../errors";
+import { errorResponse, RelayError } from "../errors";
 import { log } from "../log";
 import { settingsOf } from "../settings";
+import { invalidTargets } from "./invalid-targets";
 import { hasMaskedValues, keepStoredValues } from "./mask";
 import { maskedDocument, storedDocument, withMaskProblems } from "./masked-targets";
 import type { AdminEnv } from "./request-log";
@@ -14,24 +25,30 @@ import { resume } from "./resume";
 /** Far below KV's 25 MiB value limit; a targets document is a few KiB. */
 export const MAX_TARGETS_BYTES = 1024 * 1024;
 
+/** Marks the answer of GET while the stored document is invalid (its body is then an object, not the array). */
+export const INVALID_HEADER = { "x-targets-invalid": "1" };
+
 /** `/admin/targets`: the targets document in KV `RELAY_CONFIG`, key `targets`. */
 export const targets = new Hono<AdminEnv>();
 
 /**
- * The stored document (`[]` when unset), even when invalid, so an operator can see what to fix;
- * secrets and header values masked (./mask.ts): they are write-only.
+ * The stored document (`[]` when unset), secrets and header values masked (./mask.ts): they are
+ * write-only. While the stored document is invalid the answer is still 200, marked by the header
+ * `X-Targets-Invalid: 1`, with the stored text (masked), each problem on its line and how many
+ * deliveries wait for it (./invalid-targets.ts), so that the console can open it and fix it.
  */
 targets.get("/", async (c) => {
   const text = await c.env.RELAY_CONFIG.get(TARGETS_KEY);
   if (text === null) return c.json([]);
-  const parsed = parseJson(text);
-  if (!parsed.ok) {
-    throw new RelayError(
-      409,
-      `the stored targets document is not valid JSON (${parsed.error}); PUT a valid one to replace it`,
-    );
-  }
-  return maskedDocument(parsed.value);
+  const result = parseTargetsText(text, settingsOf(c.env));
+  if (result.ok) return maskedDocument(JSON.parse(text));
+  const waiting = await readWaiting(c.env.RELAY_STATE);
+  c.set("logFields", { problems: result.problems.length });
+  return c.json(
+    invalidTargets(text, result.problems, waiting && { ...waiting, approximate: true }),
+    200,
+    INVALID_HEADER,
+  );
 });
 
 /** Validate, then store; an invalid document changes nothing and lists every problem. */
@@ -40,12 +57,12 @@ targets.put(
   bodyLimit({
     maxSize: MAX_TARGETS_BYTES,
     onError: () => {
-      throw new RelayError(413, `targets document exceeds ${MAX_TARGETS_BYTES} bytes`);
+      throw new RelayError(413, "payload_too_large", `targets document exceeds ${MAX_TARGETS_BYTES} bytes`);
     },
   }),
   async (c) => {
     const parsed = parseJson(await c.req.text());
-    if (!parsed.ok) throw new RelayError(400, `request body is not valid JSON: ${parsed.error}`);
+    if (!parsed.ok) throw new RelayError(400, "invalid_json", `request body is not valid JSON: ${parsed.error}`);
     // A masked value (what GET showed) keeps the stored one.
     const unmasked = hasMaskedValues(parsed.value)
       ? keepStoredValues(parsed.value, storedDocument(await c.env.RELAY_CONFIG.get(TARGETS_KEY)))
@@ -54,7 +71,7 @@ targets.put(
     if (unmasked.problems.length > 0 || !result.ok) {
       const problems = withMaskProblems(unmasked.problems, result.ok ? [] : result.problems);
       c.set("logFields", { problems: problems.length });
-      return c.json({ error: "targets document is invalid", problems }, 400);
+      return errorResponse(400, "invalid_targets", "targets document is invalid", { fields: { problems } });
     }
     await c.env.RELAY_CONFIG.put(TARGETS_KEY, `${JSON.stringify(result.targets, null, 2)}\n`);
     // This isolate sees the change at once; others within their 5 s cache (and KV's propagation delay).
@@ -77,6 +94,8 @@ targets.post("/:id/pause", async (c) => {
   const pause = await pauseTarget(c.env.RELAY_STATE, id, "operator");
   c.set("logFields", { target: id });
   log("target", { target: id, outcome: "paused", reason: "paused by an operator" });
+  // `relay.target.paused`, for the targets that name it (one send; none when no target does).
+  await reportNow(c.env, targetPaused(id, pause));
   return c.json({ target: id, paused: true, since: pause.since }, 202);
 });
 
@@ -87,8 +106,13 @@ targets.post("/:id/resume", resume);
 async function configuredTarget(env: Env, id: string): Promise<string> {
   const loaded = await loadTargets(env, settingsOf(env));
   if (!loaded.ok) {
-    throw new RelayError(409, "the stored targets document is invalid; PUT a valid one first");
+    throw new RelayError(
+      409,
+      "stored_targets_invalid",
+      "the stored targets document is invalid; PUT a valid one first",
+    );
   }
-  if (!loaded.targets.some((target) => target.id === id)) throw new RelayError(404, `no target with id "${id}"`);
+  if (!loaded.targets.some((target) => target.id === id))
+    throw new RelayError(404, "unknown_target", `no target with id "${id}"`);
   return id;
 }

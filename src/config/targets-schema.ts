@@ -48,13 +48,13 @@ export const notReserved = v.check(
  * schemas (the editor schema in `schema/targets.schema.json` is generated from them with
  * `npm run schema`); checks that depend on settings (https, unique ids) live in `validateTargets`.
  */
+/** A target's id: what the admin API's routes and filters take, and what dead-letter keys start with. */
+export const TARGET_ID_PATTERN = /^[a-z0-9_-]{1,64}$/;
+
 const SHARED_FIELDS = {
   id: v.pipe(
     v.string(mustBe("id must be a string")),
-    v.regex(
-      /^[a-z0-9_-]{1,64}$/,
-      (issue) => `id must be 1 to 64 characters of a-z, 0-9, _ and -, got ${issue.received}`,
-    ),
+    v.regex(TARGET_ID_PATTERN, (issue) => `id must be 1 to 64 characters of a-z, 0-9, _ and -, got ${issue.received}`),
     v.description("Unique id of the target: 1 to 64 of a-z, 0-9, _ and -."),
   ),
   url: v.pipe(

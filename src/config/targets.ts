@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import { forgetKeptOpsTargets } from "./ops-targets.ts";
 import { parseTargetsText, type TargetsResult, type ValidationOptions } from "./validate-targets.ts";
 
 /** KV `RELAY_CONFIG` key holding the targets document. */
@@ -18,8 +19,10 @@ export async function loadTargets(env: Env, options: ValidationOptions, now = Da
 
 export function forgetCachedTargets(): void {
   cached = undefined;
+  forgetKeptOpsTargets();
 }
 
+export { keepOpsTargets, namesOwnEvents, OPS_TARGETS_KEY, OWN_EVENT_PREFIX, readOpsTargets } from "./ops-targets.ts";
 export { parseJson } from "./parse-json.ts";
 export type { Target } from "./targets-schema.ts";
 export {

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { isLocalHost } from "../lib/local-host.ts";
 import { parseJson } from "./parse-json.ts";
 import { NOT_A_TARGET, type Target, TargetsSchema } from "./targets-schema.ts";
 
@@ -66,7 +67,7 @@ function byTarget(problems: Problem[]): Problem[] {
 function checkUrl(url: URL, { allowInsecureTargets }: ValidationOptions): string | undefined {
   if (url.protocol === "https:") return undefined;
   if (url.protocol === "http:") {
-    const local = url.hostname === "localhost" || url.hostname === "127.0.0.1";
+    const local = isLocalHost(url);
     if (local && allowInsecureTargets) return undefined;
     return local
       ? "http:// targets need ALLOW_INSECURE_TARGETS=true (local development only)"

@@ -8,6 +8,8 @@ import { MAX_DELAY_SECONDS, type Settings } from "../settings";
 import { isChatTarget } from "./chat/chat-target";
 import { type DeadLetterReason, storeDeadLetter } from "./dead-letters";
 import { notCounted, PAST_WINDOW, RATE_LIMITED_DELAY_SECONDS, slotWait } from "./not-counted";
+import type { RelayOutbox } from "./relay-events/outbox";
+import { deliveryDead } from "./relay-events/own-events";
 import { nextDelaySeconds, withinDeliveryWindow } from "./retry";
 import { type AttemptResult, sendToTarget } from "./send";
 
@@ -53,6 +55,8 @@ export interface AttemptContext {
   settings: Settings;
   /** Where the attempt is recorded for the event log (written once per queue invocation). */
   journal?: EventJournal | undefined;
+  /** A redelivery an operator asked for: its attempts are marked `manual` in the event log. */
+  manual?: boolean | undefined;
 }
 
 /**
@@ -69,7 +73,15 @@ export async function attemptDelivery(target: Target, context: AttemptContext): 
   }
   const at = Date.now();
   const result: AttemptResult = await sendToTarget(target, event.id, body);
-  const record = { event, target: target.id, attempt, durationMs: result.durationMs, at };
+  const record = {
+    event,
+    target: target.id,
+    attempt,
+    durationMs: result.durationMs,
+    at,
+    response: result.ok ? null : (result.response ?? null),
+    manual: context.manual === true,
+  };
   if (result.ok) {
     log("delivery", { ...line, outcome: "delivered", status: result.status, durationMs: result.durationMs });
     journal?.attempt({ ...record, status: result.status, error: null, outcome: "delivered" });
@@ -134,6 +146,7 @@ export async function buryDelivery(
   env: Env,
   burial: Burial,
   verdict: Omit<DeadVerdict, "kind"> & { reason?: DeadLetterReason },
+  outbox?: RelayOutbox,
 ): Promise<void> {
   const reason = verdict.reason ?? "failed";
   let event = burial.event;
@@ -165,4 +178,6 @@ export async function buryDelivery(
     lastStatus: verdict.lastStatus,
     reason: lastError,
   });
+  // Given up (not kept for a pause, nor set aside by an operator): reported as `relay.delivery.dead`.
+  if (reason === "failed") outbox?.add(deliveryDead({ ...letter, deadLetter: letter.id, event }), event);
 }

@@ -2,6 +2,7 @@ import type { Target } from "../config/targets";
 import type { Env } from "../env";
 import type { EventJournal } from "../event-log/journal";
 import type { Settings } from "../settings";
+import type { RelayOutbox } from "./relay-events/outbox";
 
 /** What every step of one queue batch shares: read once per batch by the consumer. */
 export interface BatchContext {
@@ -12,4 +13,6 @@ export interface BatchContext {
   paused: Set<string>;
   /** The event log's writer for this invocation, when there is one. */
   journal?: EventJournal | undefined;
+  /** The relay's own events this batch raises (a pause, a delivery given up), queued once at its end. */
+  outbox?: RelayOutbox | undefined;
 }

@@ -1,4 +1,4 @@
-import { loadTargets, type Target, type TargetsResult } from "../config/targets";
+import { keepOpsTargets, loadTargets, type Target, type TargetsResult } from "../config/targets";
 import type { Env } from "../env";
 import { errorMessage, SettingsError } from "../errors";
 import { previousMatches } from "../event-log/credentials";
@@ -6,15 +6,18 @@ import { EventJournal } from "../event-log/journal";
 import { refusals } from "../event-log/refusals";
 import { log } from "../log";
 import type { DeliveryMessage, EventMessage, EventsMessage, QueueMessage } from "../queue/messages";
-import { type Settings, settingsOf } from "../settings";
+import { type Settings, settingsOf, WAITS } from "../settings";
 import { DEAD_LETTER_QUEUE, handleDeadLetterQueue } from "./dead-letter-queue";
 import { deliverQueued } from "./deliver";
 import { fanOut } from "./fan-out";
 import { pausedTargets } from "./pauses";
+import { type InvalidConfig, whileConfigInvalid } from "./relay-events/config-invalid";
+import { RelayOutbox } from "./relay-events/outbox";
 import { splitBundles } from "./split";
+import { noteWaiting } from "./waiting";
 
 /** While the configuration is invalid or unreadable, messages wait in the queue and come back after this long. */
-export const CONFIG_RETRY_SECONDS = 30;
+export const CONFIG_RETRY_SECONDS = WAITS.configRetrySeconds;
 
 /**
  * The queue consumer. The dead-letter queue keeps what Queues gave up on; on the
@@ -48,8 +51,14 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
 
   const config = await loadConfig(env);
   if (!config.ok) {
-    log("config-invalid", { queue: batch.queue, ...config.problem, waiting: events.length + deliveries.length });
-    for (const message of [...events, ...deliveries]) message.retry({ delaySeconds: CONFIG_RETRY_SECONDS });
+    // The document's own report (`relay.config.invalid`) is delivered and raised here; the rest wait.
+    const waiting = config.invalid
+      ? (await whileConfigInvalid(env, config.invalid, events, deliveries)).waiting
+      : [...events, ...deliveries];
+    log("config-invalid", { queue: batch.queue, ...config.problem, waiting: waiting.length });
+    for (const message of waiting) message.retry({ delaySeconds: CONFIG_RETRY_SECONDS });
+    // How many wait, for the admin API and the console: at most one small KV write per 10 s (./waiting.ts).
+    await noteWaiting(env.RELAY_STATE, waiting, CONFIG_RETRY_SECONDS * 1000);
     return split;
   }
   // Read once per batch, not once per delivery.
@@ -67,8 +76,11 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
     return split;
   }
   const journal = new EventJournal();
-  const context = { targets: config.targets, env, settings: config.settings, paused, journal };
-  await Promise.all([split, fanOut(events, context), deliverQueued(deliveries, context)]);
+  const outbox = new RelayOutbox();
+  const context = { targets: config.targets, env, settings: config.settings, paused, journal, outbox };
+  await Promise.all([split, fanOut(events, context), deliverQueued(deliveries, context), keepOps(env, config.targets)]);
+  // The relay's own events this batch raised (pauses, deliveries given up): one sendBatch per 100.
+  await outbox.flush(env, config.targets);
   // Acks and retries are decided above; the event log is written once, after them, and a failure there is
   // only logged. The refusal and credential counts this isolate still holds follow, each in a batch of its
   // own (only when it holds some): a failure there loses those counts, never the events and attempts.
@@ -77,7 +89,16 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
   await previousMatches.flush(env.RELAY_LOG);
 }
 
-type Config = { ok: true; settings: Settings; targets: Target[] } | { ok: false; problem: Record<string, unknown> };
+type Config =
+  | { ok: true; settings: Settings; targets: Target[] }
+  | { ok: false; problem: Record<string, unknown>; invalid?: InvalidConfig };
+
+/** The last valid document's ops targets, for `relay.config.invalid` (src/config/ops-targets.ts); a failure is only logged. */
+async function keepOps(env: Env, targets: readonly Target[]): Promise<void> {
+  await keepOpsTargets(env, targets).catch((error: Error) =>
+    log("relay-event", { outcome: "ops-targets-not-kept", reason: error.message }),
+  );
+}
 
 /** Settings and targets, or what is wrong with them: never half-applied. */
 async function loadConfig(env: Env): Promise<Config> {
@@ -94,7 +115,13 @@ async function loadConfig(env: Env): Promise<Config> {
   } catch (error) {
     return { ok: false, problem: { key: "targets", reason: `targets could not be read: ${errorMessage(error)}` } };
   }
-  if (!loaded.ok)
-    return { ok: false, problem: { key: "targets", reason: "invalid targets", problems: loaded.problems } };
+  if (!loaded.ok) {
+    const problems = loaded.problems.map((problem) => `${problem.path}: ${problem.message}`);
+    return {
+      ok: false,
+      problem: { key: "targets", reason: "invalid targets", problems: loaded.problems },
+      invalid: { problems, settings },
+    };
+  }
   return { ok: true, settings, targets: loaded.targets };
 }

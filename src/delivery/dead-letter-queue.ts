@@ -7,19 +7,20 @@ import { log } from "../log";
 import { sendInBatches } from "../queue/enqueue";
 import type { DeliveryMessage, EventMessage, EventsMessage, QueueMessage } from "../queue/messages";
 import { messageBytes, spillEvent } from "../queue/spill";
-import { settingsOf } from "../settings";
+import { settingsOf, WAITS } from "../settings";
 import { buryDelivery } from "./attempt";
 import { ALL_TARGETS } from "./dead-letters";
 import { seenBefore, servedTargets } from "./dedup";
 import { keepWhilePaused } from "./hold";
 import { targetWants } from "./match";
 import { pausedTargets } from "./pauses";
+import { RelayOutbox } from "./relay-events/outbox";
 import { splitBundle } from "./split";
 
 /** The queue Cloudflare moves a message to once it has used up its queue's `max_retries`. */
 export const DEAD_LETTER_QUEUE = "meeting-relay-dlq";
 /** A dead letter that could not be stored (KV unavailable) is tried again after this long. */
-export const STORE_RETRY_SECONDS = 60;
+export const STORE_RETRY_SECONDS = WAITS.deadLetterStoreRetrySeconds;
 /**
  * The last try Queues gives a message of this queue: its `max_retries` (100 in
  * wrangler.toml) plus one. The queue has no dead-letter queue of its own, so after
@@ -44,6 +45,8 @@ export const DLQ_LAST_TRY = 101;
 export async function handleDeadLetterQueue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
   // What was kept is written to the event log too, once for the batch, after every ack and retry.
   const journal = new EventJournal();
+  // Deliveries given up here are reported (`relay.delivery.dead`) once for the batch, after every ack and retry.
+  const outbox = new RelayOutbox();
   // KV takes one write per key per second: a second message of the batch about the same event
   // would write the same dead letter again at once, so it comes back in a minute instead.
   const events = new Set<string>();
@@ -65,8 +68,8 @@ export async function handleDeadLetterQueue(batch: MessageBatch<QueueMessage>, e
       }
       if (eventId !== undefined) events.add(eventId);
       try {
-        if (body?.kind === "delivery") await buryExhaustedDelivery(body as DeliveryMessage, env, journal);
-        else if (body?.kind === "event") await buryExhaustedEvent(body as EventMessage, env, journal);
+        if (body?.kind === "delivery") await buryExhaustedDelivery(body as DeliveryMessage, env, journal, outbox);
+        else if (body?.kind === "event") await buryExhaustedEvent(body as EventMessage, env, journal, outbox);
         else if (body?.kind === "events") await splitBundle(message as Message<EventsMessage>, env);
         else {
           log("dead-letter", {
@@ -91,21 +94,41 @@ export async function handleDeadLetterQueue(batch: MessageBatch<QueueMessage>, e
       }
     }),
   );
+  if (outbox.size > 0) {
+    const loaded = await loadTargetsSafely(env);
+    if (loaded.ok) await outbox.flush(env, loaded.targets);
+    else
+      log("relay-event", {
+        outcome: "lost",
+        reason: `targets could not be read: ${loaded.reason}`,
+        queue: batch.queue,
+      });
+  }
   await journal.flush(env.RELAY_LOG);
 }
 
 const EXHAUSTED = "the queue's max_retries ran out; the delivery log lines have each attempt";
 
-async function buryExhaustedDelivery(pending: DeliveryMessage, env: Env, journal: EventJournal): Promise<void> {
+async function buryExhaustedDelivery(
+  pending: DeliveryMessage,
+  env: Env,
+  journal: EventJournal,
+  outbox: RelayOutbox,
+): Promise<void> {
   // A paused target's delivery is kept for its resume, like every other delivery it misses.
   const paused = (await pausedTargets(env.RELAY_STATE, [pending.target])).has(pending.target);
   const lastError = `moved to ${DEAD_LETTER_QUEUE}: ${EXHAUSTED}`;
   const verdict = { attempts: pending.attemptsBefore, lastStatus: null, lastError };
-  await (paused ? keepWhilePaused(env, pending, verdict) : buryDelivery(env, pending, verdict));
+  await (paused ? keepWhilePaused(env, pending, verdict) : buryDelivery(env, pending, verdict, outbox));
   journal.notAttempted(pending, pending.attemptsBefore, lastError, paused ? "paused" : "dead");
 }
 
-async function buryExhaustedEvent({ event, receivedAt }: EventMessage, env: Env, journal: EventJournal): Promise<void> {
+async function buryExhaustedEvent(
+  { event, receivedAt }: EventMessage,
+  env: Env,
+  journal: EventJournal,
+  outbox: RelayOutbox,
+): Promise<void> {
   if (await seenBefore(env.RELAY_STATE, event.id)) {
     log("dead-letter", { id: event.id, outcome: "duplicate", reason: "the event was already fanned out" });
     return;
@@ -115,7 +138,8 @@ async function buryExhaustedEvent({ event, receivedAt }: EventMessage, env: Env,
   journal.accepted(event, receivedAt);
   if (!loaded.ok) {
     const lastError = `${verdict.lastError}; targets could not be read: ${loaded.reason}`;
-    await buryDelivery(env, { event, target: ALL_TARGETS, firstAttemptAt: receivedAt }, { ...verdict, lastError });
+    const burial = { event, target: ALL_TARGETS, firstAttemptAt: receivedAt };
+    await buryDelivery(env, burial, { ...verdict, lastError }, outbox);
     journal.notAttempted({ event, target: ALL_TARGETS }, 0, lastError, "dead");
     return;
   }
@@ -142,7 +166,7 @@ async function buryExhaustedEvent({ event, receivedAt }: EventMessage, env: Env,
   for (const target of kept) {
     const reason = paused.has(target.id) ? "paused" : "failed";
     const burial = { event, target: target.id, firstAttemptAt: receivedAt };
-    await (reason === "paused" ? keepWhilePaused(env, burial, verdict) : buryDelivery(env, burial, verdict));
+    await (reason === "paused" ? keepWhilePaused(env, burial, verdict) : buryDelivery(env, burial, verdict, outbox));
     journal.notAttempted({ event, target: target.id }, 0, verdict.lastError, reason === "paused" ? "paused" : "dead");
   }
 }

@@ -3,13 +3,14 @@ import { errorMessage } from "../errors";
 import { log } from "../log";
 import type { DeliveryMessage } from "../queue/messages";
 import { deliverableBody } from "../queue/spill";
+import { WAITS } from "../settings";
 import { attemptDelivery, buryDelivery } from "./attempt";
 import type { BatchContext } from "./batch";
 import { forgetKept, holdWhilePaused, keepWhilePaused, pauseOnGone } from "./hold";
 import { pausedTargets } from "./pauses";
 
 /** After an unexpected error (a KV outage while burying, say), the pair comes back after this long. */
-export const ERROR_RETRY_SECONDS = 30;
+export const ERROR_RETRY_SECONDS = WAITS.errorRetrySeconds;
 
 /**
  * Retries and replays: one (event, target) pair per message. The message carries
@@ -21,7 +22,7 @@ export const ERROR_RETRY_SECONDS = 30;
  */
 export async function deliverQueued(
   messages: readonly Message<DeliveryMessage>[],
-  { targets, env, settings, paused, journal }: BatchContext,
+  { targets, env, settings, paused, journal, outbox }: BatchContext,
 ): Promise<void> {
   const byId = new Map(targets.map((target) => [target.id, target]));
   // The pause of the targets about to be kept is read again first (once, in bulk): a resume
@@ -45,7 +46,7 @@ export async function deliverQueued(
         if (pending.exhausted !== undefined) {
           const verdict = { attempts: pending.attemptsBefore, lastStatus: null, lastError: pending.exhausted };
           const keep = stillPaused.has(target.id);
-          await (keep ? keepWhilePaused(env, pending, verdict) : buryDelivery(env, pending, verdict));
+          await (keep ? keepWhilePaused(env, pending, verdict) : buryDelivery(env, pending, verdict, outbox));
           journal?.notAttempted(pending, pending.attemptsBefore, pending.exhausted, keep ? "paused" : "dead");
           message.ack();
           return;
@@ -64,6 +65,7 @@ export async function deliverQueued(
           firstAttemptAt: pending.firstAttemptAt,
           settings,
           journal,
+          manual: pending.manual,
         });
         if (verdict.kind === "delivered" || verdict.kind === "retry") await forgetKept(env, pending);
         if (verdict.kind === "retry") {
@@ -71,8 +73,8 @@ export async function deliverQueued(
           await requeue(env, message, { ...next, attemptsBefore: verdict.attempts }, verdict.delaySeconds);
           return;
         }
-        if (verdict.kind === "dead") await buryDelivery(env, pending, verdict);
-        if (verdict.kind === "gone") await pauseOnGone(env, pending, verdict, paused);
+        if (verdict.kind === "dead") await buryDelivery(env, pending, verdict, outbox);
+        if (verdict.kind === "gone") await pauseOnGone(env, pending, verdict, paused, outbox);
         message.ack();
       } catch (error) {
         log("delivery", {

@@ -7,14 +7,16 @@ import { log } from "../log";
 import { PartlySentError, sendInBatches } from "../queue/enqueue";
 import type { DeliveryMessage, EventMessage } from "../queue/messages";
 import { deliverableBody, messageBytes, spillEvent } from "../queue/spill";
+import { WAITS } from "../settings";
 import { attemptDelivery, buryDelivery, type Verdict } from "./attempt";
 import type { BatchContext } from "./batch";
 import { markerTtlSeconds, remember, rememberServed, seenAmong, servedTargets } from "./dedup";
 import { holdStillPaused, pauseOnGone } from "./hold";
 import { targetWants } from "./match";
+import type { RelayOutbox } from "./relay-events/outbox";
 
 /** A fan-out that could not finish (KV or Queues unavailable) tries again after this long. */
-export const REQUEUE_DELAY_SECONDS = 10;
+export const REQUEUE_DELAY_SECONDS = WAITS.fanOutRetrySeconds;
 
 /**
  * Fresh events: drop repeats (in this batch and in KV), make the first attempt to
@@ -66,7 +68,7 @@ export async function fanOut(messages: readonly Message<EventMessage>[], batch: 
 async function fanOutOne(
   message: Message<EventMessage>,
   alreadySeen: boolean,
-  { targets, env, settings, paused, journal }: BatchContext,
+  { targets, env, settings, paused, journal, outbox }: BatchContext,
 ): Promise<void> {
   const { event, receivedAt } = message.body;
   if (alreadySeen) {
@@ -98,7 +100,7 @@ async function fanOutOne(
   try {
     const heldIds = held.map((target) => target.id);
     resumed = await holdStillPaused(env, event, receivedAt, heldIds, served, journal);
-    await settle(env, event, firstAttemptAt, wanted, verdicts, served, paused, [...resumed, ...handedOn]);
+    await settle(env, event, firstAttemptAt, wanted, verdicts, served, paused, [...resumed, ...handedOn], outbox);
   } catch (error) {
     // Remember who already has it (or has it queued or buried), so the redelivered fan-out skips them.
     await rememberServed(env.RELAY_STATE, event.id, served).catch((cause: Error) =>
@@ -114,6 +116,10 @@ async function fanOutOne(
     // Dedup is best effort; the deliveries are done, so the event must not run again.
     log("fan-out", { id: event.id, outcome: "dedup-marker-failed", reason: errorMessage(error) });
   }
+  message.ack();
+  // Every target took it at the first attempt, and each attempt has its own line: nothing left to tell.
+  const allDelivered = verdicts.every((verdict) => verdict.kind === "delivered");
+  if (wanted.length > 0 && allDelivered && handedOn.length === 0 && held.length === 0) return;
   const retrying = verdicts.filter((verdict) => verdict.kind === "retry").length;
   log("fan-out", {
     id: event.id,
@@ -126,7 +132,6 @@ async function fanOutOne(
       : {}),
     ...(resumed.length > 0 ? { resumedWhileHeld: resumed } : {}),
   });
-  message.ack();
 }
 
 /**
@@ -145,6 +150,7 @@ async function settle(
   served: Set<string>,
   paused: Set<string>,
   dueNow: readonly string[],
+  outbox?: RelayOutbox,
 ): Promise<void> {
   const pending: { target: string; attemptsBefore: number; delaySeconds?: number }[] = dueNow.map((target) => ({
     target,
@@ -172,8 +178,8 @@ async function settle(
   for (const [index, verdict] of verdicts.entries()) {
     if (verdict.kind !== "dead" && verdict.kind !== "gone") continue;
     const target = (wanted[index] as Target).id;
-    if (verdict.kind === "gone") await pauseOnGone(env, { event, target, firstAttemptAt }, verdict, paused);
-    else await buryDelivery(env, { event, target, firstAttemptAt }, verdict);
+    if (verdict.kind === "gone") await pauseOnGone(env, { event, target, firstAttemptAt }, verdict, paused, outbox);
+    else await buryDelivery(env, { event, target, firstAttemptAt }, verdict, outbox);
     served.add(target);
   }
   try {

@@ -2,7 +2,7 @@ import type { ChatTarget, Target } from "../config/targets-schema";
 import type { Env } from "../env";
 import { errorMessage } from "../errors";
 import { log } from "../log";
-import { MAX_DELAY_SECONDS } from "../settings";
+import { MAX_DELAY_SECONDS, WAITS } from "../settings";
 import type { AttemptContext, DeadVerdict, RetryVerdict } from "./attempt";
 import { chatRateLimit } from "./chat/chat-rate-limit";
 import { SLOT_UNAVAILABLE_RETRY_SECONDS, takeSlot } from "./chat/slots";
@@ -13,7 +13,7 @@ import type { AttemptResult } from "./send";
 export const PAST_WINDOW = "not retried: the next attempt would come more than 72 h after the first";
 
 /** A bot that answered "too fast" is left alone at least this long (or its Retry-After, when longer). */
-export const RATE_LIMITED_DELAY_SECONDS = 60;
+export const RATE_LIMITED_DELAY_SECONDS = WAITS.rateLimitedSeconds;
 
 /** How long a chat delivery must wait for its send slot; `undefined` when it may go now. */
 export async function slotWait(

@@ -6,9 +6,10 @@ import { log } from "../log";
 import { PartlySentError, sendInBatches } from "../queue/enqueue";
 import type { EventMessage, EventsMessage } from "../queue/messages";
 import { MAX_MESSAGE_BYTES, messageBytes, spillEvent, spilledEvents } from "../queue/spill";
+import { WAITS } from "../settings";
 
 /** A split that could not finish (KV or Queues unavailable) tries again after this long. */
-export const SPLIT_RETRY_SECONDS = 10;
+export const SPLIT_RETRY_SECONDS = WAITS.splitRetrySeconds;
 /**
  * How many of a bundle's events are already queued, when a split failed part way:
  * `split:<message id>` → a count, written only then and read only on a redelivery.

@@ -1,14 +1,14 @@
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { ACCOUNT_PATTERN, isKnownAccount, resolveCredentials } from "../config/credentials";
 import { throwawayCredentials } from "../config/throwaway-credentials";
 import type { Env } from "../env";
-import { describeError, errorMessage, RelayError } from "../errors";
+import { describeError, type ErrorCode, errorMessage, RelayError } from "../errors";
 import { previousMatches } from "../event-log/credentials";
 import { countRefusal, UNCONFIGURED_ACCOUNT } from "../event-log/refusals";
 import { toCloudEvent } from "../events";
 import { decodeUtf8 } from "../lib/bytes";
 import { MAX_JSON_DEPTH, nestsDeeperThan, valueNestsDeeperThan } from "../lib/json-depth";
+import { readBodyCapped } from "../lib/read-capped";
 import { log } from "../log";
 import { type AnyProviderAdapter, providerByName } from "../providers/registry";
 import type { InboundRequest, PlatformAnswer } from "../providers/types";
@@ -19,10 +19,22 @@ export const MAX_BODY_BYTES = 256 * 1024;
 
 /** How many event ids and types one ingest log line lists at most. */
 const LOGGED_EVENTS = 100;
+/** The code of a callback the provider adapter refused: malformed, unverified, or from an address not allowed. */
+const REJECTION_CODE = {
+  400: "invalid_callback",
+  401: "signature_invalid",
+  403: "ip_not_allowed",
+} as const satisfies Record<number, ErrorCode>;
 
 type IngestEnv = {
   Bindings: Env;
-  Variables: { adapter: AnyProviderAdapter; account: string | undefined; logFields: Record<string, unknown> };
+  Variables: {
+    adapter: AnyProviderAdapter;
+    account: string | undefined;
+    logFields: Record<string, unknown>;
+    /** The request URL, parsed once. */
+    url: URL;
+  };
 };
 
 /**
@@ -50,7 +62,7 @@ webhooks.use("*", async (c, next) => {
   const { provider, account, outcome, reason, ...extra } = fields ?? {};
   const routeAccount = typeof account === "string" ? account : "";
   log("ingest", {
-    path: new URL(c.req.url).pathname,
+    path: (c.get("url") ?? new URL(c.req.url)).pathname,
     method: c.req.method,
     provider,
     account,
@@ -80,33 +92,33 @@ webhooks.use("/:provider/:account?", async (c, next) => {
   const adapter = providerByName(c.req.param("provider"));
   const account = c.req.param("account");
   if (adapter === undefined || (account !== undefined && !ACCOUNT_PATTERN.test(account))) {
-    throw new RelayError(404, "not found");
+    throw new RelayError(404, "not_found", "not found");
   }
   c.set("logFields", { provider: adapter.name, account });
+  c.set("url", new URL(c.req.url));
   if (!(adapter.methods as readonly string[]).includes(c.req.method)) {
-    throw new RelayError(405, `method ${c.req.method} is not allowed here`, { allow: adapter.methods.join(", ") });
+    throw new RelayError(405, "method_not_allowed", `method ${c.req.method} is not allowed here`, {
+      headers: { allow: adapter.methods.join(", ") },
+    });
   }
   c.set("adapter", adapter);
   c.set("account", account);
   await next();
 });
 
-webhooks.use(
-  "/:provider/:account?",
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw new RelayError(413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
-    },
-  }),
-);
-
 webhooks.all("/:provider/:account?", async (c) => {
   const started = Date.now();
   const adapter = c.get("adapter");
   const account = c.get("account");
   const provider = adapter.name;
-  const note = (fields: Record<string, unknown>) => c.set("logFields", { ...c.get("logFields"), ...fields });
+  const note = (fields: Record<string, unknown>) => Object.assign(c.get("logFields"), fields);
+  // The body is read once, with its own size check: a declared length over the limit is refused unread.
+  const request = c.req.raw;
+  const hasBody = request.method !== "GET" && request.method !== "HEAD";
+  const bytes = hasBody ? await readBodyCapped(request, MAX_BODY_BYTES) : undefined;
+  if (hasBody && bytes === undefined) {
+    throw new RelayError(413, "payload_too_large", `request body exceeds ${MAX_BODY_BYTES} bytes`);
+  }
 
   const resolved = resolveCredentials(c.env, adapter, account);
   let credentials = resolved.ok ? resolved.credentials : undefined;
@@ -115,21 +127,23 @@ webhooks.all("/:provider/:account?", async (c) => {
     const missing = `${who} is not configured: ${resolved.missing.join(", ")} not set`;
     note({ outcome: "unconfigured", reason: missing });
     // The base route, or an account with credentials of its own: nothing to probe, so the answer says what is missing.
-    if (account === undefined || isKnownAccount(c.env, adapter, account)) throw new RelayError(503, missing);
+    if (account === undefined || isKnownAccount(c.env, adapter, account))
+      throw new RelayError(503, "provider_not_configured", missing);
     // An account with no credentials at all is checked against throwaway ones, and so answered exactly as a
     // configured account answers a forged callback: account names cannot be probed. Only the log names the secret.
     credentials = throwawayCredentials(c.env, adapter, account);
   }
 
-  const inbound = await readInbound(c.req.raw);
-  if (typeof inbound === "string") throw new RelayError(400, inbound);
+  const inbound = readInbound(request, c.get("url"), bytes);
+  if (typeof inbound === "string") throw new RelayError(400, "invalid_callback", inbound);
 
   const settings = settingsOf(c.env);
   const verification = await adapter.verify(inbound, credentials, {
     now: started,
     replayWindowSeconds: settings.replayWindowSeconds,
   });
-  if (!verification.ok) throw new RelayError(verification.status, verification.reason);
+  if (!verification.ok)
+    throw new RelayError(verification.status, REJECTION_CODE[verification.status], verification.reason);
 
   // Which credential matched (the current one or `_PREVIOUS` during a rotation), for the log line.
   const { credential } = verification;
@@ -144,7 +158,11 @@ webhooks.all("/:provider/:account?", async (c) => {
   const drafts = await adapter.normalize(verification.value, started);
   // A body's own nesting is checked on arrival; this catches what was inside base64 or encrypted data.
   if (drafts.some((draft) => valueNestsDeeperThan(draft.data.raw, MAX_JSON_DEPTH))) {
-    throw new RelayError(400, `the callback's data nests JSON deeper than ${MAX_JSON_DEPTH} levels`);
+    throw new RelayError(
+      400,
+      "invalid_callback",
+      `the callback's data nests JSON deeper than ${MAX_JSON_DEPTH} levels`,
+    );
   }
   const events = drafts.map((draft) => toCloudEvent(draft, provider, source));
   // One log line of bounded size: a callback with thousands of items names its first 100 and counts them all.
@@ -157,7 +175,7 @@ webhooks.all("/:provider/:account?", async (c) => {
       await enqueueEvents(c.env.EVENTS_QUEUE, c.env.RELAY_STATE, events, started, dedupUntil);
     } catch (error) {
       note({ outcome: "enqueue-failed", ids, reason: errorMessage(error) });
-      throw new RelayError(503, "the event could not be queued; retry later");
+      throw new RelayError(503, "queue_unavailable", "the event could not be queued; retry later");
     }
   }
   note({ outcome: "queued", ids, types: listed.map((event) => event.type) });
@@ -188,11 +206,9 @@ function answer({ status, body, contentType }: PlatformAnswer): Response {
 }
 
 /** The request as adapters see it; a string is the 400 message for a body that is not UTF-8 or nests too deep. */
-async function readInbound(request: Request): Promise<InboundRequest | string> {
-  const url = new URL(request.url);
+function readInbound(request: Request, url: URL, bytes: Uint8Array | undefined): InboundRequest | string {
   let body = "";
-  if (request.method !== "GET" && request.method !== "HEAD") {
-    const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes !== undefined) {
     const decoded = decodeUtf8(bytes);
     if (decoded === null) return "request body is not valid UTF-8";
     if (nestsDeeperThan(decoded, MAX_JSON_DEPTH)) return `request body nests JSON deeper than ${MAX_JSON_DEPTH} levels`;

@@ -113,6 +113,7 @@ describe("POST /admin/dead-letters/replay", () => {
     expect(call.status).toBe(503);
     expect(call.body).toEqual({
       error: "the replay could not finish after 0 dead letters were replayed; the rest are kept, try again",
+      code: "queue_unavailable",
     });
     expect(await keys()).toEqual(letters.map((letter) => letter.id));
   });
@@ -133,7 +134,8 @@ describe("POST /admin/dead-letters/replay", () => {
     const letters = await seed([{ target: "crm", reason: "failed", eventId: "e1" }]);
     const call = await post(REPLAY, body);
     expect(call.status).toBe(400);
-    expect(call.body).toEqual({ error });
+    const code = error.startsWith("request body is not valid JSON") ? "invalid_json" : "invalid_body";
+    expect(call.body).toEqual({ error, code });
     expect(call.queued).toEqual([]);
     expect(await keys()).toEqual(letters.map((letter) => letter.id));
   });
@@ -142,7 +144,10 @@ describe("POST /admin/dead-letters/replay", () => {
     const letters = await seed([{ target: "crm", reason: "failed", eventId: "e1" }]);
     const call = await post(REPLAY, JSON.stringify({ target: "crm", pad: "x".repeat(2000) }));
     expect(call.status).toBe(413);
-    expect(call.body).toEqual({ error: "the body exceeds 1024 bytes: send only the filter" });
+    expect(call.body).toEqual({
+      error: "the body exceeds 1024 bytes: send only the filter",
+      code: "payload_too_large",
+    });
     expect(call.queued).toEqual([]);
     expect(await keys()).toEqual(letters.map((letter) => letter.id));
   });

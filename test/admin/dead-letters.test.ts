@@ -55,14 +55,14 @@ describe("admin auth on /admin/dead-letters", () => {
     for (const headers of [{}, { authorization: "Bearer wrong-token" }, { authorization: "Basic abc" }]) {
       const { response, body } = await admin("GET", "", { headers });
       expect(response.status).toBe(401);
-      expect(body).toEqual({ error: "missing or wrong admin bearer token" });
+      expect(body).toEqual({ error: "missing or wrong admin bearer token", code: "unauthorized" });
     }
   });
 
   it("answers 503 when ADMIN_TOKEN is not set", async () => {
     const { response, body } = await admin("GET", "", { env: { ADMIN_TOKEN: undefined } });
     expect(response.status).toBe(503);
-    expect(body).toEqual({ error: "the admin API is disabled: ADMIN_TOKEN is not set" });
+    expect(body).toEqual({ error: "the admin API is disabled: ADMIN_TOKEN is not set", code: "admin_disabled" });
   });
 });
 
@@ -137,13 +137,16 @@ describe("GET /admin/dead-letters", () => {
   it.each(["0", "101", "-1", "ten", "2.5", ""])("rejects ?limit=%s with 400", async (limit) => {
     const { response, body } = await admin("GET", `?limit=${limit}`);
     expect(response.status).toBe(400);
-    expect(body).toEqual({ error: "limit must be a whole number from 1 to 100" });
+    expect(body).toEqual({ error: "limit must be a whole number from 1 to 100", code: "invalid_query" });
   });
 
   it("rejects a ?target= that cannot be a target id with 400", async () => {
     const { response, body } = await admin("GET", "?target=CRM%20EU");
     expect(response.status).toBe(400);
-    expect(body).toEqual({ error: "target must be a target id (1 to 64 of a-z, 0-9, _ and -) or *" });
+    expect(body).toEqual({
+      error: "target must be a target id (1 to 64 of a-z, 0-9, _ and -) or *",
+      code: "invalid_query",
+    });
   });
 });
 
@@ -200,14 +203,17 @@ describe("POST /admin/dead-letters/<id>/replay", () => {
       queueFailure: new Error("queue down"),
     });
     expect(response.status).toBe(503);
-    expect(body).toEqual({ error: "the replay could not be queued; the dead letter is kept, try again" });
+    expect(body).toEqual({
+      error: "the replay could not be queued; the dead letter is kept, try again",
+      code: "queue_unavailable",
+    });
     expect(((await admin("GET", "")).body.items as DeadLetter[]).map((item) => item.id)).toEqual([letter.id]);
   });
 
   it.each(["crm.000000000000000000000000", "not-an-id", "crm.xyz"])("answers 404 for unknown id %s", async (id) => {
     const { response, body, deliveries } = await admin("POST", `/${id}/replay`);
     expect(response.status).toBe(404);
-    expect(body).toEqual({ error: `no dead letter with id "${id}"` });
+    expect(body).toEqual({ error: `no dead letter with id "${id}"`, code: "unknown_dead_letter" });
     expect(deliveries.sent).toEqual([]);
   });
 });
@@ -227,6 +233,6 @@ describe("DELETE /admin/dead-letters/<id>", () => {
     expect((await admin("DELETE", `/${letter.id}`)).response.status).toBe(200);
     const { response, body } = await admin("DELETE", `/${letter.id}`);
     expect(response.status).toBe(404);
-    expect(body).toEqual({ error: `no dead letter with id "${letter.id}"` });
+    expect(body).toEqual({ error: `no dead letter with id "${letter.id}"`, code: "unknown_dead_letter" });
   });
 });

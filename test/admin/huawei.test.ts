@@ -81,7 +81,7 @@ describe("POST /admin/huawei/link-config: auth", () => {
   it("without a bearer token is 401 and Huawei is not called", async () => {
     const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }, { headers: {} }));
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: "missing or wrong admin bearer token" });
+    expect(await response.json()).toEqual({ error: "missing or wrong admin bearer token", code: "unauthorized" });
     expect(sent()).toEqual([]);
   });
 
@@ -96,7 +96,10 @@ describe("POST /admin/huawei/link-config: auth", () => {
   it("with ADMIN_TOKEN unset is 503", async () => {
     const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }), { ADMIN_TOKEN: undefined });
     expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ error: "the admin API is disabled: ADMIN_TOKEN is not set" });
+    expect(await response.json()).toEqual({
+      error: "the admin API is disabled: ADMIN_TOKEN is not set",
+      code: "admin_disabled",
+    });
     expect(sent()).toEqual([]);
   });
 });
@@ -199,6 +202,7 @@ describe("POST /admin/huawei/link-config: refused before calling Huawei", () => 
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
       error: "url must be an absolute https:// URL (Huawei pushes events over HTTPS only)",
+      code: "invalid_body",
     });
     expect(sent()).toEqual([]);
   });
@@ -210,11 +214,12 @@ describe("POST /admin/huawei/link-config: refused before calling Huawei", () => 
     ["a number corpId", { accessToken: ACCESS_TOKEN, corpId: 1387317060 }, /^corpId must be a string$/],
     ["an unknown field", { accessToken: ACCESS_TOKEN, corpID: "1" }, /^unknown field "corpID" \(allowed: /],
     ["an array", [ACCESS_TOKEN], /^the body must be a JSON object/],
-  ])("%s is 400", async (_name, body, message) => {
+  ])("%s is 400", async (name, body, message) => {
     const { response } = await call(linkConfig(body));
     const text = await response.text();
     expect(response.status).toBe(400);
-    expect(JSON.parse(text)).toEqual({ error: expect.stringMatching(message) });
+    const code = name === "not JSON" ? "invalid_json" : "invalid_body";
+    expect(JSON.parse(text)).toEqual({ error: expect.stringMatching(message), code });
     expect(sent()).toEqual([]);
     expectNoSecrets(text);
   });
@@ -224,7 +229,10 @@ describe("POST /admin/huawei/link-config: refused before calling Huawei", () => 
     const { response } = await call(linkConfig(text));
     const answer = await response.text();
     expect(response.status).toBe(400);
-    expect(JSON.parse(answer)).toEqual({ error: "request body is not valid JSON: line 3, column 58" });
+    expect(JSON.parse(answer)).toEqual({
+      error: "request body is not valid JSON: line 3, column 58",
+      code: "invalid_json",
+    });
     expectNoSecrets(answer);
     for (const part of [ACCESS_TOKEN.slice(-6), ACCESS_TOKEN.slice(0, 6)]) {
       expect(answer).not.toContain(part);
@@ -237,14 +245,17 @@ describe("POST /admin/huawei/link-config: refused before calling Huawei", () => 
     const { response } = await call(linkConfig({ accessToken: "t".repeat(16 * 1024) }));
     const answer = await response.text();
     expect(response.status).toBe(413);
-    expect(JSON.parse(answer)).toEqual({ error: "request body exceeds 16384 bytes" });
+    expect(JSON.parse(answer)).toEqual({ error: "request body exceeds 16384 bytes", code: "payload_too_large" });
     expect(sent()).toEqual([]);
   });
 
   it("a malformed account is 400", async () => {
     const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }, { query: "?account=ACME!" }));
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: "account must be 1 to 32 characters of a-z, 0-9 and _" });
+    expect(await response.json()).toEqual({
+      error: "account must be 1 to 32 characters of a-z, 0-9 and _",
+      code: "invalid_account",
+    });
     expect(sent()).toEqual([]);
   });
 
@@ -253,6 +264,7 @@ describe("POST /admin/huawei/link-config: refused before calling Huawei", () => 
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({
       error: "huawei-meeting is not configured: var HUAWEI_MEETING_APP_ID not set",
+      code: "provider_not_configured",
     });
     expect(sent()).toEqual([]);
   });
@@ -264,6 +276,7 @@ describe("POST /admin/huawei/link-config: refused before calling Huawei", () => 
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({
       error: "huawei-meeting is not configured: secret HUAWEI_MEETING_APP_KEY_ACME not set",
+      code: "provider_not_configured",
     });
   });
 
@@ -273,6 +286,7 @@ describe("POST /admin/huawei/link-config: refused before calling Huawei", () => 
     expect(await response.json()).toEqual({
       error:
         "huawei-meeting is not configured: var HUAWEI_MEETING_APP_ID_GLOBEX and secret HUAWEI_MEETING_APP_KEY_GLOBEX not set",
+      code: "provider_not_configured",
     });
   });
 });
@@ -298,6 +312,7 @@ describe("POST /admin/huawei/link-config: Huawei's answers", () => {
     expect(response.status).toBe(502);
     expect(JSON.parse(text)).toEqual({
       error: message,
+      code: "huawei_upstream_error",
       huaweiStatus: status,
       message,
       url: "https://relay.example.com/webhooks/huawei-meeting",
@@ -348,6 +363,7 @@ describe("POST /admin/huawei/link-config: Huawei's answers", () => {
       "could not reach Huawei at https://huawei.test: Network connection lost.; check HUAWEI_MEETING_API_BASE and try again";
     expect(JSON.parse(text)).toEqual({
       error: message,
+      code: "huawei_upstream_error",
       huaweiStatus: null,
       message,
       url: "https://relay.example.com/webhooks/huawei-meeting",
@@ -383,6 +399,7 @@ describe("POST /admin/huawei/link-config: where the subscriber key may go", () =
     const message = `Huawei answered a redirect (${status}), which the relay does not follow: it would send the access token and subscriber key to another address; check HUAWEI_MEETING_API_BASE`;
     expect(JSON.parse(text)).toEqual({
       error: message,
+      code: "huawei_upstream_error",
       huaweiStatus: status,
       message,
       url: "https://relay.example.com/webhooks/huawei-meeting",
@@ -406,6 +423,7 @@ describe("POST /admin/huawei/link-config: where the subscriber key may go", () =
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({
       error: `the relay is misconfigured: HUAWEI_MEETING_API_BASE must be an https:// URL (http:// only for localhost or 127.0.0.1 with ALLOW_INSECURE_TARGETS=true), got "${base}"`,
+      code: "relay_misconfigured",
     });
     expect(sent()).toEqual([]);
   });
@@ -441,6 +459,7 @@ describe("POST /admin/huawei/link-config: Huawei's answer is read up to 64 KiB",
       "Huawei had a server error (500); try again later (its answer is larger than 64 KiB and was not read)";
     expect(await response.json()).toEqual({
       error: message,
+      code: "huawei_upstream_error",
       huaweiStatus: 500,
       message,
       url: "https://relay.example.com/webhooks/huawei-meeting",

@@ -168,7 +168,10 @@ describe("POST /admin/targets/<id>/pause and /resume", () => {
     await useTargets("[{");
     const { response, body, queued } = await adminPost("/nope/resume");
     expect(response.status).toBe(409);
-    expect(body).toEqual({ error: "the stored targets document is invalid; PUT a valid one first" });
+    expect(body).toEqual({
+      error: "the stored targets document is invalid; PUT a valid one first",
+      code: "stored_targets_invalid",
+    });
     expect(queued).toEqual([]);
   });
 
@@ -176,14 +179,14 @@ describe("POST /admin/targets/<id>/pause and /resume", () => {
     await useTargets([AUDIT]);
     const { response, body } = await adminPost("/crm/pause");
     expect(response.status).toBe(404);
-    expect(body).toEqual({ error: 'no target with id "crm"' });
+    expect(body).toEqual({ error: 'no target with id "crm"', code: "unknown_target" });
     expect(await env.RELAY_STATE.get("paused:crm")).toBeNull();
   });
 
   it.each(["/nope/pause", "/nope/resume"])("%s answers 404 for a target that is not configured", async (path) => {
     const { response, body, queued } = await adminPost(path);
     expect(response.status).toBe(404);
-    expect(body).toEqual({ error: 'no target with id "nope"' });
+    expect(body).toEqual({ error: 'no target with id "nope"', code: "unknown_target" });
     expect(queued).toEqual([]);
     expect(await env.RELAY_STATE.get("paused:nope")).toBeNull();
   });
@@ -192,7 +195,10 @@ describe("POST /admin/targets/<id>/pause and /resume", () => {
     await useTargets("[{");
     const { response, body } = await adminPost("/crm/pause");
     expect(response.status).toBe(409);
-    expect(body).toEqual({ error: "the stored targets document is invalid; PUT a valid one first" });
+    expect(body).toEqual({
+      error: "the stored targets document is invalid; PUT a valid one first",
+      code: "stored_targets_invalid",
+    });
     expect(await env.RELAY_STATE.get("paused:crm")).toBeNull();
   });
 

@@ -39,8 +39,9 @@ describe("POST /admin/events/<id>/redeliver", () => {
     expect(response.status).toBe(202);
     expect(body).toEqual({ id: event.id, targets: ["crm", "erp"], status: "queued" });
     expect(deliveries.sent.map(({ body }) => ({ ...(body as DeliveryMessage), firstAttemptAt: 0 }))).toEqual([
-      { kind: "delivery", event, target: "crm", attemptsBefore: 0, firstAttemptAt: 0 },
-      { kind: "delivery", event, target: "erp", attemptsBefore: 0, firstAttemptAt: 0 },
+      // Marked manual: its attempts show as a redelivery in the event log.
+      { kind: "delivery", event, target: "crm", attemptsBefore: 0, firstAttemptAt: 0, manual: true },
+      { kind: "delivery", event, target: "erp", attemptsBefore: 0, firstAttemptAt: 0, manual: true },
     ]);
     expect(events.sent).toEqual([]);
   });
@@ -74,7 +75,14 @@ describe("POST /admin/events/<id>/redeliver", () => {
     await logRows([{ event, receivedAt: Date.now() }]);
     const { response, body, deliveries } = await redeliver(event.id, text);
     expect(response.status).toBe(400);
-    expect(body).toEqual({ error });
+    const code = error.startsWith("request body is not valid JSON")
+      ? "invalid_json"
+      : error.startsWith("unknown target")
+        ? "unknown_target"
+        : error.endsWith("is disabled")
+          ? "target_disabled"
+          : "invalid_body";
+    expect(body).toEqual({ error, code });
     expect(deliveries.sent).toEqual([]);
   });
 
@@ -83,14 +91,14 @@ describe("POST /admin/events/<id>/redeliver", () => {
     const text = JSON.stringify({ targets: Array.from({ length: 300 }, () => "crm".repeat(20)) });
     const { response, body, deliveries } = await redeliver(event.id, text);
     expect(response.status).toBe(413);
-    expect(body).toEqual({ error: "request body exceeds 16384 bytes" });
+    expect(body).toEqual({ error: "request body exceeds 16384 bytes", code: "payload_too_large" });
     expect(deliveries.calls).toEqual([]);
   });
 
   it("answers 404 for an event not in the log, and queues nothing", async () => {
     const { response, body, deliveries } = await redeliver(event.id);
     expect(response.status).toBe(404);
-    expect(body).toEqual({ error: `no event with id "${event.id}" in the event log` });
+    expect(body).toEqual({ error: `no event with id "${event.id}" in the event log`, code: "unknown_event" });
     expect(deliveries.sent).toEqual([]);
   });
 
@@ -99,7 +107,10 @@ describe("POST /admin/events/<id>/redeliver", () => {
     await logRows([{ event, receivedAt: Date.now() }]);
     const { response, body, deliveries } = await redeliver(event.id);
     expect(response.status).toBe(409);
-    expect(body).toEqual({ error: 'no enabled target matches type "meeting.started" from provider "tencent-meeting"' });
+    expect(body).toEqual({
+      error: 'no enabled target matches type "meeting.started" from provider "tencent-meeting"',
+      code: "no_matching_target",
+    });
     expect(deliveries.sent).toEqual([]);
   });
 
@@ -109,7 +120,7 @@ describe("POST /admin/events/<id>/redeliver", () => {
       queueFailure: new Error("queue down"),
     });
     expect(response.status).toBe(503);
-    expect(body).toEqual({ error: "the redelivery could not be queued; try again" });
+    expect(body).toEqual({ error: "the redelivery could not be queued; try again", code: "queue_unavailable" });
   });
 
   it("bypasses dedup: a delivered event reaches the target again, and the new attempt is logged", async () => {
@@ -131,12 +142,14 @@ describe("POST /admin/events/<id>/redeliver", () => {
     expect(JSON.parse(outbound.requests[1]?.body ?? "")).toEqual(event);
     expect(outbound.requests[1]?.headers.get("webhook-id")).toBe(event.id);
 
+    // The first delivery lives in the event's row; the redelivery has its own row, marked manual.
     const attempts = await tableRows("attempts");
-    expect(attempts.map(({ target, attempt, status, outcome }) => ({ target, attempt, status, outcome }))).toEqual([
-      { target: "erp", attempt: 1, status: 204, outcome: "delivered" },
-      { target: "erp", attempt: 1, status: 204, outcome: "delivered" },
-    ]);
-    expect(await tableRows("events")).toHaveLength(1);
+    expect(
+      attempts.map(({ target, attempt, status, outcome, manual }) => ({ target, attempt, status, outcome, manual })),
+    ).toEqual([{ target: "erp", attempt: 1, status: 204, outcome: "delivered", manual: 1 }]);
+    const rows = await tableRows("events");
+    expect(rows).toHaveLength(1);
+    expect(JSON.parse(rows[0]?.deliveries as string)).toMatchObject({ erp: { o: "delivered", n: 2, f: 0 } });
   });
 
   it("answers 503 naming the targets queued and those not when the queue fails part way", async () => {
@@ -149,6 +162,7 @@ describe("POST /admin/events/<id>/redeliver", () => {
     expect(response.status).toBe(503);
     expect(body).toEqual({
       error: 'the redelivery was queued for 100 of 150 targets; send the rest again with {"targets": [...notQueued]}',
+      code: "queue_unavailable",
       queued: many.slice(0, 100),
       notQueued: many.slice(100),
     });

@@ -88,6 +88,7 @@ describe("a resume after a night of 410s", () => {
     expect(failed.body).toEqual({
       error:
         "the resume could not finish: the queue refused a batch after 4 kept deliveries were replayed; the rest are kept, resume again",
+      code: "queue_unavailable",
     });
     expect(failed.queued).toHaveLength(4);
     expect(await storedLetters()).toHaveLength(16);

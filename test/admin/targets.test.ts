@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import { loadTargets } from "../../src/config/targets";
+import { forgetWaiting, noteWaiting, WAITING_KEY } from "../../src/delivery/waiting";
 import { TEST_BINDINGS } from "../support/bindings";
 import { EXAMPLE_TARGET, OLD_SECRET, THIRD_SECRET } from "../support/targets";
 import { callWorker } from "../support/worker";
@@ -47,14 +48,14 @@ describe("admin auth on /admin/targets", () => {
     const { response } = await callWorker(request);
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toBe('Bearer realm="meeting-relay admin"');
-    expect(await response.json()).toEqual({ error: "missing or wrong admin bearer token" });
+    expect(await response.json()).toEqual({ error: "missing or wrong admin bearer token", code: "unauthorized" });
     expect(await env.RELAY_CONFIG.get("targets")).toBeNull();
   });
 
   it("a wrong token is 401", async () => {
     const { response } = await callWorker(put(JSON.stringify(VALID), { authorization: "Bearer not-the-token" }));
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: "missing or wrong admin bearer token" });
+    expect(await response.json()).toEqual({ error: "missing or wrong admin bearer token", code: "unauthorized" });
     expect(await env.RELAY_CONFIG.get("targets")).toBeNull();
   });
 
@@ -73,6 +74,7 @@ describe("admin auth on /admin/targets", () => {
     expect(await response.json()).toEqual({
       error:
         "the admin API is disabled: ADMIN_TOKEN is shorter than 32 characters; set a longer one with npx wrangler secret put ADMIN_TOKEN",
+      code: "admin_disabled",
     });
     expect(await env.RELAY_CONFIG.get("targets")).toBeNull();
     const exact = "x".repeat(32);
@@ -83,7 +85,10 @@ describe("admin auth on /admin/targets", () => {
   it("with ADMIN_TOKEN unset the admin API is off: 503, even with a token", async () => {
     const { response } = await callWorker(put(JSON.stringify(VALID)), { ADMIN_TOKEN: undefined });
     expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ error: "the admin API is disabled: ADMIN_TOKEN is not set" });
+    expect(await response.json()).toEqual({
+      error: "the admin API is disabled: ADMIN_TOKEN is not set",
+      code: "admin_disabled",
+    });
     expect(await env.RELAY_CONFIG.get("targets")).toBeNull();
   });
 });
@@ -96,23 +101,7 @@ describe("GET /admin/targets", () => {
     expect(await response.json()).toEqual([]);
   });
 
-  it("returns a stored document even when it is invalid, so it can be fixed", async () => {
-    await env.RELAY_CONFIG.put("targets", JSON.stringify([{ id: "Bad Id", url: "http://example.com" }]));
-    const { response } = await callWorker(get());
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual([{ id: "Bad Id", url: "http://example.com" }]);
-  });
-
-  it("says so when the stored text is not JSON at all", async () => {
-    await env.RELAY_CONFIG.put("targets", "[{oops");
-    const { response } = await callWorker(get());
-    expect(response.status).toBe(409);
-    expect(await response.json()).toEqual({
-      error: expect.stringMatching(
-        /^the stored targets document is not valid JSON \(.+\); PUT a valid one to replace it$/,
-      ),
-    });
-  });
+  // An invalid stored document: see "GET /admin/targets of an invalid stored document" below.
 });
 
 describe("PUT /admin/targets", () => {
@@ -155,6 +144,7 @@ describe("PUT /admin/targets", () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
       error: "targets document is invalid",
+      code: "invalid_targets",
       problems: [
         { path: "$[0].secret", message: "secret must be whsec_ followed by at least 16 base64 characters" },
         {
@@ -185,6 +175,7 @@ describe("PUT /admin/targets", () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
       error: "targets document is invalid",
+      code: "invalid_targets",
       problems: [
         {
           path: '$[0].headers["Webhook-Signature"]',
@@ -210,6 +201,7 @@ describe("PUT /admin/targets", () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
       error: "targets document is invalid",
+      code: "invalid_targets",
       problems: [
         { path: "$[1].url", message: "http:// targets need ALLOW_INSECURE_TARGETS=true (local development only)" },
       ],
@@ -222,6 +214,7 @@ describe("PUT /admin/targets", () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
       error: "targets document is invalid",
+      code: "invalid_targets",
       problems: [{ path: "$", message: "the targets document must be a JSON array of targets, got an object" }],
     });
   });
@@ -243,7 +236,10 @@ describe("PUT /admin/targets", () => {
     const { response } = await callWorker(put(text));
     const answer = await response.text();
     expect(response.status).toBe(400);
-    expect(JSON.parse(answer)).toEqual({ error: "request body is not valid JSON: line 2, column 105" });
+    expect(JSON.parse(answer)).toEqual({
+      error: "request body is not valid JSON: line 2, column 105",
+      code: "invalid_json",
+    });
     for (const part of [secret, secret.slice(-6)]) {
       expect(answer).not.toContain(part);
       expect(JSON.stringify(logSpy.mock.calls)).not.toContain(part);
@@ -254,14 +250,20 @@ describe("PUT /admin/targets", () => {
   it("rejects an empty body with 400", async () => {
     const { response } = await callWorker(put(""));
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: expect.stringMatching(/^request body is not valid JSON: /) });
+    expect(await response.json()).toEqual({
+      error: expect.stringMatching(/^request body is not valid JSON: /),
+      code: "invalid_json",
+    });
   });
 
   it("rejects a body over 1 MiB with 413", async () => {
     const huge = JSON.stringify([{ id: "a", url: "https://a.example", headers: { x: "y".repeat(1024 * 1024) } }]);
     const { response } = await callWorker(put(huge));
     expect(response.status).toBe(413);
-    expect(await response.json()).toEqual({ error: "targets document exceeds 1048576 bytes" });
+    expect(await response.json()).toEqual({
+      error: "targets document exceeds 1048576 bytes",
+      code: "payload_too_large",
+    });
     expect(await env.RELAY_CONFIG.get("targets")).toBeNull();
   });
 });
@@ -390,6 +392,7 @@ describe("secrets are write-only", () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
       error: "targets document is invalid",
+      code: "invalid_targets",
       problems: [
         {
           path,
@@ -410,23 +413,210 @@ describe("secrets are write-only", () => {
       "$[0].url",
     ]);
   });
+});
 
-  it("GET of an invalid stored document still answers it, masked where it parses", async () => {
-    const invalid = [
-      {
-        id: "Bad Id",
-        url: "http://example.com",
-        secret: "whsec_tooShortButSecret",
-        headers: { a: 5, b: "header-secret" },
-      },
-      "not a target",
-    ];
-    await env.RELAY_CONFIG.put("targets", JSON.stringify(invalid));
+describe("chat URL tokens are write-only", () => {
+  const CHAT = [
+    {
+      id: "fs",
+      kind: "feishu",
+      url: "https://open.feishu.cn/open-apis/bot/v2/hook/fs-token-2c7d9a41e6b84f0f",
+      secret: "fs-secret-qX9w2LmN7pR4tV8y",
+    },
+    { id: "dt", kind: "dingtalk", url: "https://oapi.dingtalk.com/robot/send?access_token=dt-token-5b3e1c8f0a7d4e29" },
+    { id: "wc", kind: "wecom", url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=wc-key-693a91f6&debug=1" },
+    { id: "sl", kind: "slack", url: "https://hooks.slack.com/services/T000/B000/sl-token-XXXXab12" },
+    { id: "hook", url: "https://crm.example.com/hook/not-a-token" },
+  ];
+  const MASKED_CHAT = [
+    { ...CHAT[0], url: "https://open.feishu.cn/open-apis/bot/v2/hook/…4f0f", secret: "…tV8y" },
+    { ...CHAT[1], url: "https://oapi.dingtalk.com/robot/send?access_token=…4e29" },
+    { ...CHAT[2], url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…91f6&debug=1" },
+    { ...CHAT[3], url: "https://hooks.slack.com/services/T000/B000/…ab12" },
+    CHAT[4],
+  ];
+  const stored = async () => JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null");
+
+  beforeEach(async () => {
+    await env.RELAY_CONFIG.put("targets", JSON.stringify(CHAT));
+  });
+
+  it("GET masks the token part of each chat kind's URL (and a webhook's URL not at all)", async () => {
     const { response } = await callWorker(get());
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual([
-      { id: "Bad Id", url: "http://example.com", secret: "whsec_…cret", headers: { a: 5, b: "…cret" } },
-      "not a target",
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual(MASKED_CHAT);
+    for (const token of [
+      "fs-token-2c7d9a41e6b84f0f",
+      "dt-token-5b3e1c8f0a7d4e29",
+      "wc-key-693a91f6",
+      "sl-token-XXXXab12",
+    ]) {
+      expect(text).not.toContain(token);
+    }
+  });
+
+  it("PUT of the GET answer keeps every stored URL; a new URL replaces the stored one", async () => {
+    const edited = structuredClone(MASKED_CHAT) as Record<string, unknown>[];
+    edited[3] = { ...MASKED_CHAT[3], url: "https://hooks.slack.com/services/T000/B000/new-token-0000cd34" };
+    const { response } = await callWorker(put(JSON.stringify(edited)));
+    expect(response.status).toBe(200);
+    const answer = await response.text();
+    expect(answer).not.toContain("new-token-0000cd34");
+    expect(JSON.parse(answer)[3].url).toBe("https://hooks.slack.com/services/T000/B000/…cd34");
+    expect(await stored()).toEqual([
+      CHAT[0],
+      CHAT[1],
+      CHAT[2],
+      { ...CHAT[3], url: "https://hooks.slack.com/services/T000/B000/new-token-0000cd34" },
+      CHAT[4],
+    ]);
+  });
+
+  it("refuses a masked URL token that stands for nothing stored, and changes nothing", async () => {
+    const target = { id: "other", kind: "wecom", url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…91f6" };
+    const { response } = await callWorker(put(JSON.stringify([target])));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: "targets document is invalid",
+      code: "invalid_targets",
+      problems: [
+        {
+          path: "$[0].url",
+          message:
+            'a masked value keeps the stored one, but target "other" has no stored value here that it stands for: enter the value itself',
+        },
+      ],
+    });
+    expect(await stored()).toEqual(CHAT);
+  });
+});
+
+describe("GET /admin/targets of an invalid stored document", () => {
+  const CHAT_URL = "https://hooks.slack.com/services/T000/B000/slackTokenValue123";
+
+  beforeEach(async () => {
+    forgetWaiting();
+    await env.RELAY_STATE.delete(WAITING_KEY);
+  });
+
+  it("answers 200 marked X-Targets-Invalid with the text masked, each problem on its line, nothing enqueued", async () => {
+    const stored = [
+      { id: "crm", url: "https://crm.example.com/in", secret: SECRET, headers: { "x-api-key": "api-key-value" } },
+      { id: "Bad Id", url: "ftp://example.com/in" },
+    ];
+    await env.RELAY_CONFIG.put("targets", JSON.stringify(stored));
+    const { response, calls } = await callWorker(get());
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-targets-invalid")).toBe("1");
+    const text = [
+      "[",
+      "  {",
+      '    "id": "crm",',
+      '    "url": "https://crm.example.com/in",',
+      '    "secret": "whsec_…LaSw",',
+      '    "headers": {',
+      '      "x-api-key": "…alue"',
+      "    }",
+      "  },",
+      "  {",
+      '    "id": "Bad Id",',
+      '    "url": "ftp://example.com/in"',
+      "  }",
+      "]",
+      "",
+    ].join("\n");
+    const body = await response.json();
+    expect(body).toEqual({
+      invalid: true,
+      text,
+      problems: [
+        {
+          path: "$[1].id",
+          line: 11,
+          column: 5,
+          message: 'id must be 1 to 64 characters of a-z, 0-9, _ and -, got "Bad Id"',
+        },
+        { path: "$[1].url", line: 12, column: 5, message: "url must use https://, got ftp:" },
+      ],
+      waiting: null,
+    });
+    expect(JSON.stringify(body)).not.toContain(SECRET);
+    expect(JSON.stringify(body)).not.toContain("api-key-value");
+    expect(calls).toEqual([]);
+  });
+
+  it("answers a text that is not JSON masked by pattern, its lines kept, the problem at the syntax error", async () => {
+    const stored = [
+      "[",
+      `  { "id": "crm", "url": "https://crm.example.com/in", "secret": ${JSON.stringify(SECRET)},`,
+      '    "headers": { "Authorization": "Bearer tok_0123456789k3Jq" } },',
+      `  { "id": "ops", "kind": "slack", "url": ${JSON.stringify(CHAT_URL)}, "secret": ["${OLD_SECRET}"] },`,
+      "]",
+      "",
+    ].join("\n");
+    await env.RELAY_CONFIG.put("targets", stored);
+    const { response, calls } = await callWorker(get());
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-targets-invalid")).toBe("1");
+    const body = await response.json();
+    expect(body).toEqual({
+      invalid: true,
+      text: [
+        "[",
+        '  { "id": "crm", "url": "https://crm.example.com/in", "secret": "whsec_…LaSw",',
+        '    "headers": { "Authorization": "…k3Jq" } },',
+        '  { "id": "ops", "kind": "slack", "url": "https://hooks.slack.com/…", "secret": ["whsec_…b7oD"] },',
+        "]",
+        "",
+      ].join("\n"),
+      problems: [{ path: "$", line: 5, column: 1, message: "targets is not valid JSON: line 5, column 1" }],
+      waiting: null,
+    });
+    for (const secret of [SECRET, OLD_SECRET, "tok_0123456789", "slackTokenValue123"]) {
+      expect(JSON.stringify(body)).not.toContain(secret);
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it("says how many deliveries wait for a valid document and since when, as the consumer noted them", async () => {
+    await env.RELAY_CONFIG.put("targets", "[{");
+    const first = new Date("2026-12-04T10:00:00.000Z");
+    const later = new Date("2026-12-04T10:05:00.000Z");
+    const now = Date.parse("2026-12-04T10:06:00.000Z");
+    const messages = [
+      { id: "m1", timestamp: later },
+      { id: "m2", timestamp: first },
+      { id: "m3", timestamp: later },
+    ];
+    await noteWaiting(env.RELAY_STATE, messages, 30_000, now);
+    // Within 10 s of its last write an isolate only remembers (one KV write per 10 s, not per batch).
+    await noteWaiting(env.RELAY_STATE, [{ id: "m4", timestamp: later }], 30_000, now + 1_000);
+    const { response } = await callWorker(get());
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { waiting: unknown }).waiting).toEqual({
+      count: 3,
+      since: "2026-12-04T10:00:00.000Z",
+      approximate: true,
+    });
+  });
+
+  it("a valid document still answers the plain array, without the header", async () => {
+    await env.RELAY_CONFIG.put("targets", JSON.stringify([{ id: "sink", url: "http://127.0.0.1:9000/events" }]));
+    const { response } = await callWorker(get());
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-targets-invalid")).toBeNull();
+    expect(await response.json()).toEqual([{ id: "sink", url: "http://127.0.0.1:9000/events" }]);
+  });
+
+  it("PUT of the fixed text keeps the stored secrets, even when the stored text was not JSON", async () => {
+    const stored = `[{ "id": "crm", "url": "https://crm.example.com/in", "secret": ${JSON.stringify(SECRET)} },]`;
+    await env.RELAY_CONFIG.put("targets", stored);
+    const { text } = (await (await callWorker(get())).response.json()) as { text: string };
+    const { response } = await callWorker(put(text.replace("},]", "}]")));
+    expect(response.status).toBe(200);
+    expect(JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null")).toEqual([
+      { id: "crm", url: "https://crm.example.com/in", secret: SECRET },
     ]);
   });
 });

@@ -99,7 +99,10 @@ describe("RETRY_SCHEDULE must fit in 71 h", () => {
       RETRY_SCHEDULE: TOO_LONG,
     });
     expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ error: `the relay is misconfigured: ${MESSAGE}` });
+    expect(await response.json()).toEqual({
+      error: `the relay is misconfigured: ${MESSAGE}`,
+      code: "relay_misconfigured",
+    });
     expect(enqueued).toEqual([]);
   });
 

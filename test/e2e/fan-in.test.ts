@@ -61,7 +61,7 @@ describe("large callbacks under wrangler dev", () => {
 
     const ids = Array.from({ length: ITEMS }, (_, i) => `tencent-meeting:e2e-fan-in:${i}`);
     const done = (id: string) => (line: Record<string, unknown>) =>
-      line.kind === "fan-out" && line.outcome === "done" && line.id === id;
+      line.kind === "delivery" && line.outcome === "delivered" && line.id === id;
     await waitFor("every item's fan-out", () => ids.every((id) => relay.logLines().some(done(id))), {
       timeoutMs: 90_000,
       explain: () => relay.output().slice(-4000),

@@ -219,7 +219,7 @@ describe("after the rotation, once TENCENT_MEETING_TOKEN_PREVIOUS is deleted", (
       );
     const refused = await sendCallback(after.url, callback("after-old", OLD_TOKEN));
     expect(refused.status).toBe(401);
-    expect(JSON.parse(refused.body)).toEqual({ error: "signature mismatch" });
+    expect(JSON.parse(refused.body)).toEqual({ error: "signature mismatch", code: "signature_invalid" });
     const accepted = await sendCallback(after.url, callback("after-new", NEW_TOKEN));
     expect(accepted.status).toBe(200);
     // The accepted event arriving after the refused one shows the refused one had its chance.

@@ -76,7 +76,7 @@ describe("npm run send", () => {
     const wrong = join(directory, "wrong.vars");
     await writeFile(wrong, "TIW_CALLBACK_KEY=not-the-relays-key\n");
     const { code, stdout } = await send("tencent-whiteboard", "--url", relay.url, "--vars", wrong);
-    expect(stdout).toContain('→ 401 {"error":"Sign mismatch"');
+    expect(stdout).toContain('→ 401 {"error":"Sign mismatch","code":"signature_invalid"');
     expect(stdout).toContain("not the answer the platform expects");
     expect(code).toBe(1);
   });

@@ -36,12 +36,12 @@ async function post(path: string, headers: Record<string, string>, body: string)
 
 /** Sends a callback, waits until it is fanned out, sends it again, and waits until the repeat is dropped. */
 async function sendTwice(path: string, headers: Record<string, string>, body: string, id: string): Promise<void> {
-  const logged = (outcome: string) => () =>
-    relay.logLines().some((line) => line.kind === "fan-out" && line.outcome === outcome && line.id === id);
+  const logged = (kind: string, outcome: string) => () =>
+    relay.logLines().some((line) => line.kind === kind && line.outcome === outcome && line.id === id);
   await post(path, headers, body);
-  await waitFor(`${id} fanned out`, logged("done"), { explain: () => relay.output() });
+  await waitFor(`${id} fanned out`, logged("delivery", "delivered"), { explain: () => relay.output() });
   await post(path, headers, body);
-  await waitFor(`the repeat of ${id} dropped`, logged("duplicate"), { explain: () => relay.output() });
+  await waitFor(`the repeat of ${id} dropped`, logged("fan-out", "duplicate"), { explain: () => relay.output() });
 }
 
 describe("Tencent Meeting today, under wrangler dev", () => {

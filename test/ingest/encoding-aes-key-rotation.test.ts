@@ -73,6 +73,7 @@ describe("TENCENT_MEETING_ENCODING_AES_KEY_<ACCOUNT>_PREVIOUS", () => {
     const error = (field: string) =>
       JSON.stringify({
         error: `${field} could not be decrypted with TENCENT_MEETING_ENCODING_AES_KEY_ACME (it must equal the console's EncodingAESKey)`,
+        code: "invalid_callback",
       });
     expect({ status: event.status, body: event.body }).toEqual({ status: 400, body: error("data") });
     expect({ status: check.status, body: check.body }).toEqual({ status: 400, body: error("check_str") });

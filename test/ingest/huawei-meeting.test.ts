@@ -105,7 +105,8 @@ describe("POST /webhooks/huawei-meeting", () => {
   ])("rejects %s with %i and queues nothing", async (_, options, status, error) => {
     const { response, enqueued } = await callWorker(await huaweiRequest(STARTED, options));
     expect(response.status).toBe(status);
-    expect(await response.json()).toEqual({ error });
+    const code = status === 400 ? "invalid_callback" : "signature_invalid";
+    expect(await response.json()).toEqual({ error, code });
     expect(enqueued).toEqual([]);
   });
 
@@ -113,14 +114,14 @@ describe("POST /webhooks/huawei-meeting", () => {
     const request = await huaweiRequest(huaweiEventInfo("meeting.verify"), { appKey: "another-key" });
     const { response, enqueued } = await callWorker(request);
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: "signature mismatch" });
+    expect(await response.json()).toEqual({ error: "signature mismatch", code: "signature_invalid" });
     expect(enqueued).toEqual([]);
   });
 
   it("answers 400 for a body that is not JSON", async () => {
     const { response, enqueued } = await callWorker(post('{"appID":'));
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: "body is not a JSON object" });
+    expect(await response.json()).toEqual({ error: "body is not a JSON object", code: "invalid_callback" });
     expect(enqueued).toEqual([]);
   });
 
@@ -138,6 +139,7 @@ describe("POST /webhooks/huawei-meeting", () => {
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({
       error: "huawei-meeting is not configured: HUAWEI_MEETING_APP_KEY not set",
+      code: "provider_not_configured",
     });
     expect(enqueued).toEqual([]);
   });
@@ -145,7 +147,10 @@ describe("POST /webhooks/huawei-meeting", () => {
   it("answers 503 when the event cannot be queued, so Huawei retries", async () => {
     const { response } = await callWorker(await huaweiRequest(STARTED), {}, { queueFailure: new Error("queue down") });
     expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ error: "the event could not be queued; retry later" });
+    expect(await response.json()).toEqual({
+      error: "the event could not be queued; retry later",
+      code: "queue_unavailable",
+    });
   });
 });
 
@@ -166,7 +171,7 @@ describe("POST /webhooks/huawei-meeting/<account>", () => {
   it("rejects the default subscriber's push on the account route", async () => {
     const { response, enqueued } = await callWorker(await huaweiRequest(STARTED, { path }));
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: "signature mismatch" });
+    expect(await response.json()).toEqual({ error: "signature mismatch", code: "signature_invalid" });
     expect(enqueued).toEqual([]);
   });
 
@@ -175,7 +180,10 @@ describe("POST /webhooks/huawei-meeting/<account>", () => {
       await huaweiRequest(STARTED, { path, appId: "hw-subscriber-9999", appKey: acme.appKey }),
     );
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: "appID does not match HUAWEI_MEETING_APP_ID" });
+    expect(await response.json()).toEqual({
+      error: "appID does not match HUAWEI_MEETING_APP_ID",
+      code: "signature_invalid",
+    });
     expect(enqueued).toEqual([]);
   });
 
@@ -183,7 +191,7 @@ describe("POST /webhooks/huawei-meeting/<account>", () => {
     const body = await huaweiBody(STARTED);
     const { response, enqueued } = await callWorker(post(body, "/webhooks/huawei-meeting/beta"));
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: "signature mismatch" });
+    expect(await response.json()).toEqual({ error: "signature mismatch", code: "signature_invalid" });
     expect(enqueued).toEqual([]);
   });
 
@@ -195,6 +203,7 @@ describe("POST /webhooks/huawei-meeting/<account>", () => {
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({
       error: "huawei-meeting account beta is not configured: HUAWEI_MEETING_APP_ID_BETA not set",
+      code: "provider_not_configured",
     });
     expect(enqueued).toEqual([]);
   });

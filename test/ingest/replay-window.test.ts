@@ -22,7 +22,10 @@ describe("the replay window, by default a day", () => {
     const request = await huaweiRequest(huaweiEventInfo("meeting.started"), { timestamp: Date.now() - 25 * HOUR_MS });
     const { response, enqueued } = await callWorker(request, {}, { passThrough: false });
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: "timestamp is outside the replay window" });
+    expect(await response.json()).toEqual({
+      error: "timestamp is outside the replay window",
+      code: "signature_invalid",
+    });
     expect(enqueued).toEqual([]);
   });
 
@@ -37,6 +40,7 @@ describe("the replay window, by default a day", () => {
     expect(await response.json()).toEqual({
       error:
         "the relay is misconfigured: REPLAY_WINDOW_SECONDS (172800) must not exceed DEDUP_TTL_SECONDS (86400): a signed request replayed within the replay window must still be remembered as a repeat; lower REPLAY_WINDOW_SECONDS or raise DEDUP_TTL_SECONDS",
+      code: "relay_misconfigured",
     });
     expect(enqueued).toEqual([]);
   });

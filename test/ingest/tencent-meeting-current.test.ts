@@ -47,6 +47,7 @@ describe("/webhooks/tencent-meeting/acme: encrypted callbacks (TENCENT_MEETING_E
     expect(await response.json()).toEqual({
       error:
         "data could not be decrypted with TENCENT_MEETING_ENCODING_AES_KEY_ACME (it must equal the console's EncodingAESKey)",
+      code: "invalid_callback",
     });
     expect(enqueued).toEqual([]);
   });
@@ -59,6 +60,7 @@ describe("/webhooks/tencent-meeting/acme: encrypted callbacks (TENCENT_MEETING_E
     expect(await response.json()).toEqual({
       error:
         "the relay is misconfigured: TENCENT_MEETING_ENCODING_AES_KEY_ACME must be the 43 letters and digits of the subscription's EncodingAESKey",
+      code: "relay_misconfigured",
     });
     expect(enqueued).toEqual([]);
   });

@@ -73,7 +73,10 @@ describe("POST /webhooks/tencent-meeting", () => {
       { queueFailure: new Error("queue down") },
     );
     expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ error: "the event could not be queued; retry later" });
+    expect(await response.json()).toEqual({
+      error: "the event could not be queued; retry later",
+      code: "queue_unavailable",
+    });
     expect(enqueued).toEqual([]);
   });
 });
@@ -98,7 +101,7 @@ describe("GET /webhooks/tencent-meeting (URL verification)", () => {
   it("rejects a wrong signature with 401", async () => {
     const { response, enqueued } = await callWorker(await tencentCheckRequest("YWJj", { signature: "0".repeat(40) }));
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: "signature mismatch" });
+    expect(await response.json()).toEqual({ error: "signature mismatch", code: "signature_invalid" });
     expect(enqueued).toEqual([]);
   });
 });
@@ -110,36 +113,42 @@ describe("rejections change nothing", () => {
     env?: Record<string, unknown>;
     status: number;
     error: string;
+    code: string;
   }[] = [
     {
       name: "unknown provider",
       request: async () => new Request("http://relay.test/webhooks/zoom", { method: "POST", body: "{}" }),
       status: 404,
       error: "not found",
+      code: "not_found",
     },
     {
       name: "account segment outside [a-z0-9_]{1,32}",
       request: () => tencentEventRequest(SEED_DATA, { path: "/webhooks/tencent-meeting/ACME" }),
       status: 404,
       error: "not found",
+      code: "not_found",
     },
     {
       name: "extra path segments",
       request: () => tencentEventRequest(SEED_DATA, { path: "/webhooks/tencent-meeting/acme/x" }),
       status: 404,
       error: "not found",
+      code: "not_found",
     },
     {
       name: "wrong method",
       request: async () => new Request("http://relay.test/webhooks/tencent-meeting", { method: "PUT", body: "{}" }),
       status: 405,
       error: "method PUT is not allowed here",
+      code: "method_not_allowed",
     },
     {
       name: "body over 256 KiB",
       request: () => tencentEventRequest("A".repeat(256 * 1024)),
       status: 413,
       error: "request body exceeds 262144 bytes",
+      code: "payload_too_large",
     },
     {
       name: "body over 256 KiB sent chunked, without content-length",
@@ -155,6 +164,7 @@ describe("rejections change nothing", () => {
       },
       status: 413,
       error: "request body exceeds 262144 bytes",
+      code: "payload_too_large",
     },
     {
       name: "body that is not UTF-8",
@@ -165,6 +175,7 @@ describe("rejections change nothing", () => {
         }),
       status: 400,
       error: "request body is not valid UTF-8",
+      code: "invalid_callback",
     },
     {
       name: "token unset",
@@ -172,6 +183,7 @@ describe("rejections change nothing", () => {
       env: { TENCENT_MEETING_TOKEN: undefined },
       status: 503,
       error: "tencent-meeting is not configured: TENCENT_MEETING_TOKEN not set",
+      code: "provider_not_configured",
     },
     {
       // Answered like a forged callback, so account names cannot be probed (test/ingest/unknown-account.test.ts).
@@ -179,27 +191,30 @@ describe("rejections change nothing", () => {
       request: () => tencentEventRequest(SEED_DATA, { path: "/webhooks/tencent-meeting/globex" }),
       status: 401,
       error: "signature mismatch",
+      code: "signature_invalid",
     },
     {
       name: "stale timestamp",
       request: () => tencentEventRequest(SEED_DATA, { timestamp: String(Math.floor(Date.now() / 1000) - 90_000) }),
       status: 401,
       error: "timestamp is outside the replay window",
+      code: "signature_invalid",
     },
     {
       name: "missing signature header",
       request: () => tencentEventRequest(SEED_DATA, { omit: ["signature"] }),
       status: 401,
       error: "missing timestamp, nonce or signature header",
+      code: "signature_invalid",
     },
   ];
 
-  for (const { name, request, env, status, error } of cases) {
+  for (const { name, request, env, status, error, code } of cases) {
     it(`${name}: ${status}`, async () => {
       const { response, enqueued } = await callWorker(await request(), env);
       expect(response.status).toBe(status);
       expect(response.headers.get("content-type")).toMatch(/^application\/json/);
-      expect(await response.json()).toEqual({ error });
+      expect(await response.json()).toEqual({ error, code });
       expect(enqueued).toEqual([]);
     });
   }

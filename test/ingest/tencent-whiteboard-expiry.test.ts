@@ -56,7 +56,7 @@ describe("whiteboard ExpireTime bounds", () => {
     const request = await whiteboardRequest(FINISHED, { expireTime: nowSeconds() + 7 * DAY + 120 });
     const { response, enqueued } = await callWorker(request);
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: "ExpireTime is more than 7 days ahead" });
+    expect(await response.json()).toEqual({ error: "ExpireTime is more than 7 days ahead", code: "signature_invalid" });
     expect(enqueued).toEqual([]);
   });
 

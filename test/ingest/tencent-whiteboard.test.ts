@@ -41,7 +41,7 @@ describe("POST /webhooks/tencent-whiteboard", () => {
     });
     const { response, enqueued } = await callWorker(request, { TIW_CALLBACK_KEY: SEED_KEY });
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: "ExpireTime has passed" });
+    expect(await response.json()).toEqual({ error: "ExpireTime has passed", code: "signature_invalid" });
     expect(enqueued).toEqual([]);
   });
 
@@ -76,7 +76,8 @@ describe("POST /webhooks/tencent-whiteboard", () => {
   ])("rejects %s with %i and queues nothing", async (_, options, status, error) => {
     const { response, enqueued } = await callWorker(await whiteboardRequest(SEED_EVENT, options));
     expect(response.status).toBe(status);
-    expect(await response.json()).toEqual({ error });
+    const code = status === 400 ? "invalid_callback" : "signature_invalid";
+    expect(await response.json()).toEqual({ error, code });
     expect(enqueued).toEqual([]);
   });
 
@@ -85,7 +86,10 @@ describe("POST /webhooks/tencent-whiteboard", () => {
       TIW_CALLBACK_KEY: undefined,
     });
     expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ error: "tencent-whiteboard is not configured: TIW_CALLBACK_KEY not set" });
+    expect(await response.json()).toEqual({
+      error: "tencent-whiteboard is not configured: TIW_CALLBACK_KEY not set",
+      code: "provider_not_configured",
+    });
     expect(enqueued).toEqual([]);
   });
 });
@@ -103,7 +107,7 @@ describe("POST /webhooks/tencent-whiteboard/<account>", () => {
   it("rejects the default key on the account route", async () => {
     const { response, enqueued } = await callWorker(await whiteboardRequest(SEED_EVENT, { path }));
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: "Sign mismatch" });
+    expect(await response.json()).toEqual({ error: "Sign mismatch", code: "signature_invalid" });
     expect(enqueued).toEqual([]);
   });
 });

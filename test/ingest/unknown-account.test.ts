@@ -163,6 +163,7 @@ describe("a callback to an account without credentials is answered like a failed
       contentType: "application/json",
       body: JSON.stringify({
         error: "huawei-meeting account beta is not configured: HUAWEI_MEETING_APP_KEY_BETA not set",
+        code: "provider_not_configured",
       }),
     });
     expect(enqueued).toEqual([]);
@@ -175,6 +176,7 @@ describe("a callback to an account without credentials is answered like a failed
     expect(seen.status).toBe(503);
     expect(JSON.parse(seen.body)).toEqual({
       error: "tencent-meeting is not configured: TENCENT_MEETING_TOKEN not set",
+      code: "provider_not_configured",
     });
     expect(enqueued).toEqual([]);
   });

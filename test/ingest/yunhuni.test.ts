@@ -52,7 +52,7 @@ describe("POST /webhooks/yunhuni", () => {
   ] as const)("rejects %s with 401 and queues nothing", async (_, options, error) => {
     const { response, enqueued } = await callWorker(yunhuniRequest(JOINED, options));
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error });
+    expect(await response.json()).toEqual({ error, code: "signature_invalid" });
     expect(enqueued).toEqual([]);
   });
 
@@ -62,7 +62,7 @@ describe("POST /webhooks/yunhuni", () => {
   ])("answers 400 for %s and queues nothing", async (_, options, error) => {
     const { response, enqueued } = await callWorker(yunhuniRequest(JOINED, options));
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error });
+    expect(await response.json()).toEqual({ error, code: "invalid_callback" });
     expect(enqueued).toEqual([]);
   });
 
@@ -82,7 +82,10 @@ describe("POST /webhooks/yunhuni", () => {
       const request = yunhuniRequest(JOINED, clientIp === undefined ? {} : { clientIp });
       const { response, enqueued } = await callWorker(request, allowList);
       expect(response.status).toBe(403);
-      expect(await response.json()).toEqual({ error: "client IP is not in YUNHUNI_ALLOWED_IPS" });
+      expect(await response.json()).toEqual({
+        error: "client IP is not in YUNHUNI_ALLOWED_IPS",
+        code: "ip_not_allowed",
+      });
       expect(enqueued).toEqual([]);
     });
   });
@@ -90,7 +93,10 @@ describe("POST /webhooks/yunhuni", () => {
   it("answers 503 naming the missing secret", async () => {
     const { response, enqueued } = await callWorker(yunhuniRequest(JOINED), { YUNHUNI_TOKEN: undefined });
     expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ error: "yunhuni is not configured: YUNHUNI_TOKEN not set" });
+    expect(await response.json()).toEqual({
+      error: "yunhuni is not configured: YUNHUNI_TOKEN not set",
+      code: "provider_not_configured",
+    });
     expect(enqueued).toEqual([]);
   });
 });
@@ -128,7 +134,10 @@ describe("POST /webhooks/yunhuni/<account>", () => {
       overrides,
     );
     expect(response.status).toBe(403);
-    expect(await response.json()).toEqual({ error: "client IP is not in YUNHUNI_ALLOWED_IPS_ACME" });
+    expect(await response.json()).toEqual({
+      error: "client IP is not in YUNHUNI_ALLOWED_IPS_ACME",
+      code: "ip_not_allowed",
+    });
     expect(enqueued).toEqual([]);
   });
 
@@ -136,7 +145,10 @@ describe("POST /webhooks/yunhuni/<account>", () => {
     const overrides = { YUNHUNI_ALLOWED_IPS: "198.51.100.7" };
     const blocked = await callWorker(yunhuniRequest(JOINED, { path, token, clientIp: "192.0.2.1" }), overrides);
     expect(blocked.response.status).toBe(403);
-    expect(await blocked.response.json()).toEqual({ error: "client IP is not in YUNHUNI_ALLOWED_IPS" });
+    expect(await blocked.response.json()).toEqual({
+      error: "client IP is not in YUNHUNI_ALLOWED_IPS",
+      code: "ip_not_allowed",
+    });
     expect(blocked.enqueued).toEqual([]);
     const allowed = await callWorker(yunhuniRequest(JOINED, { path, token, clientIp: "198.51.100.7" }), overrides);
     expect(allowed.response.status).toBe(200);

@@ -125,7 +125,10 @@ describe("a callback with thousands of items", () => {
     vi.spyOn(env.RELAY_STATE, "put").mockRejectedValue(new Error("KV unavailable"));
     const { response, calls } = await ingest(await bigCallback());
     expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ error: "the event could not be queued; retry later" });
+    expect(await response.json()).toEqual({
+      error: "the event could not be queued; retry later",
+      code: "queue_unavailable",
+    });
     expect(calls).toEqual([]);
   });
 

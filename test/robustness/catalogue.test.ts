@@ -63,6 +63,25 @@ interface Case {
   error: string | RegExp;
 }
 
+/** The stable code each refusal carries: by status, and for 503 by what is wrong. */
+function expectedCode(status: number, testCase: Case): string {
+  if (status === 503) {
+    if (testCase.queueFailure) return "queue_unavailable";
+    return String(testCase.error).startsWith("the relay is misconfigured")
+      ? "relay_misconfigured"
+      : "provider_not_configured";
+  }
+  const codes: Record<number, string> = {
+    400: "invalid_callback",
+    401: "signature_invalid",
+    403: "ip_not_allowed",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+  };
+  return codes[status] ?? "unexpected status";
+}
+
 const CATALOGUE: Record<400 | 401 | 403 | 404 | 405 | 413 | 503, Case[]> = {
   400: [
     {
@@ -404,9 +423,10 @@ describe.each(Object.entries(CATALOGUE))("%s", (status, cases) => {
     );
     expect(response.status).toBe(Number(status));
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
-    const body = (await response.json()) as { error: string };
-    if (typeof testCase.error === "string") expect(body).toEqual({ error: testCase.error });
-    else expect(body.error).toMatch(testCase.error);
+    const body = (await response.json()) as { error: string; code: string };
+    const code = expectedCode(Number(status), testCase);
+    if (typeof testCase.error === "string") expect(body).toEqual({ error: testCase.error, code });
+    else expect(body).toEqual({ error: expect.stringMatching(testCase.error), code });
 
     // Nothing enqueued, stored or delivered.
     expect(enqueued).toEqual([]);
@@ -432,6 +452,7 @@ describe("a var set wrong", () => {
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({
       error: 'the relay is misconfigured: REPLAY_WINDOW_SECONDS must be a whole number of seconds, got "an hour"',
+      code: "relay_misconfigured",
     });
     expect(enqueued).toEqual([]);
   });

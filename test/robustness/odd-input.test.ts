@@ -13,7 +13,7 @@ import { callWorker } from "../support/worker";
 import { yunhuniNotification, yunhuniRequest } from "../support/yunhuni";
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-const DEEPER_THAN_LIMIT = { error: "request body nests JSON deeper than 64 levels" };
+const DEEPER_THAN_LIMIT = { error: "request body nests JSON deeper than 64 levels", code: "invalid_callback" };
 
 /** `{"a":{"a":…{}…}}`, `levels` objects deep, as text (JSON.stringify itself cannot write 20,000 levels). */
 function nestedText(levels: number): string {
@@ -151,7 +151,10 @@ describe("JSON nested deeper than any platform sends", () => {
     for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
     const { response, enqueued } = await callWorker(await tencentEventRequest(btoa(binary)));
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: "the callback's data nests JSON deeper than 64 levels" });
+    expect(await response.json()).toEqual({
+      error: "the callback's data nests JSON deeper than 64 levels",
+      code: "invalid_callback",
+    });
     expect(enqueued).toEqual([]);
   });
 

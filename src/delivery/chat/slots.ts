@@ -1,6 +1,7 @@
 import type { Env } from "../../env";
 import { errorMessage } from "../../errors";
 import { log } from "../../log";
+import { WAITS } from "../../settings";
 import type { SlotAnswer } from "./rate-limiter";
 import { type RateLimit, rateWindows } from "./rate-windows";
 
@@ -10,7 +11,7 @@ export type { SlotAnswer } from "./rate-limiter";
  * When the rate limiter cannot answer (unavailable, overloaded, a bad limit), the delivery waits
  * this long in the queue and asks again: it is not an attempt, and it is never sent unthrottled.
  */
-export const SLOT_UNAVAILABLE_RETRY_SECONDS = 30;
+export const SLOT_UNAVAILABLE_RETRY_SECONDS = WAITS.slotUnavailableRetrySeconds;
 
 /**
  * Asks the target's rate limiter (one Durable Object per target id) whether a chat message may be
