@@ -16,7 +16,9 @@ app.all("/healthz", (c) => refuse(c, 405, `method ${c.req.method} is not allowed
 app.route("/webhooks", webhooks);
 app.route("/admin", admin);
 app.route("/console", consolePages);
-app.notFound((c) => refuse(c, 404, "not found"));
+app.notFound((c) =>
+  refuse(c, 404, "not found: the relay answers /webhooks/<platform>[/<account>], /admin/…, /console and /healthz"),
+);
 app.onError(onError);
 
 /** Answers a request outside every route (or with the wrong method) with one log line. */

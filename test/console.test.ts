@@ -72,6 +72,9 @@ describe("GET /console", () => {
   it("answers 404 for a POST (the console is read-only files)", async () => {
     const response = await exports.default.fetch("http://relay.test/console", { method: "POST" });
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ error: "not found", code: "not_found" });
+    expect(await response.json()).toEqual({
+      error: "not found: the relay answers /webhooks/<platform>[/<account>], /admin/…, /console and /healthz",
+      code: "not_found",
+    });
   });
 });

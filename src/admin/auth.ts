@@ -25,9 +25,14 @@ export const requireAdmin: MiddlewareHandler<{ Bindings: Env }> = async (c, next
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
   if (!match || !(await equalSecret(match[1] ?? "", expected))) {
-    throw new RelayError(401, "unauthorized", "missing or wrong admin bearer token", {
-      headers: { "www-authenticate": 'Bearer realm="meeting-relay admin"' },
-    });
+    throw new RelayError(
+      401,
+      "unauthorized",
+      "missing or wrong admin bearer token: send Authorization: Bearer <ADMIN_TOKEN> (set with npx wrangler secret put ADMIN_TOKEN; locally in .dev.vars)",
+      {
+        headers: { "www-authenticate": 'Bearer realm="meeting-relay admin"' },
+      },
+    );
   }
   await next();
 };

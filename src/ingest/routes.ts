@@ -5,7 +5,7 @@ import type { Env } from "../env";
 import { describeError, type ErrorCode, errorMessage, RelayError } from "../errors";
 import { previousMatches } from "../event-log/credentials";
 import { countRefusal, UNCONFIGURED_ACCOUNT } from "../event-log/refusals";
-import { toCloudEvent } from "../events";
+import { PROVIDER_NAMES, toCloudEvent } from "../events";
 import { decodeUtf8 } from "../lib/bytes";
 import { MAX_JSON_DEPTH, nestsDeeperThan, valueNestsDeeperThan } from "../lib/json-depth";
 import { readBodyCapped } from "../lib/read-capped";
@@ -92,7 +92,11 @@ webhooks.use("/:provider/:account?", async (c, next) => {
   const adapter = providerByName(c.req.param("provider"));
   const account = c.req.param("account");
   if (adapter === undefined || (account !== undefined && !ACCOUNT_PATTERN.test(account))) {
-    throw new RelayError(404, "not_found", "not found");
+    throw new RelayError(
+      404,
+      "not_found",
+      `no such webhook route: use /webhooks/<platform> or /webhooks/<platform>/<account>, platform one of ${PROVIDER_NAMES.join(", ")}, account in lower case (a-z, 0-9, _)`,
+    );
   }
   c.set("logFields", { provider: adapter.name, account });
   c.set("url", new URL(c.req.url));

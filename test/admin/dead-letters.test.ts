@@ -55,7 +55,11 @@ describe("admin auth on /admin/dead-letters", () => {
     for (const headers of [{}, { authorization: "Bearer wrong-token" }, { authorization: "Basic abc" }]) {
       const { response, body } = await admin("GET", "", { headers });
       expect(response.status).toBe(401);
-      expect(body).toEqual({ error: "missing or wrong admin bearer token", code: "unauthorized" });
+      expect(body).toEqual({
+        error:
+          "missing or wrong admin bearer token: send Authorization: Bearer <ADMIN_TOKEN> (set with npx wrangler secret put ADMIN_TOKEN; locally in .dev.vars)",
+        code: "unauthorized",
+      });
     }
   });
 

@@ -81,7 +81,11 @@ describe("POST /admin/huawei/link-config: auth", () => {
   it("without a bearer token is 401 and Huawei is not called", async () => {
     const { response } = await call(linkConfig({ accessToken: ACCESS_TOKEN }, { headers: {} }));
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: "missing or wrong admin bearer token", code: "unauthorized" });
+    expect(await response.json()).toEqual({
+      error:
+        "missing or wrong admin bearer token: send Authorization: Bearer <ADMIN_TOKEN> (set with npx wrangler secret put ADMIN_TOKEN; locally in .dev.vars)",
+      code: "unauthorized",
+    });
     expect(sent()).toEqual([]);
   });
 

@@ -48,14 +48,22 @@ describe("admin auth on /admin/targets", () => {
     const { response } = await callWorker(request);
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toBe('Bearer realm="meeting-relay admin"');
-    expect(await response.json()).toEqual({ error: "missing or wrong admin bearer token", code: "unauthorized" });
+    expect(await response.json()).toEqual({
+      error:
+        "missing or wrong admin bearer token: send Authorization: Bearer <ADMIN_TOKEN> (set with npx wrangler secret put ADMIN_TOKEN; locally in .dev.vars)",
+      code: "unauthorized",
+    });
     expect(await env.RELAY_CONFIG.get("targets")).toBeNull();
   });
 
   it("a wrong token is 401", async () => {
     const { response } = await callWorker(put(JSON.stringify(VALID), { authorization: "Bearer not-the-token" }));
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: "missing or wrong admin bearer token", code: "unauthorized" });
+    expect(await response.json()).toEqual({
+      error:
+        "missing or wrong admin bearer token: send Authorization: Bearer <ADMIN_TOKEN> (set with npx wrangler secret put ADMIN_TOKEN; locally in .dev.vars)",
+      code: "unauthorized",
+    });
     expect(await env.RELAY_CONFIG.get("targets")).toBeNull();
   });
 
@@ -290,7 +298,8 @@ describe("admin request logs", () => {
         path: "/admin/targets",
         status: 401,
         outcome: "failed",
-        reason: "missing or wrong admin bearer token",
+        reason:
+          "missing or wrong admin bearer token: send Authorization: Bearer <ADMIN_TOKEN> (set with npx wrangler secret put ADMIN_TOKEN; locally in .dev.vars)",
       }),
       expect.objectContaining({ method: "GET", path: "/admin/targets", status: 200, outcome: "ok" }),
     ]);

@@ -9,6 +9,10 @@ import {
 } from "../support/tencent-meeting";
 import { callWorker } from "../support/worker";
 
+const ROUTE_NOT_FOUND =
+  "no such webhook route: use /webhooks/<platform> or /webhooks/<platform>/<account>, platform one of tencent-meeting, huawei-meeting, yunhuni, tencent-whiteboard, account in lower case (a-z, 0-9, _)";
+const NOT_FOUND = "not found: the relay answers /webhooks/<platform>[/<account>], /admin/…, /console and /healthz";
+
 const SEED_ID = "tencent-meeting:f20096ee-8ac8-4df2-a7de-0574649f211b:0";
 
 describe("POST /webhooks/tencent-meeting", () => {
@@ -119,21 +123,21 @@ describe("rejections change nothing", () => {
       name: "unknown provider",
       request: async () => new Request("http://relay.test/webhooks/zoom", { method: "POST", body: "{}" }),
       status: 404,
-      error: "not found",
+      error: ROUTE_NOT_FOUND,
       code: "not_found",
     },
     {
       name: "account segment outside [a-z0-9_]{1,32}",
       request: () => tencentEventRequest(SEED_DATA, { path: "/webhooks/tencent-meeting/ACME" }),
       status: 404,
-      error: "not found",
+      error: ROUTE_NOT_FOUND,
       code: "not_found",
     },
     {
       name: "extra path segments",
       request: () => tencentEventRequest(SEED_DATA, { path: "/webhooks/tencent-meeting/acme/x" }),
       status: 404,
-      error: "not found",
+      error: NOT_FOUND,
       code: "not_found",
     },
     {

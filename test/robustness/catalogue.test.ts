@@ -22,6 +22,10 @@ import { whiteboardEvent, whiteboardRequest } from "../support/tencent-whiteboar
 import { callWorker } from "../support/worker";
 import { yunhuniRequest } from "../support/yunhuni";
 
+const ROUTE_NOT_FOUND =
+  "no such webhook route: use /webhooks/<platform> or /webhooks/<platform>/<account>, platform one of tencent-meeting, huawei-meeting, yunhuni, tencent-whiteboard, account in lower case (a-z, 0-9, _)";
+const NOT_FOUND = "not found: the relay answers /webhooks/<platform>[/<account>], /admin/…, /console and /healthz";
+
 /** Appears in every rejected body; must never be logged. */
 const MARKER = "REJECTED-BODY-MARKER-5e1f";
 const FORGED_SHA1 = "5e1f".repeat(10);
@@ -300,14 +304,14 @@ const CATALOGUE: Record<400 | 401 | 403 | 404 | 405 | 413 | 503, Case[]> = {
     },
   ],
   404: [
-    { name: "unknown provider", request: () => post("/webhooks/zoom", MARKER), error: "not found" },
-    { name: "no provider", request: () => post("/webhooks", MARKER), error: "not found" },
+    { name: "unknown provider", request: () => post("/webhooks/zoom", MARKER), error: ROUTE_NOT_FOUND },
+    { name: "no provider", request: () => post("/webhooks", MARKER), error: NOT_FOUND },
     {
       name: "account outside [a-z0-9_]{1,32}",
       request: () => yunhuniRequest(markedYunhuni(), { path: `/webhooks/yunhuni/${"a".repeat(33)}` }),
-      error: "not found",
+      error: ROUTE_NOT_FOUND,
     },
-    { name: "unknown path", request: () => post("/hooks/tencent-meeting", MARKER), error: "not found" },
+    { name: "unknown path", request: () => post("/hooks/tencent-meeting", MARKER), error: NOT_FOUND },
   ],
   405: [
     {
