@@ -4,11 +4,13 @@
  * a target through the admin API, sends the platforms' documented sample
  * callbacks (correctly signed) from all four providers, and one encrypted Tencent
  * Meeting callback on an account route, prints every CloudEvent
- * that arrives, and exits: 0 when every sample arrived, 1 naming what did not.
+ * that arrives, and what a Feishu, DingTalk, WeCom and Slack bot (local fakes that check each platform's
+ * signature and shape) would show in the group, and exits: 0 when every sample arrived, 1 naming what did not.
  * It prints the console's address; with `--keep` the relay stays up until Ctrl-C.
  */
 import { randomUUID } from "node:crypto";
 import { Webhook } from "standardwebhooks";
+import { type ChatBots, messageText, startChatBots } from "../tools/harness/chat-demo.ts";
 import { always, type Relay, type Sink, startRelay, startSink } from "../tools/harness/index.ts";
 import {
   credentialVars,
@@ -39,7 +41,9 @@ interface Arrived {
 async function main(): Promise<number> {
   let relay: Relay | undefined;
   let sink: Sink | undefined;
+  let chat: ChatBots | undefined;
   try {
+    chat = await startChatBots();
     sink = await startSink();
     sink.route("/events", always({ status: 204 }));
     console.log(`sink     ${sink.url}/events`);
@@ -52,9 +56,11 @@ async function main(): Promise<number> {
 
     const put = await relay.admin("PUT", "/admin/targets", [
       { id: "demo-sink", url: `${sink.url}/events`, secret: SINK_SECRET },
+      ...chat.targets,
     ]);
     if (put.status !== 200) throw new Error(`PUT /admin/targets answered ${put.status}: ${await put.text()}`);
-    console.log("target   demo-sink registered through PUT /admin/targets\n");
+    console.log(`targets  demo-sink and ${chat.targets.map((target) => target.id).join(", ")} (local fake bots)`);
+    console.log("         registered through PUT /admin/targets\n");
 
     // Plus one callback as Tencent Meeting sends it with an EncodingAESKey, to the account route `acme`.
     const samples = [
@@ -83,6 +89,7 @@ async function main(): Promise<number> {
       if (!event.signatureValid) failures.push(`${event.id}: webhook-signature did not verify`);
     }
     failures.push(...missing(samples, arrived));
+    failures.push(...(await showChat(chat)));
     if (failures.length > 0) {
       console.error(`\ndemo FAILED:\n${failures.map((line) => `  - ${line}`).join("\n")}`);
       return 1;
@@ -93,7 +100,33 @@ async function main(): Promise<number> {
   } finally {
     await relay?.stop();
     await sink?.close();
+    await chat?.close();
   }
+}
+
+/** Waits for each fake bot's first message and prints what the group would see; names a bot that got none. */
+async function showChat(chat: ChatBots): Promise<string[]> {
+  const deadline = Date.now() + ARRIVAL_TIMEOUT_MS;
+  while (chat.bots.some((bot) => bot.received.length === 0) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const problems: string[] = [];
+  console.log("\nin the chat groups (what each bot shows, first message):");
+  for (const bot of chat.bots) {
+    const [first] = bot.received;
+    if (bot.refusals.length > 0) problems.push(`${bot.kind} refused: ${bot.refusals.join("; ")}`);
+    if (first === undefined) {
+      problems.push(`${bot.kind}: no message arrived`);
+      continue;
+    }
+    const text = messageText(bot.kind, first)
+      .split("\n")
+      .filter((line) => line.trim() !== "");
+    const count = bot.received.length;
+    console.log(`  ✓ ${bot.kind} (${count} message${count === 1 ? "" : "s"}, accepted as the real bot checks them)`);
+    for (const line of text.slice(0, 6)) console.log(`      ${line}`);
+  }
+  return problems;
 }
 
 /** `--keep`: the relay stays up (with what the demo sent) until Ctrl-C, to look around in the console. */
