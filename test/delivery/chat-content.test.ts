@@ -143,6 +143,16 @@ describe("what a chat message says", () => {
     expect(asText(chatContent(event, ZH)).slice(0, 2)).toEqual(["投递目标 crm 已暂停", "原因：answered 410 Gone"]);
   });
 
+  it("says how many deliveries a resume replayed", () => {
+    const event = sampleEvent("relay:resumed:1", {
+      type: "relay.target.resumed",
+      provider: "relay" as RelayEvent["provider"],
+      data: { target: "crm", replayed: 42, pausedSince: "2026-11-21T10:00:00.000Z", raw: null } as RelayEvent["data"],
+    });
+    expect(asText(chatContent(event, ZH)).slice(0, 2)).toEqual(["投递目标 crm 已恢复", "已重放：42"]);
+    expect(asText(chatContent(event, EN)).slice(0, 2)).toEqual(["Target crm is resumed", "Replayed：42"]);
+  });
+
   it("puts a placeholder-looking title in as text, never as another slot", () => {
     const event = meetingEvent("participant.joined", {
       meeting: { subject: "{p} {t} {{data.participant.name}}" },

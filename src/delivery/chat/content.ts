@@ -81,6 +81,7 @@ export function chatContent(event: RelayEvent, target: Pick<ChatTarget, "locale"
   add(words.task, value("task.id"));
   add(words.progress, value("task.progress"));
   add(words.reason, value("reason") ?? value("task.reason"));
+  if (event.provider === "relay") add(words.replayed, value("replayed"));
   add(words.event, value("event.id") ?? value("eventId"));
   add(words.time, formatTime(event.time, locale));
   add(words.platform, platform);
