@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { loadTargets, type Target } from "../config/targets";
+import type { Target } from "../config/targets";
 import { chatRateLimit } from "../delivery/chat/chat-rate-limit";
 import { isChatTarget } from "../delivery/chat/chat-target";
 import { takeSlot } from "../delivery/chat/slots";
@@ -8,8 +8,8 @@ import { sendToTarget } from "../delivery/send";
 import type { Env } from "../env";
 import { RelayError } from "../errors";
 import { log } from "../log";
-import { settingsOf } from "../settings";
 import type { AdminEnv } from "./request-log";
+import { currentTarget } from "./targets";
 
 /** The answer's first bytes, as text: enough to read a bot's code and message or an error page's title. */
 export const RESPONSE_PREVIEW_BYTES = 1024;
@@ -52,16 +52,7 @@ export async function testTarget(c: Context<AdminEnv>): Promise<Response> {
 }
 
 async function testableTarget(env: Env, id: string): Promise<Target> {
-  const loaded = await loadTargets(env, settingsOf(env));
-  if (!loaded.ok) {
-    throw new RelayError(
-      409,
-      "stored_targets_invalid",
-      "the stored targets document is invalid; PUT a valid one first",
-    );
-  }
-  const target = loaded.targets.find((candidate) => candidate.id === id);
-  if (target === undefined) throw new RelayError(404, "unknown_target", `no target with id "${id}"`);
+  const target = await currentTarget(env, id);
   if (target.enabled === false) {
     throw new RelayError(
       409,

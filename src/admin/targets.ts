@@ -6,6 +6,7 @@ import {
   parseJson,
   parseTargetsText,
   TARGETS_KEY,
+  type Target,
   validateTargets,
 } from "../config/targets";
 import { listPauses, pauseTarget } from "../delivery/pauses";
@@ -104,6 +105,11 @@ targets.post("/:id/resume", resume);
 
 /** A target id of the current (valid) document, or 404: what a pause needs (a resume needs less, see ./resume.ts). */
 async function configuredTarget(env: Env, id: string): Promise<string> {
+  return (await currentTarget(env, id)).id;
+}
+
+/** The target with this id in the current document: 409 while the stored document is invalid, 404 when absent. */
+export async function currentTarget(env: Env, id: string): Promise<Target> {
   const loaded = await loadTargets(env, settingsOf(env));
   if (!loaded.ok) {
     throw new RelayError(
@@ -112,7 +118,7 @@ async function configuredTarget(env: Env, id: string): Promise<string> {
       "the stored targets document is invalid; PUT a valid one first",
     );
   }
-  if (!loaded.targets.some((target) => target.id === id))
-    throw new RelayError(404, "unknown_target", `no target with id "${id}"`);
-  return id;
+  const target = loaded.targets.find((candidate) => candidate.id === id);
+  if (target === undefined) throw new RelayError(404, "unknown_target", `no target with id "${id}"`);
+  return target;
 }
