@@ -2,11 +2,11 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { admin } from "./admin/routes";
 import { consolePages } from "./console";
-import type { Env } from "./env";
-import { errorResponse, onError } from "./errors";
+import type { Env } from "./core/env";
+import { errorResponse, onError } from "./core/errors";
+import { log } from "./core/log";
 import { health } from "./healthz";
 import { webhooks } from "./ingest/routes";
-import { log } from "./log";
 
 // Not strict: a callback URL pasted with a trailing slash still reaches its route.
 export const app = new Hono<{ Bindings: Env }>({ strict: false });

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
-import type { Env } from "./env";
-import { errorResponse } from "./errors";
+import type { Env } from "./core/env";
+import { errorResponse } from "./core/errors";
 
 /**
  * `GET /console`: the web console's static files (in `public/console/`, uploaded as assets,

@@ -1,7 +1,7 @@
-import { configuredAccounts, encryptionConfigured, missingCredentials } from "./config/credentials";
-import type { Env } from "./env";
+import { configuredAccounts, encryptionConfigured, missingCredentials } from "./config/account-credentials";
+import type { Env } from "./core/env";
+import { VERSION } from "./core/version";
 import { PROVIDER_ADAPTERS } from "./providers/registry";
-import { VERSION } from "./version";
 
 /**
  * Public: which providers are configured and how many accounts each has, never a secret or an

@@ -1,7 +1,7 @@
 import { app } from "./app";
+import type { Env } from "./core/env";
 import { handleQueue } from "./delivery/consumer";
-import type { Env } from "./env";
-import { previousMatches } from "./event-log/credentials";
+import { previousMatches } from "./event-log/credential-matches";
 import { refusals } from "./event-log/refusals";
 import { pruneEventLog } from "./event-log/retention";
 import type { QueueMessage } from "./queue/messages";

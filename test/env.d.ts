@@ -1,5 +1,5 @@
 // Types for `import { env, exports } from "cloudflare:workers"` in tests.
-import type { Env as RelayEnv } from "../src/env";
+import type { Env as RelayEnv } from "../src/core/env";
 
 declare global {
   namespace Cloudflare {

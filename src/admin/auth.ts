@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
-import { type Env, readSetting } from "../env";
-import { RelayError } from "../errors";
+import { type Env, readSetting } from "../core/env";
+import { RelayError } from "../core/errors";
 import { equalSecret } from "../lib/crypto";
 
 /** A shorter token can be guessed: the admin API stays off until ADMIN_TOKEN is at least this long. */

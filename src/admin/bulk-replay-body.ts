@@ -1,8 +1,8 @@
 import * as v from "valibot";
 import { parseJson } from "../config/parse-json";
-import { TARGET_FILTER_PATTERN } from "../delivery/dead-letters";
-import type { ReplayFilter } from "../delivery/replay-pages";
-import { RelayError } from "../errors";
+import { RelayError } from "../core/errors";
+import type { ReplayFilter } from "../delivery/dead-letters/replay-pages";
+import { TARGET_FILTER_PATTERN } from "../delivery/dead-letters/store";
 
 /** A filter is a few dozen bytes; anything near this is not one. */
 export const MAX_BULK_REPLAY_BODY_BYTES = 1024;

@@ -1,5 +1,10 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import type { Env } from "../core/env";
+import { RelayError } from "../core/errors";
+import { replayDeadLetter } from "../delivery/dead-letters/replay";
+import { ReplayInterruptedError } from "../delivery/dead-letters/replay-batches";
+import { type ReplayProgress, replayPages } from "../delivery/dead-letters/replay-pages";
 import {
   deadLetterPrefix,
   deleteDeadLetter,
@@ -7,13 +12,8 @@ import {
   listDeadLetters,
   readDeadLetter,
   TARGET_FILTER_PATTERN,
-} from "../delivery/dead-letters";
+} from "../delivery/dead-letters/store";
 import { OperationBudget } from "../delivery/operation-budget";
-import { replayDeadLetter } from "../delivery/replay";
-import { ReplayInterruptedError } from "../delivery/replay-batches";
-import { type ReplayProgress, replayPages } from "../delivery/replay-pages";
-import type { Env } from "../env";
-import { RelayError } from "../errors";
 import { bulkReplayFilter, MAX_BULK_REPLAY_BODY_BYTES } from "./bulk-replay-body";
 import { pageSize } from "./params";
 import type { AdminEnv } from "./request-log";

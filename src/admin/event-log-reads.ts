@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { describeError, errorResponse } from "../errors";
+import { describeError, errorResponse } from "../core/errors";
 import type { AdminEnv } from "./request-log";
 
 export const EVENT_LOG_UNREADABLE =

@@ -1,13 +1,13 @@
 import { Hono } from "hono";
 import { TARGET_ID_PATTERN as TARGET_ID } from "../config/targets-schema";
-import { errorMessage, errorResponse, RelayError } from "../errors";
+import { PROVIDER_NAMES, type RelayEvent } from "../core/cloud-event";
+import { errorMessage, errorResponse, RelayError } from "../core/errors";
+import { log } from "../core/log";
 import { OUTCOMES, type Outcome } from "../event-log/journal";
 import { type EventFilter, listEvents, type Position, readEvent, typeGlob } from "../event-log/queries";
 import { retainedSince } from "../event-log/retention";
-import { PROVIDER_NAMES, type RelayEvent } from "../events";
 import { encodeUtf8 } from "../lib/bytes";
 import { D1_PATTERN_BYTES } from "../lib/limits";
-import { log } from "../log";
 import { wholeEvent } from "../queue/spill";
 import { adminBodyLimit, onlyParams, pageSize, timeParam } from "./params";
 import { chosenTargets, MAX_REDELIVER_BODY_BYTES, queueRedelivery, redeliverBody } from "./redeliver";

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import * as v from "valibot";
-import { ACCOUNT_PATTERN, resolveCredentials } from "../config/credentials";
+import { ACCOUNT_PATTERN, resolveCredentials } from "../config/account-credentials";
 import { parseJson } from "../config/targets";
-import { errorResponse, RelayError, SettingsError } from "../errors";
+import { errorResponse, RelayError, SettingsError } from "../core/errors";
+import { settingsOf } from "../core/settings";
+import { VERSION } from "../core/version";
 import { readCapped } from "../lib/read-capped";
 import { huaweiMeeting } from "../providers/huawei-meeting";
-import { settingsOf } from "../settings";
-import { VERSION } from "../version";
 import {
   apiBaseProblem,
   describeLinkConfigAnswer,

@@ -4,8 +4,8 @@
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type { GenericSchema } from "valibot";
 import { targetsJsonSchema } from "../config/targets-json-schema";
-import { ERROR_CODES, type ErrorCode } from "../errors";
-import { VERSION } from "../version";
+import { ERROR_CODES, type ErrorCode } from "../core/errors";
+import { VERSION } from "../core/version";
 import { BulkReplayBody, MAX_BULK_REPLAY_BODY_BYTES } from "./bulk-replay-body";
 import { LinkConfigBody, MAX_LINK_CONFIG_BODY_BYTES } from "./huawei";
 import { MAX_REDELIVER_BODY_BYTES, RedeliverBody } from "./redeliver";

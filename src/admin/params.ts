@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { RelayError } from "../errors";
+import { RelayError } from "../core/errors";
 
 /**
  * Hono's `bodyLimit` with the relay's answer: 413 saying the limit, before the handler reads

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import { credentialsSet, knownAccounts, missingCredentials } from "../config/credentials";
-import type { Env } from "../env";
+import { credentialsSet, knownAccounts, missingCredentials } from "../config/account-credentials";
+import type { Env } from "../core/env";
 import { PROVIDER_ADAPTERS } from "../providers/registry";
 import type { AdminEnv } from "./request-log";
 

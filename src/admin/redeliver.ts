@@ -1,16 +1,16 @@
 import * as v from "valibot";
 import { loadTargets, parseJson, type Target } from "../config/targets";
 import { TARGET_ID_PATTERN as TARGET_ID } from "../config/targets-schema";
+import type { RelayEvent } from "../core/cloud-event";
+import type { Env } from "../core/env";
+import { errorMessage, RelayError } from "../core/errors";
+import { log } from "../core/log";
+import { settingsOf } from "../core/settings";
 import { targetWants } from "../delivery/match";
-import type { Env } from "../env";
-import { errorMessage, RelayError } from "../errors";
-import type { RelayEvent } from "../events";
 import { BATCH_BYTES_BUDGET, QUEUE_BATCH_MESSAGES } from "../lib/limits";
-import { log } from "../log";
 import { PartlySentError, sendInBatches } from "../queue/enqueue";
 import type { DeliveryMessage } from "../queue/messages";
 import { MAX_MESSAGE_BYTES, messageBytes, spillEvent } from "../queue/spill";
-import { settingsOf } from "../settings";
 
 /** A body names at most 100 target ids of 64 characters: a few KiB. */
 export const MAX_REDELIVER_BODY_BYTES = 16 * 1024;

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
-import type { Env } from "../env";
-import { RelayError } from "../errors";
-import { log } from "../log";
+import type { Env } from "../core/env";
+import { RelayError } from "../core/errors";
+import { log } from "../core/log";
 
 /** Hono env of the admin sub-apps: handlers add safe, route-specific fields to the request's log line. */
 export type AdminEnv = { Bindings: Env; Variables: { logFields: Record<string, unknown> } };

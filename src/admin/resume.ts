@@ -1,13 +1,13 @@
 import type { Context } from "hono";
 import { loadTargets } from "../config/targets";
 import { TARGET_ID_PATTERN as TARGET_ID } from "../config/targets-schema";
+import type { Env } from "../core/env";
+import { RelayError } from "../core/errors";
+import { settingsOf } from "../core/settings";
+import { ReplayInterruptedError } from "../delivery/dead-letters/replay-batches";
+import type { ReplayProgress } from "../delivery/dead-letters/replay-pages";
+import { hasPauseState, resumeTarget } from "../delivery/dead-letters/resume";
 import { OperationBudget } from "../delivery/operation-budget";
-import { ReplayInterruptedError } from "../delivery/replay-batches";
-import type { ReplayProgress } from "../delivery/replay-pages";
-import { hasPauseState, resumeTarget } from "../delivery/resume";
-import type { Env } from "../env";
-import { RelayError } from "../errors";
-import { settingsOf } from "../settings";
 import type { AdminEnv } from "./request-log";
 
 /**

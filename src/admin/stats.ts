@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { RelayError } from "../errors";
+import { RelayError } from "../core/errors";
 import { readStats } from "../event-log/stats";
 import { PROVIDER_ADAPTERS } from "../providers/registry";
 import { onlyParams, timeParam } from "./params";

@@ -1,13 +1,13 @@
 import type { Context } from "hono";
 import type { Target } from "../config/targets";
+import type { Env } from "../core/env";
+import { RelayError } from "../core/errors";
+import { log } from "../core/log";
 import { chatRateLimit } from "../delivery/chat/chat-rate-limit";
 import { isChatTarget } from "../delivery/chat/chat-target";
 import { takeSlot } from "../delivery/chat/slots";
 import { testEvent } from "../delivery/relay-events/own-events";
 import { sendToTarget } from "../delivery/send";
-import type { Env } from "../env";
-import { RelayError } from "../errors";
-import { log } from "../log";
 import type { AdminEnv } from "./request-log";
 import { currentTarget } from "./targets";
 

@@ -9,14 +9,14 @@ import {
   type Target,
   validateTargets,
 } from "../config/targets";
+import type { Env } from "../core/env";
+import { errorResponse, RelayError } from "../core/errors";
+import { log } from "../core/log";
+import { settingsOf } from "../core/settings";
 import { listPauses, pauseTarget } from "../delivery/pauses";
 import { targetPaused } from "../delivery/relay-events/own-events";
 import { reportNow } from "../delivery/relay-events/report";
 import { readWaiting } from "../delivery/waiting";
-import type { Env } from "../env";
-import { errorResponse, RelayError } from "../errors";
-import { log } from "../log";
-import { settingsOf } from "../settings";
 import { invalidTargets } from "./invalid-targets";
 import { hasMaskedValues, keepStoredValues } from "./mask";
 import { maskedDocument, storedDocument, withMaskProblems } from "./masked-targets";

@@ -1,4 +1,4 @@
-import type { Env } from "../env";
+import type { Env } from "../core/env";
 import type { Target } from "./targets-schema.ts";
 
 /** The relay's own event types start with this (`relay.target.paused`, …); a target names them with such a pattern. */

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { PROVIDER_NAMES } from "../events.ts";
+import { PROVIDER_NAMES } from "../core/cloud-event.ts";
 import { signedChatTargetSchema, unsignedChatTargetSchema } from "./chat-target-schema.ts";
 import { kindOf, mustBe } from "./schema-messages.ts";
 import { CHAT_KINDS, CHAT_ONLY_FIELDS, TARGET_KINDS } from "./target-kinds.ts";

@@ -1,4 +1,4 @@
-import type { Env } from "../env";
+import type { Env } from "../core/env";
 import { forgetKeptOpsTargets } from "./ops-targets.ts";
 import { parseTargetsText, type TargetsResult, type ValidationOptions } from "./validate-targets.ts";
 

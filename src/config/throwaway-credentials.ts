@@ -1,8 +1,8 @@
-import type { Env } from "../env";
+import type { Env } from "../core/env";
 import { toHex } from "../lib/bytes";
 import type { AnyProviderAdapter } from "../providers/registry";
 import type { CredentialLookup } from "../providers/types";
-import { credentialLookup } from "./credentials";
+import { credentialLookup } from "./account-credentials";
 
 /** Random stand-ins by credential base name (so per provider), made once per isolate and never shown. */
 const throwawayValues = new Map<string, string>();

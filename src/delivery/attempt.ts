@@ -1,12 +1,12 @@
 import type { Target } from "../config/targets-schema";
-import type { Env } from "../env";
+import type { RelayEvent } from "../core/cloud-event";
+import type { Env } from "../core/env";
+import { log } from "../core/log";
+import { MAX_DELAY_SECONDS, type Settings } from "../core/settings";
 import type { EventJournal } from "../event-log/journal";
-import type { RelayEvent } from "../events";
-import { log } from "../log";
 import { SpillMissingError, wholeEvent } from "../queue/spill";
-import { MAX_DELAY_SECONDS, type Settings } from "../settings";
 import { isChatTarget } from "./chat/chat-target";
-import { type DeadLetterReason, storeDeadLetter } from "./dead-letters";
+import { type DeadLetterReason, storeDeadLetter } from "./dead-letters/store";
 import { notCounted, PAST_WINDOW, RATE_LIMITED_DELAY_SECONDS, slotWait } from "./not-counted";
 import type { RelayOutbox } from "./relay-events/outbox";
 import { deliveryDead } from "./relay-events/own-events";

@@ -1,7 +1,7 @@
 import type { Target } from "../config/targets";
-import type { Env } from "../env";
+import type { Env } from "../core/env";
+import type { Settings } from "../core/settings";
 import type { EventJournal } from "../event-log/journal";
-import type { Settings } from "../settings";
 import type { RelayOutbox } from "./relay-events/outbox";
 
 /** What every step of one queue batch shares: read once per batch by the consumer. */

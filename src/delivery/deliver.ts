@@ -1,12 +1,12 @@
-import type { Env } from "../env";
-import { errorMessage } from "../errors";
-import { log } from "../log";
+import type { Env } from "../core/env";
+import { errorMessage } from "../core/errors";
+import { log } from "../core/log";
+import { WAITS } from "../core/settings";
 import type { DeliveryMessage } from "../queue/messages";
 import { deliverableBody } from "../queue/spill";
-import { WAITS } from "../settings";
 import { attemptDelivery, buryDelivery } from "./attempt";
 import type { BatchContext } from "./batch";
-import { forgetKept, holdWhilePaused, keepWhilePaused, pauseOnGone } from "./hold";
+import { forgetKept, holdWhilePaused, keepWhilePaused, pauseOnGone } from "./dead-letters/hold";
 import { pausedTargets } from "./pauses";
 
 /** After an unexpected error (a KV outage while burying, say), the pair comes back after this long. */

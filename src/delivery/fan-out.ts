@@ -1,17 +1,17 @@
 import type { Target } from "../config/targets";
-import type { Env } from "../env";
-import { errorMessage } from "../errors";
-import type { RelayEvent } from "../events";
+import type { RelayEvent } from "../core/cloud-event";
+import type { Env } from "../core/env";
+import { errorMessage } from "../core/errors";
+import { log } from "../core/log";
+import { WAITS } from "../core/settings";
 import { BATCH_BYTES_BUDGET, INLINE_TARGETS_PER_EVENT } from "../lib/limits";
-import { log } from "../log";
 import { PartlySentError, sendInBatches } from "../queue/enqueue";
 import type { DeliveryMessage, EventMessage } from "../queue/messages";
 import { deliverableBody, messageBytes, spillEvent } from "../queue/spill";
-import { WAITS } from "../settings";
 import { attemptDelivery, buryDelivery, type Verdict } from "./attempt";
 import type { BatchContext } from "./batch";
+import { holdStillPaused, pauseOnGone } from "./dead-letters/hold";
 import { markerTtlSeconds, remember, rememberServed, seenAmong, servedTargets } from "./dedup";
-import { holdStillPaused, pauseOnGone } from "./hold";
 import { targetWants } from "./match";
 import type { RelayOutbox } from "./relay-events/outbox";
 

@@ -1,6 +1,6 @@
 import type { Target } from "../config/targets";
 import { OWN_EVENT_PREFIX } from "../config/targets";
-import { RELAY_PROVIDER, type RelayEvent } from "../events";
+import { RELAY_PROVIDER, type RelayEvent } from "../core/cloud-event";
 import { wantedTypes } from "./chat/chat-target";
 
 /**

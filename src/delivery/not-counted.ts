@@ -1,8 +1,8 @@
 import type { ChatTarget, Target } from "../config/targets-schema";
-import type { Env } from "../env";
-import { errorMessage } from "../errors";
-import { log } from "../log";
-import { MAX_DELAY_SECONDS, WAITS } from "../settings";
+import type { Env } from "../core/env";
+import { errorMessage } from "../core/errors";
+import { log } from "../core/log";
+import { MAX_DELAY_SECONDS, WAITS } from "../core/settings";
 import type { AttemptContext, DeadVerdict, RetryVerdict } from "./attempt";
 import { chatRateLimit } from "./chat/chat-rate-limit";
 import { SLOT_UNAVAILABLE_RETRY_SECONDS, takeSlot } from "./chat/slots";

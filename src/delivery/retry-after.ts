@@ -1,4 +1,4 @@
-import { MAX_DELAY_SECONDS } from "../settings";
+import { MAX_DELAY_SECONDS } from "../core/settings";
 
 /** Every HTTP-date form (IMF-fixdate, RFC 850, asctime) starts with a day name. */
 const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /i;

@@ -1,4 +1,4 @@
-import { DELIVERY_WINDOW_SECONDS, MAX_DELAY_SECONDS } from "../settings";
+import { DELIVERY_WINDOW_SECONDS, MAX_DELAY_SECONDS } from "../core/settings";
 
 /**
  * The delay before the next attempt, or `null` when the schedule is used up.

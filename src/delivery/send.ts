@@ -1,6 +1,6 @@
 import type { Target, WebhookTarget } from "../config/targets-schema";
-import { errorMessage } from "../errors";
-import { VERSION } from "../version";
+import { errorMessage } from "../core/errors";
+import { VERSION } from "../core/version";
 import { isChatTarget } from "./chat/chat-target";
 import { sendToChat } from "./chat/send-chat";
 import { parseRetryAfter } from "./retry-after";

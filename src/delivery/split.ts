@@ -1,12 +1,12 @@
-import type { Env } from "../env";
-import { errorMessage } from "../errors";
-import type { RelayEvent } from "../events";
+import type { RelayEvent } from "../core/cloud-event";
+import type { Env } from "../core/env";
+import { errorMessage } from "../core/errors";
+import { log } from "../core/log";
+import { WAITS } from "../core/settings";
 import { BATCH_BYTES_BUDGET, MESSAGE_OPERATION_BUDGET, QUEUE_BATCH_MESSAGES } from "../lib/limits";
-import { log } from "../log";
 import { PartlySentError, sendInBatches } from "../queue/enqueue";
 import type { EventMessage, EventsMessage } from "../queue/messages";
 import { MAX_MESSAGE_BYTES, messageBytes, spillEvent, spilledEvents } from "../queue/spill";
-import { WAITS } from "../settings";
 
 /** A split that could not finish (KV or Queues unavailable) tries again after this long. */
 export const SPLIT_RETRY_SECONDS = WAITS.splitRetrySeconds;

@@ -1,5 +1,5 @@
-import { errorMessage } from "../errors";
-import { log } from "../log";
+import { errorMessage } from "../core/errors";
+import { log } from "../core/log";
 import { writeQuietly } from "./journal";
 import { insertRows, type Row } from "./sql";
 

@@ -1,6 +1,6 @@
-import { errorMessage } from "../errors";
-import type { RelayEvent } from "../events";
-import { log } from "../log";
+import type { RelayEvent } from "../core/cloud-event";
+import { errorMessage } from "../core/errors";
+import { log } from "../core/log";
 import { type DeliveryState, stateBits, stateOf, targetPath } from "./deliveries";
 import { healthStatements } from "./health";
 import { insertRows, type Row } from "./sql";

@@ -1,4 +1,4 @@
-import type { RelayEvent } from "../events";
+import type { RelayEvent } from "../core/cloud-event";
 import { type DeliveryState, OUTCOME_BITS } from "./deliveries";
 import type { Outcome } from "./journal";
 

@@ -1,7 +1,7 @@
-import { type Env, readSetting } from "../env";
-import { errorMessage } from "../errors";
-import { log } from "../log";
-import { DEFAULTS } from "../settings";
+import { type Env, readSetting } from "../core/env";
+import { errorMessage } from "../core/errors";
+import { log } from "../core/log";
+import { DEFAULTS } from "../core/settings";
 import { HOUR_MS } from "./counter";
 
 export const DEFAULT_RETENTION_DAYS = Number(DEFAULTS.EVENT_LOG_RETENTION_DAYS);

@@ -1,19 +1,19 @@
 import { type Context, Hono } from "hono";
-import { ACCOUNT_PATTERN, isKnownAccount, resolveCredentials } from "../config/credentials";
+import { ACCOUNT_PATTERN, isKnownAccount, resolveCredentials } from "../config/account-credentials";
 import { throwawayCredentials } from "../config/throwaway-credentials";
-import type { Env } from "../env";
-import { describeError, type ErrorCode, errorMessage, RelayError } from "../errors";
-import { previousMatches } from "../event-log/credentials";
+import { PROVIDER_NAMES, toCloudEvent } from "../core/cloud-event";
+import type { Env } from "../core/env";
+import { describeError, type ErrorCode, errorMessage, RelayError } from "../core/errors";
+import { log } from "../core/log";
+import { settingsOf } from "../core/settings";
+import { previousMatches } from "../event-log/credential-matches";
 import { countRefusal, UNCONFIGURED_ACCOUNT } from "../event-log/refusals";
-import { PROVIDER_NAMES, toCloudEvent } from "../events";
 import { decodeUtf8 } from "../lib/bytes";
 import { MAX_JSON_DEPTH, nestsDeeperThan, valueNestsDeeperThan } from "../lib/json-depth";
 import { readBodyCapped } from "../lib/read-capped";
-import { log } from "../log";
 import { type AnyProviderAdapter, providerByName } from "../providers/registry";
 import type { InboundRequest, PlatformAnswer } from "../providers/types";
 import { enqueueEvents } from "../queue/enqueue";
-import { settingsOf } from "../settings";
 
 export const MAX_BODY_BYTES = 256 * 1024;
 

@@ -1,4 +1,4 @@
-import type { ProviderName } from "../events";
+import type { ProviderName } from "../core/cloud-event";
 import { sha256Hex } from "../lib/crypto";
 
 /** What may appear verbatim in an event id: short, and safe in a KV key and an HTTP header. */

@@ -1,4 +1,4 @@
-import { PROVIDER_NAMES, type ProviderName } from "../events";
+import { PROVIDER_NAMES, type ProviderName } from "../core/cloud-event";
 import { huaweiMeeting } from "./huawei-meeting";
 import { tencentMeeting } from "./tencent-meeting";
 import { tencentWhiteboard } from "./tencent-whiteboard";
@@ -8,7 +8,7 @@ import { yunhuni } from "./yunhuni";
 // biome-ignore lint/suspicious/noExplicitAny: each adapter has its own credential and verified types; ingest treats them alike.
 export type AnyProviderAdapter = ProviderAdapter<any, any>;
 
-/** Each platform's adapter. Adding one is a folder, its name in PROVIDER_NAMES (src/events.ts) and a line here. */
+/** Each platform's adapter. Adding one is a folder, its name in PROVIDER_NAMES (src/core/cloud-event.ts) and a line here. */
 const ADAPTERS: Readonly<Record<ProviderName, AnyProviderAdapter>> = {
   "tencent-meeting": tencentMeeting,
   "huawei-meeting": huaweiMeeting,

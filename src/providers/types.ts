@@ -1,4 +1,4 @@
-import type { EventDraft, ProviderName } from "../events";
+import type { EventDraft, ProviderName } from "../core/cloud-event";
 
 /** The request as a provider adapter sees it: already behind the body limit. */
 export interface InboundRequest {

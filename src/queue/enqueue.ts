@@ -1,5 +1,5 @@
-import { errorMessage } from "../errors";
-import type { RelayEvent } from "../events";
+import type { RelayEvent } from "../core/cloud-event";
+import { errorMessage } from "../core/errors";
 import { BATCH_BYTES_BUDGET, QUEUE_BATCH_MESSAGES } from "../lib/limits";
 import type { EventMessage, EventsMessage, QueueMessage } from "./messages";
 import { fitEvent, MAX_MESSAGE_BYTES, messageBytes, spillEvents } from "./spill";

@@ -1,4 +1,4 @@
-import type { RelayEvent } from "../events";
+import type { RelayEvent } from "../core/cloud-event";
 
 /** Ingest → fan-out: one normalized event, not yet deduplicated. */
 export interface EventMessage {

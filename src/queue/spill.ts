@@ -1,4 +1,4 @@
-import type { RelayEvent } from "../events";
+import type { RelayEvent } from "../core/cloud-event";
 import { encodeUtf8 } from "../lib/bytes";
 import { sha256Hex } from "../lib/crypto";
 import { MESSAGE_BYTES_BUDGET } from "../lib/limits";

@@ -1,4 +1,4 @@
-import type { EventData, RelayEvent } from "../events";
+import type { EventData, RelayEvent } from "../core/cloud-event";
 import { sha256Hex } from "../lib/crypto";
 
 /** Text a stub keeps whole, in UTF-16 code units; anything longer is cut (see {@link stubOf}). */

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { type DeadLetter, storeDeadLetter } from "../../src/delivery/dead-letters";
+import { type DeadLetter, storeDeadLetter } from "../../src/delivery/dead-letters/store";
 import worker from "../../src/index";
 import type { DeliveryMessage } from "../../src/queue/messages";
 import { TEST_BINDINGS } from "../support/bindings";

@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import adminApiDoc from "../../docs/admin-api.md?raw";
-import { describeError, ERROR_CODES, RelayError, SettingsError } from "../../src/errors";
+import { describeError, ERROR_CODES, RelayError, SettingsError } from "../../src/core/errors";
 import { TEST_BINDINGS } from "../support/bindings";
 import { callWorker } from "../support/worker";
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import type { RelayEvent } from "../../src/core/cloud-event";
 import type { AttemptRecord } from "../../src/event-log/journal";
-import type { RelayEvent } from "../../src/events";
 import { adminCall, logRows, resetAll } from "../event-log/support";
 import { sampleEvent } from "../support/events";
 

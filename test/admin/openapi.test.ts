@@ -4,7 +4,7 @@ import adminApiDoc from "../../docs/admin-api.md?raw";
 import committed from "../../public/admin/openapi.json";
 import { openApiDocument } from "../../src/admin/openapi-document";
 import { app } from "../../src/app";
-import { ERROR_CODES } from "../../src/errors";
+import { ERROR_CODES } from "../../src/core/errors";
 import wranglerToml from "../../wrangler.toml?raw";
 
 type Paths = Record<string, Record<string, { responses: Record<string, unknown> }>>;

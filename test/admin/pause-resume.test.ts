@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { storeDeadLetter } from "../../src/delivery/dead-letters";
-import type { Env } from "../../src/env";
+import type { Env } from "../../src/core/env";
+import { storeDeadLetter } from "../../src/delivery/dead-letters/store";
 import worker from "../../src/index";
 import type { DeliveryMessage, EventMessage, QueueMessage } from "../../src/queue/messages";
 import {

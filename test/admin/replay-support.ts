@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
-import type { DeadLetter, DeadLetterMetadata, DeadLetterReason } from "../../src/delivery/dead-letters";
-import { deadLetterId } from "../../src/delivery/dead-letters";
-import type { Env } from "../../src/env";
-import type { RelayEvent } from "../../src/events";
+import type { RelayEvent } from "../../src/core/cloud-event";
+import type { Env } from "../../src/core/env";
+import type { DeadLetter, DeadLetterMetadata, DeadLetterReason } from "../../src/delivery/dead-letters/store";
+import { deadLetterId } from "../../src/delivery/dead-letters/store";
 import worker from "../../src/index";
 import type { DeliveryMessage, EventMessage, QueueMessage } from "../../src/queue/messages";
 import { TEST_BINDINGS } from "../support/bindings";

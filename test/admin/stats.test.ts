@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import type { RelayEvent } from "../../src/core/cloud-event";
 import type { AttemptRecord } from "../../src/event-log/journal";
 import { RefusalCounter } from "../../src/event-log/refusals";
-import type { RelayEvent } from "../../src/events";
 import { adminCall, logRows, resetAll } from "../event-log/support";
 import { sampleEvent } from "../support/events";
 

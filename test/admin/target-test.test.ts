@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
-import type { Env } from "../../src/env";
+import type { Env } from "../../src/core/env";
 import worker from "../../src/index";
 import { TEST_BINDINGS } from "../support/bindings";
 import { answerBots, BOT_SECRETS, BOT_URLS, type FakeBot, fakeFeishu } from "../support/chat-bots";

@@ -10,12 +10,12 @@ import { describe, expect, it } from "vitest";
  *       └ ingest · delivery          (siblings: neither imports the other)
  *          └ config · queue · event-log   (siblings)
  *             └ providers
- *                └ foundation (errors, log, env, settings, version, events)
+ *                └ core (src/core/: errors, log, env, settings, version, cloud-event)
  *                   └ lib
  */
 const LAYERS = [
   "lib",
-  "foundation",
+  "core",
   "providers",
   "config",
   "queue",
@@ -30,15 +30,15 @@ type Layer = (typeof LAYERS)[number];
 /** What each layer may import, besides itself. */
 const ALLOWED: Record<Layer, readonly Layer[]> = {
   lib: [],
-  foundation: ["lib"],
-  providers: ["lib", "foundation"],
-  config: ["lib", "foundation", "providers"],
-  queue: ["lib", "foundation", "providers"],
-  "event-log": ["lib", "foundation", "providers"],
-  ingest: ["lib", "foundation", "providers", "config", "queue", "event-log"],
-  delivery: ["lib", "foundation", "providers", "config", "queue", "event-log"],
-  admin: ["lib", "foundation", "providers", "config", "queue", "event-log", "ingest", "delivery"],
-  app: ["lib", "foundation", "providers", "config", "queue", "event-log", "ingest", "delivery", "admin"],
+  core: ["lib"],
+  providers: ["lib", "core"],
+  config: ["lib", "core", "providers"],
+  queue: ["lib", "core", "providers"],
+  "event-log": ["lib", "core", "providers"],
+  ingest: ["lib", "core", "providers", "config", "queue", "event-log"],
+  delivery: ["lib", "core", "providers", "config", "queue", "event-log"],
+  admin: ["lib", "core", "providers", "config", "queue", "event-log", "ingest", "delivery"],
+  app: ["lib", "core", "providers", "config", "queue", "event-log", "ingest", "delivery", "admin"],
 };
 
 /**
@@ -47,21 +47,17 @@ const ALLOWED: Record<Layer, readonly Layer[]> = {
  * rate limiter, in the delivery layer). A type import leaves no code behind.
  */
 const TYPE_ONLY_EXCEPTIONS = [
-  { from: "env.ts", to: "queue/messages.ts" },
-  { from: "env.ts", to: "delivery/chat/rate-limiter.ts" },
+  { from: "core/env.ts", to: "queue/messages.ts" },
+  { from: "core/env.ts", to: "delivery/chat/rate-limiter.ts" },
 ];
 
-const FOUNDATION = new Set(["errors.ts", "log.ts", "env.ts", "settings.ts", "version.ts", "events.ts"]);
 const APP = new Set(["app.ts", "index.ts", "healthz.ts", "console.ts"]);
 
 /** The layer of a file, by its path under src/; undefined for a file nobody placed yet. */
 function layerOf(file: string): Layer | undefined {
-  if (FOUNDATION.has(file)) return "foundation";
   if (APP.has(file)) return "app";
   const folder = file.split("/")[0] as Layer;
-  return file.includes("/") && LAYERS.includes(folder) && folder !== "foundation" && folder !== "app"
-    ? folder
-    : undefined;
+  return file.includes("/") && LAYERS.includes(folder) && folder !== "app" ? folder : undefined;
 }
 
 interface Import {
@@ -136,7 +132,7 @@ describe("layers", () => {
   it("the check catches an upward import, a sibling import and an untyped use of the exception", () => {
     const text = [
       'import { fanOut } from "../delivery/fan-out";',
-      'import type { Env } from "../env";',
+      'import type { Env } from "../core/env";',
       "import {",
       "  spillOversized,",
       '} from "../queue/spill";',
@@ -148,8 +144,8 @@ describe("layers", () => {
     expect(violations(importsOf("ingest/routes.ts", 'export { fanOut } from "../delivery/fan-out.ts";'))).toEqual([
       "ingest/routes.ts (ingest) imports delivery/fan-out.ts (delivery)",
     ]);
-    expect(violations(importsOf("env.ts", 'import { type QueueMessage } from "./queue/messages";'))).toEqual([
-      "env.ts (foundation) imports queue/messages.ts (queue)",
+    expect(violations(importsOf("core/env.ts", 'import { type QueueMessage } from "../queue/messages";'))).toEqual([
+      "core/env.ts (core) imports queue/messages.ts (queue)",
     ]);
   });
 });

@@ -2,9 +2,9 @@
 import { describe, expect, it } from "vitest";
 import deliveryDoc from "../../docs/delivery.md?raw";
 import deployDoc from "../../docs/deploy.md?raw";
-import type { Env } from "../../src/env";
-import { SettingsError } from "../../src/errors";
-import { DEFAULT_RETRY_SCHEDULE, DEFAULTS, settingsOf } from "../../src/settings";
+import type { Env } from "../../src/core/env";
+import { SettingsError } from "../../src/core/errors";
+import { DEFAULT_RETRY_SCHEDULE, DEFAULTS, settingsOf } from "../../src/core/settings";
 import wranglerToml from "../../wrangler.toml?raw";
 
 /** `NAME = "value"` lines of wrangler.toml's `[vars]` table. */
@@ -18,7 +18,7 @@ function deployRow(name: string): string | undefined {
   return deployDoc.split("\n").find((line) => line.startsWith(`| \`${name}\` |`));
 }
 
-describe("defaults: src/settings.ts is the source", () => {
+describe("defaults: src/core/settings.ts is the source", () => {
   it("applies DEFAULTS when no var is set", () => {
     expect(settingsOf({} as Env)).toEqual({
       replayWindowSeconds: 86_400,

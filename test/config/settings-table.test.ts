@@ -1,9 +1,9 @@
 /// <reference types="vite/client" />
 import { describe, expect, it } from "vitest";
 import deployDoc from "../../docs/deploy.md?raw";
-import type { Env } from "../../src/env";
-import { SettingsError } from "../../src/errors";
-import { DEFAULTS, MAX_DELAY_SECONDS, settingsOf, VARS, WAITS } from "../../src/settings";
+import type { Env } from "../../src/core/env";
+import { SettingsError } from "../../src/core/errors";
+import { DEFAULTS, MAX_DELAY_SECONDS, settingsOf, VARS, WAITS } from "../../src/core/settings";
 import wranglerToml from "../../wrangler.toml?raw";
 
 /** `NAME = "value"` lines of wrangler.toml's `[vars]` table, in order. */
@@ -18,7 +18,7 @@ function deployRows(): Map<string, string> {
   return new Map([...table.matchAll(/^\| `([A-Z0-9_]+)` \|(.*)$/gm)].map((m) => [m[1] ?? "", m[2] ?? ""]));
 }
 
-describe("the settings table (VARS in src/settings.ts)", () => {
+describe("the settings table (VARS in src/core/settings.ts)", () => {
   it("lists exactly wrangler.toml's [vars], in the same order, with the same defaults", () => {
     expect(VARS.map((spec) => [spec.name, spec.default])).toEqual(tomlVars(wranglerToml));
   });
@@ -68,7 +68,7 @@ function consumerOf(queue: string): Record<string, string> {
   return Object.fromEntries([...section.matchAll(/^([a-z_]+) = "?([^"\n]*)"?$/gm)].map((m) => [m[1], m[2]]));
 }
 
-describe("the fixed waits (WAITS in src/settings.ts)", () => {
+describe("the fixed waits (WAITS in src/core/settings.ts)", () => {
   it("are whole seconds a queue message can be delayed by", () => {
     for (const [name, seconds] of Object.entries(WAITS)) {
       expect(Number.isInteger(seconds) && seconds > 0 && seconds <= MAX_DELAY_SECONDS, name).toBe(true);

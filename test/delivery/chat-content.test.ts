@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { ChatTarget, Target } from "../../src/config/targets-schema";
+import type { RelayEvent } from "../../src/core/cloud-event";
 import { chatRateLimit } from "../../src/delivery/chat/chat-rate-limit";
 import { type ChatContent, chatContent } from "../../src/delivery/chat/content";
 import { WORDED_TYPES } from "../../src/delivery/chat/wording";
 import { targetWants } from "../../src/delivery/match";
-import type { RelayEvent } from "../../src/events";
 import { sampleEvent } from "../support/events";
 
 const ZH: Pick<ChatTarget, "locale" | "templates"> = {};

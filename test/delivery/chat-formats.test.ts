@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChatTarget } from "../../src/config/targets-schema";
+import type { RelayEvent } from "../../src/core/cloud-event";
 import { sendToTarget } from "../../src/delivery/send";
-import type { RelayEvent } from "../../src/events";
 import {
   answerBots,
   BOT_SECRETS,

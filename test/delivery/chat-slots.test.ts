@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { Env } from "../../src/core/env";
 import { MAX_TICKETS, TICKET_GRACE_MS } from "../../src/delivery/chat/rate-limiter";
 import { SLOT_UNAVAILABLE_RETRY_SECONDS, takeSlot } from "../../src/delivery/chat/slots";
-import type { Env } from "../../src/env";
 import { QUEUE_MAX_DELAY_SECONDS } from "../../src/lib/limits";
 import { loggedLines } from "../support/log";
 import { asInvocation, takeInvocations } from "../support/production/operations";

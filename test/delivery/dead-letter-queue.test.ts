@@ -2,8 +2,8 @@
 
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { DLQ_LAST_TRY } from "../../src/delivery/dead-letter-queue";
-import { deadLetterId, listDeadLetters } from "../../src/delivery/dead-letters";
+import { DLQ_LAST_TRY } from "../../src/delivery/dead-letters/dlq-consumer";
+import { deadLetterId, listDeadLetters } from "../../src/delivery/dead-letters/store";
 import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
 import { sampleEvent } from "../support/events";
 import { acceptEveryDelivery } from "../support/fetch";

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
-import { deadLetterId } from "../../src/delivery/dead-letters";
+import { deadLetterId } from "../../src/delivery/dead-letters/store";
 import type { DeliveryMessage } from "../../src/queue/messages";
 import { sampleEvent } from "../support/events";
 import { hang, mockFetch } from "../support/fetch";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
-import type { RelayEvent } from "../../src/events";
+import type { RelayEvent } from "../../src/core/cloud-event";
 import { encodeUtf8 } from "../../src/lib/bytes";
 import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
 import { deliverableBody } from "../../src/queue/spill";

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
-import { type DeadLetter, listDeadLetters } from "../../src/delivery/dead-letters";
-import type { Env } from "../../src/env";
-import type { RelayEvent } from "../../src/events";
+import type { RelayEvent } from "../../src/core/cloud-event";
+import type { Env } from "../../src/core/env";
+import { type DeadLetter, listDeadLetters } from "../../src/delivery/dead-letters/store";
 import worker from "../../src/index";
 import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
 import { TEST_BINDINGS } from "../support/bindings";

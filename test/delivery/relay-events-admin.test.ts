@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Target } from "../../src/config/targets";
-import type { RelayEvent } from "../../src/events";
+import type { RelayEvent } from "../../src/core/cloud-event";
 import type { QueueMessage } from "../../src/queue/messages";
 import { post, type Seed, seed, untilDone } from "../admin/replay-support";
 import { PRODUCTION } from "../support/production/limits";

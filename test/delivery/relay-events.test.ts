@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Target } from "../../src/config/targets";
+import type { RelayEvent } from "../../src/core/cloud-event";
 import { targetWants } from "../../src/delivery/match";
 import { deliveryDead, targetPaused } from "../../src/delivery/relay-events/own-events";
-import type { RelayEvent } from "../../src/events";
 import type { DeliveryMessage, EventMessage, QueueMessage } from "../../src/queue/messages";
 import { consume } from "../support/queue";
 import { useTargets } from "../support/targets";

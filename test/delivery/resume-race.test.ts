@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
-import { deadLetterId } from "../../src/delivery/dead-letters";
-import type { Env } from "../../src/env";
+import type { Env } from "../../src/core/env";
+import { deadLetterId } from "../../src/delivery/dead-letters/store";
 import worker from "../../src/index";
 import type { DeliveryMessage } from "../../src/queue/messages";
 import { TEST_BINDINGS } from "../support/bindings";

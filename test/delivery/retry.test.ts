@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_RETRY_SCHEDULE } from "../../src/core/settings";
 import { jitterSeconds, nextDelaySeconds } from "../../src/delivery/retry";
 import { parseRetryAfter } from "../../src/delivery/retry-after";
-import { DEFAULT_RETRY_SCHEDULE } from "../../src/settings";
 
 const zero = () => 0;
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Target } from "../../src/config/targets";
+import { VERSION } from "../../src/core/version";
 import { sendToTarget } from "../../src/delivery/send";
-import { VERSION } from "../../src/version";
 import { mockFetch } from "../support/fetch";
 
 let outbound: ReturnType<typeof mockFetch> | undefined;

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { previousMatches } from "../../src/event-log/credentials";
+import { previousMatches } from "../../src/event-log/credential-matches";
 import { TEST_BINDINGS } from "../support/bindings";
 import { PREVIOUS_VALUES } from "../support/credentials";
 import { sampleEvent } from "../support/events";

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { PROVIDER_NAMES } from "../../src/core/cloud-event";
 import {
   HOUR_MS,
   MAX_REFUSAL_ROWS,
@@ -8,7 +9,6 @@ import {
   refusals,
   UNCONFIGURED_ACCOUNT,
 } from "../../src/event-log/refusals";
-import { PROVIDER_NAMES } from "../../src/events";
 import { sampleEvent } from "../support/events";
 import { mockFetch } from "../support/fetch";
 import { huaweiEventInfo, huaweiRequest } from "../support/huawei-meeting";

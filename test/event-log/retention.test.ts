@@ -1,8 +1,8 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Env } from "../../src/env";
-import { previousMatches } from "../../src/event-log/credentials";
+import type { Env } from "../../src/core/env";
+import { previousMatches } from "../../src/event-log/credential-matches";
 import { RefusalCounter } from "../../src/event-log/refusals";
 import { MAX_RETENTION_DAYS } from "../../src/event-log/retention";
 import worker from "../../src/index";

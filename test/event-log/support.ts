@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
+import type { RelayEvent } from "../../src/core/cloud-event";
 import { forgetHealthWrites } from "../../src/event-log/health";
 import { type AttemptRecord, EventJournal } from "../../src/event-log/journal";
-import type { RelayEvent } from "../../src/events";
 import worker from "../../src/index";
 import { TEST_BINDINGS } from "../support/bindings";
 import { envWith, type QueueFailure, recordQueue, type VarOverrides } from "../support/queue";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { previousMatches } from "../../src/event-log/credentials";
+import { previousMatches } from "../../src/event-log/credential-matches";
 import { adminCall, resetAll } from "../event-log/support";
 import { PARTICIPANT_JOINED } from "../fixtures/tencent-meeting-current";
 import { TEST_BINDINGS } from "../support/bindings";

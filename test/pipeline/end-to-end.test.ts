@@ -2,7 +2,7 @@ import { exports } from "cloudflare:workers";
 import { CloudEvent } from "cloudevents";
 import { Webhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { VERSION } from "../../src/version";
+import { VERSION } from "../../src/core/version";
 import { mockFetch } from "../support/fetch";
 import { watchLog } from "../support/log";
 import { reset } from "../support/reset";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type RelayEvent, toCloudEvent } from "../../src/events";
+import { type RelayEvent, toCloudEvent } from "../../src/core/cloud-event";
 import { MAX_BODY_BYTES } from "../../src/ingest/routes";
 import { providerByName } from "../../src/providers/registry";
 import type { InboundRequest } from "../../src/providers/types";

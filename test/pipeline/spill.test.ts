@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { RelayEvent } from "../../src/core/cloud-event";
 import { SPLIT_PAGE_OPERATIONS } from "../../src/delivery/split";
-import type { RelayEvent } from "../../src/events";
 import type { DeliveryMessage, EventMessage, EventsMessage, QueueMessage } from "../../src/queue/messages";
 import { spillEvents, spilledEvents } from "../../src/queue/spill";
 import { STUB_TEXT_CHARS, stubOf } from "../../src/queue/stub";

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { credentialLookup } from "../../src/config/credentials";
-import type { Env } from "../../src/env";
-import { SettingsError } from "../../src/errors";
+import { credentialLookup } from "../../src/config/account-credentials";
+import type { Env } from "../../src/core/env";
+import { SettingsError } from "../../src/core/errors";
 import { tencentMeeting } from "../../src/providers/tencent-meeting";
 import { decryptTencent } from "../../src/providers/tencent-meeting/decrypt";
 import { NODE_VECTORS, PARTICIPANT_JOINED, TEST_ENCODING_AES_KEY } from "../fixtures/tencent-meeting-current";

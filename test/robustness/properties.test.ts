@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PROVIDER_NAMES, type ProviderName } from "../../src/events";
+import { PROVIDER_NAMES, type ProviderName } from "../../src/core/cloud-event";
 import { TEST_BINDINGS } from "../support/bindings";
 import { huaweiRequest } from "../support/huawei-meeting";
 import { base64Json, tencentEventRequest } from "../support/tencent-meeting";

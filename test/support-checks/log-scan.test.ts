@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { log } from "../../src/log";
+import { log } from "../../src/core/log";
 import { capturedText, leaksSeen } from "../support/capture-setup";
 import { loggedLines, watchLog } from "../support/log";
 

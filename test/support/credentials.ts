@@ -1,5 +1,5 @@
-import { credentialLookup } from "../../src/config/credentials";
-import type { Env } from "../../src/env";
+import { credentialLookup } from "../../src/config/account-credentials";
+import type { Env } from "../../src/core/env";
 import type { CredentialLookup } from "../../src/providers/types";
 
 /**

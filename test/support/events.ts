@@ -1,4 +1,4 @@
-import type { RelayEvent } from "../../src/events";
+import type { RelayEvent } from "../../src/core/cloud-event";
 import type { EventMessage } from "../../src/queue/messages";
 
 /** The one event builder: a normalized Tencent Meeting `meeting.started`, changed by `overrides`. */

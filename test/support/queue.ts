@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
-import type { Env } from "../../src/env";
+import type { Env } from "../../src/core/env";
 import worker from "../../src/index";
 import type { QueueMessage } from "../../src/queue/messages";
 import { checkRetry, checkSend, checkSendBatch, realQueue } from "./production/queue";

@@ -1,6 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import type { RelayEvent } from "../../src/events";
+import type { RelayEvent } from "../../src/core/cloud-event";
 import worker from "../../src/index";
 import type { QueueMessage } from "../../src/queue/messages";
 import { envWith, recordQueue, type VarOverrides } from "./queue";

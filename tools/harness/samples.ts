@@ -4,7 +4,7 @@
  * used by `npm run demo`, the load test and the benchmark.
  */
 import { createHash, createHmac, randomUUID } from "node:crypto";
-import { PROVIDER_NAMES, type ProviderName } from "../../src/events.ts";
+import { PROVIDER_NAMES, type ProviderName } from "../../src/core/cloud-event.ts";
 
 /** The relay's own list of platforms; `distinctCallback` must sign for each (the compiler checks its switch). */
 export type Provider = ProviderName;

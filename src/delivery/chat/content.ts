@@ -1,5 +1,5 @@
 import type { ChatTarget } from "../../config/targets-schema";
-import type { RelayEvent } from "../../events";
+import type { RelayEvent } from "../../core/cloud-event";
 import { fileLinks, shown } from "./event-fields";
 import { cutChars, oneLine } from "./fit";
 import { formatTime } from "./format-time";

@@ -1,8 +1,8 @@
 import type { ChatTarget } from "../../config/targets-schema";
-import { errorMessage } from "../../errors";
-import type { RelayEvent } from "../../events";
+import type { RelayEvent } from "../../core/cloud-event";
+import { errorMessage } from "../../core/errors";
+import { VERSION } from "../../core/version";
 import { readCapped } from "../../lib/read-capped";
-import { VERSION } from "../../version";
 import { parseRetryAfter } from "../retry-after";
 import type { AttemptResult } from "../send";
 import { BOTS } from "./bots";

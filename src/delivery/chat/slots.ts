@@ -1,7 +1,7 @@
-import type { Env } from "../../env";
-import { errorMessage } from "../../errors";
-import { log } from "../../log";
-import { WAITS } from "../../settings";
+import type { Env } from "../../core/env";
+import { errorMessage } from "../../core/errors";
+import { log } from "../../core/log";
+import { WAITS } from "../../core/settings";
 import type { SlotAnswer } from "./rate-limiter";
 import { type RateLimit, rateWindows } from "./rate-windows";
 

@@ -1,5 +1,5 @@
 import { PLACEHOLDER } from "../../config/chat-target-schema";
-import type { RelayEvent } from "../../events";
+import type { RelayEvent } from "../../core/cloud-event";
 import { globMatches } from "../match";
 import { textAt } from "./event-fields";
 import { cutChars } from "./fit";

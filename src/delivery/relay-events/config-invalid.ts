@@ -1,11 +1,11 @@
 import { OPS_TARGETS_KEY, type Target } from "../../config/targets";
-import type { Env } from "../../env";
-import { errorMessage } from "../../errors";
+import type { Env } from "../../core/env";
+import { errorMessage } from "../../core/errors";
+import { log } from "../../core/log";
+import type { Settings } from "../../core/settings";
 import { EventJournal } from "../../event-log/journal";
-import { log } from "../../log";
 import { sendInBatches } from "../../queue/enqueue";
 import type { DeliveryMessage, EventMessage } from "../../queue/messages";
-import type { Settings } from "../../settings";
 import { deliverQueued } from "../deliver";
 import { fanOut, REQUEUE_DELAY_SECONDS } from "../fan-out";
 import { pausedTargets } from "../pauses";

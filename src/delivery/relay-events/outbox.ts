@@ -1,8 +1,8 @@
 import type { Target } from "../../config/targets";
-import type { Env } from "../../env";
-import { errorMessage } from "../../errors";
-import type { RelayEvent } from "../../events";
-import { log } from "../../log";
+import type { RelayEvent } from "../../core/cloud-event";
+import type { Env } from "../../core/env";
+import { errorMessage } from "../../core/errors";
+import { log } from "../../core/log";
 import { sendInBatches } from "../../queue/enqueue";
 import type { EventMessage } from "../../queue/messages";
 import { wantsOwnEvent } from "../match";

@@ -1,5 +1,5 @@
-import type { EventData, RelayEvent } from "../../events";
-import { RELAY_PROVIDER } from "../../events";
+import type { EventData, RelayEvent } from "../../core/cloud-event";
+import { RELAY_PROVIDER } from "../../core/cloud-event";
 import type { Pause } from "../pauses";
 
 /** The `source` of the relay's own events. */

@@ -1,7 +1,7 @@
 import { loadTargets } from "../../config/targets";
-import type { Env } from "../../env";
-import type { RelayEvent } from "../../events";
-import { settingsOf } from "../../settings";
+import type { RelayEvent } from "../../core/cloud-event";
+import type { Env } from "../../core/env";
+import { settingsOf } from "../../core/settings";
 import { wantsOwnEvent } from "../match";
 import { RelayOutbox } from "./outbox";
 

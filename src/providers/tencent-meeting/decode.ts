@@ -1,7 +1,7 @@
 import { decodeBase64Utf8 } from "../../lib/bytes";
 import { isRecord, parseJson } from "../json";
 import { type Checked, type CredentialSlot, reject } from "../types";
-import type { TencentMeetingEncryption } from "./credentials";
+import type { TencentMeetingEncryption } from "./aes-key";
 import { decryptTencent } from "./decrypt";
 
 /** A decoded value, and the EncodingAESKey that decrypted it (none when it came as plain base64). */

@@ -1,6 +1,6 @@
 import type { ProviderAdapter } from "../types";
 import { TEXT_PLAIN } from "../types";
-import { ENCODING_AES_KEY, type TencentMeetingCredentials, TOKEN, tencentMeetingCredentials } from "./credentials";
+import { ENCODING_AES_KEY, type TencentMeetingCredentials, TOKEN, tencentMeetingCredentials } from "./aes-key";
 import { normalizeTencentMeeting } from "./normalize";
 import { type TencentMeetingVerified, verifyTencentMeeting } from "./verify";
 

@@ -1,4 +1,4 @@
-import { compact } from "../../events";
+import { compact } from "../../core/cloud-event";
 import { httpsUrl } from "../https-url";
 import { isRecord, text } from "../json";
 

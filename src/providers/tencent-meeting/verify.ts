@@ -3,8 +3,8 @@ import { epochToMs } from "../../lib/time";
 import { matchingCredential } from "../candidates";
 import { isFresh } from "../freshness";
 import { type Clock, type CredentialSlot, type InboundRequest, reject, type Verification } from "../types";
+import type { TencentMeetingCredentials } from "./aes-key";
 import { callbackOf, type TencentMeetingCallback } from "./callback";
-import type { TencentMeetingCredentials } from "./credentials";
 import { decodedData, plainCheckStr } from "./decode";
 import { checkStrOf, dataOf } from "./request";
 

@@ -1,4 +1,4 @@
-import { compact, type EventDraft, eventType } from "../../events";
+import { compact, type EventDraft, eventType } from "../../core/cloud-event";
 import { sha256Hex } from "../../lib/crypto";
 import { isoFromMs, providerTime } from "../../lib/time";
 import { eventId } from "../event-id";

@@ -1,10 +1,10 @@
-import type { Env } from "../env";
-import { errorMessage } from "../errors";
-import type { RelayEvent } from "../events";
-import { log } from "../log";
-import type { DeliveryMessage, EventMessage } from "../queue/messages";
-import { fitEvent } from "../queue/spill";
-import { ALL_TARGETS, type DeadLetter, deleteDeadLetter } from "./dead-letters";
+import type { RelayEvent } from "../../core/cloud-event";
+import type { Env } from "../../core/env";
+import { errorMessage } from "../../core/errors";
+import { log } from "../../core/log";
+import type { DeliveryMessage, EventMessage } from "../../queue/messages";
+import { fitEvent } from "../../queue/spill";
+import { ALL_TARGETS, type DeadLetter, deleteDeadLetter } from "./store";
 
 /** The queue a replayed dead letter goes to. */
 export type ReplayQueue = "EVENTS_QUEUE" | "DELIVERIES_QUEUE";

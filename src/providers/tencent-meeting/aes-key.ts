@@ -1,4 +1,4 @@
-import { SettingsError } from "../../errors";
+import { SettingsError } from "../../core/errors";
 import { PREVIOUS_SUFFIX } from "../candidates";
 import type { Candidate, CredentialLookup, CredentialSlot } from "../types";
 

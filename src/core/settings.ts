@@ -1,6 +1,6 @@
+import { QUEUE_MAX_DELAY_SECONDS } from "../lib/limits";
 import { type Env, readSetting } from "./env";
 import { SettingsError } from "./errors";
-import { QUEUE_MAX_DELAY_SECONDS } from "./lib/limits";
 
 /**
  * What each var means when it is unset, written as in wrangler.toml `[vars]`. This is the one source:

@@ -1,14 +1,14 @@
-import type { Env } from "../env";
-import { errorMessage } from "../errors";
-import type { EventJournal } from "../event-log/journal";
-import type { RelayEvent } from "../events";
-import { log } from "../log";
-import type { DeliveryMessage } from "../queue/messages";
-import { type Burial, buryDelivery, type DeadVerdict, type GoneVerdict } from "./attempt";
-import { DEAD_LETTER_PREFIX, deadLetterId } from "./dead-letters";
-import { pausedTargets, pauseTarget, readPause } from "./pauses";
-import type { RelayOutbox } from "./relay-events/outbox";
-import { targetPaused } from "./relay-events/own-events";
+import type { RelayEvent } from "../../core/cloud-event";
+import type { Env } from "../../core/env";
+import { errorMessage } from "../../core/errors";
+import { log } from "../../core/log";
+import type { EventJournal } from "../../event-log/journal";
+import type { DeliveryMessage } from "../../queue/messages";
+import { type Burial, buryDelivery, type DeadVerdict, type GoneVerdict } from "../attempt";
+import { pausedTargets, pauseTarget, readPause } from "../pauses";
+import type { RelayOutbox } from "../relay-events/outbox";
+import { targetPaused } from "../relay-events/own-events";
+import { DEAD_LETTER_PREFIX, deadLetterId } from "./store";
 
 const NOT_ATTEMPTED = "not attempted: the target is paused";
 

@@ -1,21 +1,21 @@
-import { loadTargets, type Target } from "../config/targets";
-import type { Env } from "../env";
-import { errorMessage } from "../errors";
-import { EventJournal } from "../event-log/journal";
-import { BATCH_BYTES_BUDGET, INLINE_TARGETS_PER_EVENT } from "../lib/limits";
-import { log } from "../log";
-import { sendInBatches } from "../queue/enqueue";
-import type { DeliveryMessage, EventMessage, EventsMessage, QueueMessage } from "../queue/messages";
-import { messageBytes, spillEvent } from "../queue/spill";
-import { settingsOf, WAITS } from "../settings";
-import { buryDelivery } from "./attempt";
-import { ALL_TARGETS } from "./dead-letters";
-import { seenBefore, servedTargets } from "./dedup";
+import { loadTargets, type Target } from "../../config/targets";
+import type { Env } from "../../core/env";
+import { errorMessage } from "../../core/errors";
+import { log } from "../../core/log";
+import { settingsOf, WAITS } from "../../core/settings";
+import { EventJournal } from "../../event-log/journal";
+import { BATCH_BYTES_BUDGET, INLINE_TARGETS_PER_EVENT } from "../../lib/limits";
+import { sendInBatches } from "../../queue/enqueue";
+import type { DeliveryMessage, EventMessage, EventsMessage, QueueMessage } from "../../queue/messages";
+import { messageBytes, spillEvent } from "../../queue/spill";
+import { buryDelivery } from "../attempt";
+import { seenBefore, servedTargets } from "../dedup";
+import { targetWants } from "../match";
+import { pausedTargets } from "../pauses";
+import { RelayOutbox } from "../relay-events/outbox";
+import { splitBundle } from "../split";
 import { keepWhilePaused } from "./hold";
-import { targetWants } from "./match";
-import { pausedTargets } from "./pauses";
-import { RelayOutbox } from "./relay-events/outbox";
-import { splitBundle } from "./split";
+import { ALL_TARGETS } from "./store";
 
 /** The queue Cloudflare moves a message to once it has used up its queue's `max_retries`. */
 export const DEAD_LETTER_QUEUE = "meeting-relay-dlq";

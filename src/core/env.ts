@@ -1,5 +1,5 @@
-import type { ChatRateLimiter } from "./delivery/chat/rate-limiter";
-import type { QueueMessage } from "./queue/messages";
+import type { ChatRateLimiter } from "../delivery/chat/rate-limiter";
+import type { QueueMessage } from "../queue/messages";
 
 /** Bindings, secrets and vars (docs/deploy.md). Account-suffixed credentials are read by name. */
 export interface Env {

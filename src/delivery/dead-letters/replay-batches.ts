@@ -1,13 +1,13 @@
-import type { Env } from "../env";
-import { errorMessage } from "../errors";
-import type { RelayEvent } from "../events";
-import { BATCH_BYTES_BUDGET, QUEUE_BATCH_MESSAGES } from "../lib/limits";
-import { log } from "../log";
-import type { DeliveryMessage, EventMessage } from "../queue/messages";
-import { fitEvent, MAX_MESSAGE_BYTES, messageBytes } from "../queue/spill";
-import type { DeadLetter } from "./dead-letters";
-import type { OperationBudget } from "./operation-budget";
+import type { RelayEvent } from "../../core/cloud-event";
+import type { Env } from "../../core/env";
+import { errorMessage } from "../../core/errors";
+import { log } from "../../core/log";
+import { BATCH_BYTES_BUDGET, QUEUE_BATCH_MESSAGES } from "../../lib/limits";
+import type { DeliveryMessage, EventMessage } from "../../queue/messages";
+import { fitEvent, MAX_MESSAGE_BYTES, messageBytes } from "../../queue/spill";
+import type { OperationBudget } from "../operation-budget";
 import { type ReplayQueue, replayRoute } from "./replay";
+import type { DeadLetter } from "./store";
 
 /** What one letter can cost at most: its delete, the spill of an event too large for a message, a batch of its own. */
 export const LETTER_AT_MOST = 3;

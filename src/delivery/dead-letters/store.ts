@@ -1,6 +1,6 @@
-import type { RelayEvent } from "../events";
-import { sha256Hex } from "../lib/crypto";
-import { valuesOf } from "../lib/kv";
+import type { RelayEvent } from "../../core/cloud-event";
+import { sha256Hex } from "../../lib/crypto";
+import { valuesOf } from "../../lib/kv";
 
 /**
  * A delivery that will not be attempted again, kept in KV `RELAY_STATE` until an

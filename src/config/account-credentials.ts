@@ -1,4 +1,4 @@
-import { type Env, readSetting } from "../env";
+import { type Env, readSetting } from "../core/env";
 import { candidatesOf, PREVIOUS_SUFFIX } from "../providers/candidates";
 import type { AnyProviderAdapter } from "../providers/registry";
 import type { Candidate, CredentialLookup, ProviderAdapter } from "../providers/types";

@@ -1,12 +1,12 @@
-import type { Env } from "../env";
-import { KV_LIST_KEYS } from "../lib/limits";
-import { log } from "../log";
-import { type DeadLetterMetadata, deadLetterPrefix } from "./dead-letters";
-import { OperationBudget } from "./operation-budget";
-import { PAUSE_PREFIX, type Pause, readPause, unpauseTarget } from "./pauses";
-import { targetResumed } from "./relay-events/own-events";
-import { reportNow, someoneWants } from "./relay-events/report";
+import type { Env } from "../../core/env";
+import { log } from "../../core/log";
+import { KV_LIST_KEYS } from "../../lib/limits";
+import { OperationBudget } from "../operation-budget";
+import { PAUSE_PREFIX, type Pause, readPause, unpauseTarget } from "../pauses";
+import { targetResumed } from "../relay-events/own-events";
+import { reportNow, someoneWants } from "../relay-events/report";
 import { mayBeWanted, type ReplayProgress, replayPages } from "./replay-pages";
+import { type DeadLetterMetadata, deadLetterPrefix } from "./store";
 
 /** What a resume replays: the deliveries a target's pause kept. */
 const KEPT_WHILE_PAUSED = { reason: "paused" } as const;

@@ -1,9 +1,9 @@
-import type { Env } from "../env";
-import type { RelayEvent } from "../events";
-import { KV_BULK_GET_KEYS, KV_LIST_KEYS } from "../lib/limits";
-import type { DeadLetter, DeadLetterMetadata, DeadLetterReason } from "./dead-letters";
-import type { OperationBudget } from "./operation-budget";
+import type { RelayEvent } from "../../core/cloud-event";
+import type { Env } from "../../core/env";
+import { KV_BULK_GET_KEYS, KV_LIST_KEYS } from "../../lib/limits";
+import type { OperationBudget } from "../operation-budget";
 import { LETTER_AT_MOST, ReplayInterruptedError, replayInOrder } from "./replay-batches";
+import type { DeadLetter, DeadLetterMetadata, DeadLetterReason } from "./store";
 
 /** Which dead letters a bulk replay or a resume sends again. */
 export interface ReplayFilter {
