@@ -6,7 +6,7 @@ const number = (value) => (typeof value === "number" && Number.isFinite(value) ?
 
 /**
  * `{ providers: [{ id, accepted, refused, refusals, delivered, retrying, dead, paused, failing }],
- *    targets: [{ id, delivered, failed, p50, p95 }], hours: [{ hour, accepted, refused, failed }] }`,
+ *    targets: [{ id, delivered, failed, p50, p95, lastSuccessAt, failuresInARow }], hours: [{ hour, accepted, refused, failed }] }`,
  * with all four platforms and all 24 hours present even when the log has nothing for them.
  */
 export function readStats(stats, now = Date.now()) {
@@ -32,6 +32,8 @@ export function readStats(stats, now = Date.now()) {
     failed: number(counts.failed),
     p50: counts.latencyMs?.p50 ?? null,
     p95: counts.latencyMs?.p95 ?? null,
+    lastSuccessAt: typeof counts.lastSuccessAt === "string" ? counts.lastSuccessAt : null,
+    failuresInARow: number(counts.failuresInARow),
   }));
   const byHour = new Map((stats.hours ?? []).map((bucket) => [new Date(bucket.hour).toISOString(), bucket]));
   const hours = lastHours(24, now).map((hour) => {

@@ -428,7 +428,11 @@ describe("the console in Chromium against wrangler dev", () => {
     expect(await tencent.locator(".refusals li").textContent()).toMatch(/^1 × 401 /);
     expect(await page.locator("section.hours svg.chart rect.chart-accepted").count()).toBeGreaterThan(0);
     expect(await page.locator("section.hours svg.chart rect.chart-refused").count()).toBeGreaterThan(0);
-    await page.locator('tr[data-target="crm"]').waitFor();
+    const crm = page.locator('tr[data-target="crm"]');
+    await crm.waitFor();
+    // Each target's health beside its counts: when it last took a delivery, and how many failed since.
+    expect(await crm.locator("td.last-success time").count()).toBe(1);
+    expect(await crm.locator("td.failures-in-a-row").textContent()).toBe("0");
     await shoot("overview");
   });
 

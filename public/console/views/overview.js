@@ -1,7 +1,7 @@
-// Overview: the last 24 h per platform and per target, with an hourly chart. Refreshes every 30 s.
+// Overview: the last 24 h per platform and per target (with each target's health), an hourly chart. Refreshes every 30 s.
 import { api } from "../api.js";
 import { hourlyChart } from "../chart.js";
-import { h, notice, text } from "../dom.js";
+import { h, notice, text, time } from "../dom.js";
 import { providerName } from "../providers.js";
 import { readStats } from "../stats.js";
 
@@ -104,7 +104,9 @@ function targetTable(targets) {
           h(
             "tr",
             {},
-            ["Target", "Delivered", "Failed attempts", "p50", "p95"].map((name) => h("th", {}, name)),
+            ["Target", "Last success", "Failures in a row", "Delivered", "Failed attempts", "p50", "p95"].map((name) =>
+              h("th", {}, name),
+            ),
           ),
         ),
         h(
@@ -113,8 +115,10 @@ function targetTable(targets) {
           targets.map((target) =>
             h(
               "tr",
-              { "data-target": target.id },
+              { "data-target": target.id, class: target.failuresInARow > 0 ? "failing" : null },
               h("td", {}, target.id),
+              h("td", { class: "last-success" }, target.lastSuccessAt ? time(target.lastSuccessAt) : "none in 24 h"),
+              h("td", { class: "failures-in-a-row" }, String(target.failuresInARow)),
               h("td", {}, String(target.delivered)),
               h("td", {}, String(target.failed)),
               h("td", {}, ms(target.p50)),
