@@ -27,6 +27,12 @@ export function svg(tag, attributes = {}, ...children) {
   return element;
 }
 
+/** Replaces an element's children as `h` appends them: null, undefined and false leave nothing (never "null"). */
+export function fill(element, ...children) {
+  element.replaceChildren();
+  append(element, children);
+}
+
 function append(element, children) {
   for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;

@@ -455,6 +455,8 @@ describe("the console in Chromium against wrangler dev", () => {
         await phone.locator(ready).first().waitFor();
         const width = await phone.evaluate(() => document.documentElement.scrollWidth);
         expect(width, hash).toBeLessThanOrEqual(390);
+        // A missing value is never drawn as the word null or undefined.
+        expect(await phone.locator("#view").innerText(), hash).not.toMatch(/\b(null|undefined)\b/);
         await phone.screenshot({ path: join(SCREENSHOTS, `phone-${hash.slice(2)}.png`), fullPage: false });
       }
       await phone.locator("#nav a[href='#/events']").click();
@@ -465,6 +467,14 @@ describe("the console in Chromium against wrangler dev", () => {
       const id = await phone.locator("article.event-row").first().getAttribute("data-event-id");
       await link.click();
       await phone.locator("h1.event-id", { hasText: id ?? "" }).waitFor();
+      await phone.locator(".attempt").first().waitFor();
+      // Outside the event's own JSON, where null is a value.
+      const shown = await phone.evaluate(() => {
+        const view = document.querySelector("#view")?.cloneNode(true) as HTMLElement;
+        for (const json of view.querySelectorAll("pre")) json.remove();
+        return view.textContent ?? "";
+      });
+      expect(shown).not.toMatch(/null|undefined/);
       expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     } finally {
       await phone.close();

@@ -1,7 +1,7 @@
 // One event: its CloudEvent, its attempts per target (a failed one with the receiver's answer, a
 // redelivery marked manual), and a redeliver button when the relay knows the event.
 import { api, segment } from "../api.js";
-import { badge, h, notice, text, time } from "../dom.js";
+import { badge, fill, h, notice, text, time } from "../dom.js";
 import { providerName } from "../providers.js";
 
 const REFRESH_MS = 3_000;
@@ -34,7 +34,8 @@ export function eventView(root, id) {
       const meeting = event.data?.meeting ?? {};
       const title = typeof meeting.subject === "string" ? meeting.subject : "";
       const code = typeof meeting.code === "string" || typeof meeting.code === "number" ? String(meeting.code) : "";
-      meta.replaceChildren(
+      fill(
+        meta,
         title ? h("strong", { class: "title" }, title) : null,
         title ? " · " : null,
         code ? `code ${code} · ` : "",

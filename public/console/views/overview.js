@@ -1,7 +1,7 @@
 // Overview: the last 24 h per platform and per target (with each target's health), an hourly chart. Refreshes every 30 s.
 import { api } from "../api.js";
 import { hourlyChart } from "../chart.js";
-import { h, notice, text, time } from "../dom.js";
+import { fill, h, notice, text, time } from "../dom.js";
 import { providerName } from "../providers.js";
 import { readStats } from "../stats.js";
 
@@ -12,7 +12,8 @@ export function overviewView(root) {
     try {
       const stats = readStats(await api("GET", "/admin/stats", undefined, { since: "24h" }));
       const quiet = stats.providers.every((provider) => provider.accepted === 0 && provider.refused === 0);
-      body.replaceChildren(
+      fill(
+        body,
         quiet
           ? h(
               "p",
