@@ -18,8 +18,8 @@ function tenfold(constant: string, value: string, tests: string[]): Mutation {
     changes: [
       {
         file: "src/lib/limits.ts",
-        find: `export const ${constant} = ${value};`,
-        replace: `export const ${constant} = (${value}) * 10;`,
+        find: `const ${constant} = ${value};`,
+        replace: `const ${constant} = (${value}) * 10;`,
       },
     ],
     tests,

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { admin } from "./admin/routes";
 import { consolePages } from "./console";
 import type { Env } from "./core/env";

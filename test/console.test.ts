@@ -63,6 +63,31 @@ describe("GET /console", () => {
     }
   });
 
+  it("puts the same security headers, exactly these values, on its files and on its 404s", async () => {
+    const expected = {
+      "content-security-policy":
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      "cross-origin-opener-policy": "same-origin",
+      "cross-origin-resource-policy": "same-origin",
+      "origin-agent-cluster": "?1",
+      "referrer-policy": "no-referrer",
+      "strict-transport-security": "max-age=15552000; includeSubDomains",
+      "x-content-type-options": "nosniff",
+      "x-dns-prefetch-control": "off",
+      "x-download-options": "noopen",
+      "x-frame-options": "DENY",
+      "x-permitted-cross-domain-policies": "none",
+      "x-xss-protection": "0",
+    };
+    for (const path of ["/console", "/console/app.js", "/console/missing.js"]) {
+      const response = await page(path);
+      const headers = Object.fromEntries(Object.keys(expected).map((name) => [name, response.headers.get(name)]));
+      expect(headers, path).toEqual(expected);
+      await response.body?.cancel();
+    }
+  });
+
   it("answers 404 with a JSON error for a file that is not there", async () => {
     const response = await page("/console/missing.js");
     expect(response.status).toBe(404);

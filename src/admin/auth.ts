@@ -4,7 +4,7 @@ import { RelayError } from "../core/errors";
 import { equalSecret } from "../lib/crypto";
 
 /** A shorter token can be guessed: the admin API stays off until ADMIN_TOKEN is at least this long. */
-export const MIN_ADMIN_TOKEN_CHARS = 32;
+const MIN_ADMIN_TOKEN_CHARS = 32;
 
 /**
  * `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time (both sides

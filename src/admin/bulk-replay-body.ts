@@ -1,13 +1,12 @@
 import * as v from "valibot";
-import { parseJson } from "../config/parse-json";
 import { RelayError } from "../core/errors";
 import type { ReplayFilter } from "../delivery/dead-letters/replay-pages";
-import { TARGET_FILTER_PATTERN } from "../delivery/dead-letters/store";
+import { DEAD_LETTER_REASONS, TARGET_FILTER_PATTERN } from "../delivery/dead-letters/store";
+import { parseJson } from "../lib/json";
 
 /** A filter is a few dozen bytes; anything near this is not one. */
 export const MAX_BULK_REPLAY_BODY_BYTES = 1024;
 
-const REASONS = ["failed", "paused", "disabled", "removed"] as const;
 const FIELDS = ["target", "reason", "since"] as const;
 /** ISO 8601 date and time with its zone (`Z` or `+08:00`), as `lastAttemptAt` is compared with it. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
@@ -23,7 +22,7 @@ export const BulkReplayBody = v.strictObject(
         v.regex(TARGET_FILTER_PATTERN, "target must be a target id (1 to 64 of a-z, 0-9, _ and -) or *"),
       ),
     ),
-    reason: v.optional(v.picklist(REASONS, `reason must be one of ${REASONS.join(", ")}`)),
+    reason: v.optional(v.picklist(DEAD_LETTER_REASONS, `reason must be one of ${DEAD_LETTER_REASONS.join(", ")}`)),
     since: v.optional(
       v.pipe(
         v.string(SINCE),
@@ -38,7 +37,7 @@ export const BulkReplayBody = v.strictObject(
 );
 
 /** Which letters to replay: under one target's prefix (or all), with a reason and a time, if given. */
-export interface BulkReplayFilter extends ReplayFilter {
+interface BulkReplayFilter extends ReplayFilter {
   target?: string | undefined;
 }
 

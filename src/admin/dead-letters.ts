@@ -1,25 +1,26 @@
-import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { Hono } from "hono/tiny";
 import type { Env } from "../core/env";
 import { RelayError } from "../core/errors";
 import { replayDeadLetter } from "../delivery/dead-letters/replay";
 import { ReplayInterruptedError } from "../delivery/dead-letters/replay-batches";
 import { type ReplayProgress, replayPages } from "../delivery/dead-letters/replay-pages";
 import {
+  DEAD_LETTER_REASONS,
   deadLetterPrefix,
   deleteDeadLetter,
   isDeadLetterId,
+  isDeadLetterReason,
   listDeadLetters,
   readDeadLetter,
   TARGET_FILTER_PATTERN,
 } from "../delivery/dead-letters/store";
 import { OperationBudget } from "../delivery/operation-budget";
 import { bulkReplayFilter, MAX_BULK_REPLAY_BODY_BYTES } from "./bulk-replay-body";
-import { pageSize } from "./params";
+import { pageSize, requestText } from "./params";
 import type { AdminEnv } from "./request-log";
 
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 100;
 
 /** `/admin/dead-letters`: list, replay and discard deliveries that used up their schedule. */
 export const deadLetters = new Hono<AdminEnv>();
@@ -30,9 +31,13 @@ deadLetters.get("/", async (c) => {
   if (target !== undefined && !TARGET_FILTER_PATTERN.test(target)) {
     throw new RelayError(400, "invalid_query", "target must be a target id (1 to 64 of a-z, 0-9, _ and -) or *");
   }
+  const reason = c.req.query("reason") || undefined;
+  if (reason !== undefined && !isDeadLetterReason(reason)) {
+    throw new RelayError(400, "invalid_query", `reason must be one of ${DEAD_LETTER_REASONS.join(", ")}`);
+  }
   const cursor = c.req.query("cursor") || undefined;
   try {
-    return c.json(await listDeadLetters(c.env.RELAY_STATE, { target, cursor, limit }));
+    return c.json(await listDeadLetters(c.env.RELAY_STATE, { target, reason, cursor, limit }));
   } catch (error) {
     if (cursor !== undefined)
       throw new RelayError(400, "invalid_query", "cursor is not valid: pass back a cursor from a previous page");
@@ -45,36 +50,24 @@ deadLetters.get("/", async (c) => {
  * bounded page of the letters it matches, oldest first within the page: 202
  * `{"replayed", "remaining"}`; call again while `remaining` is true.
  */
-deadLetters.post(
-  "/replay",
-  bodyLimit({
-    maxSize: MAX_BULK_REPLAY_BODY_BYTES,
-    onError: () => {
-      throw new RelayError(
-        413,
-        "payload_too_large",
-        `the body exceeds ${MAX_BULK_REPLAY_BODY_BYTES} bytes: send only the filter`,
-      );
-    },
-  }),
-  async (c) => {
-    const { target, ...filter } = bulkReplayFilter(await c.req.text());
-    let progress: ReplayProgress;
-    try {
-      progress = await replayPages(c.env, deadLetterPrefix(target), filter, new OperationBudget());
-    } catch (error) {
-      const done = error instanceof ReplayInterruptedError ? ` after ${error.replayed} dead letters were replayed` : "";
-      throw new RelayError(
-        503,
-        "queue_unavailable",
-        `the replay could not finish${done}; the rest are kept, try again`,
-      );
-    }
-    const since = filter.since === undefined ? {} : { since: new Date(filter.since).toISOString() };
-    c.set("logFields", { target, reason: filter.reason, ...since, ...progress });
-    return c.json(progress, 202);
-  },
-);
+deadLetters.post("/replay", async (c) => {
+  const text = await requestText(
+    c,
+    MAX_BULK_REPLAY_BODY_BYTES,
+    `the body exceeds ${MAX_BULK_REPLAY_BODY_BYTES} bytes: send only the filter`,
+  );
+  const { target, ...filter } = bulkReplayFilter(text);
+  let progress: ReplayProgress;
+  try {
+    progress = await replayPages(c.env, deadLetterPrefix(target), filter, new OperationBudget());
+  } catch (error) {
+    const done = error instanceof ReplayInterruptedError ? ` after ${error.replayed} dead letters were replayed` : "";
+    throw new RelayError(503, "queue_unavailable", `the replay could not finish${done}; the rest are kept, try again`);
+  }
+  const since = filter.since === undefined ? {} : { since: new Date(filter.since).toISOString() };
+  c.set("logFields", { target, reason: filter.reason, ...since, ...progress });
+  return c.json(progress, 202);
+});
 
 deadLetters.post("/:id/replay", async (c) => {
   const letter = await existing(c.env, c.req.param("id"));

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { TARGET_ID_PATTERN as TARGET_ID } from "../config/targets-schema";
 import { PROVIDER_NAMES, type RelayEvent } from "../core/cloud-event";
 import { errorMessage, errorResponse, RelayError } from "../core/errors";
@@ -9,12 +9,12 @@ import { retainedSince } from "../event-log/retention";
 import { encodeUtf8 } from "../lib/bytes";
 import { D1_PATTERN_BYTES } from "../lib/limits";
 import { wholeEvent } from "../queue/spill";
-import { adminBodyLimit, onlyParams, pageSize, timeParam } from "./params";
+import { onlyParams, pageSize, requestText, timeParam } from "./params";
 import { chosenTargets, MAX_REDELIVER_BODY_BYTES, queueRedelivery, redeliverBody } from "./redeliver";
 import type { AdminEnv } from "./request-log";
 
-export const DEFAULT_EVENTS_PAGE = 50;
-export const MAX_EVENTS_PAGE = 100;
+const DEFAULT_EVENTS_PAGE = 50;
+const MAX_EVENTS_PAGE = 100;
 const TYPE_FILTER = /^[A-Za-z0-9._/:*-]{1,128}$/;
 const EVENT_ID = /^[A-Za-z0-9._:-]{1,512}$/;
 const LIST_PARAMS = [
@@ -67,9 +67,10 @@ async function shownWhole(state: KVNamespace, event: RelayEvent): Promise<RelayE
   }
 }
 
-events.post("/:id/redeliver", adminBodyLimit(MAX_REDELIVER_BODY_BYTES), async (c) => {
+events.post("/:id/redeliver", async (c) => {
+  const text = await requestText(c, MAX_REDELIVER_BODY_BYTES);
   const id = c.req.param("id");
-  const body = redeliverBody(await c.req.text());
+  const body = redeliverBody(text);
   const logged = EVENT_ID.test(id) ? await readEvent(c.env.RELAY_LOG, id, retainedSince(c.env)) : null;
   if (logged === null) throw new RelayError(404, "unknown_event", `no event with id "${id}" in the event log`);
   const ids = (await chosenTargets(c.env, logged.event, body.targets)).map((target) => target.id);
@@ -142,7 +143,7 @@ function eventFilter(query: Record<string, string>): EventFilter {
 }
 
 /** Opaque to clients: base64url of `<received ms>:<event id>`. */
-export function encodeCursor(position: Position): string {
+function encodeCursor(position: Position): string {
   return btoa(`${position.receivedAt}:${position.id}`).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 

@@ -5,9 +5,9 @@
  */
 import { isLocalHost } from "../lib/local-host";
 
-export const LINK_CONFIG_PATH = "/v1/mmc/management/webhook/link-config";
+const LINK_CONFIG_PATH = "/v1/mmc/management/webhook/link-config";
 
-export interface LinkConfigInput {
+interface LinkConfigInput {
   /** `HUAWEI_MEETING_API_BASE`, e.g. `https://api.meeting.huaweicloud.com`. */
   apiBase: string;
   /** From Huawei's App ID authentication; sent as `X-Access-Token`. */
@@ -56,7 +56,7 @@ export function apiBaseProblem(apiBase: string, allowInsecure: boolean): string 
 /** The most of Huawei's answer that is read; a larger one is reported, not read. */
 export const MAX_ANSWER_BYTES = 64 * 1024;
 
-export interface LinkConfigOutcome {
+interface LinkConfigOutcome {
   ok: boolean;
   message: string;
   /** Huawei's own error code (`MMC…`, `USG…`), when it sent one. */

@@ -1,10 +1,10 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import * as v from "valibot";
 import { ACCOUNT_PATTERN, resolveCredentials } from "../config/account-credentials";
-import { parseJson } from "../config/targets";
 import { errorResponse, RelayError, SettingsError } from "../core/errors";
 import { settingsOf } from "../core/settings";
 import { VERSION } from "../core/version";
+import { parseJson } from "../lib/json";
 import { readCapped } from "../lib/read-capped";
 import { huaweiMeeting } from "../providers/huawei-meeting";
 import {
@@ -14,11 +14,11 @@ import {
   linkConfigRequest,
   MAX_ANSWER_BYTES,
 } from "./huawei-link-config";
-import { adminBodyLimit } from "./params";
+import { requestText } from "./params";
 import type { AdminEnv } from "./request-log";
 
 /** How long to wait for Huawei before answering 502. */
-export const HUAWEI_TIMEOUT_MS = 10_000;
+const HUAWEI_TIMEOUT_MS = 10_000;
 /** An access token and three short fields: a few KiB at most. */
 export const MAX_LINK_CONFIG_BODY_BYTES = 16 * 1024;
 
@@ -49,7 +49,8 @@ export const huawei = new Hono<AdminEnv>();
  * Huawei accepted it, 502 when Huawei refused or could not be reached; both
  * bodies carry `huaweiStatus` (null without an answer) and a clear `message`.
  */
-huawei.post("/link-config", adminBodyLimit(MAX_LINK_CONFIG_BODY_BYTES), async (c) => {
+huawei.post("/link-config", async (c) => {
+  const text = await requestText(c, MAX_LINK_CONFIG_BODY_BYTES);
   const account = c.req.query("account");
   if (account !== undefined && !ACCOUNT_PATTERN.test(account)) {
     throw new RelayError(400, "invalid_account", "account must be 1 to 32 characters of a-z, 0-9 and _");
@@ -69,7 +70,7 @@ huawei.post("/link-config", adminBodyLimit(MAX_LINK_CONFIG_BODY_BYTES), async (c
   const { appId: subscriberId, appKeys } = resolved.credentials;
   const subscriberKey = appKeys.find((key) => key.slot === "current")?.value ?? "";
 
-  const json = parseJson(await c.req.text());
+  const json = parseJson(text);
   if (!json.ok) throw new RelayError(400, "invalid_json", `request body is not valid JSON: ${json.error}`);
   // valibot takes an array for an object; say what was meant instead of listing its indexes as fields.
   const body = v.safeParse(LinkConfigBody, Array.isArray(json.value) ? null : json.value);

@@ -1,23 +1,22 @@
-import { lineAndColumn, syntaxErrorOffset } from "../config/json-syntax.ts";
 import type { Problem } from "../config/targets";
-import { parseJson } from "../config/targets";
+import { parseJson } from "../lib/json";
 import { maskTargets, maskValue } from "./mask";
 
 /** A problem of the stored document, with where it sits in the text the admin API answers. */
-export interface PlacedProblem extends Problem {
+interface PlacedProblem extends Problem {
   line: number;
   column: number;
 }
 
 /** How many deliveries wait for a valid document, since when (`null` when none was seen lately). */
-export interface Waiting {
+interface Waiting {
   count: number;
   since: string;
   approximate: true;
 }
 
 /** The answer of `GET /admin/targets` while the stored document is invalid. */
-export interface InvalidTargets {
+interface InvalidTargets {
   invalid: true;
   /** The stored text, every write-only value masked; the problems' lines and columns are in this text. */
   text: string;
@@ -37,7 +36,7 @@ export function invalidTargets(stored: string, problems: readonly Problem[], wai
   const parsed = parseJson(stored);
   if (!parsed.ok) {
     const text = maskUnparsed(stored);
-    const place = lineAndColumn(stored, syntaxErrorOffset(stored) ?? stored.length);
+    const place = { line: parsed.line, column: parsed.column };
     return {
       invalid: true,
       text,
@@ -60,7 +59,7 @@ const PLAIN_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
  * `JSON.stringify(value, null, 2)` plus a trailing newline, noting where each value starts (a
  * member: where its key starts). Members are noted under both path spellings (`.name`, `["name"]`).
  */
-export function laidOut(value: unknown): { text: string; places: Map<string, Place> } {
+function laidOut(value: unknown): { text: string; places: Map<string, Place> } {
   const places = new Map<string, Place>();
   const parts: string[] = [];
   let line = 1;
@@ -146,7 +145,7 @@ const CHAT_KIND = /"kind"\s*:\s*"(?!webhook")/;
  * `secret` string, each header value, any `whsec_…` and, for a target with a chat `kind`, its URL past
  * the host (the bot's token lives there). Only the masked strings change: lines stay where they were.
  */
-export function maskUnparsed(text: string): string {
+function maskUnparsed(text: string): string {
   const maskString = (literal: string) => {
     let inner: string;
     try {

@@ -7,7 +7,7 @@ import type { Problem } from "../config/targets";
  * masked whole (`…`). Real values never look like masks: a signing secret is `whsec_` and 16 or more
  * base64 characters, and no header value of a real API is `…` and up to 4 characters.
  */
-export const MASK = "…";
+const MASK = "…";
 
 /** Kinds of value the mask names, so an operator can tell a signing secret from another value. */
 const KINDS = ["whsec_"] as const;
@@ -20,7 +20,7 @@ export function maskValue(value: string): string {
   return `${kind}${MASK}${characters.slice(-4).join("")}`;
 }
 
-export function isMasked(value: string): boolean {
+function isMasked(value: string): boolean {
   return MASKED.test(value);
 }
 
@@ -146,7 +146,7 @@ export function hasMaskedValues(document: unknown): boolean {
 }
 
 /** The document with the stored values put back, and the masked values that stand for nothing stored. */
-export interface Unmasked {
+interface Unmasked {
   document: unknown;
   problems: Problem[];
 }

@@ -1,4 +1,5 @@
-import { type Problem, parseJson } from "../config/targets";
+import type { Problem } from "../config/targets";
+import { parseJson } from "../lib/json";
 import { maskTargets } from "./mask";
 
 const JSON_TYPE = { "content-type": "application/json; charset=utf-8" };

@@ -4,8 +4,10 @@
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type { GenericSchema } from "valibot";
 import { targetsJsonSchema } from "../config/targets-json-schema";
+import { TARGET_ID_PATTERN } from "../config/targets-schema";
 import { ERROR_CODES, type ErrorCode } from "../core/errors";
 import { VERSION } from "../core/version";
+import { DEAD_LETTER_REASONS } from "../delivery/dead-letters/store";
 import { BulkReplayBody, MAX_BULK_REPLAY_BODY_BYTES } from "./bulk-replay-body";
 import { LinkConfigBody, MAX_LINK_CONFIG_BODY_BYTES } from "./huawei";
 import { MAX_REDELIVER_BODY_BYTES, RedeliverBody } from "./redeliver";
@@ -44,7 +46,7 @@ function targetsDocumentSchema(): Json {
 
 // Query parameters and responses have no valibot schema (the routes check queries by hand, in
 // src/admin/params.ts and beside each route): they are described here, by hand.
-const TARGET_ID = { type: "string", pattern: "^[a-z0-9_-]{1,64}$" };
+const TARGET_ID = { type: "string", pattern: TARGET_ID_PATTERN.source };
 const TIME = {
   type: "string",
   description: "an RFC 3339 time (2026-11-25T08:00:00Z) or an age back from now (30m, 24h, 7d)",
@@ -131,7 +133,12 @@ const OPERATIONS: Operation[] = [
     method: "get",
     path: "/admin/dead-letters",
     summary: "Dead letters, a page at a time",
-    parameters: [query("target", { type: "string" }, "a target id, or *"), cursor, limit],
+    parameters: [
+      query("target", { type: "string" }, "a target id, or *"),
+      query("reason", { type: "string", enum: [...DEAD_LETTER_REASONS] }, "only the letters kept for this reason"),
+      cursor,
+      limit,
+    ],
     success: [200, page],
     errors: { 400: ["invalid_query"] },
   },

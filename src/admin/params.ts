@@ -1,18 +1,19 @@
-import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import type { Context } from "hono";
 import { RelayError } from "../core/errors";
+import { readBodyCapped } from "../lib/read-capped";
 
 /**
- * Hono's `bodyLimit` with the relay's answer: 413 saying the limit, before the handler reads
- * anything (so nothing is queued, stored or sent).
+ * The request body as text, read once; past `maxBytes` a 413 saying the limit (`message`), before
+ * anything is parsed, so nothing is queued, stored or sent. A declared `Content-Length` over it is refused unread.
  */
-export function adminBodyLimit(maxBytes: number): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw new RelayError(413, "payload_too_large", `request body exceeds ${maxBytes} bytes`);
-    },
-  });
+export async function requestText(
+  c: Context,
+  maxBytes: number,
+  message = `request body exceeds ${maxBytes} bytes`,
+): Promise<string> {
+  const bytes = await readBodyCapped(c.req.raw, maxBytes);
+  if (bytes === undefined) throw new RelayError(413, "payload_too_large", message);
+  return new TextDecoder().decode(bytes);
 }
 
 /** Refuses query parameters a route does not know, so a typo is an error rather than an unfiltered answer. */

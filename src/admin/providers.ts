@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { credentialsSet, knownAccounts, missingCredentials } from "../config/account-credentials";
 import type { Env } from "../core/env";
 import { PROVIDER_ADAPTERS } from "../providers/registry";

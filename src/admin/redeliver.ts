@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { loadTargets, parseJson, type Target } from "../config/targets";
+import { loadTargets, type Target } from "../config/targets";
 import { TARGET_ID_PATTERN as TARGET_ID } from "../config/targets-schema";
 import type { RelayEvent } from "../core/cloud-event";
 import type { Env } from "../core/env";
@@ -7,6 +7,7 @@ import { errorMessage, RelayError } from "../core/errors";
 import { log } from "../core/log";
 import { settingsOf } from "../core/settings";
 import { targetWants } from "../delivery/match";
+import { parseJson } from "../lib/json";
 import { BATCH_BYTES_BUDGET, QUEUE_BATCH_MESSAGES } from "../lib/limits";
 import { PartlySentError, sendInBatches } from "../queue/enqueue";
 import type { DeliveryMessage } from "../queue/messages";
@@ -87,7 +88,7 @@ export async function chosenTargets(
 }
 
 /** Every target's delivery queued, or how far a failure part way got. */
-export type Redelivery = { ok: true } | { ok: false; queued: string[]; notQueued: string[] };
+type Redelivery = { ok: true } | { ok: false; queued: string[]; notQueued: string[] };
 
 /**
  * One fresh delivery per target on `DELIVERIES_QUEUE`, within Queues' limits. When a full

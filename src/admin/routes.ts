@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { requireAdmin } from "./auth";
 import { deadLetters } from "./dead-letters";
 import { eventLogReads } from "./event-log-reads";

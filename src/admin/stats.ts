@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { RelayError } from "../core/errors";
 import { readStats } from "../event-log/stats";
 import { PROVIDER_ADAPTERS } from "../providers/registry";

@@ -12,10 +12,10 @@ import type { AdminEnv } from "./request-log";
 import { currentTarget } from "./targets";
 
 /** The answer's first bytes, as text: enough to read a bot's code and message or an error page's title. */
-export const RESPONSE_PREVIEW_BYTES = 1024;
+const RESPONSE_PREVIEW_BYTES = 1024;
 
 /** What `POST /admin/targets/<id>/test` answers: the one attempt it made. */
-export interface TestAnswer {
+interface TestAnswer {
   /** The target's HTTP status; null when no answer came (or no request was made). */
   status: number | null;
   durationMs: number;

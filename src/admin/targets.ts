@@ -1,9 +1,7 @@
-import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { Hono } from "hono/tiny";
 import {
   forgetCachedTargets,
   loadTargets,
-  parseJson,
   parseTargetsText,
   TARGETS_KEY,
   type Target,
@@ -17,9 +15,11 @@ import { listPauses, pauseTarget } from "../delivery/pauses";
 import { targetPaused } from "../delivery/relay-events/own-events";
 import { reportNow } from "../delivery/relay-events/report";
 import { readWaiting } from "../delivery/waiting";
+import { parseJson } from "../lib/json";
 import { invalidTargets } from "./invalid-targets";
 import { hasMaskedValues, keepStoredValues } from "./mask";
 import { maskedDocument, storedDocument, withMaskProblems } from "./masked-targets";
+import { requestText } from "./params";
 import type { AdminEnv } from "./request-log";
 import { resume } from "./resume";
 
@@ -27,7 +27,7 @@ import { resume } from "./resume";
 export const MAX_TARGETS_BYTES = 1024 * 1024;
 
 /** Marks the answer of GET while the stored document is invalid (its body is then an object, not the array). */
-export const INVALID_HEADER = { "x-targets-invalid": "1" };
+const INVALID_HEADER = { "x-targets-invalid": "1" };
 
 /** `/admin/targets`: the targets document in KV `RELAY_CONFIG`, key `targets`. */
 export const targets = new Hono<AdminEnv>();
@@ -53,35 +53,27 @@ targets.get("/", async (c) => {
 });
 
 /** Validate, then store; an invalid document changes nothing and lists every problem. */
-targets.put(
-  "/",
-  bodyLimit({
-    maxSize: MAX_TARGETS_BYTES,
-    onError: () => {
-      throw new RelayError(413, "payload_too_large", `targets document exceeds ${MAX_TARGETS_BYTES} bytes`);
-    },
-  }),
-  async (c) => {
-    const parsed = parseJson(await c.req.text());
-    if (!parsed.ok) throw new RelayError(400, "invalid_json", `request body is not valid JSON: ${parsed.error}`);
-    // A masked value (what GET showed) keeps the stored one.
-    const unmasked = hasMaskedValues(parsed.value)
-      ? keepStoredValues(parsed.value, storedDocument(await c.env.RELAY_CONFIG.get(TARGETS_KEY)))
-      : { document: parsed.value, problems: [] };
-    const result = validateTargets(unmasked.document, settingsOf(c.env));
-    if (unmasked.problems.length > 0 || !result.ok) {
-      const problems = withMaskProblems(unmasked.problems, result.ok ? [] : result.problems);
-      c.set("logFields", { problems: problems.length });
-      return errorResponse(400, "invalid_targets", "targets document is invalid", { fields: { problems } });
-    }
-    await c.env.RELAY_CONFIG.put(TARGETS_KEY, `${JSON.stringify(result.targets, null, 2)}\n`);
-    // This isolate sees the change at once; others within their 5 s cache (and KV's propagation delay).
-    forgetCachedTargets();
-    c.set("logFields", { targets: result.targets.map((target) => target.id) });
-    // Never echoed: the answer shows the secrets as GET does.
-    return maskedDocument(result.targets);
-  },
-);
+targets.put("/", async (c) => {
+  const text = await requestText(c, MAX_TARGETS_BYTES, `targets document exceeds ${MAX_TARGETS_BYTES} bytes`);
+  const parsed = parseJson(text);
+  if (!parsed.ok) throw new RelayError(400, "invalid_json", `request body is not valid JSON: ${parsed.error}`);
+  // A masked value (what GET showed) keeps the stored one.
+  const unmasked = hasMaskedValues(parsed.value)
+    ? keepStoredValues(parsed.value, storedDocument(await c.env.RELAY_CONFIG.get(TARGETS_KEY)))
+    : { document: parsed.value, problems: [] };
+  const result = validateTargets(unmasked.document, settingsOf(c.env));
+  if (unmasked.problems.length > 0 || !result.ok) {
+    const problems = withMaskProblems(unmasked.problems, result.ok ? [] : result.problems);
+    c.set("logFields", { problems: problems.length });
+    return errorResponse(400, "invalid_targets", "targets document is invalid", { fields: { problems } });
+  }
+  await c.env.RELAY_CONFIG.put(TARGETS_KEY, `${JSON.stringify(result.targets, null, 2)}\n`);
+  // This isolate sees the change at once; others within their 5 s cache (and KV's propagation delay).
+  forgetCachedTargets();
+  c.set("logFields", { targets: result.targets.map((target) => target.id) });
+  // Never echoed: the answer shows the secrets as GET does.
+  return maskedDocument(result.targets);
+});
 
 /**
  * `GET /admin/targets/paused`: every paused target, since when and by whom (`gone`: it answered 410;

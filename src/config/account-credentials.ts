@@ -10,10 +10,8 @@ import type { Candidate, CredentialLookup, ProviderAdapter } from "../providers/
  */
 export const ACCOUNT_PATTERN = /^(?!(?:[a-z0-9_]*_)?previous$)[a-z0-9_]{1,32}$/;
 
-export { PREVIOUS_SUFFIX };
-
 /** `acme` → `_ACME`: the suffix of an account's credential names. */
-export function accountSuffix(account: string | undefined): string {
+function accountSuffix(account: string | undefined): string {
   return account ? `_${account.toUpperCase()}` : "";
 }
 
@@ -73,7 +71,7 @@ export function credentialLookup(
 }
 
 /** Every credential base name of an adapter: the required ones, then the optional ones. */
-export function credentialBaseNames(adapter: AnyProviderAdapter): string[] {
+function credentialBaseNames(adapter: AnyProviderAdapter): string[] {
   return [...adapter.requiredCredentials, ...adapter.optionalCredentials];
 }
 

@@ -11,7 +11,7 @@ import {
 import type { SharedFields } from "./targets-schema.ts";
 
 /** A template longer than this is surely a mistake; the message is cut to the bot's limit anyway. */
-export const MAX_TEMPLATE_CHARS = 2000;
+const MAX_TEMPLATE_CHARS = 2000;
 
 /** One `{{dotted.path}}` placeholder: names and array indexes joined by dots, nothing else. */
 export const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_$-]+(?:\.[A-Za-z0-9_$-]+)*)\s*\}\}/g;

@@ -11,7 +11,7 @@ export const OWN_EVENT_PREFIX = "relay.";
 export const OPS_TARGETS_KEY = "relay-events:targets";
 
 /** Whether a target names any of the relay's own events (a `types` pattern starting with `relay.`). */
-export function namesOwnEvents(target: Target): boolean {
+function namesOwnEvents(target: Target): boolean {
   return (target.types ?? []).some((pattern) => pattern.startsWith(OWN_EVENT_PREFIX));
 }
 
@@ -25,11 +25,6 @@ export async function keepOpsTargets(env: Env, targets: readonly Target[]): Prom
   const stored = await env.RELAY_STATE.get(OPS_TARGETS_KEY);
   if (stored !== text && !(stored === null && text === "[]")) await env.RELAY_STATE.put(OPS_TARGETS_KEY, text);
   kept = { env, text };
-}
-
-/** The ops targets of the last valid document; `[]` when none was kept. */
-export async function readOpsTargets(env: Env): Promise<Target[]> {
-  return (await env.RELAY_STATE.get<Target[]>(OPS_TARGETS_KEY, "json")) ?? [];
 }
 
 export function forgetKeptOpsTargets(): void {

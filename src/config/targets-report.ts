@@ -1,7 +1,7 @@
-import { parseJson } from "./parse-json.ts";
+import { parseJson } from "../lib/json.ts";
 import { type ValidationOptions, validateTargets } from "./validate-targets.ts";
 
-export interface TargetsReport {
+interface TargetsReport {
   ok: boolean;
   /** What `npm run validate-targets` prints: one line per problem, or the count. */
   lines: string[];

@@ -21,7 +21,7 @@ function targetIssue(issue: v.StrictObjectIssue): string {
 }
 
 /** At most this many secrets at once: the new one, the old one, and one more during a hurried rotation. */
-export const MAX_SECRETS = 3;
+const MAX_SECRETS = 3;
 
 const SigningSecret = v.pipe(
   v.string(mustBe("secret must be a string")),
@@ -31,7 +31,7 @@ const SigningSecret = v.pipe(
 /** Headers a delivery's own headers depend on; a target cannot set them (nor any `webhook-*`). */
 export const RESERVED_HEADERS = ["content-type", "content-length", "host", "transfer-encoding", "user-agent"] as const;
 
-export function isReservedHeader(name: string): boolean {
+function isReservedHeader(name: string): boolean {
   const lower = name.toLowerCase();
   return lower.startsWith("webhook-") || (RESERVED_HEADERS as readonly string[]).includes(lower);
 }
@@ -43,14 +43,16 @@ export const notReserved = v.check(
     `header ${issue.received} is set by the relay and cannot be overridden (reserved: ${RESERVED_HEADERS.join(", ")}, webhook-*)`,
 );
 
+/** A target's id, unanchored: the one spelling, for the patterns built around it (a dead-letter id, "an id or `*`"). */
+export const TARGET_ID_SOURCE = "[a-z0-9_-]{1,64}";
+/** A target's id: what the admin API's routes and filters take, and what dead-letter keys start with. */
+export const TARGET_ID_PATTERN = new RegExp(`^${TARGET_ID_SOURCE}$`);
+
 /**
  * What every kind of target has. Only actions that translate to JSON Schema belong in these
  * schemas (the editor schema in `schema/targets.schema.json` is generated from them with
  * `npm run schema`); checks that depend on settings (https, unique ids) live in `validateTargets`.
  */
-/** A target's id: what the admin API's routes and filters take, and what dead-letter keys start with. */
-export const TARGET_ID_PATTERN = /^[a-z0-9_-]{1,64}$/;
-
 const SHARED_FIELDS = {
   id: v.pipe(
     v.string(mustBe("id must be a string")),
@@ -105,7 +107,7 @@ const SHARED_FIELDS = {
 export type SharedFields = typeof SHARED_FIELDS;
 
 /** A webhook target: the CloudEvent, signed as Standard Webhooks specifies (docs/delivery.md, "Targets"). */
-export const WebhookTargetSchema = v.strictObject(
+const WebhookTargetSchema = v.strictObject(
   {
     id: SHARED_FIELDS.id,
     url: SHARED_FIELDS.url,
@@ -167,7 +169,7 @@ export const WebhookTargetSchema = v.strictObject(
  * One downstream target: a webhook (no `kind`, or `"webhook"`) or a team chat's bot
  * (docs/chat-targets.md), told apart by `kind`.
  */
-export const TargetSchema = v.variant(
+const TargetSchema = v.variant(
   "kind",
   [
     WebhookTargetSchema,

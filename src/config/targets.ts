@@ -22,13 +22,11 @@ export function forgetCachedTargets(): void {
   forgetKeptOpsTargets();
 }
 
-export { keepOpsTargets, namesOwnEvents, OPS_TARGETS_KEY, OWN_EVENT_PREFIX, readOpsTargets } from "./ops-targets.ts";
-export { parseJson } from "./parse-json.ts";
+export { keepOpsTargets, OPS_TARGETS_KEY, OWN_EVENT_PREFIX } from "./ops-targets.ts";
 export type { Target } from "./targets-schema.ts";
 export {
   type Problem,
   parseTargetsText,
   type TargetsResult,
-  type ValidationOptions,
   validateTargets,
 } from "./validate-targets.ts";

@@ -1,6 +1,6 @@
 import * as v from "valibot";
+import { parseJson } from "../lib/json.ts";
 import { isLocalHost } from "../lib/local-host.ts";
-import { parseJson } from "./parse-json.ts";
 import { NOT_A_TARGET, type Target, TargetsSchema } from "./targets-schema.ts";
 
 export interface Problem {

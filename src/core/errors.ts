@@ -38,9 +38,9 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 500 | 502 | 503;
+type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 500 | 502 | 503;
 
-export interface ErrorOptions {
+interface ErrorOptions {
   /** Response headers, such as `allow` or `www-authenticate`. */
   headers?: Record<string, string>;
   /** Extra body members beside `error` and `code`, such as `problems`. */
@@ -78,7 +78,7 @@ export function errorMessage(error: unknown): string {
 }
 
 /** What a thrown error means: the response, and the outcome and reason the request's log line gives. */
-export interface ErrorOutcome {
+interface ErrorOutcome {
   response: Response;
   outcome: "rejected" | "config-invalid" | "error";
   reason: string;

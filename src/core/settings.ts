@@ -16,7 +16,7 @@ export const DEFAULTS = {
 } as const;
 
 /** One var of wrangler.toml `[vars]`: its default (`""`: unset) and what it takes. */
-export interface VarSpec {
+interface VarSpec {
   name: string;
   default: string;
   description: string;

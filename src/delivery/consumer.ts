@@ -17,7 +17,7 @@ import { splitBundles } from "./split";
 import { noteWaiting } from "./waiting";
 
 /** While the configuration is invalid or unreadable, messages wait in the queue and come back after this long. */
-export const CONFIG_RETRY_SECONDS = WAITS.configRetrySeconds;
+const CONFIG_RETRY_SECONDS = WAITS.configRetrySeconds;
 
 /**
  * The queue consumer. The dead-letter queue keeps what Queues gave up on; on the

@@ -10,7 +10,7 @@ import { forgetKept, holdWhilePaused, keepWhilePaused, pauseOnGone } from "./dea
 import { pausedTargets } from "./pauses";
 
 /** After an unexpected error (a KV outage while burying, say), the pair comes back after this long. */
-export const ERROR_RETRY_SECONDS = WAITS.errorRetrySeconds;
+const ERROR_RETRY_SECONDS = WAITS.errorRetrySeconds;
 
 /**
  * Retries and replays: one (event, target) pair per message. The message carries

@@ -6,7 +6,7 @@ import { sendToChat } from "./chat/send-chat";
 import { parseRetryAfter } from "./retry-after";
 import { signWebhook } from "./sign";
 
-export const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_TIMEOUT_MS = 10_000;
 /** Of a failed answer's body, this much is read (as text, for the event log); the rest is never read. */
 export const RESPONSE_EXCERPT_BYTES = 1024;
 

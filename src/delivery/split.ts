@@ -9,7 +9,7 @@ import type { EventMessage, EventsMessage } from "../queue/messages";
 import { MAX_MESSAGE_BYTES, messageBytes, spillEvent, spilledEvents } from "../queue/spill";
 
 /** A split that could not finish (KV or Queues unavailable) tries again after this long. */
-export const SPLIT_RETRY_SECONDS = WAITS.splitRetrySeconds;
+const SPLIT_RETRY_SECONDS = WAITS.splitRetrySeconds;
 /**
  * How many of a bundle's events are already queued, when a split failed part way:
  * `split:<message id>` → a count, written only then and read only on a redelivery.

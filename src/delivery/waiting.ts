@@ -15,7 +15,7 @@ const WRITE_EVERY_MS = 10_000;
 /** Ids remembered per isolate; past this the count says "at least". */
 const MAX_REMEMBERED = 10_000;
 
-export interface WaitingNote {
+interface WaitingNote {
   count: number;
   /** ISO time the oldest waiting message was first queued. */
   since: string;

@@ -1,7 +1,7 @@
 import { type CounterTable, HourlyCounter, OVERFLOW_ACCOUNT } from "./counter";
 
 /** An accepted callback verified with a `_PREVIOUS` credential during a rotation. */
-export interface PreviousMatch {
+interface PreviousMatch {
   provider: string;
   /** The account segment of the route; "" for the base route. */
   account: string;

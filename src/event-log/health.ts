@@ -4,7 +4,7 @@ import type { AttemptRecord } from "./journal";
  * A healthy target's `last_success_at` is refreshed at most this often (per isolate, and in SQL):
  * a steady stream of successes costs one row a minute per target, not one per event.
  */
-export const HEALTH_REFRESH_MS = 60_000;
+const HEALTH_REFRESH_MS = 60_000;
 
 /** When this isolate last wrote a success for each target (ms). */
 const refreshedAt = new Map<string, number>();

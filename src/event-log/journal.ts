@@ -5,9 +5,9 @@ import { type DeliveryState, stateBits, stateOf, targetPath } from "./deliveries
 import { healthStatements } from "./health";
 import { insertRows, type Row } from "./sql";
 
-/** What became of a delivery: the outcome written with each attempt. */
-export type Outcome = "delivered" | "retry" | "dead" | "paused";
-export const OUTCOMES: readonly Outcome[] = ["delivered", "retry", "dead", "paused"];
+/** What became of a delivery: the outcome written with each attempt, and what `?outcome=` filters on. */
+export const OUTCOMES = ["delivered", "retry", "dead", "paused"] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 export interface AttemptRecord {
   event: RelayEvent;
@@ -29,12 +29,12 @@ export interface AttemptRecord {
 }
 
 /** A write that takes longer than this is abandoned (and logged) so the queue invocation can end. */
-export const WRITE_TIMEOUT_MS = 5_000;
+const WRITE_TIMEOUT_MS = 5_000;
 /** Errors are cut to this many characters in the log. */
 const MAX_ERROR_CHARS = 500;
 /** The meeting's title and code are cut to these many characters. */
-export const MAX_TITLE_CHARS = 200;
-export const MAX_CODE_CHARS = 64;
+const MAX_TITLE_CHARS = 200;
+const MAX_CODE_CHARS = 64;
 
 /**
  * Gathers what one queue invocation did (events accepted, attempts made) and writes it to the
@@ -62,7 +62,7 @@ export class EventJournal {
     delivery: { event: RelayEvent; target: string },
     attemptsMade: number,
     error: string,
-    outcome: "dead" | "paused",
+    outcome: Extract<Outcome, "dead" | "paused">,
   ): void {
     this.attempt({
       ...delivery,
@@ -250,7 +250,7 @@ function attemptRow(record: AttemptRecord): Row {
 }
 
 /** `data.meeting.<field>` when it is text, cut to `max` characters; null otherwise. */
-export function meetingText(event: RelayEvent, field: "subject" | "code", max: number): string | null {
+function meetingText(event: RelayEvent, field: "subject" | "code", max: number): string | null {
   const meeting = (event.data as { meeting?: unknown } | undefined)?.meeting;
   if (typeof meeting !== "object" || meeting === null) return null;
   const value = (meeting as Record<string, unknown>)[field];

@@ -30,7 +30,7 @@ export interface Position {
   id: string;
 }
 
-export interface DeliverySummary {
+interface DeliverySummary {
   target: string;
   outcome: Outcome;
   /** Requests made to the target for this event (a delivery given up without one adds none). */
@@ -39,7 +39,7 @@ export interface DeliverySummary {
   lastAttemptAt: string | null;
 }
 
-export interface EventSummary {
+interface EventSummary {
   id: string;
   provider: string;
   type: string;
@@ -53,7 +53,7 @@ export interface EventSummary {
   deliveries: DeliverySummary[];
 }
 
-export interface EventPage {
+interface EventPage {
   items: EventSummary[];
   /** Where the next page starts; null when the window holds nothing more. */
   next: Position | null;
@@ -65,7 +65,7 @@ export interface EventPage {
  * where it stopped: fewer items (even none) with a cursor means "keep going", so every request
  * costs a bounded read however rare the match.
  */
-export const MAX_SCANNED_PER_PAGE = 20_000;
+const MAX_SCANNED_PER_PAGE = 20_000;
 
 /**
  * The GLOB pattern bound for a `type` filter with `*`, or undefined for an exact type. Filters carry no
@@ -76,21 +76,16 @@ export function typeGlob(type: string): string | undefined {
   return type.includes("*") ? type : undefined;
 }
 
-/** What the covering index holds for an event (events_by_received), and the row's own columns. */
-interface ListedRow {
-  id: string;
-  provider: string;
-  type: string;
-  subject: string | null;
-  title: string | null;
-  code: string | null;
+/**
+ * What the covering index holds for an event (events_by_received), and the row's own columns: a
+ * summary's fields as stored, with the time in ms and the deliveries as their JSON column.
+ */
+type ListedRow = Omit<EventSummary, "receivedAt" | "deliveries"> & {
   received_at: number;
   deliveries: string;
-  source: string;
-  time: string;
   /** 1 for a match; 0 for the last entry read, when the page stopped at MAX_SCANNED_PER_PAGE. */
   hit: number;
-}
+};
 
 /**
  * One page of the event log, newest first. The window is walked newest first over a covering index
@@ -196,7 +191,7 @@ export async function listEvents(db: D1Database, filter: EventFilter): Promise<E
 }
 
 /** The deliveries column as the API shows it, in order of first attempt. */
-export function summaries(deliveries: string): DeliverySummary[] {
+function summaries(deliveries: string): DeliverySummary[] {
   const parsed = JSON.parse(deliveries) as Record<string, DeliveryState>;
   return Object.entries(parsed).map(([target, entry]) => ({
     target,
@@ -207,7 +202,7 @@ export function summaries(deliveries: string): DeliverySummary[] {
   }));
 }
 
-export interface AttemptEntry {
+interface AttemptEntry {
   target: string;
   attempt: number;
   status: number | null;
@@ -221,23 +216,18 @@ export interface AttemptEntry {
   manual: boolean;
 }
 
-export interface LoggedEvent {
+interface LoggedEvent {
   event: RelayEvent;
   receivedAt: string;
   attempts: AttemptEntry[];
 }
 
-interface AttemptRow {
-  target: string;
-  attempt: number;
-  status: number | null;
-  error: string | null;
-  response: string | null;
+/** An `attempts` row: an entry's fields as stored, with the time in ms and `manual` as 0 or 1. */
+type AttemptRow = Omit<AttemptEntry, "durationMs" | "at" | "manual"> & {
   duration_ms: number | null;
   at: number;
-  outcome: Outcome;
   manual: number;
-}
+};
 
 /**
  * One event and every attempt, oldest first; null when unknown or received before `keptSince`.

@@ -7,9 +7,7 @@ import {
   OVERFLOW_ACCOUNT,
 } from "./counter";
 
-export { HOUR_MS, MAX_COUNTERS, OVERFLOW_ACCOUNT } from "./counter";
-
-export interface Refusal {
+interface Refusal {
   provider: string;
   /** The account segment of the route; "" for the base route, UNCONFIGURED_ACCOUNT for any without credentials. */
   account: string;
@@ -19,7 +17,7 @@ export interface Refusal {
 }
 
 /** At most one counter write per isolate in this long, however many callbacks are refused. */
-export const REFUSAL_FLUSH_INTERVAL_MS = COUNTER_FLUSH_INTERVAL_MS;
+const REFUSAL_FLUSH_INTERVAL_MS = COUNTER_FLUSH_INTERVAL_MS;
 /**
  * The hard cap: refusal rows one isolate writes at most per interval (REFUSAL_FLUSH_INTERVAL_MS),
  * whatever arrives. Counts past it are dropped and logged.

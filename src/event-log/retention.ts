@@ -4,7 +4,7 @@ import { log } from "../core/log";
 import { DEFAULTS } from "../core/settings";
 import { HOUR_MS } from "./counter";
 
-export const DEFAULT_RETENTION_DAYS = Number(DEFAULTS.EVENT_LOG_RETENTION_DAYS);
+const DEFAULT_RETENTION_DAYS = Number(DEFAULTS.EVENT_LOG_RETENTION_DAYS);
 /**
  * The longest the log keeps a row. An event too large for a queue message is logged as its stub,
  * whose payload KV keeps for 30 days (src/queue/spill.ts, SPILL_TTL_SECONDS): a row must never
@@ -21,7 +21,7 @@ export const MAX_CHUNKS = 20;
  * `EVENT_LOG_RETENTION_DAYS`: whole days from 1 to 30. A value that is not a whole number of days
  * keeps the default and one over 30 keeps 30, each with a log line: the log keeps being pruned.
  */
-export function retentionDays(env: Env): number {
+function retentionDays(env: Env): number {
   const raw = readSetting(env, "EVENT_LOG_RETENTION_DAYS");
   if (raw === undefined) return DEFAULT_RETENTION_DAYS;
   const days = /^\d{1,6}$/.test(raw) ? Number(raw) : 0;

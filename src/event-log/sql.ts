@@ -4,7 +4,7 @@ import { D1_BOUND_PARAMETERS } from "../lib/limits";
 export type Row = (string | number | null)[];
 
 /** D1 binds at most 100 parameters per statement. */
-export const MAX_BOUND_PARAMETERS = D1_BOUND_PARAMETERS;
+const MAX_BOUND_PARAMETERS = D1_BOUND_PARAMETERS;
 
 /**
  * Multi-row `INSERT … VALUES (…), (…)` statements: as many rows per statement as

@@ -1,7 +1,8 @@
 import { HOUR_MS } from "./counter";
+import type { Outcome } from "./journal";
 import { iso } from "./queries";
 
-export interface ProviderStats {
+interface ProviderStats {
   /** Events accepted (queued) in the window. */
   accepted: number;
   /**
@@ -18,7 +19,7 @@ export interface ProviderStats {
   previousCredential: { total: number; accounts: Record<string, number> };
 }
 
-export interface TargetStats {
+interface TargetStats {
   /** Deliveries of the events in the window that succeeded, and the requests that failed (retried or given up). */
   delivered: number;
   failed: number;
@@ -29,7 +30,7 @@ export interface TargetStats {
   failuresInARow: number;
 }
 
-export interface HourStats {
+interface HourStats {
   hour: string;
   accepted: number;
   refused: number;
@@ -37,7 +38,7 @@ export interface HourStats {
   failed: number;
 }
 
-export interface Stats {
+interface Stats {
   since: string;
   until: string;
   providers: Record<string, ProviderStats>;
@@ -46,8 +47,8 @@ export interface Stats {
 }
 
 /** Refusal reasons listed per provider; the rest are summed into one "other" entry. */
-export const MAX_REFUSAL_REASONS = 50;
-export const OTHER_REASONS = "other";
+const MAX_REFUSAL_REASONS = 50;
+const OTHER_REASONS = "other";
 
 /** The deliveries of the events received in the window, one row per event and target (covering index). */
 const DELIVERIES = `FROM events INDEXED BY events_by_received, json_each(events.deliveries) AS d WHERE received_at >= ?1`;
@@ -155,7 +156,13 @@ export async function readStats(
     previousCredential.total += Number(row.n);
     previousCredential.accounts[String(row.account)] = Number(row.n);
   }
-  const field = { delivered: "delivered", retry: "retrying", dead: "dead", paused: "paused" } as const;
+  /** Which of a provider's counts each outcome adds to. */
+  const field = {
+    delivered: "delivered",
+    retry: "retrying",
+    dead: "dead",
+    paused: "paused",
+  } as const satisfies Record<Outcome, string>;
   const byTarget: Record<string, TargetStats> = {};
   const target = (name: string) => {
     byTarget[name] ??= { delivered: 0, failed: 0, latencyMs: null, lastSuccessAt: null, failuresInARow: 0 };

@@ -1,5 +1,11 @@
-import { type Context, Hono } from "hono";
-import { ACCOUNT_PATTERN, isKnownAccount, resolveCredentials } from "../config/account-credentials";
+import type { Context } from "hono";
+import { Hono } from "hono/tiny";
+import {
+  ACCOUNT_PATTERN,
+  type CredentialsResult,
+  isKnownAccount,
+  resolveCredentials,
+} from "../config/account-credentials";
 import { throwawayCredentials } from "../config/throwaway-credentials";
 import { PROVIDER_NAMES, toCloudEvent } from "../core/cloud-event";
 import type { Env } from "../core/env";
@@ -26,48 +32,64 @@ const REJECTION_CODE = {
   403: "ip_not_allowed",
 } as const satisfies Record<number, ErrorCode>;
 
-type IngestEnv = {
-  Bindings: Env;
-  Variables: {
-    adapter: AnyProviderAdapter;
-    account: string | undefined;
-    logFields: Record<string, unknown>;
-    /** The request URL, parsed once. */
-    url: URL;
-  };
-};
+type IngestEnv = { Bindings: Env };
+
+/** What the request's one log line says beyond its path, method, status and duration. */
+interface LogFields {
+  provider?: string;
+  account?: string | undefined;
+  outcome?: string;
+  reason?: string;
+  [field: string]: unknown;
+}
 
 /**
  * `/webhooks/<provider>[/<account>]`: route → body limit → credentials → verify →
  * handshake or normalize → enqueue → the platform's exact answer. The response
  * waits for the enqueue and for nothing else.
+ *
+ * One handler, no middleware: routing, the body, the refusals and the log line are all handled in
+ * {@link ingest}, so a callback pays for no middleware chain and its URL is parsed once.
  */
 export const webhooks = new Hono<IngestEnv>();
 
-// Every refusal is thrown (routing, body limit, credentials, the adapter's verdict, the enqueue) and
-// becomes its response here, without a log line of its own: the middleware below writes the one line.
-webhooks.onError((error) => describeError(error).response);
+webhooks.all("/:provider/:account?", (c) =>
+  ingest(c.req.raw, c.env, waitUntilOf(c), c.req.param("provider"), c.req.param("account")),
+);
 
 /**
  * One log line per request, of one shape, whatever happened: `outcome` is `queued`, `handshake`,
  * `rejected`, `unconfigured`, `enqueue-failed`, `config-invalid` or `error`; `reason` says why.
+ * Every refusal is thrown (routing, body limit, credentials, the adapter's verdict, the enqueue) and
+ * becomes its response here, without a log line of its own.
  */
-webhooks.use("*", async (c, next) => {
+async function ingest(
+  request: Request,
+  env: Env,
+  waitUntil: WaitUntil | undefined,
+  providerName: string,
+  account: string | undefined,
+): Promise<Response> {
   const started = Date.now();
-  await next();
-  const fields = c.get("logFields") as Record<string, unknown> | undefined;
-  // Not an ingest route at all (say `/webhooks/a/b/c`): the app's not-found handler logged it.
-  if (fields === undefined && c.error === undefined) return;
-  const failure = c.error === undefined ? undefined : describeError(c.error);
-  const { provider, account, outcome, reason, ...extra } = fields ?? {};
-  const routeAccount = typeof account === "string" ? account : "";
+  const url = new URL(request.url);
+  const fields: LogFields = {};
+  let response: Response;
+  let failure: ReturnType<typeof describeError> | undefined;
+  try {
+    response = await accept(request, url, env, fields, providerName, account, started);
+  } catch (error) {
+    failure = describeError(error instanceof Error ? error : new Error(String(error)));
+    response = failure.response;
+  }
+  const { provider, account: loggedAccount, outcome, reason, ...extra } = fields;
+  const routeAccount = typeof loggedAccount === "string" ? loggedAccount : "";
   log("ingest", {
-    path: (c.get("url") ?? new URL(c.req.url)).pathname,
-    method: c.req.method,
+    path: url.pathname,
+    method: request.method,
     provider,
-    account,
+    account: loggedAccount,
     outcome: outcome ?? failure?.outcome,
-    status: c.res.status,
+    status: response.status,
     reason: reason ?? failure?.reason,
     ...extra,
     durationMs: Date.now() - started,
@@ -75,22 +97,31 @@ webhooks.use("*", async (c, next) => {
   // Refused callbacks of a known platform are counted for the event log, written after the response.
   if (failure !== undefined && typeof provider === "string") {
     const counted = failure.outcome === "error" ? "internal error" : failure.reason;
-    countRefusal(c.env.RELAY_LOG, waitUntilOf(c), {
+    countRefusal(env.RELAY_LOG, waitUntil, {
       provider,
-      account: countedAccount(c.env, provider, routeAccount),
-      status: c.res.status,
+      account: countedAccount(env, provider, routeAccount),
+      status: response.status,
       reason: counted,
     });
   }
   // Accepted callbacks verified with a `_PREVIOUS` credential: counted the same way, for `/admin/stats`.
   if (failure === undefined && typeof provider === "string" && extra.credential === "previous") {
-    previousMatches.countAfterResponse(c.env.RELAY_LOG, waitUntilOf(c), { provider, account: routeAccount });
+    previousMatches.countAfterResponse(env.RELAY_LOG, waitUntil, { provider, account: routeAccount });
   }
-});
+  return response;
+}
 
-webhooks.use("/:provider/:account?", async (c, next) => {
-  const adapter = providerByName(c.req.param("provider"));
-  const account = c.req.param("account");
+/** The callback taken in, or a thrown refusal; `note` fills the log line's fields as it goes. */
+async function accept(
+  request: Request,
+  url: URL,
+  env: Env,
+  note: LogFields,
+  providerName: string,
+  account: string | undefined,
+  started: number,
+): Promise<Response> {
+  const adapter = providerByName(providerName);
   if (adapter === undefined || (account !== undefined && !ACCOUNT_PATTERN.test(account))) {
     throw new RelayError(
       404,
@@ -98,50 +129,40 @@ webhooks.use("/:provider/:account?", async (c, next) => {
       `no such webhook route: use /webhooks/<platform> or /webhooks/<platform>/<account>, platform one of ${PROVIDER_NAMES.join(", ")}, account in lower case (a-z, 0-9, _)`,
     );
   }
-  c.set("logFields", { provider: adapter.name, account });
-  c.set("url", new URL(c.req.url));
-  if (!(adapter.methods as readonly string[]).includes(c.req.method)) {
-    throw new RelayError(405, "method_not_allowed", `method ${c.req.method} is not allowed here`, {
+  const provider = adapter.name;
+  note.provider = provider;
+  note.account = account;
+  if (!(adapter.methods as readonly string[]).includes(request.method)) {
+    throw new RelayError(405, "method_not_allowed", `method ${request.method} is not allowed here`, {
       headers: { allow: adapter.methods.join(", ") },
     });
   }
-  c.set("adapter", adapter);
-  c.set("account", account);
-  await next();
-});
-
-webhooks.all("/:provider/:account?", async (c) => {
-  const started = Date.now();
-  const adapter = c.get("adapter");
-  const account = c.get("account");
-  const provider = adapter.name;
-  const note = (fields: Record<string, unknown>) => Object.assign(c.get("logFields"), fields);
   // The body is read once, with its own size check: a declared length over the limit is refused unread.
-  const request = c.req.raw;
   const hasBody = request.method !== "GET" && request.method !== "HEAD";
   const bytes = hasBody ? await readBodyCapped(request, MAX_BODY_BYTES) : undefined;
   if (hasBody && bytes === undefined) {
     throw new RelayError(413, "payload_too_large", `request body exceeds ${MAX_BODY_BYTES} bytes`);
   }
 
-  const resolved = resolveCredentials(c.env, adapter, account);
+  const resolved = credentialsOf(env, adapter, account);
   let credentials = resolved.ok ? resolved.credentials : undefined;
   if (!resolved.ok) {
     const who = `${provider}${account ? ` account ${account}` : ""}`;
     const missing = `${who} is not configured: ${resolved.missing.join(", ")} not set`;
-    note({ outcome: "unconfigured", reason: missing });
+    note.outcome = "unconfigured";
+    note.reason = missing;
     // The base route, or an account with credentials of its own: nothing to probe, so the answer says what is missing.
-    if (account === undefined || isKnownAccount(c.env, adapter, account))
+    if (account === undefined || isKnownAccount(env, adapter, account))
       throw new RelayError(503, "provider_not_configured", missing);
     // An account with no credentials at all is checked against throwaway ones, and so answered exactly as a
     // configured account answers a forged callback: account names cannot be probed. Only the log names the secret.
-    credentials = throwawayCredentials(c.env, adapter, account);
+    credentials = throwawayCredentials(env, adapter, account);
   }
 
-  const inbound = readInbound(request, c.get("url"), bytes);
+  const inbound = readInbound(request, url, bytes);
   if (typeof inbound === "string") throw new RelayError(400, "invalid_callback", inbound);
 
-  const settings = settingsOf(c.env);
+  const settings = settingsOf(env);
   const verification = await adapter.verify(inbound, credentials, {
     now: started,
     replayWindowSeconds: settings.replayWindowSeconds,
@@ -150,15 +171,14 @@ webhooks.all("/:provider/:account?", async (c) => {
     throw new RelayError(verification.status, REJECTION_CODE[verification.status], verification.reason);
 
   // Which credential matched (the current one or `_PREVIOUS` during a rotation), for the log line.
-  const { credential } = verification;
-  note({ credential });
+  note.credential = verification.credential;
   const handshake = adapter.handshake(verification.value);
   if (handshake !== null) {
-    note({ outcome: "handshake" });
+    note.outcome = "handshake";
     return answer(handshake);
   }
 
-  const source = `/webhooks/${provider}${account ? `/${account}` : ""}`;
+  const source = account ? `/webhooks/${provider}/${account}` : `/webhooks/${provider}`;
   const drafts = await adapter.normalize(verification.value, started);
   // A body's own nesting is checked on arrival; this catches what was inside base64 or encrypted data.
   if (drafts.some((draft) => valueNestsDeeperThan(draft.data.raw, MAX_JSON_DEPTH))) {
@@ -170,21 +190,48 @@ webhooks.all("/:provider/:account?", async (c) => {
   }
   const events = drafts.map((draft) => toCloudEvent(draft, provider, source));
   // One log line of bounded size: a callback with thousands of items names its first 100 and counts them all.
-  const listed = events.slice(0, LOGGED_EVENTS);
+  const listed = events.length > LOGGED_EVENTS ? events.slice(0, LOGGED_EVENTS) : events;
   const ids = listed.map((event) => event.id);
-  if (events.length > LOGGED_EVENTS) note({ events: events.length });
+  if (events.length > LOGGED_EVENTS) note.events = events.length;
   if (events.length > 0) {
     try {
       const dedupUntil = adapter.replayableUntil?.(verification.value);
-      await enqueueEvents(c.env.EVENTS_QUEUE, c.env.RELAY_STATE, events, started, dedupUntil);
+      await enqueueEvents(env.EVENTS_QUEUE, env.RELAY_STATE, events, started, dedupUntil);
     } catch (error) {
-      note({ outcome: "enqueue-failed", ids, reason: errorMessage(error) });
+      note.outcome = "enqueue-failed";
+      note.ids = ids;
+      note.reason = errorMessage(error);
       throw new RelayError(503, "queue_unavailable", "the event could not be queued; retry later");
     }
   }
-  note({ outcome: "queued", ids, types: listed.map((event) => event.type) });
+  note.outcome = "queued";
+  note.ids = ids;
+  note.types = listed.map((event) => event.type);
   return answer(adapter.success(verification.value));
-});
+}
+
+/**
+ * An account's credentials, built once per env object (that is, once per isolate in production) and
+ * route: vars and secrets do not change while an isolate lives. A credential set in a form that can
+ * never work throws every time (answered 503), and is not kept; nor is a route without credentials.
+ */
+const credentialCache = new WeakMap<Env, Map<string, CredentialsResult>>();
+
+function credentialsOf(env: Env, adapter: AnyProviderAdapter, account: string | undefined): CredentialsResult {
+  let byRoute = credentialCache.get(env);
+  if (byRoute === undefined) {
+    byRoute = new Map();
+    credentialCache.set(env, byRoute);
+  }
+  const key = account === undefined ? adapter.name : `${adapter.name}/${account}`;
+  let resolved = byRoute.get(key);
+  if (resolved === undefined) {
+    resolved = resolveCredentials(env, adapter, account);
+    // Only configured routes are kept: they are as many as the vars, whereas anyone may make up account names.
+    if (resolved.ok) byRoute.set(key, resolved);
+  }
+  return resolved;
+}
 
 /**
  * The account a refusal is counted under: every account without credentials shares one, so a flood
@@ -196,7 +243,9 @@ function countedAccount(env: Env, provider: string, account: string): string {
   return UNCONFIGURED_ACCOUNT;
 }
 
-function waitUntilOf(c: Context<IngestEnv>): ((promise: Promise<unknown>) => void) | undefined {
+type WaitUntil = (promise: Promise<unknown>) => void;
+
+function waitUntilOf(c: Context<IngestEnv>): WaitUntil | undefined {
   try {
     const ctx = c.executionCtx;
     return (promise) => ctx.waitUntil(promise);

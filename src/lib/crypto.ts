@@ -2,7 +2,7 @@ import { encodeUtf8, toHex } from "./bytes";
 
 type DigestAlgorithm = "MD5" | "SHA-1" | "SHA-256";
 
-export async function digestHex(algorithm: DigestAlgorithm, text: string): Promise<string> {
+async function digestHex(algorithm: DigestAlgorithm, text: string): Promise<string> {
   return toHex(await crypto.subtle.digest(algorithm, encodeUtf8(text)));
 }
 

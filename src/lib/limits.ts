@@ -11,43 +11,29 @@
  */
 
 /** Queues: one message's body, as UTF-8 JSON (`contentType: "json"`). */
-export const QUEUE_MESSAGE_BYTES = 128_000;
+const QUEUE_MESSAGE_BYTES = 128_000;
 /** Queues: messages in one `sendBatch`. */
 export const QUEUE_BATCH_MESSAGES = 100;
 /** Queues: the bodies of one `sendBatch` together. */
-export const QUEUE_BATCH_BYTES = 256_000;
+const QUEUE_BATCH_BYTES = 256_000;
 /** Queues: the longest `delaySeconds` a send or a retry may ask for (12 h). */
 export const QUEUE_MAX_DELAY_SECONDS = 43_200;
-/** Queues: how long a message is kept before it is deleted unseen (the default retention, 4 days). */
-export const QUEUE_RETENTION_SECONDS = 4 * 86_400;
 
-/** KV: a key's UTF-8 bytes. */
-export const KV_KEY_BYTES = 512;
-/** KV: a value's bytes. */
-export const KV_VALUE_BYTES = 25 * 1024 * 1024;
 /** KV: keys in one bulk `get`. */
 export const KV_BULK_GET_KEYS = 100;
 /** KV: keys one `list` call returns at most. */
 export const KV_LIST_KEYS = 1000;
-/** KV: the shortest `expirationTtl`. */
-export const KV_MIN_TTL_SECONDS = 60;
 
 /** D1: bound parameters of one statement. */
 export const D1_BOUND_PARAMETERS = 100;
-/** D1: one statement's SQL text, in bytes. */
-export const D1_SQL_BYTES = 100_000;
 /** D1: a `GLOB` or `LIKE` pattern, in bytes (SQLite's LIKE_PATTERN_LENGTH as D1 sets it). */
 export const D1_PATTERN_BYTES = 50;
 
 /**
- * Operations on other services (outbound fetch, KV, D1, Queues) one invocation may make: 50 on the
- * Free plan, 1,000 on Paid (KV and D1 count their own operations against limits of the same order).
+ * Operations on other services (outbound fetch, KV, D1, Queues) one invocation may make on the Free
+ * plan (1,000 on Paid; KV and D1 count their own operations against limits of the same order).
  */
-export const FREE_OPERATIONS_PER_INVOCATION = 50;
-export const PAID_OPERATIONS_PER_INVOCATION = 1000;
-
-/** Memory of one isolate. Stream and page: never hold every dead letter or every row at once. */
-export const ISOLATE_MEMORY_BYTES = 128 * 1024 * 1024;
+const FREE_OPERATIONS_PER_INVOCATION = 50;
 
 /**
  * The relay's budgets. A request (ingest or admin) makes at most this many operations, so it runs

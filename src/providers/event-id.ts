@@ -10,7 +10,7 @@ const SAFE_ID_PART = /^[A-Za-z0-9._:-]{1,128}$/;
  * the platform fills with spaces, line breaks, non-ASCII text or kilobytes must not reach either;
  * hashing keeps it stable across the platform's retries.
  */
-export async function safeIdPart(part: string): Promise<string> {
+async function safeIdPart(part: string): Promise<string> {
   return SAFE_ID_PART.test(part) ? part : sha256Hex(part);
 }
 

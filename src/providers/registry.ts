@@ -24,5 +24,3 @@ const byName = new Map<string, AnyProviderAdapter>(Object.entries(ADAPTERS));
 export function providerByName(name: string): AnyProviderAdapter | undefined {
   return byName.get(name);
 }
-
-export type { ProviderName };

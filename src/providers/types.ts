@@ -28,7 +28,7 @@ export interface PlatformAnswer {
 }
 
 /** A rejection is a value with a status (400 malformed, 401 unverified, 403 forbidden) and a clear reason. */
-export interface Rejection {
+interface Rejection {
   ok: false;
   status: 400 | 401 | 403;
   reason: string;

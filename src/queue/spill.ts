@@ -17,7 +17,7 @@ import { stubOf } from "./stub";
  * of a callback too large for one message go to KV together, under
  * `spill:<sha256 of their ids>` (see `src/queue/enqueue.ts`).
  */
-export const SPILL_PREFIX = "spill:";
+const SPILL_PREFIX = "spill:";
 /** Queues accepts 128 KB per message; the rest is left for its own envelope. */
 export const MAX_MESSAGE_BYTES = MESSAGE_BYTES_BUDGET;
 /**

@@ -108,6 +108,42 @@ describe("GET /admin/dead-letters", () => {
     expect(items.map((item) => `${item.target}/${item.event.id}`).sort()).toEqual(["crm/e1", "crm/e2"]);
   });
 
+  it("filters by ?reason=, with ?target=, reading only the letters it returns", async () => {
+    await bury("crm", "e1");
+    await bury("crm", "e2", { reason: "paused" });
+    await bury("audit", "e3", { reason: "paused" });
+    await bury("crm", "e4", { reason: "removed" });
+    // A record stored before keys carried metadata is read, and its missing reason means `failed`.
+    const old = await bury("crm", "e5");
+    const { reason: _, ...withoutReason } = old;
+    await env.RELAY_STATE.put(`dead:${old.id}`, JSON.stringify(withoutReason));
+    const ids = async (query: string) => {
+      const { response, body } = await admin("GET", query);
+      expect(response.status).toBe(200);
+      expect(body.cursor).toBeNull();
+      return (body.items as DeadLetter[]).map((item) => `${item.target}/${item.event.id}`).sort();
+    };
+    expect(await ids("?reason=paused")).toEqual(["audit/e3", "crm/e2"]);
+    expect(await ids("?reason=paused&target=crm")).toEqual(["crm/e2"]);
+    expect(await ids("?reason=failed")).toEqual(["crm/e1", "crm/e5"]);
+    expect(await ids("?reason=disabled")).toEqual([]);
+    // Letters the filter does not want are never read: this one would not parse.
+    const unread = await bury("crm", "e6", { reason: "paused" });
+    await env.RELAY_STATE.put(`dead:${unread.id}`, "{not json", { metadata: { reason: "paused" } });
+    takeInvocations();
+    expect(await ids("?reason=removed")).toEqual(["crm/e4"]);
+    // One list; one bulk read (of the wanted letter and the one without metadata).
+    expect(takeInvocations().map((invocation) => invocation.log)).toEqual([["kv.list", "kv.get"]]);
+  });
+
+  it("rejects a ?reason= that is not a dead-letter reason with 400, reading nothing", async () => {
+    takeInvocations();
+    const { response, body } = await admin("GET", "?reason=gone");
+    expect(response.status).toBe(400);
+    expect(body).toEqual({ error: "reason must be one of failed, paused, disabled, removed", code: "invalid_query" });
+    expect(takeInvocations().map((invocation) => invocation.log)).toEqual([[]]);
+  });
+
   it("pages with ?limit= and ?cursor= until the cursor is null", async () => {
     for (let i = 0; i < 5; i++) await bury("crm", `e${i}`);
     const seen: string[] = [];

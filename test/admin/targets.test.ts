@@ -24,6 +24,25 @@ function get(headers: Record<string, string> = AUTH) {
   return new Request(URL_TARGETS, { headers });
 }
 
+/** The stored targets document, parsed (`null` when none is stored). */
+async function storedTargets() {
+  return JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null");
+}
+
+/** The 400 for a masked value (`whsec_…LaSw`, `…k3Jq`) at `path` that stands for nothing `who` has stored. */
+function maskedValueRefusal(path: string, who: string) {
+  return {
+    error: "targets document is invalid",
+    code: "invalid_targets",
+    problems: [
+      {
+        path,
+        message: `a masked value keeps the stored one, but ${who} has no stored value here that it stands for: enter the value itself`,
+      },
+    ],
+  };
+}
+
 /** The JSON lines the relay logged, parsed. */
 function logged(spy: { mock: { calls: unknown[][] } }) {
   return spy.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
@@ -118,7 +137,7 @@ describe("PUT /admin/targets", () => {
     const { response } = await callWorker(put(JSON.stringify(VALID)));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual(masked);
-    expect(JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null")).toEqual(VALID);
+    expect(await storedTargets()).toEqual(VALID);
 
     const { response: read } = await callWorker(get());
     expect(read.status).toBe(200);
@@ -172,7 +191,7 @@ describe("PUT /admin/targets", () => {
         },
       ],
     });
-    expect(JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null")).toEqual(VALID);
+    expect(await storedTargets()).toEqual(VALID);
   });
 
   it("refuses a reserved header with 400 naming it, and changes nothing", async () => {
@@ -192,7 +211,7 @@ describe("PUT /admin/targets", () => {
         },
       ],
     });
-    expect(JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null")).toEqual(VALID);
+    expect(await storedTargets()).toEqual(VALID);
   });
 
   it("stores a target with an array of secrets", async () => {
@@ -201,7 +220,7 @@ describe("PUT /admin/targets", () => {
     ];
     const { response } = await callWorker(put(JSON.stringify(rotating)));
     expect(response.status).toBe(200);
-    expect(JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null")).toEqual(rotating);
+    expect(await storedTargets()).toEqual(rotating);
   });
 
   it("honours ALLOW_INSECURE_TARGETS: http://127.0.0.1 is refused when it is not true", async () => {
@@ -234,7 +253,7 @@ describe("PUT /admin/targets", () => {
     const body = (await response.json()) as { error: string };
     expect(body.error).toMatch(/^request body is not valid JSON: /);
     expect(body.error).not.toContain("whsec_");
-    expect(JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null")).toEqual(VALID);
+    expect(await storedTargets()).toEqual(VALID);
   });
 
   it("answers a syntax error right after a secret with its line and column only: never the secret, in the answer or the log", async () => {
@@ -252,7 +271,7 @@ describe("PUT /admin/targets", () => {
       expect(answer).not.toContain(part);
       expect(JSON.stringify(logSpy.mock.calls)).not.toContain(part);
     }
-    expect(JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null")).toEqual(VALID);
+    expect(await storedTargets()).toEqual(VALID);
   });
 
   it("rejects an empty body with 400", async () => {
@@ -333,7 +352,6 @@ describe("secrets are write-only", () => {
     { id: "erp", url: "https://erp.example.com/in", secret: ["whsec_…LaSw", "whsec_…b7oD"] },
     { id: "sink", url: "http://127.0.0.1:9000/events" },
   ];
-  const stored = async () => JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null");
 
   beforeEach(async () => {
     await env.RELAY_CONFIG.put("targets", JSON.stringify(STORED));
@@ -352,7 +370,7 @@ describe("secrets are write-only", () => {
     const { response } = await callWorker(put(JSON.stringify(edited, null, 2)));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual(edited);
-    expect(await stored()).toEqual([STORED[0], { ...STORED[1], timeoutMs: 5000 }, STORED[2]]);
+    expect(await storedTargets()).toEqual([STORED[0], { ...STORED[1], timeoutMs: 5000 }, STORED[2]]);
   });
 
   it("a rotation keeps the masked secret wherever it moves in the array, and stores the new one", async () => {
@@ -366,7 +384,7 @@ describe("secrets are write-only", () => {
       { ...MASKED[1], secret: ["whsec_…b7oD"] },
       MASKED[2],
     ]);
-    expect(await stored()).toEqual([
+    expect(await storedTargets()).toEqual([
       { ...STORED[0], secret: [THIRD_SECRET, SECRET] },
       { ...STORED[1], secret: [OLD_SECRET] },
       STORED[2],
@@ -378,7 +396,7 @@ describe("secrets are write-only", () => {
     renamed[0] = { ...MASKED[0], headers: { "X-API-KEY": "…alue" } };
     const { response } = await callWorker(put(JSON.stringify(renamed)));
     expect(response.status).toBe(200);
-    expect((await stored())[0].headers).toEqual({ "X-API-KEY": "api-key-value" });
+    expect((await storedTargets())[0].headers).toEqual({ "X-API-KEY": "api-key-value" });
   });
 
   it.each([
@@ -399,17 +417,8 @@ describe("secrets are write-only", () => {
   ])("refuses %s with 400 naming the field, and changes nothing", async (_, target, path, who) => {
     const { response } = await callWorker(put(JSON.stringify([target])));
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({
-      error: "targets document is invalid",
-      code: "invalid_targets",
-      problems: [
-        {
-          path,
-          message: `a masked value keeps the stored one, but ${who} has no stored value here that it stands for: enter the value itself`,
-        },
-      ],
-    });
-    expect(await stored()).toEqual(STORED);
+    expect(await response.json()).toEqual(maskedValueRefusal(path, who));
+    expect(await storedTargets()).toEqual(STORED);
   });
 
   it("lists a masked value's problem with the document's other problems", async () => {
@@ -444,7 +453,6 @@ describe("chat URL tokens are write-only", () => {
     { ...CHAT[3], url: "https://hooks.slack.com/services/T000/B000/…ab12" },
     CHAT[4],
   ];
-  const stored = async () => JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null");
 
   beforeEach(async () => {
     await env.RELAY_CONFIG.put("targets", JSON.stringify(CHAT));
@@ -473,7 +481,7 @@ describe("chat URL tokens are write-only", () => {
     const answer = await response.text();
     expect(answer).not.toContain("new-token-0000cd34");
     expect(JSON.parse(answer)[3].url).toBe("https://hooks.slack.com/services/T000/B000/…cd34");
-    expect(await stored()).toEqual([
+    expect(await storedTargets()).toEqual([
       CHAT[0],
       CHAT[1],
       CHAT[2],
@@ -486,18 +494,8 @@ describe("chat URL tokens are write-only", () => {
     const target = { id: "other", kind: "wecom", url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…91f6" };
     const { response } = await callWorker(put(JSON.stringify([target])));
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({
-      error: "targets document is invalid",
-      code: "invalid_targets",
-      problems: [
-        {
-          path: "$[0].url",
-          message:
-            'a masked value keeps the stored one, but target "other" has no stored value here that it stands for: enter the value itself',
-        },
-      ],
-    });
-    expect(await stored()).toEqual(CHAT);
+    expect(await response.json()).toEqual(maskedValueRefusal("$[0].url", 'target "other"'));
+    expect(await storedTargets()).toEqual(CHAT);
   });
 });
 
@@ -509,15 +507,22 @@ describe("GET /admin/targets of an invalid stored document", () => {
     await env.RELAY_STATE.delete(WAITING_KEY);
   });
 
+  /** GET with `stored` as the stored text: a 200 marked X-Targets-Invalid that enqueues nothing; its body. */
+  async function getInvalid(stored: string) {
+    await env.RELAY_CONFIG.put("targets", stored);
+    const { response, calls } = await callWorker(get());
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-targets-invalid")).toBe("1");
+    expect(calls).toEqual([]);
+    return response.json();
+  }
+
   it("answers 200 marked X-Targets-Invalid with the text masked, each problem on its line, nothing enqueued", async () => {
     const stored = [
       { id: "crm", url: "https://crm.example.com/in", secret: SECRET, headers: { "x-api-key": "api-key-value" } },
       { id: "Bad Id", url: "ftp://example.com/in" },
     ];
-    await env.RELAY_CONFIG.put("targets", JSON.stringify(stored));
-    const { response, calls } = await callWorker(get());
-    expect(response.status).toBe(200);
-    expect(response.headers.get("x-targets-invalid")).toBe("1");
+    const body = await getInvalid(JSON.stringify(stored));
     const text = [
       "[",
       "  {",
@@ -535,7 +540,6 @@ describe("GET /admin/targets of an invalid stored document", () => {
       "]",
       "",
     ].join("\n");
-    const body = await response.json();
     expect(body).toEqual({
       invalid: true,
       text,
@@ -552,7 +556,6 @@ describe("GET /admin/targets of an invalid stored document", () => {
     });
     expect(JSON.stringify(body)).not.toContain(SECRET);
     expect(JSON.stringify(body)).not.toContain("api-key-value");
-    expect(calls).toEqual([]);
   });
 
   it("answers a text that is not JSON masked by pattern, its lines kept, the problem at the syntax error", async () => {
@@ -564,11 +567,7 @@ describe("GET /admin/targets of an invalid stored document", () => {
       "]",
       "",
     ].join("\n");
-    await env.RELAY_CONFIG.put("targets", stored);
-    const { response, calls } = await callWorker(get());
-    expect(response.status).toBe(200);
-    expect(response.headers.get("x-targets-invalid")).toBe("1");
-    const body = await response.json();
+    const body = await getInvalid(stored);
     expect(body).toEqual({
       invalid: true,
       text: [
@@ -585,7 +584,6 @@ describe("GET /admin/targets of an invalid stored document", () => {
     for (const secret of [SECRET, OLD_SECRET, "tok_0123456789", "slackTokenValue123"]) {
       expect(JSON.stringify(body)).not.toContain(secret);
     }
-    expect(calls).toEqual([]);
   });
 
   it("says how many deliveries wait for a valid document and since when, as the consumer noted them", async () => {
@@ -624,8 +622,6 @@ describe("GET /admin/targets of an invalid stored document", () => {
     const { text } = (await (await callWorker(get())).response.json()) as { text: string };
     const { response } = await callWorker(put(text.replace("},]", "}]")));
     expect(response.status).toBe(200);
-    expect(JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null")).toEqual([
-      { id: "crm", url: "https://crm.example.com/in", secret: SECRET },
-    ]);
+    expect(await storedTargets()).toEqual([{ id: "crm", url: "https://crm.example.com/in", secret: SECRET }]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseJson } from "../../src/config/parse-json";
+import { parseJson } from "../../src/lib/json";
 
 const where = (text: string) => {
   const parsed = parseJson(text);

@@ -10,9 +10,10 @@ import { bundleSize } from "../../bench/lib/bundle.ts";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /**
  * The shipped bundle's ceiling, gzipped as wrangler reports it. The goal is 40 KiB (and this check at
- * 48 KiB); the bundle is above that today, so the check holds the line where it stands until it shrinks.
+ * 48 KiB); the bundle is 55.3 KiB today (bench/README.md says where the bytes go), so the check holds
+ * the line just above where it stands, and comes down as it shrinks.
  */
-const MAX_GZIP_BYTES = 64 * 1024;
+const MAX_GZIP_BYTES = 56 * 1024;
 
 describe("the shipped bundle", () => {
   it(`is minified and at most ${MAX_GZIP_BYTES / 1024} KiB gzipped (the exact build \`wrangler deploy\` uploads)`, async () => {

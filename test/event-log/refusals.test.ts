@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { PROVIDER_NAMES } from "../../src/core/cloud-event";
+import { HOUR_MS } from "../../src/event-log/counter";
 import {
-  HOUR_MS,
   MAX_REFUSAL_ROWS,
   OVERFLOW_REASON,
   RefusalCounter,

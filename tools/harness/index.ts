@@ -1,7 +1,7 @@
 /** The end-to-end harness: see README.md beside this file. */
 export { freePort } from "./ports.ts";
-export { type KvEntry, PROJECT_ROOT, putKv, type Relay, type RelayOptions, startRelay } from "./relay.ts";
+export { type KvEntry, putKv, type Relay, type RelayOptions, startRelay } from "./relay.ts";
 export { settled } from "./settled.ts";
 export { always, failFirst, type Plan, type Reply, type Sink, type SinkRequest, startSink } from "./sink.ts";
 export { sleep, waitFor } from "./wait.ts";
-export { wranglerEnv } from "./wrangler-env.ts";
+export { PROJECT_ROOT, wrangler, wranglerEnv } from "./wrangler.ts";

@@ -1,17 +1,11 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { freePort } from "./ports.ts";
-import { terminate, track, untrack } from "./processes.ts";
+import { stopGroup, track } from "./processes.ts";
 import { waitFor } from "./wait.ts";
-import { wranglerEnv } from "./wrangler-env.ts";
-
-/** The project root (where wrangler.toml is). */
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const WRANGLER = join(PROJECT_ROOT, "node_modules/wrangler/bin/wrangler.js");
+import { PROJECT_ROOT, WRANGLER_CLI, wrangler, wranglerEnv } from "./wrangler.ts";
 
 export interface RelayOptions {
   /** Plain vars, passed as `--var NAME:VALUE`; they override `[vars]` in wrangler.toml. */
@@ -69,13 +63,13 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const inspectorPort = await freePort();
   const envFile = join(scratch, "secrets.env");
   await writeFile(envFile, dotenv(options.secrets ?? {}), { mode: 0o600 });
-  const childEnv = wranglerEnv(scratch);
 
-  await applyMigrations(persistTo, childEnv);
-  if (options.kv?.length) await putKv(options.kv, persistTo, childEnv);
+  await applyMigrations(persistTo, scratch);
+  if (options.kv?.length) await putKv(options.kv, persistTo, scratch);
 
   const args = [
-    WRANGLER,
+    "--no-warnings",
+    WRANGLER_CLI,
     "dev",
     "--ip",
     "127.0.0.1",
@@ -94,7 +88,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   // Its own process group, so stop() can end wrangler and the workerd it starts together.
   const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
-    env: childEnv,
+    env: wranglerEnv(scratch),
     detached: true,
     windowsHide: true,
     stdio: ["ignore", "pipe", "pipe"],
@@ -106,7 +100,6 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   child.stderr?.on("data", (chunk: Buffer) => {
     output += chunk.toString("utf8");
   });
-  const exited = new Promise<void>((done) => child.once("exit", () => done()));
   track(child);
 
   const url = `http://127.0.0.1:${port}`;
@@ -130,8 +123,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      await terminate(child, exited);
-      untrack(child);
+      await stopGroup(child);
       await rm(scratch, { recursive: true, force: true });
     },
   };
@@ -162,21 +154,16 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
 }
 
 /** Creates the event log's tables (D1 `RELAY_LOG`) in local state, as `npm run dev` does; a no-op once applied. */
-export async function applyMigrations(persistTo: string, env = wranglerEnv(tmpdir())): Promise<void> {
-  await promisify(execFile)(
-    process.execPath,
-    [WRANGLER, "d1", "migrations", "apply", "RELAY_LOG", "--local", "--persist-to", persistTo],
-    { cwd: PROJECT_ROOT, env },
-  );
+export async function applyMigrations(persistTo: string, scratch = tmpdir()): Promise<void> {
+  await wrangler(["d1", "migrations", "apply", "RELAY_LOG", "--local", "--persist-to", persistTo], scratch);
 }
 
 /** Writes KV entries into local state with `wrangler kv key put --local` (the relay must not be running on it). */
-export async function putKv(entries: KvEntry[], persistTo: string, env = wranglerEnv(tmpdir())): Promise<void> {
+export async function putKv(entries: KvEntry[], persistTo: string, scratch = tmpdir()): Promise<void> {
   for (const { binding, key, value } of entries) {
-    await promisify(execFile)(
-      process.execPath,
-      [WRANGLER, "kv", "key", "put", key, value, "--binding", binding, "--local", "--persist-to", persistTo],
-      { cwd: PROJECT_ROOT, env },
+    await wrangler(
+      ["kv", "key", "put", key, value, "--binding", binding, "--local", "--persist-to", persistTo],
+      scratch,
     );
   }
 }

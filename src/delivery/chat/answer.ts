@@ -35,7 +35,7 @@ export function botError(bot: string, status: number, code: number | string | un
   return code === undefined ? `${bot} HTTP ${status}${said}` : `${bot} code ${code} (HTTP ${status})${said}`;
 }
 
-export interface BotCodes {
+interface BotCodes {
   bot: string;
   /** The answer's code and message, when it has them. */
   code: number | undefined;

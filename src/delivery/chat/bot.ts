@@ -3,7 +3,7 @@ import type { ChatAnswer } from "./answer";
 import type { ChatContent } from "./content";
 
 /** What one chat message is on the wire. The URL is the target's, signed when the chat signs in the query. */
-export interface ChatRequest {
+interface ChatRequest {
   url: string;
   body: string;
 }

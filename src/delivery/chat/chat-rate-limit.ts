@@ -1,7 +1,7 @@
 import type { ChatKind } from "../../config/target-kinds";
 import type { ChatTarget } from "../../config/targets-schema";
 
-export interface RateLimit {
+interface RateLimit {
   perMinute?: number;
   perSecond?: number;
 }
@@ -14,7 +14,7 @@ export interface RateLimit {
  * https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot,
  * https://api.slack.com/apis/rate-limits
  */
-export const DEFAULT_RATE_LIMITS: Readonly<Record<ChatKind, RateLimit>> = {
+const DEFAULT_RATE_LIMITS: Readonly<Record<ChatKind, RateLimit>> = {
   dingtalk: { perMinute: 20 },
   wecom: { perMinute: 20 },
   feishu: { perMinute: 100, perSecond: 5 },

@@ -8,13 +8,13 @@ import { renderTemplate, templateFor } from "./template";
 import { genericHeadline, headline } from "./wording";
 
 /** A line of the message: plain text, with the relay's own label in front when it has one. */
-export interface ChatLine {
+interface ChatLine {
   label?: string;
   value: string;
 }
 
 /** A link the relay built from an https file URL; its label is the relay's own words. */
-export interface ChatLink {
+interface ChatLink {
   label: string;
   url: string;
 }
@@ -30,9 +30,9 @@ export interface ChatContent {
 }
 
 /** Provider values are cut to this many characters first; each chat then fits the whole to its limits. */
-export const MAX_VALUE_CHARS = 300;
+const MAX_VALUE_CHARS = 300;
 /** Links listed at most; the rest are counted in one line. */
-export const MAX_LINKS = 10;
+const MAX_LINKS = 10;
 
 /**
  * What the message says: a headline (built-in words for the type in the target's locale, or the

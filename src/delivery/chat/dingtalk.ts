@@ -10,9 +10,9 @@ import { cutChars, fitted, utf8Bytes } from "./fit";
  * DingTalk publishes no size for a custom robot's markdown; its app robots take 15,000 bytes a
  * message. The relay keeps a message's text under this, far inside both.
  */
-export const DINGTALK_TEXT_BYTES = 5_000;
+const DINGTALK_TEXT_BYTES = 5_000;
 /** The title is the preview in the chat list. */
-export const DINGTALK_TITLE_CHARS = 64;
+const DINGTALK_TITLE_CHARS = 64;
 
 /**
  * 310000: the signature or its timestamp is wrong, the message lacks the robot's keyword, or the
@@ -61,7 +61,7 @@ function text(content: ChatContent, locale: "zh-CN" | "en" | undefined): string 
 }
 
 /** `timestamp` (ms) and `sign` = URL-encoded base64(HMAC-SHA256 keyed with the secret, over `timestamp + "\n" + secret`). */
-export async function signedUrl(url: string, secret: string, now: number): Promise<string> {
+async function signedUrl(url: string, secret: string, now: number): Promise<string> {
   const timestamp = String(now);
   const sign = encodeBase64(new Uint8Array(await hmacSha256(secret, `${timestamp}\n${secret}`)));
   return `${url}${url.includes("?") ? "&" : "?"}timestamp=${timestamp}&sign=${encodeURIComponent(sign)}`;

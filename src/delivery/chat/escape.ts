@@ -3,14 +3,14 @@
  * formats. Each chat gets the escaping its format needs; all of them get {@link defuseLinks}. The
  * zero-width space (U+200B) is invisible, so the reader sees the characters the platform sent.
  */
-export const ZWSP = "\u200b";
+const ZWSP = "\u200b";
 
 /**
  * Breaks what chat clients turn into links or mentions on their own (`https://x`, `www.x`,
  * `example.com`, `a@b.com`, `@all`): a zero-width space after `://`, before a dot that joins two
  * names, and after every `@`.
  */
-export function defuseLinks(text: string): string {
+function defuseLinks(text: string): string {
   return text
     .replace(/:\/\//g, `:${ZWSP}//`)
     .replace(/(?<=[\p{L}\p{N}_-])\.(?=[\p{L}\p{N}])/gu, `${ZWSP}.`)

@@ -26,7 +26,7 @@ export function shown(root: unknown, path: string): string | undefined {
 /** A file link the relay may make clickable: an https URL with a host, at most this long. */
 const MAX_LINK_CHARS = 2000;
 
-export interface FileLink {
+interface FileLink {
   url: string;
   /** The file's language, when it is a plain tag such as `zh` or `en-US`. */
   lang?: string;

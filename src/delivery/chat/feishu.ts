@@ -6,7 +6,7 @@ import { feishuText } from "./escape";
 import { fitted, utf8Bytes } from "./fit";
 
 /** A custom bot's request body may be at most 20 KB; this leaves room to spare. */
-export const FEISHU_BODY_BYTES = 19_000;
+const FEISHU_BODY_BYTES = 19_000;
 
 /**
  * Codes that mean every message will be refused until an operator acts: the bot's access token is
@@ -63,7 +63,7 @@ function post(content: ChatContent, locale: "zh-CN" | "en" | undefined) {
  * `sign` = base64(HMAC-SHA256 keyed with `timestamp + "\n" + secret`, over an empty message). The key
  * changes every second, so it is imported for each message, never cached.
  */
-export async function feishuSignature(secret: string, now: number): Promise<{ timestamp: string; sign: string }> {
+async function feishuSignature(secret: string, now: number): Promise<{ timestamp: string; sign: string }> {
   const timestamp = String(Math.floor(now / 1000));
   const key = await crypto.subtle.importKey(
     "raw",

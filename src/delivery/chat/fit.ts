@@ -1,7 +1,7 @@
 import { encodeUtf8 } from "../../lib/bytes";
 import type { ChatContent } from "./content";
 
-export const ELLIPSIS = "…";
+const ELLIPSIS = "…";
 
 /** At most `max` characters (code points, so no emoji is split), the last one an ellipsis when cut. */
 export function cutChars(text: string, max: number): string {

@@ -16,7 +16,7 @@ export interface RateWindow {
  * arrives, and the time from a granted slot to the arrival varies (the round trip to the rate
  * limiter, the request to the bot); a DingTalk robot that counts 21 in its minute is blocked for 10.
  */
-export function keptWindowMs(ms: number): number {
+function keptWindowMs(ms: number): number {
   return ms + Math.min(1000, ms * 0.05);
 }
 

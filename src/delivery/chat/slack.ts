@@ -5,9 +5,9 @@ import { slackEntities, slackText } from "./escape";
 import { fitted } from "./fit";
 
 /** Slack's block limits: a header's text, a section's text (characters); the fallback is kept as short. */
-export const SLACK_HEADER_CHARS = 150;
-export const SLACK_SECTION_CHARS = 3000;
-export const SLACK_TEXT_CHARS = 3000;
+const SLACK_HEADER_CHARS = 150;
+const SLACK_SECTION_CHARS = 3000;
+const SLACK_TEXT_CHARS = 3000;
 
 interface SlackMessage {
   text: string;

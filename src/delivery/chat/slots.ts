@@ -5,8 +5,6 @@ import { WAITS } from "../../core/settings";
 import type { SlotAnswer } from "./rate-limiter";
 import { type RateLimit, rateWindows } from "./rate-windows";
 
-export type { SlotAnswer } from "./rate-limiter";
-
 /**
  * When the rate limiter cannot answer (unavailable, overloaded, a bad limit), the delivery waits
  * this long in the queue and asks again: it is not an attempt, and it is never sent unthrottled.

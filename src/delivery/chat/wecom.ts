@@ -5,7 +5,7 @@ import { markdownText, markdownUrl } from "./escape";
 import { fitted, utf8Bytes } from "./fit";
 
 /** A group robot's markdown `content` may be at most 4096 bytes of UTF-8. */
-export const WECOM_CONTENT_BYTES = 4096;
+const WECOM_CONTENT_BYTES = 4096;
 
 /**
  * 93000: the webhook URL (its key) is invalid: the robot was removed. 45009 is the rate limit.

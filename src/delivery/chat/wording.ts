@@ -109,7 +109,7 @@ const PHRASES: Readonly<Record<string, readonly [string, string, string, string]
 /** Phrases that name the relay's target ({t}) rather than the meeting ({s}). */
 const NAMES_TARGET = (type: string) => type.startsWith("relay.");
 
-export interface HeadlineSlots {
+interface HeadlineSlots {
   subject: string | undefined;
   participant: string | undefined;
   target: string | undefined;

@@ -20,7 +20,7 @@ import { ALL_TARGETS } from "./store";
 /** The queue Cloudflare moves a message to once it has used up its queue's `max_retries`. */
 export const DEAD_LETTER_QUEUE = "meeting-relay-dlq";
 /** A dead letter that could not be stored (KV unavailable) is tried again after this long. */
-export const STORE_RETRY_SECONDS = WAITS.deadLetterStoreRetrySeconds;
+const STORE_RETRY_SECONDS = WAITS.deadLetterStoreRetrySeconds;
 /**
  * The last try Queues gives a message of this queue: its `max_retries` (100 in
  * wrangler.toml) plus one. The queue has no dead-letter queue of its own, so after

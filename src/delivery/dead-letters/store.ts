@@ -1,3 +1,4 @@
+import { TARGET_ID_SOURCE } from "../../config/targets-schema";
 import type { RelayEvent } from "../../core/cloud-event";
 import { sha256Hex } from "../../lib/crypto";
 import { valuesOf } from "../../lib/kv";
@@ -27,7 +28,11 @@ export interface DeadLetter {
  * - `disabled`: its target was set `"enabled": false` while the delivery waited for a retry;
  * - `removed`: its target was removed from the document while the delivery waited.
  */
-export type DeadLetterReason = "failed" | "paused" | "disabled" | "removed";
+export const DEAD_LETTER_REASONS = ["failed", "paused", "disabled", "removed"] as const;
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
+
+export const isDeadLetterReason = (text: string): text is DeadLetterReason =>
+  (DEAD_LETTER_REASONS as readonly string[]).includes(text);
 
 /**
  * The target of a dead letter for an event that could not even be fanned out
@@ -43,8 +48,10 @@ export const ALL_TARGETS = "*";
  * `?target=crm` is the KV prefix list `dead:crm.`.
  */
 export const DEAD_LETTER_PREFIX = "dead:";
-const ID_PATTERN = /^(\*|[a-z0-9_-]{1,64})\.[0-9a-f]{24}$/;
-export const TARGET_FILTER_PATTERN = /^(\*|[a-z0-9_-]{1,64})$/;
+/** A target id or {@link ALL_TARGETS}: what a dead letter's id starts with, and what a `target` filter takes. */
+const TARGET_OR_ALL = `(\\*|${TARGET_ID_SOURCE})`;
+const ID_PATTERN = new RegExp(`^${TARGET_OR_ALL}\\.[0-9a-f]{24}$`);
+export const TARGET_FILTER_PATTERN = new RegExp(`^${TARGET_OR_ALL}$`);
 
 /** One id per (event, target): a pair that dies again after a replay overwrites its old record. */
 export async function deadLetterId(target: string, eventId: string): Promise<string> {
@@ -83,7 +90,7 @@ export async function deleteDeadLetter(state: KVNamespace, id: string): Promise<
   await state.delete(DEAD_LETTER_PREFIX + id);
 }
 
-export interface DeadLetterPage {
+interface DeadLetterPage {
   items: DeadLetter[];
   cursor: string | null;
 }
@@ -97,20 +104,37 @@ export function deadLetterPrefix(target?: string): string {
  * One page in key order (by target, then id); `cursor` is null on the last page. One KV list
  * and one bulk read per 100 letters, never one read per letter.
  */
+/**
+ * One page of `limit` keys, oldest id order; with `reason`, only the letters kept for it (a record
+ * stored before reasons existed means `failed`), so a page may hold fewer than `limit` items, or none,
+ * and still have a cursor. The key's metadata names the reason: only wanted letters are read.
+ */
 export async function listDeadLetters(
   state: KVNamespace,
-  { target, cursor, limit }: { target?: string | undefined; cursor?: string | undefined; limit: number },
+  {
+    target,
+    reason,
+    cursor,
+    limit,
+  }: { target?: string | undefined; reason?: DeadLetterReason | undefined; cursor?: string | undefined; limit: number },
 ): Promise<DeadLetterPage> {
-  const page = await state.list({
+  const page = await state.list<Partial<DeadLetterMetadata>>({
     prefix: deadLetterPrefix(target),
     limit,
     ...(cursor === undefined ? {} : { cursor }),
   });
-  const names = page.keys.map((key) => key.name);
+  // A key without metadata (stored before it existed) is read and filtered on its record.
+  const keys = page.keys.filter(
+    (key) => reason === undefined || key.metadata?.reason === undefined || key.metadata.reason === reason,
+  );
+  const names = keys.map((key) => key.name);
   const records = await valuesOf<DeadLetter>(state, "", names, "json");
   return {
     // A record deleted between the list and the read is simply gone.
-    items: names.flatMap((name) => records.get(name) ?? []),
+    items: names.flatMap((name) => {
+      const letter = records.get(name);
+      return letter === undefined || (reason !== undefined && (letter.reason ?? "failed") !== reason) ? [] : [letter];
+    }),
     cursor: page.list_complete ? null : page.cursor,
   };
 }

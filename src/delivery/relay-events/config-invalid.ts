@@ -12,10 +12,10 @@ import { pausedTargets } from "../pauses";
 import { configInvalid } from "./own-events";
 
 /** KV `RELAY_STATE` key, present (with a TTL of an hour) while a `relay.config.invalid` was reported lately. */
-export const REPORTED_KEY = "relay-events:config-invalid";
+const REPORTED_KEY = "relay-events:config-invalid";
 /** At most one report an hour. */
-export const REPORT_EVERY_SECONDS = 3600;
-export const CONFIG_INVALID = "relay.config.invalid";
+const REPORT_EVERY_SECONDS = 3600;
+const CONFIG_INVALID = "relay.config.invalid";
 
 /** What a consumer knows when the targets document is invalid: the document's problems, as lines. */
 export interface InvalidConfig {

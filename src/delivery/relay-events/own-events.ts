@@ -3,7 +3,7 @@ import { RELAY_PROVIDER } from "../../core/cloud-event";
 import type { Pause } from "../pauses";
 
 /** The `source` of the relay's own events. */
-export const RELAY_SOURCE = "/relay";
+const RELAY_SOURCE = "/relay";
 
 /** What a relay event's `data` says; `raw` is null (no platform sent it). */
 interface OwnEventData extends EventData {
@@ -65,7 +65,7 @@ export function targetResumed(target: string, pausedSince: string, replayed: num
 }
 
 /** What {@link deliveryDead} reports about a delivery given up. */
-export interface GivenUp {
+interface GivenUp {
   event: RelayEvent;
   target: string;
   deadLetter: string;

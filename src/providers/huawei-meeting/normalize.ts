@@ -1,8 +1,9 @@
 import { compact, type EventDraft, eventType } from "../../core/cloud-event";
 import { sha256Hex } from "../../lib/crypto";
+import { isRecord } from "../../lib/json";
 import { isoFromMs, isoTime, providerTime } from "../../lib/time";
 import { eventId } from "../event-id";
-import { isRecord, text } from "../json";
+import { text } from "../text-field";
 import type { HuaweiMeetingVerified } from "./verify";
 
 /** Huawei Cloud Meeting event names → event types (the table in docs/platforms.md). */

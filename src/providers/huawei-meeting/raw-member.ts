@@ -8,7 +8,7 @@
  * that `JSON.parse` has already accepted, and returns `undefined` rather than
  * throwing if that is not so.
  */
-export type RawMember = { found: "one"; text: string } | { found: "none" } | { found: "several" } | undefined;
+type RawMember = { found: "one"; text: string } | { found: "none" } | { found: "several" } | undefined;
 
 export function rawMemberText(json: string, name: string): RawMember {
   let i = skipSpace(json, 0);

@@ -1,8 +1,8 @@
 import { equalSameLength, hmacSha256Hex } from "../../lib/crypto";
+import { isRecord, jsonValue } from "../../lib/json";
 import { epochToMs } from "../../lib/time";
 import { matchingCredential } from "../candidates";
 import { isFresh } from "../freshness";
-import { isRecord, parseJson } from "../json";
 import { type Candidate, type Clock, type InboundRequest, reject, type Verification } from "../types";
 import { rawMemberText } from "./raw-member";
 
@@ -41,7 +41,7 @@ export async function verifyHuaweiMeeting(
   { appId, appKeys }: HuaweiMeetingCredentials,
   clock: Clock,
 ): Promise<Verification<HuaweiMeetingVerified>> {
-  const body = parseJson(request.body);
+  const body = jsonValue(request.body);
   if (!isRecord(body)) return reject(400, "body is not a JSON object");
   const member = rawMemberText(request.body, "eventInfo");
   if (member === undefined || member.found === "none") return reject(400, "body has no eventInfo");

@@ -8,7 +8,7 @@ export const ENCODING_AES_KEY = "TENCENT_MEETING_ENCODING_AES_KEY";
 /** Tencent's EncodingAESKey is 43 characters of [A-Za-z0-9]: base64 of 32 bytes without the "=". */
 const ENCODING_AES_KEY_FORM = /^[A-Za-z0-9]{43}$/;
 
-export interface TencentMeetingAesKey {
+interface TencentMeetingAesKey {
   slot: CredentialSlot;
   encodingAesKey: string;
   /** The secret's full name (account suffix, `_PREVIOUS`), for messages that tell the operator what to fix. */

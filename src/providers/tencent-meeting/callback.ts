@@ -1,5 +1,6 @@
 import { sha256Hex } from "../../lib/crypto";
-import { isRecord, text } from "../json";
+import { isRecord } from "../../lib/json";
+import { text } from "../text-field";
 import { type Checked, reject } from "../types";
 
 /** A decoded event callback; `sequence` is what its event ids derive from. */

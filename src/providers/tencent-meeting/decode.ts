@@ -1,11 +1,11 @@
 import { decodeBase64Utf8 } from "../../lib/bytes";
-import { isRecord, parseJson } from "../json";
+import { isRecord, jsonValue } from "../../lib/json";
 import { type Checked, type CredentialSlot, reject } from "../types";
 import type { TencentMeetingEncryption } from "./aes-key";
 import { decryptTencent } from "./decrypt";
 
 /** A decoded value, and the EncodingAESKey that decrypted it (none when it came as plain base64). */
-export interface Decoded<T> {
+interface Decoded<T> {
   value: T;
   key: CredentialSlot | undefined;
 }
@@ -61,13 +61,13 @@ export async function decodedData(
   encryption: TencentMeetingEncryption | undefined,
 ): Promise<Checked<Decoded<unknown>>> {
   const { found, decrypted } = await decryptWithKeys(data, encryption, (plain) => {
-    const parsed = parseJson(plain);
+    const parsed = jsonValue(plain);
     return isRecord(parsed) ? parsed : undefined;
   });
   if (found) return { ok: true, value: found };
 
   const plain = decodeBase64Utf8(data);
-  const fromBase64 = plain === null ? undefined : parseJson(plain);
+  const fromBase64 = plain === null ? undefined : jsonValue(plain);
   if (encryption && !isRecord(fromBase64)) {
     return decrypted ? reject(400, "decrypted data is not a JSON object") : undecryptable("data", encryption);
   }

@@ -1,7 +1,8 @@
 import { compact, type EventDraft, eventType } from "../../core/cloud-event";
+import { isRecord } from "../../lib/json";
 import { isoFromMs, providerTime } from "../../lib/time";
 import { eventId } from "../event-id";
-import { isRecord, text } from "../json";
+import { text } from "../text-field";
 import type { TencentMeetingCallback } from "./callback";
 import { personOf } from "./people";
 import { recordingOf } from "./recording";

@@ -1,5 +1,6 @@
 import { compact } from "../../core/cloud-event";
-import { isRecord, text } from "../json";
+import { isRecord } from "../../lib/json";
+import { text } from "../text-field";
 
 /**
  * An operator or creator as the event's `operator`, `participant` or `meeting.creator`.

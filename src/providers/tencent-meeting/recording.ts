@@ -1,6 +1,7 @@
 import { compact } from "../../core/cloud-event";
+import { isRecord } from "../../lib/json";
 import { httpsUrl } from "../https-url";
-import { isRecord, text } from "../json";
+import { text } from "../text-field";
 
 /**
  * Where a recording file's item may carry its link, the playback page first. The events name files by

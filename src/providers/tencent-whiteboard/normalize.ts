@@ -1,9 +1,10 @@
 import { compact, type EventDraft, eventType } from "../../core/cloud-event";
 import { sha256Hex } from "../../lib/crypto";
+import { isRecord } from "../../lib/json";
 import { isoFromMs, providerTime } from "../../lib/time";
 import { eventId } from "../event-id";
 import { httpsUrl } from "../https-url";
-import { isRecord, text } from "../json";
+import { text } from "../text-field";
 import { canonicalJson } from "./canonical-json";
 import type { TencentWhiteboardCallback } from "./verify";
 
@@ -25,7 +26,7 @@ export const TENCENT_WHITEBOARD_TYPES: Readonly<Record<string, string>> = {
  * EventType, Timestamp and the canonical JSON of EventData: progress events of one
  * task differ in `Progress`, so they stay distinct.
  */
-export async function tencentWhiteboardEventId(callback: TencentWhiteboardCallback): Promise<string> {
+async function tencentWhiteboardEventId(callback: TencentWhiteboardCallback): Promise<string> {
   const identity = [String(callback.SdkAppId), callback.EventType, String(callback.Timestamp), callback.EventData];
   const hash = await sha256Hex(canonicalJson(identity));
   return eventId("tencent-whiteboard", callback.SdkAppId, hash);

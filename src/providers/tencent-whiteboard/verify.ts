@@ -1,6 +1,6 @@
 import { equalSameLength, md5Hex } from "../../lib/crypto";
+import { isRecord, jsonValue } from "../../lib/json";
 import { matchingCredential } from "../candidates";
-import { isRecord, parseJson } from "../json";
 import { type Candidate, type Clock, type InboundRequest, reject, type Verification } from "../types";
 
 export interface TencentWhiteboardCredentials {
@@ -35,7 +35,7 @@ export async function verifyTencentWhiteboard(
   { callbackKeys }: TencentWhiteboardCredentials,
   clock: Clock,
 ): Promise<Verification<TencentWhiteboardCallback>> {
-  const body = parseJson(request.body);
+  const body = jsonValue(request.body);
   if (!isRecord(body)) return reject(400, "body is not a JSON object");
   const expireTime = decimalInteger(body.ExpireTime);
   if (expireTime === undefined) return reject(400, "body has no ExpireTime in Unix seconds");

@@ -2,7 +2,7 @@ import { compact, type EventDraft, eventType } from "../../core/cloud-event";
 import { sha256Hex } from "../../lib/crypto";
 import { isoFromMs, providerTime } from "../../lib/time";
 import { eventId } from "../event-id";
-import { text } from "../json";
+import { text } from "../text-field";
 import { YUNHUNI_TIME_FIELDS, type YunhuniNotification } from "./verify";
 
 /** Yunhuni voice conference events → event types (the table in docs/platforms.md). */
@@ -31,7 +31,7 @@ const FALLBACK_TIME = ["quit_time", "end_time", "join_time", "begin_time"] as co
  * conference id, call id and the event's own time fields: the sender's immediate
  * retries repeat all of them, while two real events differ in at least one.
  */
-export function yunhuniEventId(notification: YunhuniNotification): Promise<string> {
+function yunhuniEventId(notification: YunhuniNotification): Promise<string> {
   const identity = [
     notification.event,
     notification.id,

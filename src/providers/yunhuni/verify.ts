@@ -1,6 +1,7 @@
-import { equalSecret } from "../../lib/crypto";
+import { encodeUtf8 } from "../../lib/bytes";
+import { isRecord, jsonValue } from "../../lib/json";
+import { percentDecoded, rawQueryValue } from "../../lib/raw-query";
 import { matchingCredential } from "../candidates";
-import { isRecord, parseJson } from "../json";
 import { type Candidate, type InboundRequest, reject, type Verification } from "../types";
 import { type AllowList, isAllowed } from "./allow-list";
 
@@ -31,9 +32,16 @@ export async function verifyYunhuni(
 ): Promise<Verification<YunhuniNotification>> {
   // The token first: a 403 for an address outside an account's own allow-list would tell a prober
   // that the account exists (an account without credentials answers like a wrong token, 401).
-  const given = queryValue(request.rawQuery, "token");
+  // A literal `+` of a token stays `+`; a value that is not valid percent-encoding is compared as sent.
+  const raw = rawQueryValue(request.rawQuery, "token", "empty");
+  const given = raw === undefined ? undefined : (percentDecoded(raw) ?? raw);
   if (given === undefined || given === "") return reject(401, "missing token query parameter");
-  const credential = await matchingCredential(tokens, (token) => equalSecret(given, token));
+  // Both sides are hashed, so neither the content nor the length leaks through timing; the
+  // configured tokens' hashes are computed once per isolate, the given one once per request.
+  const givenDigest = sha256(given);
+  const credential = await matchingCredential(tokens, async (token) =>
+    crypto.subtle.timingSafeEqual(await givenDigest, await tokenDigest(token)),
+  );
   if (credential === undefined) return reject(401, "token mismatch");
   if (allowList !== undefined && !isAllowed(allowList, request.clientIp)) {
     const { source, unreadable } = allowList;
@@ -41,7 +49,7 @@ export async function verifyYunhuni(
     return reject(403, `client IP is not in ${source}${note}`);
   }
 
-  const body = parseJson(request.body);
+  const body = jsonValue(request.body);
   if (!isRecord(body)) return reject(400, "body is not a JSON object");
   if (typeof body.event !== "string" || body.event === "") return reject(400, "body has no event string");
   if (typeof body.id !== "string" || body.id === "") return reject(400, "body has no conference id string");
@@ -57,23 +65,18 @@ export async function verifyYunhuni(
   return { ok: true, value: body as YunhuniNotification, credential };
 }
 
-/**
- * The first value of a query parameter, decoded with `decodeURIComponent`: unlike
- * `URLSearchParams` it keeps a literal `+` of a token as `+`. A value that is not
- * valid percent-encoding is compared as sent.
- */
-function queryValue(rawQuery: string, name: string): string | undefined {
-  for (const pair of rawQuery.split("&")) {
-    const eq = pair.indexOf("=");
-    if ((eq === -1 ? pair : pair.slice(0, eq)) !== name) continue;
-    const value = eq === -1 ? "" : pair.slice(eq + 1);
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return value;
-    }
+const sha256 = (text: string) => crypto.subtle.digest("SHA-256", encodeUtf8(text));
+
+/** Each configured token's SHA-256, kept for the life of the isolate (tokens are few: two per account at most). */
+const tokenDigests = new Map<string, Promise<ArrayBuffer>>();
+
+function tokenDigest(token: string): Promise<ArrayBuffer> {
+  let digest = tokenDigests.get(token);
+  if (digest === undefined) {
+    digest = sha256(token);
+    tokenDigests.set(token, digest);
   }
-  return undefined;
+  return digest;
 }
 
 function isUnixTime(value: unknown): boolean {
