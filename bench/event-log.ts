@@ -9,35 +9,23 @@
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
+import { stopAllGroups } from "../tools/harness/processes.ts";
+import { wrangler } from "../tools/harness/wrangler.ts";
 import { derivedRelayToml, relayToml, writeServerDir } from "./lib/configs.ts";
 import { SEED_PROVIDERS, seededEvent, seedSql } from "./lib/event-log-seed.ts";
-import { makeRunDir, REPO } from "./lib/paths.ts";
-import { killAllGroupsNow, stopAllGroups } from "./lib/processes.ts";
+import { REPO } from "./lib/paths.ts";
 import { benchVars } from "./lib/providers.ts";
-import { buildBundle, type DevServer, startDev, wrangler } from "./lib/wrangler.ts";
+import { numberOption, startBenchScript } from "./lib/script.ts";
+import { buildBundle, type DevServer, startDev } from "./lib/wrangler.ts";
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const index = args.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(args[index + 1]);
-};
+const option = (name: string, fallback: number) => numberOption(args, name, fallback);
 const EVENTS = option("events", 200_000);
 const DAYS = option("days", 14);
 const RUNS = option("runs", 15);
 const ADMIN_TOKEN = benchVars().ADMIN_TOKEN as string;
 
-process.on("exit", killAllGroupsNow);
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(signal, () => {
-    killAllGroupsNow();
-    process.exit(130);
-  });
-}
-
-const t0 = performance.now();
-const say = (line: string) =>
-  console.log(`[event-log ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${line}`);
-const runDir = makeRunDir();
+const { runDir, say } = startBenchScript("event-log");
 let server: DevServer | undefined;
 let ok = false;
 try {

@@ -10,7 +10,8 @@
  *   operation per 64 KB of message; 1M operations a month included)
  * - D1: https://developers.cloudflare.com/d1/platform/pricing/ (rows read and rows written as D1 reports them
  *   in each result's `meta`)
- * - Durable Objects: https://developers.cloudflare.com/durable-objects/platform/pricing (each RPC call a request)
+ * - Durable Objects: https://developers.cloudflare.com/durable-objects/platform/pricing (each RPC call a request;
+ *   a SQLite-backed object's storage bills rows read and rows written like D1, since January 2026)
  * - Workers Logs: https://developers.cloudflare.com/workers/observability/logs/workers-logs/#pricing
  *   (20M lines a month included)
  */
@@ -28,6 +29,8 @@ export const PRICE_PER_MILLION = {
   d1RowsRead: 0.001,
   d1RowsWritten: 1,
   durableObjectRequests: 0.15,
+  durableObjectRowsRead: 0.001,
+  durableObjectRowsWritten: 1,
   /** Per million GB-s of Durable Object duration. */
   durableObjectGbSeconds: 12.5,
   logLines: 0.6,
@@ -42,4 +45,39 @@ export function pricePerMillionEvents(counts: BillableCounts): number {
     dollars += (count ?? 0) * PRICE_PER_MILLION[unit as keyof typeof PRICE_PER_MILLION];
   }
   return Math.round(dollars * 1000) / 1000;
+}
+
+/** The Workers Paid plan's monthly subscription, which includes the amounts below. */
+export const PAID_PLAN_USD_PER_MONTH = 5;
+
+/** What the Workers Paid plan includes each month, in the units of PRICE_PER_MILLION (same sources, same date). */
+export const PAID_INCLUDED_PER_MONTH: BillableCounts = {
+  workersRequests: 10_000_000,
+  cpuMs: 30_000_000,
+  kvReads: 10_000_000,
+  kvWrites: 1_000_000,
+  kvDeletes: 1_000_000,
+  kvLists: 1_000_000,
+  queueOperations: 1_000_000,
+  d1RowsRead: 25_000_000_000,
+  d1RowsWritten: 50_000_000,
+  durableObjectRequests: 1_000_000,
+  durableObjectGbSeconds: 400_000,
+  durableObjectRowsRead: 25_000_000_000,
+  durableObjectRowsWritten: 50_000_000,
+  logLines: 20_000_000,
+};
+
+/**
+ * A month on the Paid plan for `eventsPerMonth` events that each bill `perEvent`: the subscription plus
+ * every unit beyond its inclusion, at list price (nothing else running on the account).
+ */
+export function monthlyUsdOnPaid(perEvent: BillableCounts, eventsPerMonth: number): number {
+  let dollars = PAID_PLAN_USD_PER_MONTH;
+  for (const [unit, count] of Object.entries(perEvent)) {
+    const key = unit as keyof typeof PRICE_PER_MILLION;
+    const beyond = Math.max(0, (count ?? 0) * eventsPerMonth - (PAID_INCLUDED_PER_MONTH[key] ?? 0));
+    dollars += (beyond / 1_000_000) * PRICE_PER_MILLION[key];
+  }
+  return Math.round(dollars * 100) / 100;
 }

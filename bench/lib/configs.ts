@@ -16,7 +16,12 @@ export function relayToml(): string {
  */
 export function derivedRelayToml(
   source: string,
-  { main, queuePrefix, consumers }: { main: string; queuePrefix: string; consumers: boolean },
+  {
+    main,
+    queuePrefix,
+    consumers,
+    root = REPO,
+  }: { main: string; queuePrefix: string; consumers: boolean /** The tree `source` came from. */; root?: string },
 ): string {
   const sections = source.split(/^(?=\[)/m);
   const kept = consumers ? sections : sections.filter((section) => !section.startsWith("[[queues.consumers]]"));
@@ -24,9 +29,9 @@ export function derivedRelayToml(
     kept
       .join("")
       .replace(/^main\s*=.*$/m, `main = ${JSON.stringify(main)}`)
-      // The config is written elsewhere: the event log's migrations and the console's assets stay the repository's.
-      .replace(/^migrations_dir\s*=.*$/m, `migrations_dir = ${JSON.stringify(join(REPO, "migrations"))}`)
-      .replace(/^directory\s*=\s*"([^"]+)"/m, (_, dir: string) => `directory = ${JSON.stringify(join(REPO, dir))}`)
+      // The config is written elsewhere: the event log's migrations and the console's assets stay the tree's.
+      .replace(/^migrations_dir\s*=.*$/m, `migrations_dir = ${JSON.stringify(join(root, "migrations"))}`)
+      .replace(/^directory\s*=\s*"([^"]+)"/m, (_, dir: string) => `directory = ${JSON.stringify(join(root, dir))}`)
       .replace(
         /^(\s*(?:dead_letter_)?queue\s*=\s*")([^"]+)"/gm,
         (_, lead: string, name: string) => `${lead}${queuePrefix}${name}"`,

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import autocannon from "autocannon";
-import { cpuTicks } from "./processes.ts";
+import { cpuTicks } from "../../tools/harness/proc-stat.ts";
 import type { SignedCallback } from "./providers.ts";
 import { percentile, round } from "./stats.ts";
 import type { DevServer } from "./wrangler.ts";
@@ -28,6 +28,8 @@ export interface LoadTarget {
   requests: () => SignedCallback[];
   /** The answer every request must get; default: each callback's own `expect` (the platform's success form). */
   expect?: { status: number; body: string };
+  /** Runs after the target before it in odd rounds and before it in even ones (a compared pair: neither always goes second). */
+  alternate?: boolean;
 }
 
 interface Tally {
@@ -62,7 +64,7 @@ export async function runIngest(
   );
   for (let r = 1; r <= plan.rounds; r++) {
     const parts: string[] = [];
-    for (const target of targets) {
+    for (const target of roundOrder(targets, r)) {
       const tally = tallies.get(target.name) as Tally;
       const before = tally.requests;
       const seconds = await loadOnce(target, plan.connections, plan.seconds, tally);
@@ -83,6 +85,16 @@ export async function runIngest(
     proxyCpuUsPerReq[name] = round((tally.proxyTicks * usPerTick) / tally.requests, 1);
   }
   return { metrics, proxyCpuUsPerReq };
+}
+
+/** Round `r`'s order: in even rounds each `alternate` target swaps places with the one before it. */
+export function roundOrder<T extends { alternate?: boolean }>(targets: readonly T[], r: number): T[] {
+  const order = [...targets];
+  if (r % 2 === 1) return order;
+  for (let i = 1; i < order.length; i++) {
+    if (order[i]?.alternate) [order[i - 1], order[i]] = [order[i] as T, order[i - 1] as T];
+  }
+  return order;
 }
 
 /** One autocannon run; every answer must be the platform's exact success (status and body), or the benchmark stops. */

@@ -5,7 +5,6 @@ import { fileURLToPath } from "node:url";
 
 /** The repository root (bench/lib/../..). */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const WRANGLER_CLI = join(REPO, "node_modules", "wrangler", "wrangler-dist", "cli.js");
 export const RESULTS_PATH = join(REPO, "bench", "results", "latest.json");
 
 /** A fresh directory for one run's generated configs, builds, persisted state and logs. */

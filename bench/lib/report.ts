@@ -1,3 +1,6 @@
+import { PRICE_PER_MILLION } from "../prices.ts";
+import type { BaselineResults } from "./baseline.ts";
+import { type CostResult, costFindings, type ScenarioCost } from "./cost.ts";
 import type { E2eResult } from "./e2e.ts";
 import type { Metrics } from "./ingest.ts";
 import type { SlotResult } from "./slots.ts";
@@ -8,7 +11,10 @@ export interface Results {
   ingest?: Record<string, Metrics> & { ratios: Record<string, Ratios> };
   e2e?: E2eResult;
   slots?: SlotResult;
+  cost?: CostResult;
   bundle: { gzip_bytes: number };
+  /** `--baseline <ref>`: that commit measured side by side. */
+  baseline?: BaselineResults;
   meta: Record<string, unknown> & {
     reference?: {
       "floor-io": Metrics | undefined;
@@ -48,6 +54,7 @@ export function missedTargets(results: Results): string[] {
     if (e && e.lost > 0) missed.push(`${phase}: ${e.lost} events lost`);
     if (e && e.duplicates > 0) missed.push(`${phase}: ${e.duplicates} duplicate deliveries`);
   }
+  if (results.cost) missed.push(...costFindings(results.cost));
   if (results.bundle.gzip_bytes >= TARGETS.gzipBytes)
     missed.push(`bundle: ${results.bundle.gzip_bytes} B gzipped ≥ 64 KiB`);
   return missed;
@@ -145,8 +152,134 @@ export function formatResults(results: Results): string {
       "",
     );
   }
+  if (results.cost) out.push(formatCost(results.cost), "");
+  if (results.baseline) out.push(formatBaseline(results), "");
   const kib = (results.bundle.gzip_bytes / 1024).toFixed(1);
   out.push(`Bundle: ${results.bundle.gzip_bytes} bytes gzipped (${kib} KiB; target < 64 KiB)`, "");
   out.push(`Machine: ${meta.cores} × ${meta.cpu_model}, Node ${meta.node}, wrangler ${meta.wrangler}, ${meta.date}`);
+  return out.join("\n");
+}
+
+const UNIT_NAMES: Record<keyof typeof PRICE_PER_MILLION, string> = {
+  workersRequests: "Workers requests",
+  cpuMs: "CPU ms",
+  kvReads: "KV reads (per key)",
+  kvWrites: "KV writes",
+  kvDeletes: "KV deletes",
+  kvLists: "KV lists",
+  queueOperations: "Queue operations (per 64 KB)",
+  d1RowsRead: "D1 rows read",
+  d1RowsWritten: "D1 rows written",
+  durableObjectRequests: "Durable Object requests",
+  durableObjectGbSeconds: "Durable Object GB-s",
+  durableObjectRowsRead: "Durable Object rows read",
+  durableObjectRowsWritten: "Durable Object rows written",
+  logLines: "log lines",
+};
+
+const usd = (n: number) => `$${n.toFixed(n >= 1 ? 2 : 3)}`;
+
+function costRows(cost: Omit<ScenarioCost, "retention">): string[][] {
+  const rows: string[][] = [];
+  for (const [unit, count] of Object.entries(cost.units)) {
+    const price = PRICE_PER_MILLION[unit as keyof typeof PRICE_PER_MILLION];
+    if (!count) continue;
+    rows.push([UNIT_NAMES[unit as keyof typeof PRICE_PER_MILLION] ?? unit, String(count), usd(count * price)]);
+  }
+  rows.push(["total", "", usd(cost.usd_per_million)]);
+  return rows;
+}
+
+/** One table per scenario: each billable unit per event and its $ per million events. */
+export function formatCost(cost: CostResult): string {
+  const out = [
+    `Cost per event at list price (prices of ${cost.prices_as_of}, bench/prices.ts; beyond each plan's inclusions), ${cost.events_per_scenario} events per scenario:`,
+    "",
+  ];
+  for (const scenario of cost.scenarios) {
+    const { fetch, queue, scheduled, queue_messages_read: read } = scenario.invocations;
+    const batching =
+      queue > 0
+        ? `; ${queue} consumer invocations for ${read} messages read (${(read / queue).toFixed(1)} per invocation), $${scenario.usd_per_million_unbatched} per million with one invocation per message`
+        : "";
+    out.push(
+      `${scenario.scenario}: ${fetch} fetch, ${queue} queue, ${scheduled} scheduled invocations${batching}`,
+      table(["unit", "per event", "$ per million events"], costRows(scenario)),
+    );
+    if (scenario.retention) {
+      const deleted = Object.entries(scenario.rows_deleted ?? {})
+        .filter(([, n]) => n > 0)
+        .map(([table, n]) => `${n} ${table}`)
+        .join(", ");
+      out.push(
+        `  + retention of these events: ${usd(scenario.retention.usd_per_million)} per million (rows deleted: ${deleted || "none"}); with retention ${usd(scenario.usd_per_million + scenario.retention.usd_per_million)}`,
+      );
+      const month = scenario.paid_month_usd;
+      if (month)
+        out.push(
+          `  a month on Workers Paid ($5 included): ${usd(month["1M"])} at 1M such events, ${usd(month["10M"])} at 10M`,
+        );
+    }
+    out.push("");
+  }
+  out.push(
+    "Left out: CPU time, Durable Object duration, storage, and Workers Logs invocation logs; consumer invocations are shared by the messages of a batch as local Queues formed them.",
+  );
+  return out.join("\n");
+}
+
+/** The current tree beside the `--baseline` commit: each figure, the baseline's, and current ÷ baseline. */
+export function formatBaseline(results: Results): string {
+  const base = results.baseline as BaselineResults;
+  const ratio = (current: number, baseline: number) => (baseline ? (current / baseline).toFixed(2) : "");
+  const out = [
+    `Against the baseline ${base.ref} (${base.commit.slice(0, 7)} "${base.subject}"): ratio = current ÷ baseline` +
+      (base.same_lockfile
+        ? ""
+        : "; its package-lock.json differs from this checkout's, it ran on this checkout's node_modules"),
+  ];
+  if (base.ingest && results.ingest) {
+    const { current_over_baseline: ratios } = base.ingest;
+    const rows = Object.keys(ratios).map((platform) => {
+      const c = results.ingest?.[platform] as Metrics;
+      const b = base.ingest?.[platform] as Metrics;
+      const r = ratios[platform] as Ratios;
+      return [
+        platform,
+        c.rps.toFixed(0),
+        b.rps.toFixed(0),
+        r.throughput.toFixed(2),
+        c.p99_ms.toFixed(1),
+        b.p99_ms.toFixed(1),
+        r.p99.toFixed(2),
+        c.cpu_us_per_req.toFixed(0),
+        b.cpu_us_per_req.toFixed(0),
+        r.cpu.toFixed(2),
+      ];
+    });
+    out.push(
+      "Ingest, the baseline's routes in the same interleaved rounds:",
+      table(["route", "req/s", "base", "ratio", "p99 ms", "base", "ratio", "CPU µs/req", "base", "ratio"], rows),
+      "",
+    );
+  }
+  const rows: string[][] = [];
+  const row = (name: string, current: number, baseline: number) =>
+    rows.push([name, String(current), String(baseline), ratio(current, baseline)]);
+  const paced = results.meta.e2e_paced;
+  if (base.e2e && results.e2e && paced) {
+    const faults = (e: E2eResult) => e.lost + e.duplicates;
+    row("e2e burst, events/s", results.e2e.events_per_s, base.e2e.burst.events_per_s);
+    row("e2e paced, p50 ms", paced.p50_ms, base.e2e.paced.p50_ms);
+    row("e2e paced, p99 ms", paced.p99_ms, base.e2e.paced.p99_ms);
+    rows.push([
+      "e2e lost + duplicates",
+      String(faults(results.e2e) + faults(paced)),
+      String(faults(base.e2e.burst) + faults(base.e2e.paced)),
+      "",
+    ]);
+  }
+  row("bundle, bytes gzipped", results.bundle.gzip_bytes, base.bundle.gzip_bytes);
+  out.push(table(["", "current", "baseline", "ratio"], rows));
   return out.join("\n");
 }

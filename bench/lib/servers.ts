@@ -1,9 +1,12 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { wrangler } from "../../tools/harness/wrangler.ts";
+import type { BaselineTree } from "./baseline.ts";
 import { bundleSize } from "./bundle.ts";
 import { derivedRelayToml, floorIoToml, floorToml, relayToml, writeServerDir } from "./configs.ts";
 import { REPO } from "./paths.ts";
 import { benchVars, SINK_SECRET } from "./providers.ts";
-import { buildBundle, type DevServer, startDev, wrangler } from "./wrangler.ts";
+import { buildBundle, type DevServer, startDev } from "./wrangler.ts";
 
 export interface Builds {
   relay: string;
@@ -33,13 +36,17 @@ export async function buildAll(runDir: string, queuePrefix: string): Promise<Bui
 
 const floorEntry = (file: string) => join(REPO, "bench", "floor", file);
 
-/** The floor, the floor with I/O, and the relay without queue consumers, all under `wrangler dev` with the same flags. */
+/**
+ * The floor, the floor with I/O, and the relay without queue consumers, all under `wrangler dev` with the same flags;
+ * with a baseline, its relay too (its own config, same vars, its own queue names).
+ */
 export async function startIngestServers(
   runDir: string,
   builds: Builds,
   queuePrefix: string,
   started: DevServer[],
-): Promise<{ floor: DevServer; floorIo: DevServer; relay: DevServer }> {
+  baseline?: BaselineTree,
+): Promise<{ floor: DevServer; floorIo: DevServer; relay: DevServer; baseline?: DevServer }> {
   const source = relayToml();
   const serve = async (name: string, toml: string, vars: Record<string, string>, readyPath: string) => {
     const config = writeServerDir(join(runDir, name), toml, vars);
@@ -51,21 +58,43 @@ export async function startIngestServers(
   const floorIo = await serve("floor-io", floorIoToml(source, builds.floorIo, queuePrefix), {}, "/");
   const relayToml_ = derivedRelayToml(source, { main: builds.relay, queuePrefix, consumers: false });
   const relay = await serve("relay-ingest", relayToml_, benchVars(), "/healthz");
-  return { floor, floorIo, relay };
+  if (!baseline) return { floor, floorIo, relay };
+  const baselineToml = derivedRelayToml(readFileSync(join(baseline.root, "wrangler.toml"), "utf8"), {
+    main: baseline.bundle,
+    queuePrefix: baselineQueuePrefix(queuePrefix),
+    consumers: false,
+    root: baseline.root,
+  });
+  return { floor, floorIo, relay, baseline: await serve("baseline-ingest", baselineToml, benchVars(), "/healthz") };
 }
 
-/** The relay exactly as configured (consumers included), retries on a short schedule, one target: the sink. */
+/** The baseline's queues are its own: a producer without a local consumer could reach the current relay's. */
+const baselineQueuePrefix = (queuePrefix: string) => `${queuePrefix}base-`;
+
+/**
+ * The relay exactly as configured (consumers included), retries on a short schedule, one target: the sink.
+ * With `baseline`, that tree's relay from its own wrangler.toml, migrations and bundle.
+ */
 export async function startE2eRelay(
   runDir: string,
   builds: Builds,
   queuePrefix: string,
   targetUrl: string,
   started: DevServer[],
+  baseline?: BaselineTree,
 ): Promise<DevServer> {
-  const toml = derivedRelayToml(relayToml(), { main: builds.relay, queuePrefix, consumers: true });
+  const name = baseline ? "baseline-e2e" : "relay-e2e";
+  const toml = baseline
+    ? derivedRelayToml(readFileSync(join(baseline.root, "wrangler.toml"), "utf8"), {
+        main: baseline.bundle,
+        queuePrefix: baselineQueuePrefix(queuePrefix),
+        consumers: true,
+        root: baseline.root,
+      })
+    : derivedRelayToml(relayToml(), { main: builds.relay, queuePrefix, consumers: true });
   const vars = benchVars({ RETRY_SCHEDULE: "1,1,2,2,5", ALLOW_INSECURE_TARGETS: "true" });
-  const config = writeServerDir(join(runDir, "relay-e2e"), toml, vars);
-  const persistTo = join(runDir, "state-relay-e2e");
+  const config = writeServerDir(join(runDir, name), toml, vars);
+  const persistTo = join(runDir, `state-${name}`);
   const targets = JSON.stringify([{ id: "bench-sink", url: targetUrl, secret: SINK_SECRET }]);
   const put = ["kv", "key", "put", "--binding", "RELAY_CONFIG", "targets", targets, "--local"];
   await wrangler([...put, "--persist-to", persistTo, "-c", config], runDir);
@@ -74,7 +103,7 @@ export async function startE2eRelay(
     ["d1", "migrations", "apply", "RELAY_LOG", "--local", "--persist-to", persistTo, "-c", config],
     runDir,
   );
-  const relay = await startDev("relay-e2e", config, { runDir, persistTo, readyPath: "/healthz" });
+  const relay = await startDev(name, config, { runDir, persistTo, readyPath: "/healthz" });
   started.push(relay);
   return relay;
 }

@@ -1,30 +1,12 @@
-import { execFile } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { promisify } from "node:util";
 import { freePort } from "../../tools/harness/ports.ts";
-import { wranglerEnv } from "../../tools/harness/wrangler-env.ts";
-import { REPO, WRANGLER_CLI } from "./paths.ts";
-import { descendantsNamed, type Started, startGroup, stopGroup } from "./processes.ts";
-
-const run = promisify(execFile);
-
-/** Runs one wrangler command to completion (build, KV put); throws with its output on failure. */
-export async function wrangler(args: string[], runDir: string, cwd = REPO): Promise<string> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["--no-warnings", WRANGLER_CLI, ...args], {
-      cwd,
-      env: wranglerEnv(runDir),
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: 120_000,
-    });
-    return `${stdout}${stderr}`;
-  } catch (error) {
-    const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
-    throw new Error(`wrangler ${args.join(" ")} failed:\n${stdout}${stderr}`);
-  }
-}
+import { descendantsNamed } from "../../tools/harness/proc-stat.ts";
+import { hasExited, startGroup, stopGroup } from "../../tools/harness/processes.ts";
+import { WRANGLER_CLI, wrangler, wranglerEnv } from "../../tools/harness/wrangler.ts";
+import { REPO } from "./paths.ts";
 
 /** `wrangler deploy --dry-run`: the exact bundle a deploy would upload, written to `outdir`. */
 export async function buildBundle(configPath: string, outdir: string, runDir: string): Promise<string> {
@@ -65,17 +47,17 @@ export async function startDev(
   try {
     await waitReady(started, `${url}${readyPath}`, logPath);
     const { runtimePid, proxyPid } = await findWorkerd(started.pid, port);
-    return { name, url, runtimePid, proxyPid, logPath, stop: () => stopGroup(started.pid) };
+    return { name, url, runtimePid, proxyPid, logPath, stop: () => stopGroup(started) };
   } catch (error) {
-    await stopGroup(started.pid);
+    await stopGroup(started);
     throw error;
   }
 }
 
-async function waitReady(started: Started, url: string, logPath: string): Promise<void> {
+async function waitReady(started: ChildProcess, url: string, logPath: string): Promise<void> {
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
-    if (started.exited()) throw new Error(`wrangler dev exited early:\n${tail(logPath)}`);
+    if (hasExited(started)) throw new Error(`wrangler dev exited early:\n${tail(logPath)}`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
       await response.arrayBuffer();
