@@ -101,4 +101,27 @@ export const MUTATIONS: Mutation[] = [
     "const held: Target[] = [];\n  const wanted = inline;",
     ["test/delivery/pause.test.ts"],
   ),
+  change(
+    "an admin body over its cap is read",
+    "src/admin/params.ts",
+    "readBodyCapped(c.req.raw, maxBytes)",
+    "readBodyCapped(c.req.raw, maxBytes * 1000)",
+    ["test/admin/body-limit.test.ts"],
+  ),
+  {
+    name: "dead letters are listed whatever their reason",
+    changes: [
+      {
+        file: "src/delivery/dead-letters/store.ts",
+        find: "(key) => reason === undefined || key.metadata?.reason === undefined || key.metadata.reason === reason,",
+        replace: "() => true,",
+      },
+      {
+        file: "src/delivery/dead-letters/store.ts",
+        find: '(reason !== undefined && (letter.reason ?? "failed") !== reason)',
+        replace: "false",
+      },
+    ],
+    tests: ["test/admin/dead-letters.test.ts"],
+  },
 ];
