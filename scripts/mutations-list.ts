@@ -118,8 +118,8 @@ export const MUTATIONS: Mutation[] = [
       },
       {
         file: "src/delivery/dead-letters/store.ts",
-        find: '(reason !== undefined && (letter.reason ?? "failed") !== reason)',
-        replace: "false",
+        find: 'reason !== undefined && (letter.reason ?? "failed") !== reason ?',
+        replace: "false ?",
       },
     ],
     tests: ["test/admin/dead-letters.test.ts"],

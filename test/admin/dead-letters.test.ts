@@ -5,6 +5,7 @@ import worker from "../../src/index";
 import type { DeliveryMessage } from "../../src/queue/messages";
 import { TEST_BINDINGS } from "../support/bindings";
 import { sampleEvent } from "../support/events";
+import { loggedLines } from "../support/log";
 import { takeInvocations } from "../support/production/operations";
 import { envWith, recordQueue, type VarOverrides } from "../support/queue";
 import { reset } from "../support/reset";
@@ -134,6 +135,18 @@ describe("GET /admin/dead-letters", () => {
     expect(await ids("?reason=removed")).toEqual(["crm/e4"]);
     // One list; one bulk read (of the wanted letter and the one without metadata).
     expect(takeInvocations().map((invocation) => invocation.log)).toEqual([["kv.list", "kv.get"]]);
+  });
+
+  it("lists the rest of a page when one record is not JSON (a value put by hand), and logs its key", async () => {
+    await bury("crm", "e1");
+    const bad = await bury("crm", "e2");
+    await env.RELAY_STATE.put(`dead:${bad.id}`, "{not json");
+    const { result, lines } = await loggedLines(() => admin("GET", "?target=crm"));
+    expect(result.response.status).toBe(200);
+    expect((result.body.items as DeadLetter[]).map((item) => item.event.id)).toEqual(["e1"]);
+    expect(lines.filter((line) => line.kind === "dead-letters")).toEqual([
+      { kind: "dead-letters", outcome: "unreadable", key: `dead:${bad.id}` },
+    ]);
   });
 
   it("rejects a ?reason= that is not a dead-letter reason with 400, reading nothing", async () => {

@@ -1,6 +1,8 @@
 import { TARGET_ID_SOURCE } from "../../config/targets-schema";
 import type { RelayEvent } from "../../core/cloud-event";
+import { log } from "../../core/log";
 import { sha256Hex } from "../../lib/crypto";
+import { isRecord, jsonValue } from "../../lib/json";
 import { valuesOf } from "../../lib/kv";
 
 /**
@@ -128,12 +130,19 @@ export async function listDeadLetters(
     (key) => reason === undefined || key.metadata?.reason === undefined || key.metadata.reason === reason,
   );
   const names = keys.map((key) => key.name);
-  const records = await valuesOf<DeadLetter>(state, "", names, "json");
+  const records = await valuesOf<string>(state, "", names, "text");
   return {
     // A record deleted between the list and the read is simply gone.
     items: names.flatMap((name) => {
-      const letter = records.get(name);
-      return letter === undefined || (reason !== undefined && (letter.reason ?? "failed") !== reason) ? [] : [letter];
+      const text = records.get(name);
+      if (text === undefined) return [];
+      const letter = jsonValue(text);
+      // Not one the relay wrote (say, a value put by hand): one log line, and the rest of the page still lists.
+      if (!isRecord(letter)) {
+        log("dead-letters", { outcome: "unreadable", key: name });
+        return [];
+      }
+      return reason !== undefined && (letter.reason ?? "failed") !== reason ? [] : [letter as unknown as DeadLetter];
     }),
     cursor: page.list_complete ? null : page.cursor,
   };
