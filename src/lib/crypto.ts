@@ -41,14 +41,22 @@ export function equalSameLength(a: string, b: string): boolean {
   return crypto.subtle.timingSafeEqual(left, right);
 }
 
+const sha256 = (text: string) => crypto.subtle.digest("SHA-256", encodeUtf8(text));
+
+/** The SHA-256 of each configured secret, kept for the isolate's life (configured secrets are few). */
+const knownDigests = new Map<string, Promise<ArrayBuffer>>();
+
 /**
- * Constant-time equality of two secrets of any length: both sides are hashed
- * first, so neither the content nor the length leaks through timing.
+ * Constant-time equality of a secret someone sent (`given`) and a configured one (`known`), of any
+ * length: both sides are hashed first, so neither the content nor the length leaks through timing.
+ * The configured side's hash is computed once per isolate; `given` is never kept.
  */
-export async function equalSecret(a: string, b: string): Promise<boolean> {
-  const [left, right] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encodeUtf8(a)),
-    crypto.subtle.digest("SHA-256", encodeUtf8(b)),
-  ]);
+export async function equalSecret(given: string, known: string): Promise<boolean> {
+  let knownDigest = knownDigests.get(known);
+  if (knownDigest === undefined) {
+    knownDigest = sha256(known);
+    knownDigests.set(known, knownDigest);
+  }
+  const [left, right] = await Promise.all([sha256(given), knownDigest]);
   return crypto.subtle.timingSafeEqual(left, right);
 }

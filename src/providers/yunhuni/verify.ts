@@ -1,4 +1,4 @@
-import { encodeUtf8 } from "../../lib/bytes";
+import { equalSecret } from "../../lib/crypto";
 import { isRecord, jsonValue } from "../../lib/json";
 import { percentDecoded, rawQueryValue } from "../../lib/raw-query";
 import { matchingCredential } from "../candidates";
@@ -36,12 +36,7 @@ export async function verifyYunhuni(
   const raw = rawQueryValue(request.rawQuery, "token", "empty");
   const given = raw === undefined ? undefined : (percentDecoded(raw) ?? raw);
   if (given === undefined || given === "") return reject(401, "missing token query parameter");
-  // Both sides are hashed, so neither the content nor the length leaks through timing; the
-  // configured tokens' hashes are computed once per isolate, the given one once per request.
-  const givenDigest = sha256(given);
-  const credential = await matchingCredential(tokens, async (token) =>
-    crypto.subtle.timingSafeEqual(await givenDigest, await tokenDigest(token)),
-  );
+  const credential = await matchingCredential(tokens, (token) => equalSecret(given, token));
   if (credential === undefined) return reject(401, "token mismatch");
   if (allowList !== undefined && !isAllowed(allowList, request.clientIp)) {
     const { source, unreadable } = allowList;
@@ -63,20 +58,6 @@ export async function verifyYunhuni(
     }
   }
   return { ok: true, value: body as YunhuniNotification, credential };
-}
-
-const sha256 = (text: string) => crypto.subtle.digest("SHA-256", encodeUtf8(text));
-
-/** Each configured token's SHA-256, kept for the life of the isolate (tokens are few: two per account at most). */
-const tokenDigests = new Map<string, Promise<ArrayBuffer>>();
-
-function tokenDigest(token: string): Promise<ArrayBuffer> {
-  let digest = tokenDigests.get(token);
-  if (digest === undefined) {
-    digest = sha256(token);
-    tokenDigests.set(token, digest);
-  }
-  return digest;
 }
 
 function isUnixTime(value: unknown): boolean {
