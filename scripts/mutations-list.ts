@@ -113,13 +113,13 @@ export const MUTATIONS: Mutation[] = [
     changes: [
       {
         file: "src/delivery/dead-letters/store.ts",
-        find: "(key) => reason === undefined || key.metadata?.reason === undefined || key.metadata.reason === reason,",
-        replace: "() => true,",
+        find: "(key) => mayBeWanted(key.metadata, { reason })",
+        replace: "() => true",
       },
       {
         file: "src/delivery/dead-letters/store.ts",
-        find: 'reason !== undefined && (letter.reason ?? "failed") !== reason ?',
-        replace: "false ?",
+        find: "isWanted(wanted, { reason }) ?",
+        replace: "true ?",
       },
     ],
     tests: ["test/admin/dead-letters.test.ts"],

@@ -1,7 +1,6 @@
 import * as v from "valibot";
 import { RelayError } from "../core/errors";
-import type { ReplayFilter } from "../delivery/dead-letters/replay-pages";
-import { DEAD_LETTER_REASONS, TARGET_FILTER_PATTERN } from "../delivery/dead-letters/store";
+import { DEAD_LETTER_REASONS, type LetterFilter, TARGET_FILTER_PATTERN } from "../delivery/dead-letters/store";
 import { parseJson } from "../lib/json";
 
 /** A filter is a few dozen bytes; anything near this is not one. */
@@ -37,7 +36,7 @@ export const BulkReplayBody = v.strictObject(
 );
 
 /** Which letters to replay: under one target's prefix (or all), with a reason and a time, if given. */
-interface BulkReplayFilter extends ReplayFilter {
+interface BulkReplayFilter extends LetterFilter {
   target?: string | undefined;
 }
 

@@ -3,15 +3,14 @@ import type { Env } from "../../core/env";
 import { KV_BULK_GET_KEYS, KV_LIST_KEYS } from "../../lib/limits";
 import type { OperationBudget } from "../operation-budget";
 import { LETTER_AT_MOST, ReplayInterruptedError, replayInOrder } from "./replay-batches";
-import type { DeadLetter, DeadLetterMetadata, DeadLetterReason } from "./store";
-
-/** Which dead letters a bulk replay or a resume sends again. */
-export interface ReplayFilter {
-  /** Only letters kept for this reason (a record stored before reasons existed means `failed`). */
-  reason?: DeadLetterReason | undefined;
-  /** Only letters whose last attempt was at or after this time (ms). */
-  since?: number | undefined;
-}
+import {
+  type DeadLetter,
+  type DeadLetterMetadata,
+  hasMetadata,
+  isWanted,
+  type LetterFilter,
+  mayBeWanted,
+} from "./store";
 
 export interface ReplayProgress {
   replayed: number;
@@ -32,7 +31,7 @@ export interface ReplayProgress {
 export async function replayPages(
   env: Env,
   prefix: string,
-  filter: ReplayFilter,
+  filter: LetterFilter,
   budget: OperationBudget,
   now = Date.now(),
 ): Promise<ReplayProgress> {
@@ -82,20 +81,6 @@ export async function replayPages(
     throw error;
   }
   return { replayed, remaining: false };
-}
-
-/** From a key's metadata alone; a key without any (a record from before it existed) has to be read. */
-export function mayBeWanted(metadata: Partial<DeadLetterMetadata> | undefined | null, filter: ReplayFilter): boolean {
-  return !hasMetadata(metadata) || isWanted(metadata, filter);
-}
-
-function hasMetadata(metadata: Partial<DeadLetterMetadata> | undefined | null): metadata is DeadLetterMetadata {
-  return typeof metadata?.lastAttemptAt === "string";
-}
-
-function isWanted(letter: Pick<DeadLetter, "reason" | "lastAttemptAt">, filter: ReplayFilter): boolean {
-  if (filter.reason !== undefined && (letter.reason ?? "failed") !== filter.reason) return false;
-  return filter.since === undefined || Date.parse(letter.lastAttemptAt) >= filter.since;
 }
 
 function byFirstAttempt(a: { metadata?: unknown }, b: { metadata?: unknown }): number {

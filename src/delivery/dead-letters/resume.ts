@@ -5,8 +5,8 @@ import { OperationBudget } from "../operation-budget";
 import { PAUSE_PREFIX, type Pause, readPause, unpauseTarget } from "../pauses";
 import { targetResumed } from "../relay-events/own-events";
 import { reportNow, someoneWants } from "../relay-events/report";
-import { mayBeWanted, type ReplayProgress, replayPages } from "./replay-pages";
-import { type DeadLetterMetadata, deadLetterPrefix } from "./store";
+import { type ReplayProgress, replayPages } from "./replay-pages";
+import { type DeadLetterMetadata, deadLetterPrefix, mayBeWanted } from "./store";
 
 /** What a resume replays: the deliveries a target's pause kept. */
 const KEPT_WHILE_PAUSED = { reason: "paused" } as const;

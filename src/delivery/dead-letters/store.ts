@@ -71,6 +71,28 @@ export function isDeadLetterId(id: string): boolean {
  */
 export type DeadLetterMetadata = Pick<DeadLetter, "reason" | "firstAttemptAt" | "lastAttemptAt">;
 
+/** Which dead letters a list, a bulk replay or a resume wants. */
+export interface LetterFilter {
+  /** Only letters kept for this reason (a record stored before reasons existed means `failed`). */
+  reason?: DeadLetterReason | undefined;
+  /** Only letters whose last attempt was at or after this time (ms). */
+  since?: number | undefined;
+}
+
+/** From a key's metadata alone; a key without any (a record from before it existed) has to be read. */
+export function mayBeWanted(metadata: Partial<DeadLetterMetadata> | undefined | null, filter: LetterFilter): boolean {
+  return !hasMetadata(metadata) || isWanted(metadata, filter);
+}
+
+export function hasMetadata(metadata: Partial<DeadLetterMetadata> | undefined | null): metadata is DeadLetterMetadata {
+  return typeof metadata?.lastAttemptAt === "string";
+}
+
+export function isWanted(letter: Pick<DeadLetter, "reason" | "lastAttemptAt">, filter: LetterFilter): boolean {
+  if (filter.reason !== undefined && (letter.reason ?? "failed") !== filter.reason) return false;
+  return filter.since === undefined || Date.parse(letter.lastAttemptAt) >= filter.since;
+}
+
 export async function storeDeadLetter(state: KVNamespace, letter: Omit<DeadLetter, "id">): Promise<DeadLetter> {
   const id = await deadLetterId(letter.target, letter.event.id);
   const record: DeadLetter = { id, ...letter };
@@ -126,9 +148,7 @@ export async function listDeadLetters(
     ...(cursor === undefined ? {} : { cursor }),
   });
   // A key without metadata (stored before it existed) is read and filtered on its record.
-  const keys = page.keys.filter(
-    (key) => reason === undefined || key.metadata?.reason === undefined || key.metadata.reason === reason,
-  );
+  const keys = page.keys.filter((key) => mayBeWanted(key.metadata, { reason }));
   const names = keys.map((key) => key.name);
   const records = await valuesOf<string>(state, "", names, "text");
   return {
@@ -142,7 +162,8 @@ export async function listDeadLetters(
         log("dead-letters", { outcome: "unreadable", key: name });
         return [];
       }
-      return reason !== undefined && (letter.reason ?? "failed") !== reason ? [] : [letter as unknown as DeadLetter];
+      const wanted = letter as unknown as DeadLetter;
+      return isWanted(wanted, { reason }) ? [wanted] : [];
     }),
     cursor: page.list_complete ? null : page.cursor,
   };
