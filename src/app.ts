@@ -6,7 +6,7 @@ import type { Env } from "./core/env";
 import { errorResponse, onError } from "./core/errors";
 import { log } from "./core/log";
 import { health } from "./healthz";
-import { webhooks } from "./ingest/routes";
+import { ingest, webhookRoute, webhooks } from "./ingest/routes";
 
 // Not strict: a callback URL pasted with a trailing slash still reaches its route.
 export const app = new Hono<{ Bindings: Env }>({ strict: false });
@@ -20,6 +20,17 @@ app.notFound((c) =>
   refuse(c, 404, "not found: the relay answers /webhooks/<platform>[/<account>], /admin/…, /console and /healthz"),
 );
 app.onError(onError);
+
+/**
+ * The Worker's `fetch`: a callback to `/webhooks/<platform>[/<account>]` goes straight to its route,
+ * without the router's dispatch or a second parse of its URL (the platform's deadline is what the
+ * relay is fast for); every other request, and any webhook path the router must decode, goes through {@link app}.
+ */
+export function fetchRelay(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
+  const route = webhookRoute(request.url);
+  if (route === undefined) return app.fetch(request, env, ctx);
+  return ingest(request, env, (promise) => ctx.waitUntil(promise), route);
+}
 
 /** Answers a request outside every route (or with the wrong method) with one log line. */
 function refuse(c: Context, status: 404 | 405, reason: string, headers: Record<string, string> = {}): Response {

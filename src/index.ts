@@ -1,4 +1,4 @@
-import { app } from "./app";
+import { fetchRelay } from "./app";
 import type { Env } from "./core/env";
 import { handleQueue } from "./delivery/consumer";
 import { previousMatches } from "./event-log/credential-matches";
@@ -10,7 +10,7 @@ import type { QueueMessage } from "./queue/messages";
 export { ChatRateLimiter } from "./delivery/chat/rate-limiter";
 
 export default {
-  fetch: app.fetch,
+  fetch: fetchRelay,
   queue: handleQueue,
   /** The Cron Trigger: event-log retention, and any refusal and credential counts this isolate still holds. */
   async scheduled(_controller, env, _ctx) {

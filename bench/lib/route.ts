@@ -43,7 +43,7 @@ export interface RouteResult {
 export const ROUTE_METHOD =
   "one request runs the relay's code N times inside workerd (bench/route/index.ts); µs per callback = (t(N) − t(0)) / N, " +
   "both requests timed from outside, median of interleaved rounds, each round the fastest of a few tries of t(N) and " +
-  "of t(0). `route`: app.fetch with a distinct signed callback per iteration, every answer checked against the " +
+  "of t(0). `route`: the Worker's fetch with a distinct signed callback per iteration, every answer checked against the " +
   "platform's exact success answer (t(0) reads as many stand-in answers, so reading them cancels out); `core`: " +
   "verify + normalize + CloudEvent only. The queue producer and KV are in-memory stand-ins and console.log only " +
   "counts lines during the runs: the route's own code, not its I/O.";
@@ -69,14 +69,14 @@ function routeToml(source: string, main: string): string {
 function routeEntry(root: string): string {
   const from = (path: string) => JSON.stringify(join(root, path));
   return [
-    `import { app } from ${from("src/app.ts")};`,
+    `import worker from ${from("src/index.ts")};`,
     `import { resolveCredentials } from ${from("src/config/account-credentials.ts")};`,
     `import { toCloudEvent } from ${from("src/core/cloud-event.ts")};`,
     `import { settingsOf } from ${from("src/core/settings.ts")};`,
     `import { decodeUtf8 } from ${from("src/lib/bytes.ts")};`,
     `import { providerByName } from ${from("src/providers/registry.ts")};`,
     `import { routeWorker } from ${JSON.stringify(join(REPO, "bench", "route", "index.ts"))};`,
-    "export default routeWorker({ app, resolveCredentials, toCloudEvent, settingsOf, decodeUtf8, providerByName });",
+    "export default routeWorker({ worker, resolveCredentials, toCloudEvent, settingsOf, decodeUtf8, providerByName });",
     "",
   ].join("\n");
 }

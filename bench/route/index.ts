@@ -4,7 +4,7 @@
  * - `POST /__bench/load?set=ID` stores a set of correctly signed, distinct callbacks (plain data).
  * - `POST /__bench/route?set=ID&n=N&mode=route|core&length=with|without` prepares an input for every
  *   callback of the set (always all of them, whatever N), then runs the first N:
- *   - `route`: the relay's real app (`app.fetch`) with a `Request` per callback, checking that each answer
+ *   - `route`: the relay's Worker (its `fetch`, as a callback arrives) with a `Request` per callback, checking that each answer
  *     is the platform's exact success answer;
  *   - `core`: only the platform's verify, normalize and the CloudEvent of each draft.
  *   `length=without` sends the body as a stream without `Content-Length`.
@@ -16,7 +16,8 @@
  */
 /** The relay's parts the bench drives, passed in by the entry bench/lib/route.ts writes (from the tree measured). */
 export interface RelayParts {
-  app: { fetch(request: Request, env: Env, ctx: Ctx): Response | Promise<Response> };
+  /** The relay's Worker (its default export): `fetch` is the whole route a callback takes. */
+  worker: { fetch(request: Request, env: Env, ctx: Ctx): Response | Promise<Response> };
   providerByName(name: string): Adapter | undefined;
   resolveCredentials(
     env: Env,
@@ -40,7 +41,6 @@ interface Adapter {
 
 interface Inbound {
   method: string;
-  url: URL;
   rawQuery: string;
   headers: Headers;
   body: string;
@@ -140,7 +140,7 @@ async function handle(relay: RelayParts, request: Request, realEnv: Env): Promis
 }
 
 async function runRoute(
-  { app }: RelayParts,
+  { worker }: RelayParts,
   set: readonly BenchCallback[],
   n: number,
   withLength: boolean,
@@ -169,7 +169,7 @@ async function runRoute(
     seen.logBytes += typeof line === "string" ? line.length : 0;
   };
   try {
-    for (let i = 0; i < n; i++) answers.push(await app.fetch(requests[i] as Request, env, ctx));
+    for (let i = 0; i < n; i++) answers.push(await worker.fetch(requests[i] as Request, env, ctx));
   } finally {
     console.log = consoleLog;
   }
@@ -204,11 +204,9 @@ async function runCore(
     if (adapter === undefined) throw new Error(`no adapter for ${path}`);
     const resolved = resolveCredentials(env, adapter, undefined);
     if (!resolved.ok) throw new Error(`${provider} is not configured: ${resolved.missing.join(", ")}`);
-    const url = new URL(`${HOST}${path}`);
     const inbound: Inbound = {
       method: callback.method,
-      url,
-      rawQuery: url.search.slice(1),
+      rawQuery: new URL(`${HOST}${path}`).search.slice(1),
       headers: new Headers(callback.headers),
       body: decodeUtf8(new TextEncoder().encode(callback.body)) ?? "",
       clientIp: undefined,

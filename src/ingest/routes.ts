@@ -53,9 +53,47 @@ interface LogFields {
  */
 export const webhooks = new Hono<IngestEnv>();
 
-webhooks.all("/:provider/:account?", (c) =>
-  ingest(c.req.raw, c.env, waitUntilOf(c), c.req.param("provider"), c.req.param("account")),
-);
+webhooks.all("/:provider/:account?", (c) => {
+  const url = new URL(c.req.url);
+  const route = { provider: c.req.param("provider"), account: c.req.param("account"), path: url.pathname };
+  return ingest(c.req.raw, c.env, waitUntilOf(c), { ...route, rawQuery: url.search.slice(1) });
+});
+
+/** A callback's route, read from its URL: what {@link ingest} needs of it. */
+export interface WebhookRoute {
+  provider: string;
+  account: string | undefined;
+  /** The URL's path, for the log line. */
+  path: string;
+  /** The query string exactly as sent, without the leading `?`. */
+  rawQuery: string;
+}
+
+const WEBHOOKS_PREFIX = "/webhooks/";
+
+/**
+ * `/webhooks/<provider>[/<account>][/]` read straight from a request's URL (already parsed and
+ * normalized by the runtime), so a callback skips the router and a second URL parse. `undefined` for
+ * any other path, and for a segment with a percent-escape: those go through the router, which decodes them.
+ */
+export function webhookRoute(url: string): WebhookRoute | undefined {
+  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+  if (pathStart < 0 || !url.startsWith(WEBHOOKS_PREFIX, pathStart)) return undefined;
+  const fragment = url.indexOf("#", pathStart);
+  const end = fragment < 0 ? url.length : fragment;
+  const query = url.indexOf("?", pathStart);
+  const pathEnd = query < 0 || query > end ? end : query;
+  const path = url.slice(pathStart, pathEnd);
+  let rest = path.slice(WEBHOOKS_PREFIX.length);
+  if (rest.endsWith("/")) rest = rest.slice(0, -1);
+  if (rest === "" || rest.includes("%")) return undefined;
+  const slash = rest.indexOf("/");
+  const provider = slash < 0 ? rest : rest.slice(0, slash);
+  const account = slash < 0 ? undefined : rest.slice(slash + 1);
+  if (provider === "" || account === "" || account?.includes("/")) return undefined;
+  const rawQuery = pathEnd === end ? "" : url.slice(pathEnd + 1, end);
+  return { provider, account, path, rawQuery };
+}
 
 /**
  * One log line per request, of one shape, whatever happened: `outcome` is `queued`, `handshake`,
@@ -63,20 +101,18 @@ webhooks.all("/:provider/:account?", (c) =>
  * Every refusal is thrown (routing, body limit, credentials, the adapter's verdict, the enqueue) and
  * becomes its response here, without a log line of its own.
  */
-async function ingest(
+export async function ingest(
   request: Request,
   env: Env,
   waitUntil: WaitUntil | undefined,
-  providerName: string,
-  account: string | undefined,
+  route: WebhookRoute,
 ): Promise<Response> {
   const started = Date.now();
-  const url = new URL(request.url);
   const fields: LogFields = {};
   let response: Response;
   let failure: ReturnType<typeof describeError> | undefined;
   try {
-    response = await accept(request, url, env, fields, providerName, account, started);
+    response = await accept(request, route, env, fields, started);
   } catch (error) {
     failure = describeError(error instanceof Error ? error : new Error(String(error)));
     response = failure.response;
@@ -84,7 +120,7 @@ async function ingest(
   const { provider, account: loggedAccount, outcome, reason, ...extra } = fields;
   const routeAccount = typeof loggedAccount === "string" ? loggedAccount : "";
   log("ingest", {
-    path: url.pathname,
+    path: route.path,
     method: request.method,
     provider,
     account: loggedAccount,
@@ -114,14 +150,13 @@ async function ingest(
 /** The callback taken in, or a thrown refusal; `note` fills the log line's fields as it goes. */
 async function accept(
   request: Request,
-  url: URL,
+  route: WebhookRoute,
   env: Env,
   note: LogFields,
-  providerName: string,
-  account: string | undefined,
   started: number,
 ): Promise<Response> {
-  const adapter = providerByName(providerName);
+  const { account } = route;
+  const adapter = providerByName(route.provider);
   if (adapter === undefined || (account !== undefined && !ACCOUNT_PATTERN.test(account))) {
     throw new RelayError(
       404,
@@ -159,7 +194,7 @@ async function accept(
     credentials = throwawayCredentials(env, adapter, account);
   }
 
-  const inbound = readInbound(request, url, bytes);
+  const inbound = readInbound(request, route.rawQuery, bytes);
   if (typeof inbound === "string") throw new RelayError(400, "invalid_callback", inbound);
 
   const settings = settingsOf(env);
@@ -243,7 +278,7 @@ function countedAccount(env: Env, provider: string, account: string): string {
   return UNCONFIGURED_ACCOUNT;
 }
 
-type WaitUntil = (promise: Promise<unknown>) => void;
+export type WaitUntil = (promise: Promise<unknown>) => void;
 
 function waitUntilOf(c: Context<IngestEnv>): WaitUntil | undefined {
   try {
@@ -259,7 +294,7 @@ function answer({ status, body, contentType }: PlatformAnswer): Response {
 }
 
 /** The request as adapters see it; a string is the 400 message for a body that is not UTF-8 or nests too deep. */
-function readInbound(request: Request, url: URL, bytes: Uint8Array | undefined): InboundRequest | string {
+function readInbound(request: Request, rawQuery: string, bytes: Uint8Array | undefined): InboundRequest | string {
   let body = "";
   if (bytes !== undefined) {
     const decoded = decodeUtf8(bytes);
@@ -269,8 +304,7 @@ function readInbound(request: Request, url: URL, bytes: Uint8Array | undefined):
   }
   return {
     method: request.method,
-    url,
-    rawQuery: url.search.startsWith("?") ? url.search.slice(1) : url.search,
+    rawQuery,
     headers: request.headers,
     body,
     clientIp: request.headers.get("cf-connecting-ip") ?? undefined,

@@ -9,7 +9,8 @@ export function epochToMs(value: number): number {
 
 /** RFC 3339 UTC, second precision: `2020-12-29T09:41:06Z`. Only for times known to be real (the clock's). */
 export function isoFromMs(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+  // `toISOString` always ends in `.sssZ` (years past 9999 too): the milliseconds are cut off.
+  return `${new Date(ms).toISOString().slice(0, -5)}Z`;
 }
 
 /**

@@ -3,7 +3,6 @@ import type { EventDraft, ProviderName } from "../core/cloud-event";
 /** The request as a provider adapter sees it: already behind the body limit. */
 export interface InboundRequest {
   method: string;
-  url: URL;
   /** The query string exactly as sent, without the leading `?` (Tencent's `check_str` needs it raw). */
   rawQuery: string;
   headers: Headers;

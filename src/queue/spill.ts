@@ -37,7 +37,16 @@ export function messageBytes(body: unknown): number {
  */
 export async function fitEvent<M>(state: KVNamespace, event: RelayEvent, wrap: (event: RelayEvent) => M): Promise<M> {
   const message = wrap(event);
-  return messageBytes(message) <= MAX_MESSAGE_BYTES ? message : wrap(await spillEvent(state, event));
+  return fitsMessage(message) ? message : wrap(await spillEvent(state, event));
+}
+
+/**
+ * Whether a message fits in one queue message. A character is at most 3 UTF-8 bytes (a surrogate
+ * pair, 2 characters, is 4), so a JSON text of at most a third of the limit fits without encoding it.
+ */
+function fitsMessage(body: unknown): boolean {
+  const json = JSON.stringify(body);
+  return json.length * 3 <= MAX_MESSAGE_BYTES || encodeUtf8(json).byteLength <= MAX_MESSAGE_BYTES;
 }
 
 /** Writes the whole event to KV (one write) and answers its stub, which every message about it can carry. */

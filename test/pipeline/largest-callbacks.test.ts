@@ -51,7 +51,6 @@ async function normalized(provider: string, request: Request): Promise<RelayEven
   const url = new URL(request.url);
   const inbound: InboundRequest = {
     method: request.method,
-    url,
     rawQuery: url.search.slice(1),
     headers: request.headers,
     body: await request.clone().text(),

@@ -34,7 +34,6 @@ async function request(options: Options = {}): Promise<InboundRequest> {
   const method = options.method ?? "POST";
   return {
     method,
-    url: new URL("http://relay.test/webhooks/tencent-meeting"),
     rawQuery: options.rawQuery ?? (method === "GET" ? `check_str=${encodeURIComponent(data)}` : ""),
     headers,
     body: method === "GET" ? "" : (options.body ?? JSON.stringify({ data })),

@@ -95,7 +95,6 @@ export async function huaweiInbound(eventInfo: unknown, options: HuaweiRequestOp
 export function huaweiInboundOf(body: string): InboundRequest {
   return {
     method: "POST",
-    url: new URL("http://relay.test/webhooks/huawei-meeting"),
     rawQuery: "",
     headers: new Headers({ "content-type": "application/json" }),
     body,

@@ -12,7 +12,6 @@ export async function tencentInbound(data: string, method: "GET" | "POST" = "POS
   const signature = await tencentSignature(TENCENT_TOKEN, timestamp, nonce, data);
   return {
     method,
-    url: new URL("http://relay.test/webhooks/tencent-meeting"),
     rawQuery: method === "GET" ? `check_str=${encodeURIComponent(data)}` : "",
     headers: new Headers({ timestamp, nonce, signature }),
     body: method === "GET" ? "" : JSON.stringify({ data }),

@@ -73,7 +73,6 @@ export async function whiteboardInbound(
 ): Promise<InboundRequest> {
   return {
     method: "POST",
-    url: new URL("http://relay.test/webhooks/tencent-whiteboard"),
     rawQuery: "",
     headers: new Headers({ "content-type": "application/json" }),
     body: await whiteboardBody(event, options),

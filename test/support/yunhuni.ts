@@ -60,7 +60,6 @@ export function yunhuniInbound(
 ): InboundRequest {
   return {
     method: "POST",
-    url: new URL("http://relay.test/webhooks/yunhuni"),
     rawQuery: options.rawQuery ?? query(options),
     headers: new Headers({ "content-type": "application/json" }),
     body: options.body ?? JSON.stringify(notification),
