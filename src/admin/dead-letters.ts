@@ -71,6 +71,13 @@ deadLetters.post("/replay", async (c) => {
 
 deadLetters.post("/:id/replay", async (c) => {
   const letter = await existing(c.env, c.req.param("id"));
+  if (letter === "unreadable") {
+    throw new RelayError(
+      409,
+      "unreadable_dead_letter",
+      `dead letter "${c.req.param("id")}" is not a record the relay wrote and cannot be replayed; delete it with DELETE /admin/dead-letters/${c.req.param("id")}`,
+    );
+  }
   c.set("logFields", { deadLetter: letter.id, target: letter.target, event: letter.event.id });
   try {
     await replayDeadLetter(c.env, letter);
@@ -85,10 +92,17 @@ deadLetters.post("/:id/replay", async (c) => {
 });
 
 deadLetters.delete("/:id", async (c) => {
-  const letter = await existing(c.env, c.req.param("id"));
-  c.set("logFields", { deadLetter: letter.id, target: letter.target, event: letter.event.id });
-  await deleteDeadLetter(c.env.RELAY_STATE, letter.id);
-  return c.json({ id: letter.id, status: "deleted" });
+  const id = c.req.param("id");
+  const letter = await existing(c.env, id);
+  // A record the relay did not write is deleted all the same: this is how an operator clears it.
+  c.set(
+    "logFields",
+    letter === "unreadable"
+      ? { deadLetter: id, outcome: "unreadable" }
+      : { deadLetter: id, target: letter.target, event: letter.event.id },
+  );
+  await deleteDeadLetter(c.env.RELAY_STATE, id);
+  return c.json({ id, status: "deleted" });
 });
 
 async function existing(env: Env, id: string) {

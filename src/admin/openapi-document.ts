@@ -156,7 +156,7 @@ const OPERATIONS: Operation[] = [
     summary: "Re-queue one dead letter for its target",
     parameters: [path("id")],
     success: [202, anyObject],
-    errors: { 404: ["unknown_dead_letter"], 503: ["queue_unavailable"] },
+    errors: { 404: ["unknown_dead_letter"], 409: ["unreadable_dead_letter"], 503: ["queue_unavailable"] },
   },
   {
     method: "delete",

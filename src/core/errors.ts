@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   "no_matching_target",
   "unknown_event",
   "unknown_dead_letter",
+  "unreadable_dead_letter",
   "queue_unavailable",
   "event_log_unavailable",
   "huawei_upstream_error",

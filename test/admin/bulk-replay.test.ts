@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
 import { sampleEvent } from "../support/events";
+import { loggedLines } from "../support/log";
 import { PRODUCTION } from "../support/production/limits";
 import { reset } from "../support/reset";
 import { pairOf, post, type Seed, seed, storedLetters, untilDone } from "./replay-support";
@@ -106,6 +107,32 @@ describe("POST /admin/dead-letters/replay", () => {
     expect(new Set(stubs).size).toBe(1);
     expect(await env.RELAY_STATE.get(stubs[0] ?? "", "json")).toEqual(big);
   });
+
+  it.each([
+    ["not JSON", "{not json", {}],
+    [
+      "JSON without its event, with a key's metadata",
+      '{"target": "crm"}',
+      { metadata: { reason: "failed", lastAttemptAt: "2026-11-21T10:00:00.000Z" } },
+    ],
+  ])(
+    "replays the others when one record is %s (a value put by hand), logs its key and leaves it",
+    async (_, value, options) => {
+      const letters = await seed(
+        ["e1", "e2", "e3"].map((eventId): Seed => ({ target: "crm", reason: "failed", eventId })),
+      );
+      const bad = `dead:${letters[1]?.id}`;
+      await env.RELAY_STATE.put(bad, value, options);
+      const { result: call, lines } = await loggedLines(() => post(REPLAY));
+      expect(call.status).toBe(202);
+      expect(call.body).toEqual({ replayed: 2, remaining: false });
+      expect(call.queued.map(pairOf).sort()).toEqual(["e1 → crm", "e3 → crm"]);
+      expect(lines.filter((line) => line.kind === "dead-letters")).toEqual([
+        { kind: "dead-letters", outcome: "unreadable", key: bad },
+      ]);
+      expect((await env.RELAY_STATE.list({ prefix: "dead:" })).keys.map((key) => key.name)).toEqual([bad]);
+    },
+  );
 
   it("answers 503 when the queue is unavailable, and keeps every letter", async () => {
     const letters = await seed([{ target: "crm", reason: "failed", eventId: "e1" }]);

@@ -263,6 +263,23 @@ describe("POST /admin/dead-letters/<id>/replay", () => {
     expect(((await admin("GET", "")).body.items as DeadLetter[]).map((item) => item.id)).toEqual([letter.id]);
   });
 
+  it.each([
+    ["not JSON", "{not json"],
+    ["JSON without its event", '{"target": "crm"}'],
+  ])("answers 409 for a record that is %s (a value put by hand), queues nothing and keeps it", async (_, value) => {
+    const letter = await bury("crm", "e1");
+    await env.RELAY_STATE.put(`dead:${letter.id}`, value);
+    const { response, body, deliveries, events } = await admin("POST", `/${letter.id}/replay`);
+    expect(response.status).toBe(409);
+    expect(body).toEqual({
+      error: `dead letter "${letter.id}" is not a record the relay wrote and cannot be replayed; delete it with DELETE /admin/dead-letters/${letter.id}`,
+      code: "unreadable_dead_letter",
+    });
+    expect(deliveries.sent).toEqual([]);
+    expect(events.sent).toEqual([]);
+    expect(await env.RELAY_STATE.get(`dead:${letter.id}`)).toBe(value);
+  });
+
   it.each(["crm.000000000000000000000000", "not-an-id", "crm.xyz"])("answers 404 for unknown id %s", async (id) => {
     const { response, body, deliveries } = await admin("POST", `/${id}/replay`);
     expect(response.status).toBe(404);
@@ -278,6 +295,22 @@ describe("DELETE /admin/dead-letters/<id>", () => {
     const { response, body } = await admin("DELETE", `/${gone.id}`);
     expect(response.status).toBe(200);
     expect(body).toEqual({ id: gone.id, status: "deleted" });
+    expect(((await admin("GET", "")).body.items as DeadLetter[]).map((item) => item.id)).toEqual([kept.id]);
+  });
+
+  it.each([
+    ["not JSON", "{not json"],
+    ["JSON without its event", "[]"],
+  ])("deletes a record that is %s (a value put by hand), and leaves the others", async (_, value) => {
+    const bad = await bury("crm", "e1");
+    const kept = await bury("crm", "e2");
+    await env.RELAY_STATE.put(`dead:${bad.id}`, value);
+    const { response, body, deliveries, events } = await admin("DELETE", `/${bad.id}`);
+    expect(response.status).toBe(200);
+    expect(body).toEqual({ id: bad.id, status: "deleted" });
+    expect(deliveries.sent).toEqual([]);
+    expect(events.sent).toEqual([]);
+    expect(await env.RELAY_STATE.get(`dead:${bad.id}`)).toBeNull();
     expect(((await admin("GET", "")).body.items as DeadLetter[]).map((item) => item.id)).toEqual([kept.id]);
   });
 

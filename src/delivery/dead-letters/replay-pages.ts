@@ -6,6 +6,7 @@ import { LETTER_AT_MOST, ReplayInterruptedError, replayInOrder } from "./replay-
 import {
   type DeadLetter,
   type DeadLetterMetadata,
+  deadLetterFrom,
   hasMetadata,
   isWanted,
   type LetterFilter,
@@ -61,11 +62,13 @@ export async function replayPages(
           chunk.push(key.name);
         }
         budget.spend();
-        const records = await env.RELAY_STATE.get<DeadLetter>(chunk, "json");
+        // As text: one record that is not JSON (put by hand) must not fail the read of the other 99.
+        const records = await env.RELAY_STATE.get(chunk, "text");
         const letters = chunk
           .flatMap((name) => {
-            const letter = records.get(name);
-            // Gone between the list and the read: replayed or deleted meanwhile.
+            const text = records.get(name);
+            // Gone between the list and the read (replayed or deleted meanwhile), or not one the relay wrote.
+            const letter = text == null ? undefined : deadLetterFrom(text, name);
             return letter && isWanted(letter, filter) ? [{ name, letter }] : [];
           })
           .sort((a, b) => oldestFirst(a.letter, b.letter));

@@ -105,9 +105,31 @@ export async function storeDeadLetter(state: KVNamespace, letter: Omit<DeadLette
   return record;
 }
 
-export async function readDeadLetter(state: KVNamespace, id: string): Promise<DeadLetter | null> {
+/**
+ * One dead letter by id: `null` when there is none, `"unreadable"` when its record is not one the
+ * relay wrote (a value put by hand, say), which can only be deleted.
+ */
+export async function readDeadLetter(state: KVNamespace, id: string): Promise<DeadLetter | "unreadable" | null> {
   if (!isDeadLetterId(id)) return null;
-  return state.get<DeadLetter>(DEAD_LETTER_PREFIX + id, "json");
+  const text = await state.get(DEAD_LETTER_PREFIX + id, "text");
+  return text === null ? null : (deadLetterFrom(text) ?? "unreadable");
+}
+
+/**
+ * A stored record as a dead letter, or `undefined` (with one log line naming its key) when it is not
+ * one the relay wrote: not JSON, or without its target and event. Lists and replays pass over it.
+ */
+export function deadLetterFrom(text: string, key?: string): DeadLetter | undefined {
+  const value = jsonValue(text);
+  if (
+    isRecord(value) &&
+    typeof value.target === "string" &&
+    isRecord(value.event) &&
+    typeof value.event.id === "string"
+  )
+    return value as unknown as DeadLetter;
+  if (key !== undefined) log("dead-letters", { outcome: "unreadable", key });
+  return undefined;
 }
 
 export async function deleteDeadLetter(state: KVNamespace, id: string): Promise<void> {
@@ -155,15 +177,9 @@ export async function listDeadLetters(
     // A record deleted between the list and the read is simply gone.
     items: names.flatMap((name) => {
       const text = records.get(name);
-      if (text === undefined) return [];
-      const letter = jsonValue(text);
       // Not one the relay wrote (say, a value put by hand): one log line, and the rest of the page still lists.
-      if (!isRecord(letter)) {
-        log("dead-letters", { outcome: "unreadable", key: name });
-        return [];
-      }
-      const wanted = letter as unknown as DeadLetter;
-      return isWanted(wanted, { reason }) ? [wanted] : [];
+      const letter = text === undefined ? undefined : deadLetterFrom(text, name);
+      return letter !== undefined && isWanted(letter, { reason }) ? [letter] : [];
     }),
     cursor: page.list_complete ? null : page.cursor,
   };
