@@ -118,10 +118,31 @@ export const MUTATIONS: Mutation[] = [
       },
       {
         file: "src/delivery/dead-letters/store.ts",
-        find: "isWanted(wanted, { reason }) ?",
+        find: "isWanted(letter, { reason }) ?",
         replace: "true ?",
       },
     ],
     tests: ["test/admin/dead-letters.test.ts"],
   },
+  change(
+    "a webhook path with a percent-escape skips the router's decoding",
+    "src/ingest/routes.ts",
+    '(rest === "" || rest.includes("%"))',
+    '(rest === "")',
+    ["test/ingest/webhook-route.test.ts"],
+  ),
+  change(
+    "the nesting pre-check clears a body with one bracket more than the limit",
+    "src/lib/json-depth.ts",
+    "if (openingBrackets(text, limit + 1) <= limit) return false;",
+    "if (openingBrackets(text, limit + 1) <= limit + 1) return false;",
+    ["test/robustness/odd-input.test.ts"],
+  ),
+  change(
+    "a dead letter without its event is taken for one the relay wrote",
+    "src/delivery/dead-letters/store.ts",
+    'isRecord(value.event) &&\n    typeof value.event.id === "string"',
+    "true",
+    ["test/admin/dead-letters.test.ts", "test/admin/bulk-replay.test.ts"],
+  ),
 ];

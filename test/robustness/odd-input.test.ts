@@ -2,6 +2,7 @@
  * Verified but odd input: times no `Date` can hold, and JSON nested far deeper than any platform
  * sends. Each is either queued (odd times become absent) or refused with a clear 400; never a 5xx.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { nestsDeeperThan, valueNestsDeeperThan } from "../../src/lib/json-depth";
 import { isoTime } from "../../src/lib/time";
@@ -51,9 +52,21 @@ describe("nestsDeeperThan", () => {
     ['{"a":[1,{"b":2}]}', 2, true],
     ['["\\"[[[["]', 1, false],
     ['["\\\\",[[]]]', 2, true],
+    // Exactly one bracket more than the limit, all nested: the count alone must not clear it.
+    ["[[]]", 1, true],
+    ['{"a":{"b":{}}}', 2, true],
   ])("%s with limit %i: %s", (text, limit, deeper) => {
     expect(nestsDeeperThan(text, limit)).toBe(deeper);
     expect(valueNestsDeeperThan(JSON.parse(text), limit)).toBe(deeper);
+  });
+
+  it("agrees with the parsed value's depth on any JSON text, at any limit", () => {
+    fc.assert(
+      fc.property(fc.json({ depthSize: "large" }), fc.integer({ min: 0, max: 8 }), (text, limit) => {
+        expect(nestsDeeperThan(text, limit)).toBe(valueNestsDeeperThan(JSON.parse(text), limit));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("walks a parsed value 20,000 levels deep without recursion", () => {
