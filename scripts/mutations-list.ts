@@ -125,10 +125,10 @@ export const MUTATIONS: Mutation[] = [
     tests: ["test/admin/dead-letters.test.ts"],
   },
   change(
-    "a webhook path with a percent-escape skips the router's decoding",
+    "a webhook path's percent-escapes are not decoded",
     "src/ingest/routes.ts",
-    '(rest === "" || rest.includes("%"))',
-    '(rest === "")',
+    "    return decodeURIComponent(segment);",
+    "    return segment;",
     ["test/ingest/webhook-route.test.ts"],
   ),
   change(

@@ -6,14 +6,13 @@ import type { Env } from "./core/env";
 import { errorResponse, onError } from "./core/errors";
 import { log } from "./core/log";
 import { health } from "./healthz";
-import { ingest, webhookRoute, webhooks } from "./ingest/routes";
+import { ingest, webhookRoute } from "./ingest/routes";
 
 // Not strict: a callback URL pasted with a trailing slash still reaches its route.
 export const app = new Hono<{ Bindings: Env }>({ strict: false });
 
 app.get("/healthz", (c) => c.json(health(c.env)));
 app.all("/healthz", (c) => refuse(c, 405, `method ${c.req.method} is not allowed here`, { allow: "GET" }));
-app.route("/webhooks", webhooks);
 app.route("/admin", admin);
 app.route("/console", consolePages);
 app.notFound((c) =>
@@ -23,13 +22,16 @@ app.onError(onError);
 
 /**
  * The Worker's `fetch`: a callback to `/webhooks/<platform>[/<account>]` goes straight to its route,
- * without the router's dispatch or a second parse of its URL (the platform's deadline is what the
- * relay is fast for); every other request, and any webhook path the router must decode, goes through {@link app}.
+ * without a router's dispatch or a second parse of its URL (the platform's deadline is what the relay
+ * is fast for); every other request goes through {@link app}, which answers any other path 404.
  */
 export function fetchRelay(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
   const route = webhookRoute(request.url);
   if (route === undefined) return app.fetch(request, env, ctx);
-  return ingest(request, env, (promise) => ctx.waitUntil(promise), route);
+  // No execution context only in a direct call from a test: refusals are then counted at the next flush.
+  const waitUntil =
+    typeof ctx?.waitUntil === "function" ? (promise: Promise<unknown>) => ctx.waitUntil(promise) : undefined;
+  return ingest(request, env, waitUntil, route);
 }
 
 /** Answers a request outside every route (or with the wrong method) with one log line. */

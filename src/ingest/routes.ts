@@ -1,5 +1,3 @@
-import type { Context } from "hono";
-import { Hono } from "hono/tiny";
 import {
   ACCOUNT_PATTERN,
   type CredentialsResult,
@@ -32,8 +30,6 @@ const REJECTION_CODE = {
   403: "ip_not_allowed",
 } as const satisfies Record<number, ErrorCode>;
 
-type IngestEnv = { Bindings: Env };
-
 /** What the request's one log line says beyond its path, method, status and duration. */
 interface LogFields {
   provider?: string;
@@ -48,19 +44,12 @@ interface LogFields {
  * handshake or normalize → enqueue → the platform's exact answer. The response
  * waits for the enqueue and for nothing else.
  *
- * One handler, no middleware: routing, the body, the refusals and the log line are all handled in
- * {@link ingest}, so a callback pays for no middleware chain and its URL is parsed once.
+ * No router and no middleware: the Worker's `fetch` reads the route from the URL ({@link webhookRoute}),
+ * and the body, the refusals and the log line are all handled in {@link ingest}, so a callback pays for
+ * no dispatch or middleware chain and its URL is parsed once.
  */
-export const webhooks = new Hono<IngestEnv>();
-
-webhooks.all("/:provider/:account?", (c) => {
-  const url = new URL(c.req.url);
-  const route = { provider: c.req.param("provider"), account: c.req.param("account"), path: url.pathname };
-  return ingest(c.req.raw, c.env, waitUntilOf(c), { ...route, rawQuery: url.search.slice(1) });
-});
-
 /** A callback's route, read from its URL: what {@link ingest} needs of it. */
-export interface WebhookRoute {
+interface WebhookRoute {
   provider: string;
   account: string | undefined;
   /** The URL's path, for the log line. */
@@ -73,8 +62,9 @@ const WEBHOOKS_PREFIX = "/webhooks/";
 
 /**
  * `/webhooks/<provider>[/<account>][/]` read straight from a request's URL (already parsed and
- * normalized by the runtime), so a callback skips the router and a second URL parse. `undefined` for
- * any other path, and for a segment with a percent-escape: those go through the router, which decodes them.
+ * normalized by the runtime), each segment percent-decoded (a malformed escape is kept as sent, and
+ * then names no platform or account). `undefined` for any other path, an empty segment or a third one:
+ * those are no callback's route.
  */
 export function webhookRoute(url: string): WebhookRoute | undefined {
   const pathStart = url.indexOf("/", url.indexOf("//") + 2);
@@ -86,13 +76,22 @@ export function webhookRoute(url: string): WebhookRoute | undefined {
   const path = url.slice(pathStart, pathEnd);
   let rest = path.slice(WEBHOOKS_PREFIX.length);
   if (rest.endsWith("/")) rest = rest.slice(0, -1);
-  if (rest === "" || rest.includes("%")) return undefined;
   const slash = rest.indexOf("/");
   const provider = slash < 0 ? rest : rest.slice(0, slash);
   const account = slash < 0 ? undefined : rest.slice(slash + 1);
   if (provider === "" || account === "" || account?.includes("/")) return undefined;
   const rawQuery = pathEnd === end ? "" : url.slice(pathEnd + 1, end);
-  return { provider, account, path, rawQuery };
+  return { provider: decoded(provider), account: account === undefined ? undefined : decoded(account), path, rawQuery };
+}
+
+/** A path segment percent-decoded, or as sent when it holds a malformed escape. */
+function decoded(segment: string): string {
+  if (!segment.includes("%")) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /**
@@ -278,16 +277,7 @@ function countedAccount(env: Env, provider: string, account: string): string {
   return UNCONFIGURED_ACCOUNT;
 }
 
-export type WaitUntil = (promise: Promise<unknown>) => void;
-
-function waitUntilOf(c: Context<IngestEnv>): WaitUntil | undefined {
-  try {
-    const ctx = c.executionCtx;
-    return (promise) => ctx.waitUntil(promise);
-  } catch {
-    return undefined; // no execution context (a direct call in a unit test)
-  }
-}
+type WaitUntil = (promise: Promise<unknown>) => void;
 
 function answer({ status, body, contentType }: PlatformAnswer): Response {
   return new Response(body, { status, headers: { "content-type": contentType } });
