@@ -145,11 +145,41 @@ describe("Yunhuni malformed input", () => {
     ["event", { event: 7 }, "body has no event string"],
     ["id", { id: undefined }, "body has no conference id string"],
     ["id", { id: "" }, "body has no conference id string"],
-    ["call_id", { call_id: 42 }, "call_id is not a string"],
-    ["join_time", { join_time: "yesterday" }, "join_time is not a Unix time in milliseconds"],
-    ["begin_time", { begin_time: { at: 1 } }, "begin_time is not a Unix time in milliseconds"],
   ])("answers 400 for a missing or mistyped %s", async (_, change, reason) => {
     expect(await verify(yunhuniNotification("conf.joined", change))).toEqual({ ok: false, status: 400, reason });
+  });
+
+  it.each([
+    ["conf.joined", "join_time", "yesterday"],
+    ["conf.joined", "join_time", { at: 1 }],
+    ["conf.joined", "join_time", 9_007_199_254_740_992],
+    ["conf.joined", "join_time", 1e20],
+    ["conf.joined", "join_time", -1],
+    ["conf.joined", "join_time", ""],
+    ["conf.quit", "quit_time", [1_763_728_260_000]],
+  ])("queues a %s whose %s is %j, with that time left out", async (name, field, value) => {
+    const notification = yunhuniNotification(name, { [field]: value });
+    expect(await verify(notification)).toMatchObject({ ok: true, value: notification });
+    const event = await normalizeOne(notification);
+    const plain = await normalizeOne(yunhuniNotification(name));
+    const { [field === "join_time" ? "joined" : "left"]: _, ...rest } = plain.data.participant ?? {};
+    expect(event.data.participant).toEqual(rest);
+    // Its own time unreadable: timed at receipt.
+    expect(event.time).toBe("2026-11-21T12:00:00Z");
+    expect(event.id).not.toBe(plain.id);
+  });
+
+  it("queues a call_id sent as a number as its text, and one of another type not at all", async () => {
+    const numbered = await normalizeOne(yunhuniNotification("conf.joined", { call_id: 42 }));
+    expect(numbered.data.participant).toMatchObject({ id: "42" });
+    const odd = yunhuniNotification("conf.joined", { call_id: { id: "c1" } });
+    expect(await verify(odd)).toMatchObject({ ok: true });
+    expect((await normalizeOne(odd)).data.participant).not.toHaveProperty("id");
+  });
+
+  it("times an event named like an Object property (constructor) by its latest time field", async () => {
+    const event = await normalizeOne(yunhuniNotification("constructor", { join_time: 1_763_726_460_000 }));
+    expect(event).toMatchObject({ type: "yunhuni/constructor", time: "2025-11-21T12:01:00Z" });
   });
 
   it("accepts null times (conf.end of a conference that failed to start)", async () => {

@@ -77,8 +77,15 @@ describe("nestsDeeperThan", () => {
 });
 
 describe("times no Date can hold become absent", () => {
-  it("queues a Yunhuni conf.end with end_time 9007199254740991, without an end, timed at receipt", async () => {
-    const notification = yunhuniNotification("conf.end", { end_time: 9_007_199_254_740_991 });
+  it.each([
+    9_007_199_254_740_991,
+    9_007_199_254_740_992,
+    1e20,
+    -1,
+    "",
+    "yesterday",
+  ])("queues a Yunhuni conf.end with end_time %j, without an end, timed at receipt", async (endTime) => {
+    const notification = yunhuniNotification("conf.end", { end_time: endTime });
     const before = Date.now();
     const { response, enqueued } = await callWorker(yunhuniRequest(notification));
     expect(response.status).toBe(200);

@@ -44,7 +44,7 @@ function yunhuniEventId(notification: YunhuniNotification): Promise<string> {
 export async function normalizeYunhuni(notification: YunhuniNotification, receivedAt: number): Promise<EventDraft> {
   const { event, id } = notification;
   const type = eventType("yunhuni", YUNHUNI_TYPES, event);
-  const own = OWN_TIME[event];
+  const own = Object.hasOwn(OWN_TIME, event) ? OWN_TIME[event] : undefined;
   const timeField = own ?? FALLBACK_TIME.find((field) => providerTime(notification[field]) !== undefined);
   const time = (timeField && providerTime(notification[timeField])) ?? isoFromMs(receivedAt);
 
