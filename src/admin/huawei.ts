@@ -28,7 +28,15 @@ const text = (name: string) =>
 /** The body of `POST /admin/huawei/link-config` (also the source of its OpenAPI schema). */
 export const LinkConfigBody = v.strictObject(
   {
-    accessToken: text("accessToken"),
+    // Sent as a header: visible ASCII only, so a pasted line break or a stray character is a 400, not a
+    // header that cannot be built (empty is left to the "must not be empty" check).
+    accessToken: v.pipe(
+      text("accessToken"),
+      v.regex(
+        /^[\x21-\x7e]*$/,
+        "accessToken must be the token as Huawei issued it: visible ASCII, no spaces or line breaks",
+      ),
+    ),
     corpId: v.optional(text("corpId")),
     spId: v.optional(text("spId")),
     url: v.optional(text("url")),

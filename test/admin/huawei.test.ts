@@ -218,6 +218,11 @@ describe("POST /admin/huawei/link-config: refused before calling Huawei", () => 
     ["a number corpId", { accessToken: ACCESS_TOKEN, corpId: 1387317060 }, /^corpId must be a string$/],
     ["an unknown field", { accessToken: ACCESS_TOKEN, corpID: "1" }, /^unknown field "corpID" \(allowed: /],
     ["an array", [ACCESS_TOKEN], /^the body must be a JSON object/],
+    ...["a\nb", "a\rb", "a\u0000b", "a b", "令牌"].map((accessToken): [string, unknown, RegExp] => [
+      `an accessToken ${JSON.stringify(accessToken)} (no header can carry it)`,
+      { accessToken },
+      /^accessToken must be the token as Huawei issued it: visible ASCII, no spaces or line breaks$/,
+    ]),
   ])("%s is 400", async (name, body, message) => {
     const { response } = await call(linkConfig(body));
     const text = await response.text();
