@@ -145,4 +145,18 @@ export const MUTATIONS: Mutation[] = [
     "true",
     ["test/admin/dead-letters.test.ts", "test/admin/bulk-replay.test.ts"],
   ),
+  change(
+    "a bulk KV read parses JSON, so one record put by hand fails the others",
+    "src/lib/kv.ts",
+    'chunks.map((keys) => kv.get(keys, "text"))',
+    'chunks.map((keys) => kv.get(keys, "json"))',
+    ["test/admin/pause-resume.test.ts", "test/admin/dead-letters.test.ts"],
+  ),
+  change(
+    "resuming reads a pause record put by hand as JSON",
+    "src/delivery/dead-letters/resume.ts",
+    'await env.RELAY_STATE.get(keys, "text")',
+    'await env.RELAY_STATE.get(keys, "json")',
+    ["test/delivery/relay-events-admin.test.ts"],
+  ),
 ];

@@ -1,3 +1,5 @@
+import { log } from "../core/log";
+import { isRecord, jsonValue } from "../lib/json";
 import { presentAmong, valuesOf } from "../lib/kv";
 
 /**
@@ -24,8 +26,32 @@ export function pausedTargets(state: KVNamespace, targetIds: readonly string[]):
   return presentAmong(state, PAUSE_PREFIX, targetIds);
 }
 
-export async function readPause(state: KVNamespace, targetId: string): Promise<Pause | null> {
-  return state.get<Pause>(PAUSE_PREFIX + targetId, "json");
+/** Whether `targetId` is paused: its key exists, whatever it holds. */
+export async function isPaused(state: KVNamespace, targetId: string): Promise<boolean> {
+  return (await state.get(PAUSE_PREFIX + targetId, "text")) !== null;
+}
+
+/**
+ * A pause as listed: its record as the relay wrote it. A record put by hand (not JSON, or of another
+ * shape) pauses its target all the same (the key is the pause); what it cannot say is `null`, and
+ * one log line names its key.
+ */
+export interface ListedPause {
+  since: string | null;
+  by: Pause["by"] | null;
+  reason?: string;
+}
+
+export function pauseFrom(text: string, key: string): ListedPause {
+  const value = jsonValue(text);
+  const since = isRecord(value) && typeof value.since === "string" && !Number.isNaN(Date.parse(value.since));
+  const by = isRecord(value) && (value.by === "gone" || value.by === "operator");
+  if (!since || !by) log("pauses", { outcome: "unreadable", key });
+  return {
+    since: since ? (value.since as string) : null,
+    by: by ? (value.by as Pause["by"]) : null,
+    ...(isRecord(value) && typeof value.reason === "string" ? { reason: value.reason } : {}),
+  };
 }
 
 export async function pauseTarget(
@@ -45,7 +71,7 @@ export async function unpauseTarget(state: KVNamespace, targetId: string): Promi
 }
 
 /** Every paused target with its pause, by target id: one KV list per 1,000 pauses, one bulk read per 100. */
-export async function listPauses(state: KVNamespace): Promise<({ target: string } & Pause)[]> {
+export async function listPauses(state: KVNamespace): Promise<({ target: string } & ListedPause)[]> {
   const ids: string[] = [];
   let cursor: string | undefined;
   do {
@@ -53,13 +79,10 @@ export async function listPauses(state: KVNamespace): Promise<({ target: string 
     for (const key of page.keys) ids.push(key.name.slice(PAUSE_PREFIX.length));
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor !== undefined);
-  const pauses = await valuesOf<Pause>(state, PAUSE_PREFIX, ids, "json");
+  const pauses = await valuesOf(state, PAUSE_PREFIX, ids);
   return ids.sort().flatMap((target) => {
-    const pause = pauses.get(target);
+    const text = pauses.get(target);
     // Resumed between the list and the read: no longer paused.
-    if (pause === undefined) return [];
-    return [
-      { target, since: pause.since, by: pause.by, ...(pause.reason === undefined ? {} : { reason: pause.reason }) },
-    ];
+    return text === undefined ? [] : [{ target, ...pauseFrom(text, PAUSE_PREFIX + target) }];
   });
 }

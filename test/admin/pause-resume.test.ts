@@ -18,6 +18,7 @@ import {
 } from "../delivery/pause-support";
 import { adminCall } from "../event-log/support";
 import { sampleEvent } from "../support/events";
+import { loggedLines } from "../support/log";
 import { consume } from "../support/queue";
 import { useTargets } from "../support/targets";
 
@@ -175,6 +176,18 @@ describe("POST /admin/targets/<id>/pause and /resume", () => {
     expect(queued).toEqual([]);
   });
 
+  it("resume ends a pause whose record is not one the relay wrote (put by hand), and replays what it kept", async () => {
+    await adminPost("/crm/pause");
+    await consume(EVENTS, [fresh(1)]);
+    await env.RELAY_STATE.put("paused:crm", "{not json");
+    const { response, body, queued } = await adminPost("/crm/resume");
+    expect(response.status).toBe(202);
+    expect(body).toEqual({ target: "crm", paused: false, replayed: 1, remaining: false });
+    expect(queued.map((sent) => (sent.body as DeliveryMessage).event.id)).toEqual([event(1).id]);
+    expect(await env.RELAY_STATE.get("paused:crm")).toBeNull();
+    expect(await deadLetters()).toEqual([]);
+  });
+
   it("pause still needs a configured target", async () => {
     await useTargets([AUDIT]);
     const { response, body } = await adminPost("/crm/pause");
@@ -238,6 +251,27 @@ describe("GET /admin/targets/paused", () => {
       paused: [{ target: "audit", since: "2026-11-25T08:00:00.000Z", by: "gone" }],
     });
   });
+
+  it.each([
+    ["not JSON", "{not json"],
+    ["JSON of another shape", '{"since": "yesterday", "by": "cron"}'],
+  ])(
+    "lists a pause whose record is %s (put by hand) as paused, since and by unknown, and logs its key",
+    async (_, value) => {
+      const { body: paused } = await adminPost("/crm/pause");
+      await env.RELAY_STATE.put("paused:audit", value);
+      const { result, lines } = await loggedLines(listPaused);
+      expect(result).toEqual({
+        paused: [
+          { target: "audit", since: null, by: null },
+          { target: "crm", since: paused.since, by: "operator" },
+        ],
+      });
+      expect(lines.filter((line) => line.kind === "pauses")).toEqual([
+        { kind: "pauses", outcome: "unreadable", key: "paused:audit" },
+      ]);
+    },
+  );
 
   it("lists a target the relay paused because it answered 410", async () => {
     crm.status = 410;

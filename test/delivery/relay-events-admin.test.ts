@@ -91,6 +91,34 @@ describe("a resume", () => {
     expect(ownEvents(call.queued).map((own) => (own.data as unknown as Record<string, unknown>).replayed)).toEqual([3]);
   });
 
+  it("ends a pause whose record was put by hand (not JSON), reporting pausedSince as unknown", async () => {
+    await env.RELAY_STATE.put("paused:crm", "{not json");
+    await seed(kept(2));
+    const before = Date.now();
+    const call = await post("/admin/targets/crm/resume");
+    expect(call.status).toBe(202);
+    expect(call.body).toMatchObject({ replayed: 2, remaining: false });
+    const [resumed, ...others] = ownEvents(call.queued);
+    expect(others).toEqual([]);
+    expect(resumed).toMatchObject({
+      type: "relay.target.resumed",
+      data: { target: "crm", replayed: 2, pausedSince: null },
+    });
+    // The pause's time unknown, its id names the resume's.
+    const at = Number(resumed?.id.split(":").at(-1));
+    expect(at).toBeGreaterThanOrEqual(before);
+    expect(await env.RELAY_STATE.get("paused:crm")).toBeNull();
+  });
+
+  it("ends a pause put by hand for a target no longer in the document", async () => {
+    await useTargets([AUDIT, OPS]);
+    await env.RELAY_STATE.put("paused:crm", "{not json");
+    const call = await post("/admin/targets/crm/resume");
+    expect(call.status).toBe(202);
+    expect(call.body).toMatchObject({ target: "crm", paused: false, replayed: 0, remaining: false });
+    expect(await env.RELAY_STATE.get("paused:crm")).toBeNull();
+  });
+
   it("reads nothing more when no target names relay.target.resumed", async () => {
     await useTargets([CRM, AUDIT]);
     await seed(kept(3));

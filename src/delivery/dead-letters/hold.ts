@@ -5,7 +5,7 @@ import { log } from "../../core/log";
 import type { EventJournal } from "../../event-log/journal";
 import type { DeliveryMessage } from "../../queue/messages";
 import { type Burial, buryDelivery, type DeadVerdict, type GoneVerdict } from "../attempt";
-import { pausedTargets, pauseTarget, readPause } from "../pauses";
+import { isPaused, pausedTargets, pauseTarget } from "../pauses";
 import type { RelayOutbox } from "../relay-events/outbox";
 import { targetPaused } from "../relay-events/own-events";
 import { DEAD_LETTER_PREFIX, deadLetterId } from "./store";
@@ -72,7 +72,7 @@ export async function pauseOnGone(
  */
 export async function keepWhilePaused(env: Env, burial: Burial, verdict: Omit<DeadVerdict, "kind">): Promise<void> {
   await buryDelivery(env, burial, { ...verdict, reason: "paused" });
-  if ((await readPause(env.RELAY_STATE, burial.target)) !== null) return;
+  if (await isPaused(env.RELAY_STATE, burial.target)) return;
   const keptAs = await deadLetterId(burial.target, burial.event.id);
   const replay: DeliveryMessage = {
     kind: "delivery",

@@ -1,8 +1,9 @@
 import type { Env } from "../../core/env";
 import { log } from "../../core/log";
+import { isRecord, jsonValue } from "../../lib/json";
 import { KV_LIST_KEYS } from "../../lib/limits";
 import { OperationBudget } from "../operation-budget";
-import { PAUSE_PREFIX, type Pause, readPause, unpauseTarget } from "../pauses";
+import { isPaused, PAUSE_PREFIX, pauseFrom, unpauseTarget } from "../pauses";
 import { targetResumed } from "../relay-events/own-events";
 import { reportNow, someoneWants } from "../relay-events/report";
 import { type ReplayProgress, replayPages } from "./replay-pages";
@@ -43,7 +44,8 @@ export async function resumeTarget(
 const RESUMING_PREFIX = "resuming:";
 
 interface ResumeSoFar {
-  pausedSince: string;
+  /** `null`: not known (a pause record put by hand). */
+  pausedSince: string | null;
   replayed: number;
   /** Whether the record is stored (and must go when the resume is done). */
   stored?: boolean;
@@ -53,11 +55,17 @@ interface ResumeSoFar {
 async function resumeSoFar(env: Env, targetId: string, budget: OperationBudget): Promise<ResumeSoFar | undefined> {
   budget.spend(3);
   const keys = [PAUSE_PREFIX + targetId, RESUMING_PREFIX + targetId];
-  const found = await env.RELAY_STATE.get<Pause | ResumeSoFar>(keys, "json");
-  const pause = found.get(keys[0] as string) as Pause | null | undefined;
-  const sofar = found.get(keys[1] as string) as ResumeSoFar | null | undefined;
-  if (sofar) return { pausedSince: sofar.pausedSince, replayed: sofar.replayed, stored: true };
-  return pause ? { pausedSince: pause.since, replayed: 0 } : undefined;
+  // As text: a pause record put by hand must not fail the resume that ends it.
+  const found = await env.RELAY_STATE.get(keys, "text");
+  const pause = found.get(keys[0] as string);
+  const sofar = jsonValue(found.get(keys[1] as string) ?? "") as ResumeSoFar | undefined;
+  if (isRecord(sofar) && typeof sofar.replayed === "number")
+    return {
+      pausedSince: typeof sofar.pausedSince === "string" ? sofar.pausedSince : null,
+      replayed: sofar.replayed,
+      stored: true,
+    };
+  return pause == null ? undefined : { pausedSince: pauseFrom(pause, keys[0] as string).since, replayed: 0 };
 }
 
 /** Pages to go: the count so far is stored. Done: `relay.target.resumed` with the total, and the record goes. */
@@ -78,7 +86,7 @@ async function reportResumed(env: Env, targetId: string, sofar: ResumeSoFar, pro
  */
 export async function hasPauseState(state: KVNamespace, targetId: string, budget: OperationBudget): Promise<boolean> {
   budget.spend();
-  if ((await readPause(state, targetId)) !== null) return true;
+  if (await isPaused(state, targetId)) return true;
   budget.spend();
   const page = await state.list<Partial<DeadLetterMetadata>>({
     prefix: deadLetterPrefix(targetId),

@@ -172,7 +172,7 @@ export async function listDeadLetters(
   // A key without metadata (stored before it existed) is read and filtered on its record.
   const keys = page.keys.filter((key) => mayBeWanted(key.metadata, { reason }));
   const names = keys.map((key) => key.name);
-  const records = await valuesOf<string>(state, "", names, "text");
+  const records = await valuesOf(state, "", names);
   return {
     // A record deleted between the list and the read is simply gone.
     items: names.flatMap((name) => {

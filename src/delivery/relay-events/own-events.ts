@@ -53,11 +53,17 @@ export function targetPaused(target: string, pause: Pause, cause?: RelayEvent): 
  * `relay.target.resumed`, when a resume has replayed everything: `replayed` counts every page of it. Its id
  * names the pause it ends, so calling resume again does not report it again.
  */
-export function targetResumed(target: string, pausedSince: string, replayed: number, now = Date.now()): RelayEvent {
+export function targetResumed(
+  target: string,
+  pausedSince: string | null,
+  replayed: number,
+  now = Date.now(),
+): RelayEvent {
   const data: OwnEventData = { target, replayed, pausedSince, raw: null };
+  // A pause of unknown time (its record put by hand) is named by the resume's time instead.
   return ownEvent(
     "relay.target.resumed",
-    `relay:target.resumed:${target}:${Date.parse(pausedSince)}`,
+    `relay:target.resumed:${target}:${pausedSince === null ? now : Date.parse(pausedSince)}`,
     data,
     now,
     target,
