@@ -144,11 +144,34 @@ describe("Tencent Meeting events", () => {
     const cases: [unknown, string][] = [
       [[1, 2], "decoded data is not a JSON object"],
       [{ ...SEED_CALLBACK, event: "" }, "decoded data has no event"],
-      [{ ...SEED_CALLBACK, payload: {} }, "decoded data has no payload array"],
     ];
     for (const [callback, reason] of cases) {
       expect(await verify({ data: base64Json(callback) })).toMatchObject({ status: 400, reason });
     }
+  });
+
+  it.each([
+    ["an object (one item sent bare)", { operate_time: 1_763_726_400, meeting_info: { meeting_id: "m1" } }],
+    ["null", null],
+    ["a string", "x"],
+    ["missing", undefined],
+  ])("queues a signed callback whose payload is %s as one event, its payload as raw", async (_, payload) => {
+    const callback = { event: "meeting.started", unique_sequence: "seq-1", payload };
+    const result = await verify({ data: base64Json(callback) });
+    if (!result.ok) throw new Error(result.reason);
+    const drafts = await tencentMeeting.normalize(result.value, NOW);
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0]).toMatchObject({
+      id: "tencent-meeting:seq-1:0",
+      type: "meeting.started",
+      data: { raw: payload ?? null },
+    });
+  });
+
+  it("queues nothing for a payload that is an empty array: it carries no item", async () => {
+    const result = await verify({ data: base64Json({ event: "meeting.started", unique_sequence: "s", payload: [] }) });
+    if (!result.ok) throw new Error(result.reason);
+    expect(await tencentMeeting.normalize(result.value, NOW)).toEqual([]);
   });
 
   it("normalizes Tencent's documented callback exactly as docs/architecture.md's example", async () => {

@@ -102,9 +102,9 @@ const CATALOGUE: Record<400 | 401 | 403 | 404 | 405 | 413 | 503, Case[]> = {
       error: "data is not base64-encoded UTF-8",
     },
     {
-      name: "tencent: decoded data has no payload",
-      request: () => tencentEventRequest(base64Json({ event: "meeting.created", unique_sequence: MARKER })),
-      error: "decoded data has no payload array",
+      name: "tencent: decoded data has no event",
+      request: () => tencentEventRequest(base64Json({ unique_sequence: MARKER, payload: [] })),
+      error: "decoded data has no event",
     },
     {
       name: "tencent encrypted: data encrypted with another key",

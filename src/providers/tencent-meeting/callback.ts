@@ -12,7 +12,7 @@ export interface TencentMeetingCallback {
 }
 
 /**
- * Checks the decoded callback's shape and picks its sequence. The 2020 format carries
+ * Checks the decoded callback's shape (an event name is all it must have) and picks its sequence. The 2020 format carries
  * `unique_sequence`; today's carries `trace_id` ("事件的唯一序列值", e.g.
  * https://cloud.tencent.com/document/product/1095/51620). When neither is there, the SHA-256
  * of the signed `data` string stands in: Tencent resends the same `data` on a retry, and a
@@ -22,7 +22,9 @@ export async function callbackOf(decoded: unknown, signedData: string): Promise<
   if (!isRecord(decoded)) return reject(400, "decoded data is not a JSON object");
   const { event, payload } = decoded;
   if (typeof event !== "string" || event === "") return reject(400, "decoded data has no event");
-  if (!Array.isArray(payload)) return reject(400, "decoded data has no payload array");
   const sequence = text(decoded.unique_sequence) ?? text(decoded.trace_id) ?? (await sha256Hex(signedData));
-  return { ok: true, value: { event, sequence, payload } };
+  // `payload` is an array of items; a single item sent bare, or none at all, is still one event (its name
+  // says what happened), never a refusal. An empty array carries no item, and so no event.
+  const items = Array.isArray(payload) ? payload : [payload ?? null];
+  return { ok: true, value: { event, sequence, payload: items } };
 }
