@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChatTarget } from "../../src/config/targets-schema";
 import type { RelayEvent } from "../../src/core/cloud-event";
+import { markdownText } from "../../src/delivery/chat/escape";
 import { sendToTarget } from "../../src/delivery/send";
 import {
   answerBots,
@@ -15,7 +16,7 @@ import {
 } from "../support/chat-bots";
 import { sampleEvent } from "../support/events";
 import { mockFetch } from "../support/fetch";
-import { type Rendered, renderDingtalk, renderFeishu, renderSlack, renderWecom } from "./chat-render";
+import { type Rendered, renderDingtalk, renderFeishu, renderMarkdown, renderSlack, renderWecom } from "./chat-render";
 
 const NOW = Date.parse("2026-11-21T10:00:00Z");
 const KINDS: BotKind[] = ["feishu", "dingtalk", "wecom", "slack"];
@@ -82,6 +83,7 @@ const HOSTILE = [
   "> quote",
   "- item",
   "1. first",
+  "1) first",
   '<font color="red">red</font>',
   "https://evil.example/a www.evil.example evil.example mail@evil.example",
   "<https://evil.example|click>",
@@ -99,6 +101,17 @@ describe.each(KINDS)("%s: provider text never acts in the chat", (kind) => {
     expect(seen.links).toEqual([]);
     expect(seen.images).toEqual([]);
     expect(seen.formatting.map((format) => format.split(":")[0])).toEqual(OWN_FORMATTING[kind]);
+    if (kind === "dingtalk" || kind === "wecom") {
+      // Even a client that ignored backslash escapes would link, show or mention nothing of it.
+      const markdown =
+        kind === "dingtalk" ? (body.markdown as { text: string }).text : (body.markdown as { content: string }).content;
+      const literal = renderMarkdown(markdown, { honoursEscapes: false });
+      expect({ mentions: literal.mentions, links: literal.links, images: literal.images }).toEqual({
+        mentions: [],
+        links: [],
+        images: [],
+      });
+    }
     if (kind === "dingtalk") {
       const title = (seen as ReturnType<typeof renderDingtalk>).title;
       expect(title).toMatchObject({ mentions: [], links: [], formatting: [] });
@@ -301,3 +314,15 @@ function limitsOf(kind: BotKind, body: Record<string, unknown>): boolean {
     String(body.text).length <= 3000
   );
 }
+
+describe("markdownText: provider text that starts a line", () => {
+  it.each(["1. first", "1) first", "- item", "+ item", "# heading", "---", "===", "[x](https://evil.example)"])(
+    "%j shows as written and formats nothing, links nothing",
+    (hostile) => {
+      const seen = renderMarkdown(markdownText(hostile));
+      expect(seen.visible).toBe(hostile);
+      expect(seen.formatting).toEqual([]);
+      expect(seen.links).toEqual([]);
+    },
+  );
+});

@@ -32,12 +32,16 @@ function atMentions(text: string): string[] {
   return [...text.matchAll(/@(?:所有人|all|everyone|here|channel|\d{5,}|[A-Za-z][\w-]*)/g)].map((match) => match[0]);
 }
 
-/** Markdown (DingTalk, WeCom): backslash escapes resolved first, then every construct either might act on. */
-export function renderMarkdown(markdown: string): Rendered {
+/**
+ * Markdown (DingTalk, WeCom): backslash escapes resolved first, then every construct either might act on.
+ * `honoursEscapes: false` reads it as a client that ignores backslash escapes would: each `\\` is then a
+ * character like any other, and every pattern still applies.
+ */
+export function renderMarkdown(markdown: string, { honoursEscapes = true } = {}): Rendered {
   // An escaped punctuation character is kept out of every pattern below by moving it to the private use area.
-  const active = markdown.replace(/\\([!-/:-@[-`{-~])/g, (_, char: string) =>
-    String.fromCharCode(PUA + char.charCodeAt(0)),
-  );
+  const active = honoursEscapes
+    ? markdown.replace(/\\([!-/:-@[-`{-~])/g, (_, char: string) => String.fromCharCode(PUA + char.charCodeAt(0)))
+    : markdown;
   const visible = active
     .replace(/[\ue000-\ue07f]/g, (char) => String.fromCharCode(char.charCodeAt(0) - PUA))
     .replace(ZWSP, "");

@@ -35,8 +35,8 @@ export function feishuText(text: string): string {
 const MARKDOWN_INLINE = /[\\`*_[\]#<>~|&]/g;
 /** What acts only at the start of a line: lists (`-`, `+`), rules and heading underlines (`---`, `===`). */
 const MARKDOWN_LINE_MARK = /^(\s*)([-+=])/;
-/** An ordered list item (`1.`); `1)` is escaped already with the other parentheses. */
-const MARKDOWN_LINE_NUMBER = /^(\s*\d+)\./;
+/** An ordered list item (`1.` or `1)`). */
+const MARKDOWN_LINE_NUMBER = /^(\s*\d+)([.)])/;
 
 /**
  * DingTalk and WeCom `markdown`: markdown punctuation backslash-escaped (so `[x](y)`, `![x](y)`,
@@ -50,7 +50,10 @@ export function markdownText(text: string): string {
   return defuseLinks(text)
     .replace(MARKDOWN_INLINE, "\\$&")
     .replace(MARKDOWN_LINE_MARK, "$1\\$2")
-    .replace(MARKDOWN_LINE_NUMBER, "$1\\.")
+    .replace(MARKDOWN_LINE_NUMBER, "$1\\$2")
+    // A link or an image needs `](` (and a reference `]:`): a zero-width space between them holds even
+    // in a client that ignores backslash escapes.
+    .replace(/\](?=[(:[])/g, `]${ZWSP}`)
     .replace(/</g, `<${ZWSP}`);
 }
 
