@@ -10,10 +10,12 @@ import { bundleSize } from "../../bench/lib/bundle.ts";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /**
  * The shipped bundle's ceiling, gzipped as wrangler reports it. The goal is 40 KiB (and this check at
- * 48 KiB); the bundle is 55.3 KiB today (bench/README.md says where the bytes go), so the check holds
- * the line just above where it stands, and comes down as it shrinks.
+ * 48 KiB); the bundle is 56.0 KiB today (bench/README.md says where the bytes go), so the check holds
+ * the line just above where it stands, and comes down as it shrinks. It rose from 56 to 57 KiB on
+ * 2026-12-05 for five fixes (records put in KV by hand, odd Yunhuni and Tencent shapes, a header-safe
+ * Huawei token, chat links), about 500 bytes, partly paid for by the webhook route leaving the router.
  */
-const MAX_GZIP_BYTES = 56 * 1024;
+const MAX_GZIP_BYTES = 57 * 1024;
 
 describe("the shipped bundle", () => {
   it(`is minified and at most ${MAX_GZIP_BYTES / 1024} KiB gzipped (the exact build \`wrangler deploy\` uploads)`, async () => {
