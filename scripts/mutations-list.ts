@@ -159,4 +159,11 @@ export const MUTATIONS: Mutation[] = [
     'await env.RELAY_STATE.get(keys, "json")',
     ["test/delivery/relay-events-admin.test.ts"],
   ),
+  change(
+    "chat markdown links where a client ignores backslash escapes",
+    "src/delivery/chat/escape.ts",
+    "    .replace(LINK_JOINT, `]${ZWSP}`)\n",
+    "",
+    ["test/delivery/chat-formats.test.ts"],
+  ),
 ];

@@ -35,6 +35,11 @@ export function feishuText(text: string): string {
 const MARKDOWN_INLINE = /[\\`*_[\]#<>~|&]/g;
 /** What acts only at the start of a line: lists (`-`, `+`), rules and heading underlines (`---`, `===`). */
 const MARKDOWN_LINE_MARK = /^(\s*)([-+=])/;
+/**
+ * Where a link or an image joins its text to its target (`](`, `][`, a reference's `]:`): a zero-width
+ * space there holds even in a client that ignores backslash escapes.
+ */
+const LINK_JOINT = /\](?=[(:[])/g;
 /** An ordered list item (`1.` or `1)`). */
 const MARKDOWN_LINE_NUMBER = /^(\s*\d+)([.)])/;
 
@@ -51,9 +56,7 @@ export function markdownText(text: string): string {
     .replace(MARKDOWN_INLINE, "\\$&")
     .replace(MARKDOWN_LINE_MARK, "$1\\$2")
     .replace(MARKDOWN_LINE_NUMBER, "$1\\$2")
-    // A link or an image needs `](` (and a reference `]:`): a zero-width space between them holds even
-    // in a client that ignores backslash escapes.
-    .replace(/\](?=[(:[])/g, `]${ZWSP}`)
+    .replace(LINK_JOINT, `]${ZWSP}`)
     .replace(/</g, `<${ZWSP}`);
 }
 
