@@ -162,8 +162,8 @@ export const MUTATIONS: Mutation[] = [
   change(
     "chat markdown links where a client ignores backslash escapes",
     "src/delivery/chat/escape.ts",
-    "    .replace(LINK_JOINT, `]${ZWSP}`)\n",
-    "",
+    ".replace(LINK_JOINT,",
+    ".replace(/(?!)/g,",
     ["test/delivery/chat-formats.test.ts"],
   ),
 ];
