@@ -36,7 +36,7 @@ export async function isPaused(state: KVNamespace, targetId: string): Promise<bo
  * shape) pauses its target all the same (the key is the pause); what it cannot say is `null`, and
  * one log line names its key.
  */
-export interface ListedPause {
+interface ListedPause {
   since: string | null;
   by: Pause["by"] | null;
   reason?: string;
