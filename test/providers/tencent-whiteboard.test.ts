@@ -139,7 +139,6 @@ describe("Tencent Whiteboard malformed input", () => {
     ["EventType", "body has no EventType string"],
     ["EventData", "body has no EventData object"],
     ["SdkAppId", "body has no SdkAppId"],
-    ["Timestamp", "body has no Timestamp in Unix seconds"],
   ])("answers 400 when %s is missing", async (field, reason) => {
     expect(await verify(PROGRESS, { omit: [field] })).toEqual({ ok: false, status: 400, reason });
   });
@@ -148,7 +147,19 @@ describe("Tencent Whiteboard malformed input", () => {
     expect(await verify(PROGRESS, { expireTime: "tomorrow" })).toMatchObject({ status: 400 });
     expect(await verify({ ...PROGRESS, EventData: [1] })).toMatchObject({ status: 400 });
     expect(await verify({ ...PROGRESS, EventType: 3 })).toMatchObject({ status: 400 });
-    expect(await verify({ ...PROGRESS, Timestamp: 1.5 })).toMatchObject({ status: 400 });
+  });
+
+  it.each([
+    ["missing", undefined],
+    ["negative", -1],
+    ["text", "yesterday"],
+    ["an object", { at: 1 }],
+  ])("queues an event whose Timestamp is %s, timed at receipt, with a stable id", async (_, timestamp) => {
+    const event = { ...PROGRESS, Timestamp: timestamp };
+    const first = await normalizeOne(event);
+    expect(first.time).toBe("2026-11-21T12:00:00Z");
+    expect((await normalizeOne(event)).id).toBe(first.id);
+    expect(first.id).not.toBe((await normalizeOne(PROGRESS)).id);
   });
 });
 

@@ -27,7 +27,12 @@ export const TENCENT_WHITEBOARD_TYPES: Readonly<Record<string, string>> = {
  * task differ in `Progress`, so they stay distinct.
  */
 async function tencentWhiteboardEventId(callback: TencentWhiteboardCallback): Promise<string> {
-  const identity = [String(callback.SdkAppId), callback.EventType, String(callback.Timestamp), callback.EventData];
+  const timestamp = callback.Timestamp;
+  const at =
+    typeof timestamp === "number" || typeof timestamp === "string"
+      ? String(timestamp)
+      : canonicalJson(timestamp ?? null);
+  const identity = [String(callback.SdkAppId), callback.EventType, at, callback.EventData];
   const hash = await sha256Hex(canonicalJson(identity));
   return eventId("tencent-whiteboard", callback.SdkAppId, hash);
 }
