@@ -39,15 +39,6 @@ interface LogFields {
   [field: string]: unknown;
 }
 
-/**
- * `/webhooks/<provider>[/<account>]`: route → body limit → credentials → verify →
- * handshake or normalize → enqueue → the platform's exact answer. The response
- * waits for the enqueue and for nothing else.
- *
- * No router and no middleware: the Worker's `fetch` reads the route from the URL ({@link webhookRoute}),
- * and the body, the refusals and the log line are all handled in {@link ingest}, so a callback pays for
- * no dispatch or middleware chain and its URL is parsed once.
- */
 /** A callback's route, read from its URL: what {@link ingest} needs of it. */
 interface WebhookRoute {
   provider: string;
@@ -95,6 +86,14 @@ function decoded(segment: string): string {
 }
 
 /**
+ * `/webhooks/<provider>[/<account>]`: route → body limit → credentials → verify →
+ * handshake or normalize → enqueue → the platform's exact answer. The response
+ * waits for the enqueue and for nothing else.
+ *
+ * No router and no middleware: the Worker's `fetch` reads the route from the URL ({@link webhookRoute})
+ * and calls this, which handles the body, the refusals and the log line, so a callback pays for no
+ * dispatch or middleware chain and its URL is parsed once.
+ *
  * One log line per request, of one shape, whatever happened: `outcome` is `queued`, `handshake`,
  * `rejected`, `unconfigured`, `enqueue-failed`, `config-invalid` or `error`; `reason` says why.
  * Every refusal is thrown (routing, body limit, credentials, the adapter's verdict, the enqueue) and
