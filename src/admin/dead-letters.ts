@@ -70,12 +70,13 @@ deadLetters.post("/replay", async (c) => {
 });
 
 deadLetters.post("/:id/replay", async (c) => {
-  const letter = await existing(c.env, c.req.param("id"));
+  const id = c.req.param("id");
+  const letter = await existing(c.env, id);
   if (letter === "unreadable") {
     throw new RelayError(
       409,
       "unreadable_dead_letter",
-      `dead letter "${c.req.param("id")}" is not a record the relay wrote and cannot be replayed; delete it with DELETE /admin/dead-letters/${c.req.param("id")}`,
+      `dead letter "${id}" is not a record the relay wrote and cannot be replayed; delete it with DELETE /admin/dead-letters/${id}`,
     );
   }
   c.set("logFields", { deadLetter: letter.id, target: letter.target, event: letter.event.id });

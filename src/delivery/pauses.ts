@@ -44,14 +44,14 @@ interface ListedPause {
 
 export function pauseFrom(text: string, key: string): ListedPause {
   const value = jsonValue(text);
-  const since = isRecord(value) && typeof value.since === "string" && !Number.isNaN(Date.parse(value.since));
-  const by = isRecord(value) && (value.by === "gone" || value.by === "operator");
-  if (!since || !by) log("pauses", { outcome: "unreadable", key });
-  return {
-    since: since ? (value.since as string) : null,
-    by: by ? (value.by as Pause["by"]) : null,
-    ...(isRecord(value) && typeof value.reason === "string" ? { reason: value.reason } : {}),
+  const { since, by, reason } = isRecord(value) ? value : {};
+  const pause: ListedPause = {
+    since: typeof since === "string" && !Number.isNaN(Date.parse(since)) ? since : null,
+    by: by === "gone" || by === "operator" ? by : null,
+    ...(typeof reason === "string" ? { reason } : {}),
   };
+  if (pause.since === null || pause.by === null) log("pauses", { outcome: "unreadable", key });
+  return pause;
 }
 
 export async function pauseTarget(
