@@ -166,4 +166,18 @@ export const MUTATIONS: Mutation[] = [
     ".replace(/(?!)/g,",
     ["test/delivery/chat-formats.test.ts"],
   ),
+  change(
+    "a targets document nested thousands deep goes on to masking and validation",
+    "src/config/validate-targets.ts",
+    "if (!valueNestsDeeperThan(document, MAX_JSON_DEPTH)) return undefined;",
+    "return undefined;",
+    ["test/admin/targets.test.ts"],
+  ),
+  change(
+    "an invalid stored document nested thousands deep is laid out by a recursive walk",
+    "src/admin/invalid-targets.ts",
+    "if (!parsed.ok || nestingProblem(parsed.value)) {",
+    "if (!parsed.ok) {",
+    ["test/admin/targets.test.ts"],
+  ),
 ];

@@ -1,4 +1,4 @@
-import type { Problem } from "../config/targets";
+import { nestingProblem, type Problem } from "../config/targets";
 import { parseJson } from "../lib/json";
 import { maskTargets, maskValue } from "./mask";
 
@@ -30,13 +30,15 @@ type Place = { line: number; column: number };
  * An invalid stored document as the console can show and fix it. When it parses, the text is the
  * document indented as a PUT stores it, masked as GET masks a valid one, and each problem's path is
  * placed on its line; when it does not parse, the stored text itself with secret-looking values
- * masked by pattern (its lines unchanged), and the one problem at the syntax error.
+ * masked by pattern (its lines unchanged), and the one problem at the syntax error (at the start,
+ * for a document nested too deep to lay out).
  */
 export function invalidTargets(stored: string, problems: readonly Problem[], waiting: Waiting | null): InvalidTargets {
   const parsed = parseJson(stored);
-  if (!parsed.ok) {
+  // Too deep to lay out (the walk below recurses): shown as stored.
+  if (!parsed.ok || nestingProblem(parsed.value)) {
     const text = maskUnparsed(stored);
-    const place = { line: parsed.line, column: parsed.column };
+    const place = parsed.ok ? { line: 1, column: 1 } : { line: parsed.line, column: parsed.column };
     return {
       invalid: true,
       text,

@@ -1,7 +1,10 @@
+import type { Context } from "hono";
 import { Hono } from "hono/tiny";
 import {
   forgetCachedTargets,
   loadTargets,
+  nestingProblem,
+  type Problem,
   parseTargetsText,
   TARGETS_KEY,
   type Target,
@@ -57,15 +60,15 @@ targets.put("/", async (c) => {
   const text = await requestText(c, MAX_TARGETS_BYTES, `targets document exceeds ${MAX_TARGETS_BYTES} bytes`);
   const parsed = parseJson(text);
   if (!parsed.ok) throw new RelayError(400, "invalid_json", `request body is not valid JSON: ${parsed.error}`);
+  const tooDeep = nestingProblem(parsed.value);
+  if (tooDeep) return refuse(c, [tooDeep]);
   // A masked value (what GET showed) keeps the stored one.
   const unmasked = hasMaskedValues(parsed.value)
     ? keepStoredValues(parsed.value, storedDocument(await c.env.RELAY_CONFIG.get(TARGETS_KEY)))
     : { document: parsed.value, problems: [] };
   const result = validateTargets(unmasked.document, settingsOf(c.env));
   if (unmasked.problems.length > 0 || !result.ok) {
-    const problems = withMaskProblems(unmasked.problems, result.ok ? [] : result.problems);
-    c.set("logFields", { problems: problems.length });
-    return errorResponse(400, "invalid_targets", "targets document is invalid", { fields: { problems } });
+    return refuse(c, withMaskProblems(unmasked.problems, result.ok ? [] : result.problems));
   }
   await c.env.RELAY_CONFIG.put(TARGETS_KEY, `${JSON.stringify(result.targets, null, 2)}\n`);
   // This isolate sees the change at once; others within their 5 s cache (and KV's propagation delay).
@@ -74,6 +77,12 @@ targets.put("/", async (c) => {
   // Never echoed: the answer shows the secrets as GET does.
   return maskedDocument(result.targets);
 });
+
+/** The 400 for an invalid document, every problem listed; nothing is stored. */
+function refuse(c: Context<AdminEnv>, problems: Problem[]): Response {
+  c.set("logFields", { problems: problems.length });
+  return errorResponse(400, "invalid_targets", "targets document is invalid", { fields: { problems } });
+}
 
 /**
  * `GET /admin/targets/paused`: every paused target, since when and by whom (`gone`: it answered 410;

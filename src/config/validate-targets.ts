@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { parseJson } from "../lib/json.ts";
+import { MAX_JSON_DEPTH, valueNestsDeeperThan } from "../lib/json-depth.ts";
 import { isLocalHost } from "../lib/local-host.ts";
 import { NOT_A_TARGET, type Target, TargetsSchema } from "./targets-schema.ts";
 
@@ -21,6 +22,8 @@ export interface ValidationOptions {
  * fails, so one round trip shows everything to fix.
  */
 export function validateTargets(document: unknown, options: ValidationOptions): TargetsResult {
+  const tooDeep = nestingProblem(document);
+  if (tooDeep) return { ok: false, problems: [tooDeep] };
   const parsed = v.safeParse(TargetsSchema, document);
   const problems: Problem[] = [];
   // valibot takes an array for an object; one clear problem beats "id is required" plus a field per index.
@@ -35,6 +38,16 @@ export function validateTargets(document: unknown, options: ValidationOptions): 
   if (Array.isArray(document)) problems.push(...crossChecks(document, options));
   if (parsed.success && problems.length === 0) return { ok: true, targets: parsed.output };
   return { ok: false, problems: byTarget(problems) };
+}
+
+/**
+ * The one problem of a document that nests deeper than any target does, checked before anything
+ * else reads it: masking, validation and the console's layout all walk it, and a document nested
+ * thousands deep would exhaust their stack.
+ */
+export function nestingProblem(document: unknown): Problem | undefined {
+  if (!valueNestsDeeperThan(document, MAX_JSON_DEPTH)) return undefined;
+  return { path: "$", message: `targets document nests JSON deeper than ${MAX_JSON_DEPTH} levels` };
 }
 
 /** Duplicate ids and url schemes, on whatever items look enough like targets. */

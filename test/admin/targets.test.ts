@@ -194,6 +194,22 @@ describe("PUT /admin/targets", () => {
     expect(await storedTargets()).toEqual(VALID);
   });
 
+  it("refuses a document nested thousands deep with 400 invalid_targets, stores nothing, enqueues nothing", async () => {
+    await env.RELAY_CONFIG.put("targets", JSON.stringify(VALID));
+    const deep = `${"[".repeat(5000)}${"]".repeat(5000)}`;
+    for (const body of [deep, `[{"id":"crm","url":"https://crm.example.com/in","secret":"whsec_…LaSw","x":${deep}}]`]) {
+      const { response, calls } = await callWorker(put(body));
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        error: "targets document is invalid",
+        code: "invalid_targets",
+        problems: [{ path: "$", message: "targets document nests JSON deeper than 64 levels" }],
+      });
+      expect(calls).toEqual([]);
+    }
+    expect(await storedTargets()).toEqual(VALID);
+  });
+
   it("refuses a reserved header with 400 naming it, and changes nothing", async () => {
     await env.RELAY_CONFIG.put("targets", JSON.stringify(VALID));
     const { response } = await callWorker(
@@ -516,6 +532,23 @@ describe("GET /admin/targets of an invalid stored document", () => {
     expect(calls).toEqual([]);
     return response.json();
   }
+
+  it("shows a stored document nested thousands deep as stored, masked, with its one problem at the start", async () => {
+    const deep = `${"[".repeat(5000)}${"]".repeat(5000)}`;
+    const stored = `[{"id":"crm","url":"https://crm.example.com/in","secret":"${SECRET}","x":${deep}}]`;
+    const body = await getInvalid(stored);
+    expect(body).toEqual({
+      invalid: true,
+      text: stored.replace(SECRET, "whsec_…LaSw"),
+      problems: [{ path: "$", line: 1, column: 1, message: "targets document nests JSON deeper than 64 levels" }],
+      waiting: null,
+    });
+    // Deliveries wait for a valid document instead of failing on this one.
+    expect(await loadTargets(env, { allowInsecureTargets: true }, Date.now() + 60_000)).toEqual({
+      ok: false,
+      problems: [{ path: "$", message: "targets document nests JSON deeper than 64 levels" }],
+    });
+  });
 
   it("answers 200 marked X-Targets-Invalid with the text masked, each problem on its line, nothing enqueued", async () => {
     const stored = [
