@@ -180,4 +180,25 @@ export const MUTATIONS: Mutation[] = [
     "if (!parsed.ok) {",
     ["test/admin/targets.test.ts"],
   ),
+  change(
+    "one queue message without its event goes into the batch with the good ones",
+    "src/delivery/consumer.ts",
+    "if (unreadable !== undefined) {",
+    "if (unreadable === 'never') {",
+    ["test/delivery/malformed-messages.test.ts"],
+  ),
+  change(
+    "an event without its data passes for one the relay wrote",
+    "src/queue/message-shape.ts",
+    'if (!isRecord(event.data)) return "an event without its data";',
+    "",
+    ["test/delivery/malformed-messages.test.ts"],
+  ),
+  change(
+    "a delivery without its first attempt's time keeps no time",
+    "src/queue/message-shape.ts",
+    "if (!isTime(body.firstAttemptAt)) body.firstAttemptAt = sent;",
+    "",
+    ["test/delivery/malformed-messages.test.ts"],
+  ),
 ];

@@ -6,6 +6,7 @@ import { type Settings, settingsOf, WAITS } from "../core/settings";
 import { previousMatches } from "../event-log/credential-matches";
 import { EventJournal } from "../event-log/journal";
 import { refusals } from "../event-log/refusals";
+import { unreadableMessage } from "../queue/message-shape";
 import type { DeliveryMessage, EventMessage, EventsMessage, QueueMessage } from "../queue/messages";
 import { DEAD_LETTER_QUEUE, handleDeadLetterQueue } from "./dead-letters/dlq-consumer";
 import { deliverQueued } from "./deliver";
@@ -31,19 +32,16 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
   const bundles: Message<EventsMessage>[] = [];
   const deliveries: Message<DeliveryMessage>[] = [];
   for (const message of batch.messages) {
-    const body = message.body as Partial<QueueMessage> | null;
-    if (body?.kind === "event") events.push(message as Message<EventMessage>);
-    else if (body?.kind === "events") bundles.push(message as Message<EventsMessage>);
-    else if (body?.kind === "delivery") deliveries.push(message as Message<DeliveryMessage>);
-    else {
-      log("queue", {
-        queue: batch.queue,
-        messageId: message.id,
-        outcome: "discarded",
-        reason: "not a meeting-relay message",
-      });
+    const unreadable = unreadableMessage(message);
+    if (unreadable !== undefined) {
+      log("queue", { queue: batch.queue, messageId: message.id, outcome: "discarded", reason: unreadable });
       message.ack();
+      continue;
     }
+    const { kind } = message.body;
+    if (kind === "event") events.push(message as Message<EventMessage>);
+    else if (kind === "events") bundles.push(message as Message<EventsMessage>);
+    else deliveries.push(message as Message<DeliveryMessage>);
   }
   // Splitting a callback's events into event messages needs no configuration.
   const split = splitBundles(bundles, env);

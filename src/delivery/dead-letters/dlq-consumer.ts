@@ -6,6 +6,7 @@ import { settingsOf, WAITS } from "../../core/settings";
 import { EventJournal } from "../../event-log/journal";
 import { BATCH_BYTES_BUDGET, INLINE_TARGETS_PER_EVENT } from "../../lib/limits";
 import { sendInBatches } from "../../queue/enqueue";
+import { unreadableMessage } from "../../queue/message-shape";
 import type { DeliveryMessage, EventMessage, EventsMessage, QueueMessage } from "../../queue/messages";
 import { messageBytes, spillEvent } from "../../queue/spill";
 import { buryDelivery } from "../attempt";
@@ -37,7 +38,8 @@ export const DLQ_LAST_TRY = 101;
  * - A callback's events that were never split are split again onto `EVENTS_QUEUE`
  *   (thousands of dead letters would take as many KV writes); each event then fans
  *   out, or comes back here on its own.
- * - Anything else is logged with its message id and acknowledged.
+ * - Anything else (a message the relay did not write, or one without its event) is logged whole
+ *   with its message id and acknowledged.
  * A message that cannot be stored (KV unavailable) is retried every minute; on its
  * last try it is logged whole (`"outcome":"lost"`, the message under `message`), so
  * an operator can still recover the event from the log.
@@ -52,8 +54,16 @@ export async function handleDeadLetterQueue(batch: MessageBatch<QueueMessage>, e
   const events = new Set<string>();
   await Promise.all(
     batch.messages.map(async (message) => {
-      const body = message.body as Partial<QueueMessage> | null;
-      const eventId = body !== null && "event" in body ? body.event?.id : undefined;
+      const unreadable = unreadableMessage(message);
+      if (unreadable !== undefined) {
+        // Logged whole: nothing else keeps it, and an operator may still make sense of it.
+        const line = { queue: batch.queue, messageId: message.id, outcome: "discarded" };
+        log("dead-letter", { ...line, reason: unreadable, message: message.body });
+        message.ack();
+        return;
+      }
+      const body = message.body as QueueMessage;
+      const eventId = "event" in body ? body.event.id : undefined;
       if (eventId !== undefined && events.has(eventId)) {
         log("dead-letter", {
           queue: batch.queue,
@@ -68,21 +78,12 @@ export async function handleDeadLetterQueue(batch: MessageBatch<QueueMessage>, e
       }
       if (eventId !== undefined) events.add(eventId);
       try {
-        if (body?.kind === "delivery") await buryExhaustedDelivery(body as DeliveryMessage, env, journal, outbox);
-        else if (body?.kind === "event") await buryExhaustedEvent(body as EventMessage, env, journal, outbox);
-        else if (body?.kind === "events") await splitBundle(message as Message<EventsMessage>, env);
-        else {
-          log("dead-letter", {
-            queue: batch.queue,
-            messageId: message.id,
-            outcome: "discarded",
-            reason: "not a meeting-relay message",
-          });
-        }
+        if (body.kind === "delivery") await buryExhaustedDelivery(body, env, journal, outbox);
+        else if (body.kind === "event") await buryExhaustedEvent(body, env, journal, outbox);
+        else await splitBundle(message as Message<EventsMessage>, env);
         message.ack();
       } catch (error) {
-        const id = body !== null && "event" in body ? body.event?.id : undefined;
-        const line = { queue: batch.queue, messageId: message.id, id };
+        const line = { queue: batch.queue, messageId: message.id, id: eventId };
         const reason = errorMessage(error);
         if (message.attempts >= DLQ_LAST_TRY) {
           log("dead-letter", { ...line, outcome: "lost", reason, attempts: message.attempts, message: body });
