@@ -201,4 +201,18 @@ export const MUTATIONS: Mutation[] = [
     "",
     ["test/delivery/malformed-messages.test.ts"],
   ),
+  change(
+    "a search prefix is measured in UTF-16 units where SQLite counts characters",
+    "src/event-log/queries.ts",
+    "const chars = (text: string) => Array.from(text).length;",
+    "const chars = (text: string) => text.length;",
+    ["test/admin/events.test.ts"],
+  ),
+  change(
+    "the dead-letter list ignores a parameter it does not know",
+    "src/admin/dead-letters.ts",
+    'onlyParams(c.req.query(), ["target", "reason", "cursor", "limit"]);',
+    "",
+    ["test/admin/dead-letters.test.ts"],
+  ),
 ];

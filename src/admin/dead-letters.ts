@@ -16,7 +16,7 @@ import {
 } from "../delivery/dead-letters/store";
 import { OperationBudget } from "../delivery/operation-budget";
 import { bulkReplayFilter, MAX_BULK_REPLAY_BODY_BYTES } from "./bulk-replay-body";
-import { pageSize, requestText } from "./params";
+import { onlyParams, pageSize, requestText } from "./params";
 import type { AdminEnv } from "./request-log";
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -26,6 +26,7 @@ const MAX_PAGE_SIZE = 100;
 export const deadLetters = new Hono<AdminEnv>();
 
 deadLetters.get("/", async (c) => {
+  onlyParams(c.req.query(), ["target", "reason", "cursor", "limit"]);
   const limit = pageSize(c.req.query("limit"), DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
   const target = c.req.query("target") || undefined;
   if (target !== undefined && !TARGET_FILTER_PATTERN.test(target)) {

@@ -134,13 +134,15 @@ export async function listEvents(db: D1Database, filter: EventFilter): Promise<E
   if (filter.q !== undefined) {
     const q = filter.q;
     const code = q.replace(/[\s-]/g, "");
+    // SQLite's substr counts characters, not UTF-16 units: a character outside the BMP is one, not two.
+    const chars = (text: string) => Array.from(text).length;
     add(
       "(substr(id, 1, ?) = ? OR substr(subject, 1, ?) = ? OR substr(replace(replace(code, ' ', ''), '-', ''), 1, ?) = ? OR instr(lower(title), lower(?)) > 0)",
-      q.length,
+      chars(q),
       q,
-      q.length,
+      chars(q),
       q,
-      code.length === 0 ? -1 : code.length,
+      code.length === 0 ? -1 : chars(code),
       code,
       q,
     );

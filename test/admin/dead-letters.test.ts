@@ -157,6 +157,18 @@ describe("GET /admin/dead-letters", () => {
     expect(takeInvocations().map((invocation) => invocation.log)).toEqual([[]]);
   });
 
+  it("rejects an unknown query parameter (a typo would list every letter) with 400, reading nothing", async () => {
+    await bury("crm", "e1");
+    takeInvocations();
+    const { response, body } = await admin("GET", "?targt=crm");
+    expect(response.status).toBe(400);
+    expect(body).toEqual({
+      error: "unknown query parameter targt; known: target, reason, cursor, limit",
+      code: "invalid_query",
+    });
+    expect(takeInvocations().map((invocation) => invocation.log)).toEqual([[]]);
+  });
+
   it("pages with ?limit= and ?cursor= until the cursor is null", async () => {
     for (let i = 0; i < 5; i++) await bury("crm", `e${i}`);
     const seen: string[] = [];

@@ -149,6 +149,19 @@ describe("GET /admin/events", () => {
     expect(ids(body)).toEqual(expected);
   });
 
+  it("finds ids, subjects and codes by a prefix with characters outside the BMP (counted as SQLite counts them)", async () => {
+    const wide = sampleEvent("tencent-meeting:𝔸𝔹:0", {
+      subject: "😀S9",
+      data: { meeting: { id: "😀S9", code: "𝟙𝟚 3" }, raw: {} },
+    });
+    await logRows([{ event: wide, receivedAt: BASE + 1000 }], []);
+    for (const q of ["tencent-meeting:𝔸", "tencent-meeting:𝔸𝔹:0", "😀", "😀S9", "𝟙𝟚3", "𝟙"]) {
+      const { response, body } = await adminCall("GET", `/admin/events?q=${encodeURIComponent(q)}`);
+      expect(response.status).toBe(200);
+      expect({ q, ids: ids(body) }).toEqual({ q, ids: [wide.id] });
+    }
+  });
+
   it("pages with limit and cursor until the cursor is null, each event once", async () => {
     await logSample();
     const seen: string[] = [];
