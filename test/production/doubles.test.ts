@@ -43,6 +43,7 @@ const {
   d1PatternBytes: D1_PATTERN_BYTES,
   d1SqlBytes: D1_SQL_BYTES,
   kvBulkGetKeys: KV_BULK_GET_KEYS,
+  kvMetadataBytes: KV_METADATA_BYTES,
   kvKeyBytes: KV_KEY_BYTES,
   kvListKeys: KV_LIST_KEYS,
   queueBatchBytes: QUEUE_BATCH_BYTES,
@@ -137,6 +138,15 @@ describe("KV", () => {
     await env.RELAY_STATE.put("ttl", "v", { expirationTtl: 60 });
     expect(await refused(() => env.RELAY_STATE.put("ttl", "v", { expirationTtl: 59 }))).toBe(
       "KV put: expirationTtl 59 is under 60 seconds",
+    );
+  });
+
+  it("takes metadata of 1,024 bytes as JSON and refuses 1,025", async () => {
+    const metadata = (bytes: number) => ({ m: "x".repeat(bytes - '{"m":""}'.length) });
+    await env.RELAY_STATE.put("meta", "v", { metadata: metadata(KV_METADATA_BYTES) });
+    expect((await env.RELAY_STATE.getWithMetadata("meta")).metadata).toEqual(metadata(KV_METADATA_BYTES));
+    expect(await refused(() => env.RELAY_STATE.put("meta2", "v", { metadata: metadata(KV_METADATA_BYTES + 1) }))).toBe(
+      "KV put: metadata of 1025 bytes exceeds 1024",
     );
   });
 

@@ -6,13 +6,15 @@ const {
   kvBulkGetKeys: KV_BULK_GET_KEYS,
   kvKeyBytes: KV_KEY_BYTES,
   kvListKeys: KV_LIST_KEYS,
+  kvMetadataBytes: KV_METADATA_BYTES,
   kvMinTtlSeconds: KV_MIN_TTL_SECONDS,
   kvValueBytes: KV_VALUE_BYTES,
 } = PRODUCTION;
 
 /**
  * Workers KV as strict as production: keys over 512 bytes, a bulk get of more than 100 keys,
- * a list of more than 1,000, values over 25 MiB and TTLs under 60 s are refused, and so is a
+ * a list of more than 1,000, values over 25 MiB, metadata over 1,024 bytes (as JSON) and TTLs
+ * under 60 s are refused, and so is a
  * second write to one key in one invocation (KV takes one write per key per second). Each
  * call is one operation of the invocation (a bulk get too, as Cloudflare counts it).
  */
@@ -76,6 +78,11 @@ export function installKvDouble(): void {
     checkKey("put", key);
     const bytes = valueBytes(value);
     if (bytes > KV_VALUE_BYTES) refuse(`KV put: a value of ${bytes} bytes exceeds ${KV_VALUE_BYTES}`);
+    if (options?.metadata != null) {
+      const metadataBytes = new TextEncoder().encode(JSON.stringify(options.metadata)).byteLength;
+      if (metadataBytes > KV_METADATA_BYTES)
+        refuse(`KV put: metadata of ${metadataBytes} bytes exceeds ${KV_METADATA_BYTES}`);
+    }
     if (options?.expirationTtl !== undefined && !(options.expirationTtl >= KV_MIN_TTL_SECONDS)) {
       refuse(`KV put: expirationTtl ${options.expirationTtl} is under ${KV_MIN_TTL_SECONDS} seconds`);
     }

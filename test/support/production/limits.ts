@@ -13,6 +13,7 @@ export const PRODUCTION = {
   kvKeyBytes: 512,
   kvValueBytes: 25 * 1024 * 1024,
   kvBulkGetKeys: 100,
+  kvMetadataBytes: 1024,
   kvListKeys: 1000,
   kvMinTtlSeconds: 60,
   d1BoundParameters: 100,
