@@ -85,6 +85,13 @@ async function fanOutOne(
   const wanted = inline.filter((target) => !paused.has(target.id));
 
   const body = wanted.length > 0 ? await deliverableBody(env.RELAY_STATE, event) : "";
+  // Retry messages carrying a large event more than one batch's worth of times carry its stub: it goes
+  // to KV before any attempt, so a KV failure here requeues a fan-out that has sent nothing yet (after
+  // the attempts, it would send again to the targets that took it).
+  const carried =
+    matching.length > 1 && messageBytes(event) * matching.length > BATCH_BYTES_BUDGET
+      ? await spillEvent(env.RELAY_STATE, event)
+      : event;
   const firstAttemptAt = Date.now();
   journal?.accepted(event, receivedAt);
   const verdicts = await Promise.all(
@@ -100,7 +107,8 @@ async function fanOutOne(
   try {
     const heldIds = held.map((target) => target.id);
     resumed = await holdStillPaused(env, event, receivedAt, heldIds, served, journal);
-    await settle(env, event, firstAttemptAt, wanted, verdicts, served, paused, [...resumed, ...handedOn], outbox);
+    const dueNow = [...resumed, ...handedOn];
+    await settle(env, event, carried, firstAttemptAt, wanted, verdicts, served, paused, dueNow, outbox);
   } catch (error) {
     // Remember who already has it (or has it queued or buried), so the redelivered fan-out skips them.
     await rememberServed(env.RELAY_STATE, event.id, served).catch((cause: Error) =>
@@ -138,12 +146,13 @@ async function fanOutOne(
  * Dead targets buried, then one retry message per failed pair (and one, due now, per
  * target in `dueNow`: resumed while its delivery was about to be kept, or past what one
  * message attempts itself); `served` grows as each step lands, so a failure part way
- * loses nothing and repeats nothing. When the messages would carry a large event more
- * than one batch's worth of times, the event goes to KV once and they carry its stub.
+ * loses nothing and repeats nothing. They carry `carried`: the event, or its stub when a large
+ * event could be carried more than one batch's worth of times (written to KV before the attempts).
  */
 async function settle(
   env: Env,
   event: RelayEvent,
+  carried: RelayEvent,
   firstAttemptAt: number,
   wanted: readonly Target[],
   verdicts: readonly Verdict[],
@@ -162,10 +171,6 @@ async function settle(
       pending.push({ target, attemptsBefore: verdict.attempts, delaySeconds: verdict.delaySeconds });
     }
   }
-  const carried =
-    pending.length > 1 && messageBytes(event) * pending.length > BATCH_BYTES_BUDGET
-      ? await spillEvent(env.RELAY_STATE, event)
-      : event;
   const retries = pending.map(({ target, attemptsBefore, delaySeconds }) => {
     const body: DeliveryMessage = { kind: "delivery", event: carried, target, attemptsBefore, firstAttemptAt };
     const request: MessageSendRequest<DeliveryMessage> = {
