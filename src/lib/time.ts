@@ -1,6 +1,10 @@
 const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
-/** The largest time a `Date` holds (±100 million days); beyond it `toISOString` throws. */
-const MAX_DATE_MS = 8.64e15;
+/**
+ * The times RFC 3339 can write: years 0000 to 9999. A `Date` holds far more (±8.64e15 ms), but
+ * written as `+033658-…` it is no RFC 3339 time, and a step later (a time zone added) it throws.
+ */
+const MIN_RFC3339_MS = -62_167_219_200_000; // 0000-01-01T00:00:00Z (Date.UTC reads years 0 to 99 as 19xx)
+const MAX_RFC3339_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** Unix seconds or milliseconds (values above 10^12 are milliseconds) to milliseconds. */
 export function epochToMs(value: number): number {
@@ -14,11 +18,11 @@ export function isoFromMs(ms: number): string {
 }
 
 /**
- * {@link isoFromMs} for a time from outside: `undefined` for anything a `Date` cannot hold
- * (`NaN`, ±Infinity, beyond ±8.64e15 ms), where `toISOString` would throw a RangeError.
+ * {@link isoFromMs} for a time from outside: `undefined` for anything RFC 3339 cannot write
+ * (`NaN`, ±Infinity, before year 0000 or after 9999), which the caller leaves out.
  */
 export function isoTime(ms: number): string | undefined {
-  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? isoFromMs(ms) : undefined;
+  return ms >= MIN_RFC3339_MS && ms <= MAX_RFC3339_MS ? isoFromMs(ms) : undefined;
 }
 
 const ZONELESS = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/;

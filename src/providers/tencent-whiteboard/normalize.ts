@@ -54,7 +54,7 @@ export async function normalizeTencentWhiteboard(
     pages: scalar(data.Pages),
     resolution: text(data.Resolution),
     title: text(data.Title),
-    url: text(data.ResultUrl),
+    url: httpsUrl(data.ResultUrl),
     reason: scalar(data.FinishReason),
     error: Object.keys(error).length > 0 ? error : undefined,
   });
