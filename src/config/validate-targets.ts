@@ -56,7 +56,11 @@ function crossChecks(items: unknown[], options: ValidationOptions): Problem[] {
   const seen = new Set<string>();
   items.forEach((item, index) => {
     if (typeof item !== "object" || item === null || Array.isArray(item)) return;
-    const { id, url } = item as { id?: unknown; url?: unknown };
+    const { id, url, headers } = item as { id?: unknown; url?: unknown; headers?: unknown };
+    // The schema's record takes an array's indexes for names: `["x-api-key: …"]` would send a header `0`.
+    if (Array.isArray(headers)) {
+      problems.push({ path: `$[${index}].headers`, message: 'headers must be an object such as {"x-api-key": "…"}' });
+    }
     if (typeof id === "string") {
       if (seen.has(id)) problems.push({ path: `$[${index}].id`, message: `duplicate id "${id}"` });
       seen.add(id);

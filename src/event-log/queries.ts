@@ -136,14 +136,15 @@ export async function listEvents(db: D1Database, filter: EventFilter): Promise<E
     const code = q.replace(/[\s-]/g, "");
     // SQLite's substr counts characters, not UTF-16 units: a character outside the BMP is one, not two.
     const chars = (text: string) => Array.from(text).length;
+    // Only spaces and dashes leave no code prefix to look for ('' would be the prefix of every code).
+    const byCode = code.length > 0 ? " OR substr(replace(replace(code, ' ', ''), '-', ''), 1, ?) = ?" : "";
     add(
-      "(substr(id, 1, ?) = ? OR substr(subject, 1, ?) = ? OR substr(replace(replace(code, ' ', ''), '-', ''), 1, ?) = ? OR instr(lower(title), lower(?)) > 0)",
+      `(substr(id, 1, ?) = ? OR substr(subject, 1, ?) = ?${byCode} OR instr(lower(title), lower(?)) > 0)`,
       chars(q),
       q,
       chars(q),
       q,
-      code.length === 0 ? -1 : chars(code),
-      code,
+      ...(byCode ? [chars(code), code] : []),
       q,
     );
   }

@@ -35,11 +35,21 @@ export function unreadableMessage(message: Message<unknown>): string | undefined
   }
 }
 
+/**
+ * The longest event id a KV key takes after its longest prefix (`fanout:`; KV keys are at most 512
+ * bytes). The relay's own ids are far shorter (src/providers/event-id.ts); a longer one would make
+ * the batch's one bulk dedup read fail for every message in it.
+ */
+const MAX_EVENT_ID_BYTES = 512 - "fanout:".length;
+
 /** What an event lacks, or `undefined`. */
 function eventProblem(event: unknown): string | undefined {
   if (!isRecord(event)) return "a message without its event";
   const missing = EVENT_TEXT_FIELDS.find((field) => typeof event[field] !== "string");
   if (missing !== undefined) return `an event without a text ${missing}`;
+  if (new TextEncoder().encode(event.id as string).byteLength > MAX_EVENT_ID_BYTES) {
+    return `an event id longer than ${MAX_EVENT_ID_BYTES} bytes`;
+  }
   if (!isRecord(event.data)) return "an event without its data";
   return undefined;
 }

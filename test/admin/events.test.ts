@@ -141,6 +141,8 @@ describe("GET /admin/events", () => {
     ["q=123456", [e5.id]],
     ["q=123-456-789", [e5.id]],
     ["q=456", []],
+    ["q=-", []],
+    ["q=%20-%20", []],
     ["q=nothing&provider=tencent-meeting", []],
   ])("filters with ?%s", async (query, expected) => {
     await logSample();

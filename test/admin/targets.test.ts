@@ -210,6 +210,20 @@ describe("PUT /admin/targets", () => {
     expect(await storedTargets()).toEqual(VALID);
   });
 
+  it("refuses headers given as an array (their indexes would be sent as header names), and changes nothing", async () => {
+    await env.RELAY_CONFIG.put("targets", JSON.stringify(VALID));
+    const document = [{ id: "crm", url: "https://crm.example.com/in", headers: ["x-api-key: k3Jq-abcdef"] }];
+    const { response, calls } = await callWorker(put(JSON.stringify(document)));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: "targets document is invalid",
+      code: "invalid_targets",
+      problems: [{ path: "$[0].headers", message: 'headers must be an object such as {"x-api-key": "…"}' }],
+    });
+    expect(calls).toEqual([]);
+    expect(await storedTargets()).toEqual(VALID);
+  });
+
   it("refuses a reserved header with 400 naming it, and changes nothing", async () => {
     await env.RELAY_CONFIG.put("targets", JSON.stringify(VALID));
     const { response } = await callWorker(

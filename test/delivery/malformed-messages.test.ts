@@ -28,6 +28,7 @@ const UNREADABLE: [string, unknown][] = [
   ["an event without a text id", { kind: "event", event: sampleEvent(undefined, { id: 7 as never }) }],
   ["an event without a text time", { kind: "event", event: sampleEvent("e-no-time", { time: undefined as never }) }],
   ["an event without its data", { kind: "event", event: sampleEvent("e-no-data", { data: null as never }) }],
+  ["an event id longer than 505 bytes", { kind: "event", event: sampleEvent(`x:${"é".repeat(252)}`) }],
   ["a message without its event", { kind: "delivery", target: "crm", attemptsBefore: 1, firstAttemptAt: 1 }],
   ["a delivery without its target", { kind: "delivery", event: sampleEvent("e-no-target"), attemptsBefore: 1 }],
   ["a bundle without its events", { kind: "events", count: 2, receivedAt: 1 }],
@@ -90,7 +91,7 @@ describe("an unreadable queue message is set aside on its own", () => {
 
   it("dead-letter queue: an unreadable message is logged whole and acked at once, not retried for a minute", async () => {
     await useTargets([CRM]);
-    const body = UNREADABLE[5]?.[1] as QueueMessage;
+    const body = UNREADABLE[6]?.[1] as QueueMessage;
     const { result: run, lines } = await loggedLines(() => consume(DLQ, [body]));
     expect(run).toMatchObject({ acked: ["m0"], retried: [] });
     expect(lines).toContainEqual(
