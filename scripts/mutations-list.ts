@@ -215,4 +215,18 @@ export const MUTATIONS: Mutation[] = [
     "",
     ["test/admin/dead-letters.test.ts"],
   ),
+  change(
+    "an unparsed targets text is cut at each id, so a kind written before it leaves a chat token shown",
+    "src/admin/invalid-targets.ts",
+    "return targetSpans(text)",
+    "return text.split(/(?=\"id\"\\s*:)/)",
+    ["test/admin/targets.test.ts"],
+  ),
+  change(
+    "a fan-out spills a large event only after its attempts",
+    "src/delivery/fan-out.ts",
+    "matching.length > 1 && messageBytes(event) * matching.length > BATCH_BYTES_BUDGET",
+    "false",
+    ["test/delivery/fan-out-kv-outage.test.ts"],
+  ),
 ];

@@ -130,16 +130,14 @@ function parentOf(path: string): string {
 const STRING = String.raw`"(?:[^"\\\n]|\\.)*"`;
 /** `"secret": "…"` and each string of `"secret": ["…", "…"]`. */
 const SECRET_MEMBER = new RegExp(String.raw`("secret"\s*:\s*)(${STRING}|\[[^\]]*\])`, "g");
-/** Every value in a `"headers": { … }` object (up to the first `}`). */
-const HEADERS_MEMBER = /("headers"\s*:\s*)\{[^}]*\}?/g;
+/** Every value in a `"headers": { … }` object (up to the first `}` outside a string). */
+const HEADERS_MEMBER = new RegExp(String.raw`("headers"\s*:\s*)\{(?:${STRING}|[^}"])*\}?`, "g");
 const MEMBER_VALUE = new RegExp(String.raw`(${STRING}\s*:\s*)(${STRING})`, "g");
 const ANY_STRING = new RegExp(STRING, "g");
 /** A signing secret anywhere else, quoted or not. */
 const WHSEC = /whsec_[A-Za-z0-9+/=_-]+/g;
 /** A URL's path past its host and its query: where chat webhooks keep their tokens. */
 const URL_MEMBER = /("url"\s*:\s*")(https?:\/\/[^/"\s?#]+)([^"\n]*)(")/g;
-/** Where the next target starts, roughly: its `"id"` member. */
-const ID_MEMBER = /(?="id"\s*:)/;
 const CHAT_KIND = /"kind"\s*:\s*"(?!webhook")/;
 
 /**
@@ -157,8 +155,7 @@ function maskUnparsed(text: string): string {
     }
     return JSON.stringify(maskValue(inner));
   };
-  return text
-    .split(ID_MEMBER)
+  return targetSpans(text)
     .map((part) =>
       CHAT_KIND.test(part)
         ? part.replace(URL_MEMBER, (_all, head: string, origin: string, rest: string, close: string) =>
@@ -172,4 +169,33 @@ function maskUnparsed(text: string): string {
       block.replace(MEMBER_VALUE, (_all, head: string, value: string) => head + maskString(value)),
     )
     .replace(WHSEC, (secret) => (secret.includes("…") ? secret : maskValue(secret)));
+}
+
+/**
+ * The text cut where each object of the top-level array ends (a `}` back at depth 1, outside any
+ * string), so that each piece holds one target whole, whatever order its members come in. The
+ * pieces joined are the text.
+ */
+function targetSpans(text: string): string[] {
+  const spans: string[] = [];
+  let start = 0;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (inString) {
+      if (char === "\\") i++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === "{" || char === "[") depth++;
+    else if (char === "}" || char === "]") {
+      depth--;
+      if (char === "}" && depth === 1) {
+        spans.push(text.slice(start, i + 1));
+        start = i + 1;
+      }
+    }
+  }
+  spans.push(text.slice(start));
+  return spans;
 }
