@@ -551,14 +551,14 @@ describe("GET /admin/targets of an invalid stored document", () => {
     const token = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
     const stored = `[\n  {"kind": "feishu", "id": "team", "url": "https://open.feishu.cn/open-apis/bot/v2/hook/${token}"},\n]\n`;
     const body = await getInvalid(stored);
-    expect(body.text).toBe(stored.replace(`/open-apis/bot/v2/hook/${token}`, "/…"));
+    expect((body as { text: string }).text).toBe(stored.replace(`/open-apis/bot/v2/hook/${token}`, "/…"));
   });
 
   it("masks every header value of a text that does not parse, even after a value holding }", async () => {
     const key = "sk_live_9f8e7d6c5b4a39281706";
     const stored = `[\n  {"id": "crm", "url": "https://crm.example.com/h", "headers": {"x-tag": "a}b", "x-api-key": "${key}"}},\n]\n`;
     const body = await getInvalid(stored);
-    expect(body.text).toBe(stored.replace('"a}b"', '"…"').replace(key, "…1706"));
+    expect((body as { text: string }).text).toBe(stored.replace('"a}b"', '"…"').replace(key, "…1706"));
   });
 
   it("shows a stored document nested thousands deep as stored, masked, with its one problem at the start", async () => {

@@ -143,6 +143,15 @@ describe("Tencent Whiteboard malformed input", () => {
     expect(await verify(PROGRESS, { omit: [field] })).toEqual({ ok: false, status: 400, reason });
   });
 
+  it("answers 401 unsigned for an alarm callback (EventType and EventData only: no Sign, no ExpireTime)", async () => {
+    const unsigned = { ok: false, status: 401, reason: "unsigned: the body has no Sign" };
+    for (const EventType of ["TaskQueuedAmountLimitWarning", "TaskQueuedTimeLimitWarning"]) {
+      const body = JSON.stringify({ EventType, EventData: { SdkAppId: 1400000001, QueuedAmount: 120 } });
+      expect(await verify(PROGRESS, { body })).toEqual(unsigned);
+    }
+    expect(await verify(PROGRESS, { omit: ["Sign", "ExpireTime"] })).toEqual(unsigned);
+  });
+
   it("answers 400 for wrong types", async () => {
     expect(await verify(PROGRESS, { expireTime: "tomorrow" })).toMatchObject({ status: 400 });
     expect(await verify({ ...PROGRESS, EventData: [1] })).toMatchObject({ status: 400 });

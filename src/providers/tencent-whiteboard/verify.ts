@@ -38,6 +38,8 @@ export async function verifyTencentWhiteboard(
 ): Promise<Verification<TencentWhiteboardCallback>> {
   const body = jsonValue(request.body);
   if (!isRecord(body)) return reject(400, "body is not a JSON object");
+  // Alarm callbacks (TaskQueuedAmountLimitWarning, …) come with neither: nothing here can verify them.
+  if (body.Sign === undefined && body.ExpireTime === undefined) return reject(401, "unsigned: the body has no Sign");
   const expireTime = decimalInteger(body.ExpireTime);
   if (expireTime === undefined) return reject(400, "body has no ExpireTime in Unix seconds");
   if (typeof body.Sign !== "string" || body.Sign === "") return reject(400, "body has no Sign string");
