@@ -229,4 +229,11 @@ export const MUTATIONS: Mutation[] = [
     "false",
     ["test/delivery/fan-out-kv-outage.test.ts"],
   ),
+  change(
+    "two 410s of one batch each write the target's pause",
+    "src/delivery/dead-letters/hold.ts",
+    "if (pausingNow === undefined && !paused.has(burial.target)) {",
+    "if (!paused.has(burial.target)) {",
+    ["test/delivery/pause-once.test.ts"],
+  ),
 ];

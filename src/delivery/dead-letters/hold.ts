@@ -54,15 +54,31 @@ export async function pauseOnGone(
   paused: Set<string>,
   outbox?: RelayOutbox,
 ): Promise<void> {
-  if (!paused.has(burial.target)) {
-    const pause = await pauseTarget(env.RELAY_STATE, burial.target, "gone", Date.now(), verdict.reason);
-    paused.add(burial.target);
-    outbox?.add(targetPaused(burial.target, pause, burial.event), burial.event);
-    const reason = verdict.reason ?? "answered 410 Gone";
-    log("target", { target: burial.target, outcome: "paused", reason, id: burial.event.id });
+  const inFlight = pausing.get(paused) ?? new Map<string, Promise<void>>();
+  pausing.set(paused, inFlight);
+  let pausingNow = inFlight.get(burial.target);
+  // Two deliveries of one batch answered 410 together: the first writes the pause, the other waits
+  // for that write (KV takes one write per key per second).
+  if (pausingNow === undefined && !paused.has(burial.target)) {
+    pausingNow = (async () => {
+      const pause = await pauseTarget(env.RELAY_STATE, burial.target, "gone", Date.now(), verdict.reason);
+      paused.add(burial.target);
+      outbox?.add(targetPaused(burial.target, pause, burial.event), burial.event);
+      const reason = verdict.reason ?? "answered 410 Gone";
+      log("target", { target: burial.target, outcome: "paused", reason, id: burial.event.id });
+    })();
+    inFlight.set(burial.target, pausingNow);
+    pausingNow.then(
+      () => inFlight.delete(burial.target),
+      () => inFlight.delete(burial.target),
+    );
   }
+  await pausingNow;
   await keepWhilePaused(env, burial, verdict);
 }
+
+/** The pause writes in flight, per batch (its set of paused targets) and target. */
+const pausing = new WeakMap<Set<string>, Map<string, Promise<void>>>();
 
 /**
  * Keeps a delivery as a `paused` dead letter, then looks at the pause once more: a resume that
