@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { RelayError } from "../core/errors";
 import { DEAD_LETTER_REASONS, type LetterFilter, TARGET_FILTER_PATTERN } from "../delivery/dead-letters/store";
 import { parseJson } from "../lib/json";
+import { onCalendar } from "./params";
 
 /** A filter is a few dozen bytes; anything near this is not one. */
 export const MAX_BULK_REPLAY_BODY_BYTES = 1024;
@@ -25,7 +26,10 @@ export const BulkReplayBody = v.strictObject(
     since: v.optional(
       v.pipe(
         v.string(SINCE),
-        v.check((text) => ISO_TIME.test(text) && !Number.isNaN(Date.parse(text.toUpperCase())), SINCE),
+        v.check(
+          (text) => ISO_TIME.test(text) && onCalendar(text) && !Number.isNaN(Date.parse(text.toUpperCase())),
+          SINCE,
+        ),
       ),
     ),
   },

@@ -49,7 +49,7 @@ export function timeParam(name: string, raw: string | undefined, now = Date.now(
   if (raw === undefined) return undefined;
   const age = AGE.exec(raw);
   if (age) return now - Number(age[1]) * UNIT_MS[age[2] as keyof typeof UNIT_MS];
-  const ms = RFC3339.test(raw) ? Date.parse(raw.toUpperCase()) : Number.NaN;
+  const ms = RFC3339.test(raw) && onCalendar(raw) ? Date.parse(raw.toUpperCase()) : Number.NaN;
   if (Number.isNaN(ms)) {
     throw new RelayError(
       400,
@@ -58,4 +58,14 @@ export function timeParam(name: string, raw: string | undefined, now = Date.now(
     );
   }
   return ms;
+}
+
+/**
+ * Whether the date a time starts with (`2026-02-30…`) is on the calendar: `Date.parse` takes any day
+ * up to 31 and rolls it over into the next month.
+ */
+export function onCalendar(time: string): boolean {
+  const [year, month, day] = time.slice(0, 10).split("-").map(Number) as [number, number, number];
+  const lastDay = new Date(new Date(0).setUTCFullYear(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= lastDay;
 }

@@ -151,6 +151,7 @@ describe("POST /admin/dead-letters/replay", () => {
     ['{"reason": "lost"}', "reason must be one of failed, paused, disabled, removed"],
     ['{"since": "yesterday"}', "since must be an ISO 8601 time with its zone, such as 2026-11-25T08:00:00Z"],
     ['{"since": "2026-11-25T08:00:00"}', "since must be an ISO 8601 time with its zone, such as 2026-11-25T08:00:00Z"],
+    ['{"since": "2026-04-31T08:00:00Z"}', "since must be an ISO 8601 time with its zone, such as 2026-11-25T08:00:00Z"],
     ['{"targets": ["crm"]}', 'unknown field "targets" (allowed: target, reason, since)'],
     [
       '["crm"]',

@@ -242,6 +242,14 @@ describe("GET /admin/events", () => {
       "until=2026-13-45T99:00:00Z",
       "until must be an RFC 3339 time such as 2026-11-25T08:00:00Z, or an age such as 30m, 24h or 7d",
     ],
+    [
+      "since=2026-02-30",
+      "since must be an RFC 3339 time such as 2026-11-25T08:00:00Z, or an age such as 30m, 24h or 7d",
+    ],
+    [
+      "until=2026-02-29T08:00:00Z",
+      "until must be an RFC 3339 time such as 2026-11-25T08:00:00Z, or an age such as 30m, 24h or 7d",
+    ],
     ["since=1h&until=2h", "since must be earlier than until"],
     ["cursor=not-a-cursor", "cursor is not valid: pass back a cursor from a previous page"],
     [
