@@ -23,6 +23,8 @@ export const MAX_BODY_BYTES = 256 * 1024;
 
 /** How many event ids and types one ingest log line lists at most. */
 const LOGGED_EVENTS = 100;
+/** How much of one event type the ingest log line keeps. */
+const LOGGED_TYPE_CHARS = 200;
 /** The code of a callback the provider adapter refused: malformed, unverified, or from an address not allowed. */
 const REJECTION_CODE = {
   400: "invalid_callback",
@@ -239,7 +241,10 @@ async function accept(
   }
   note.outcome = "queued";
   note.ids = ids;
-  note.types = listed.map((event) => event.type);
+  // Each type once, cut to 200 characters: a callback's items share their event name, which may be long.
+  note.types = [...new Set(listed.map((event) => event.type))].map((type) =>
+    type.length > LOGGED_TYPE_CHARS ? `${type.slice(0, LOGGED_TYPE_CHARS)}…` : type,
+  );
   return answer(adapter.success(verification.value));
 }
 
