@@ -219,7 +219,7 @@ export const MUTATIONS: Mutation[] = [
     "an unparsed targets text is cut at each id, so a kind written before it leaves a chat token shown",
     "src/admin/invalid-targets.ts",
     "return targetSpans(text)",
-    "return text.split(/(?=\"id\"\\s*:)/)",
+    'return text.split(/(?="id"\\s*:)/)',
     ["test/admin/targets.test.ts"],
   ),
   change(
