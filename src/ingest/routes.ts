@@ -241,8 +241,8 @@ async function accept(
   }
   note.outcome = "queued";
   note.ids = ids;
-  // Each type once, cut to 200 characters: a callback's items share their event name, which may be long.
-  note.types = [...new Set(listed.map((event) => event.type))].map((type) =>
+  // Each type cut to 200 characters: a callback's items share their event name, which may be long.
+  note.types = listed.map(({ type }) =>
     type.length > LOGGED_TYPE_CHARS ? `${type.slice(0, LOGGED_TYPE_CHARS)}…` : type,
   );
   return answer(adapter.success(verification.value));
