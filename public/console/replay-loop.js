@@ -1,8 +1,13 @@
 // Resume and bulk replay work in bounded pages: each call answers {"replayed", "remaining"}, and
 // the console calls again while something remains, showing how far it got.
 
-/** Calls in a row that replay nothing while the relay still says some remain, before giving up. */
-const STALLED_CALLS = 3;
+/**
+ * Calls in a row that replay nothing while the relay still says some remain, before giving up. Such
+ * calls are normal behind a long run of letters the filter skips (each call walks past up to about
+ * 45,000 and carries on from there next time), so only a relay that stopped making progress
+ * reaches this many.
+ */
+export const STALLED_CALLS = 25;
 
 /** The progress line between two pages. */
 export const continuing = (total) => `replayed ${total}, continuing…`;

@@ -1,12 +1,12 @@
 import { Hono } from "hono/tiny";
 import type { Env } from "../core/env";
 import { RelayError } from "../core/errors";
+import { bulkReplay } from "../delivery/dead-letters/bulk-replay";
 import { replayDeadLetter } from "../delivery/dead-letters/replay";
 import { ReplayInterruptedError } from "../delivery/dead-letters/replay-batches";
-import { type ReplayProgress, replayPages } from "../delivery/dead-letters/replay-pages";
+import type { ReplayProgress } from "../delivery/dead-letters/replay-pages";
 import {
   DEAD_LETTER_REASONS,
-  deadLetterPrefix,
   deleteDeadLetter,
   isDeadLetterId,
   isDeadLetterReason,
@@ -14,7 +14,6 @@ import {
   readDeadLetter,
   TARGET_FILTER_PATTERN,
 } from "../delivery/dead-letters/store";
-import { OperationBudget } from "../delivery/operation-budget";
 import { bulkReplayFilter, MAX_BULK_REPLAY_BODY_BYTES } from "./bulk-replay-body";
 import { onlyParams, pageSize, requestText } from "./params";
 import type { AdminEnv } from "./request-log";
@@ -60,7 +59,7 @@ deadLetters.post("/replay", async (c) => {
   const { target, ...filter } = bulkReplayFilter(text);
   let progress: ReplayProgress;
   try {
-    progress = await replayPages(c.env, deadLetterPrefix(target), filter, new OperationBudget());
+    progress = await bulkReplay(c.env, target, filter);
   } catch (error) {
     const done = error instanceof ReplayInterruptedError ? ` after ${error.replayed} dead letters were replayed` : "";
     throw new RelayError(503, "queue_unavailable", `the replay could not finish${done}; the rest are kept, try again`);

@@ -20,13 +20,24 @@ export interface ReplayProgress {
 }
 
 /**
+ * A call's progress, and where the next call carries on: the KV list cursor of the first page this
+ * call did not finish (absent: from the first key). Every key before it was replayed, or is one the
+ * filter does not want, so a long run of unwanted letters is passed once, not on every call.
+ */
+export interface PagedReplay {
+  progress: ReplayProgress;
+  next?: string;
+}
+
+/**
  * Replays the dead letters under `prefix` that `filter` wants, page by page, within what `budget`
  * has left: one KV list per 1,000 keys (the keys' metadata skips unwanted letters unread), one
  * bulk read per 100 letters, their messages in as few `sendBatch` calls as Queues allows, and one
  * delete per replayed record, made once its message is queued. Within a page the letters go
  * oldest first. It stops where the next letter would not fit in the budget; what it did not reach
- * is kept, and the next call starts over from the first key, where the replayed records are gone.
- * A batch the queue refuses ends the call with {@link ReplayInterruptedError}: what was queued
+ * is kept, and {@link PagedReplay.next} says where the next call carries on (`from`), at the start of
+ * the page it stopped in, where the replayed records are gone. A `from` KV no longer takes starts
+ * the walk over from the first key. A batch the queue refuses ends the call with {@link ReplayInterruptedError}: what was queued
  * before it is replayed and removed, the rest is kept, nothing is sent twice.
  */
 export async function replayPages(
@@ -34,26 +45,42 @@ export async function replayPages(
   prefix: string,
   filter: LetterFilter,
   budget: OperationBudget,
+  from?: string,
   now = Date.now(),
-): Promise<ReplayProgress> {
+): Promise<PagedReplay> {
   // One spill per event, even when several letters of the page carry it (KV takes one write per key per second).
   const stubs = new Map<string, RelayEvent>();
   let replayed = 0;
-  let cursor: string | undefined;
+  let cursor = from;
+  const stopped = () => ({
+    progress: { replayed, remaining: true },
+    ...(cursor === undefined ? {} : { next: cursor }),
+  });
   try {
     do {
-      if (!budget.allows(1 + 1 + LETTER_AT_MOST)) return { replayed, remaining: true };
+      if (!budget.allows(1 + 1 + LETTER_AT_MOST)) return stopped();
       budget.spend();
-      const page = await env.RELAY_STATE.list<Partial<DeadLetterMetadata>>({
-        prefix,
-        limit: KV_LIST_KEYS,
-        ...(cursor === undefined ? {} : { cursor }),
-      });
+      const list = (after: string | undefined) =>
+        env.RELAY_STATE.list<Partial<DeadLetterMetadata>>({
+          prefix,
+          limit: KV_LIST_KEYS,
+          ...(after === undefined ? {} : { cursor: after }),
+        });
+      let page: Awaited<ReturnType<typeof list>>;
+      try {
+        page = await list(cursor);
+      } catch (error) {
+        // A stored cursor KV no longer takes (kept from another deployment, say): the walk starts over.
+        if (cursor === undefined || cursor !== from || !budget.allows(1 + 1 + 1 + LETTER_AT_MOST)) throw error;
+        budget.spend();
+        cursor = undefined;
+        page = await list(cursor);
+      }
       const keys = page.keys.filter((key) => mayBeWanted(key.metadata, filter)).sort(byFirstAttempt);
       for (let next = 0; next < keys.length; ) {
         // The read and one batch first; then each letter costs at least its delete.
         const affordable = budget.left - 2;
-        if (affordable < 1) return { replayed, remaining: true };
+        if (affordable < 1) return stopped();
         // Up to 100 keys a read: as many wanted ones as could be replayed, and any that must be read to be known.
         const chunk: string[] = [];
         for (let known = 0; next < keys.length && chunk.length < KV_BULK_GET_KEYS; next++) {
@@ -74,7 +101,7 @@ export async function replayPages(
           .sort((a, b) => oldestFirst(a.letter, b.letter));
         const sent = await replayInOrder(env, letters, budget, stubs, now);
         replayed += sent;
-        if (sent < letters.length) return { replayed, remaining: true };
+        if (sent < letters.length) return stopped();
       }
       cursor = page.list_complete ? undefined : page.cursor;
     } while (cursor !== undefined);
@@ -83,7 +110,7 @@ export async function replayPages(
       throw new ReplayInterruptedError(error.message, replayed + error.replayed);
     throw error;
   }
-  return { replayed, remaining: false };
+  return { progress: { replayed, remaining: false } };
 }
 
 function byFirstAttempt(a: { metadata?: unknown }, b: { metadata?: unknown }): number {

@@ -1,4 +1,5 @@
 import type { Env } from "../../core/env";
+import { errorMessage } from "../../core/errors";
 import { log } from "../../core/log";
 import { isRecord, jsonValue } from "../../lib/json";
 import { KV_LIST_KEYS } from "../../lib/limits";
@@ -17,7 +18,7 @@ const KEPT_WHILE_PAUSED = { reason: "paused" } as const;
  * keeping one right now sees the resume and replays it itself), then replays one bounded page
  * of the deliveries it kept while paused, oldest first within the page, each with a fresh
  * schedule ({@link replayPages}). `remaining` says whether to call again; calling again carries
- * on where this one stopped, and unpausing again changes nothing.
+ * on where this one stopped (from the list cursor it stored), and unpausing again changes nothing.
  */
 export async function resumeTarget(
   env: Env,
@@ -25,58 +26,81 @@ export async function resumeTarget(
   budget = new OperationBudget(),
   now = Date.now(),
 ): Promise<ReplayProgress> {
-  // Only when a target names `relay.target.resumed`: the pause and the pages so far are read, to report the total.
-  const report = (await someoneWants(env, targetResumed(targetId, new Date(now).toISOString(), 0)))
-    ? await resumeSoFar(env, targetId, budget)
-    : undefined;
+  // Only when a target names `relay.target.resumed` is the total reported, when the last page is done.
+  const report = await someoneWants(env, targetResumed(targetId, new Date(now).toISOString(), 0));
+  const sofar = await resumeSoFar(env, targetId, budget);
   budget.spend();
   await unpauseTarget(env.RELAY_STATE, targetId);
-  const progress = await replayPages(env, deadLetterPrefix(targetId), KEPT_WHILE_PAUSED, budget, now);
+  // A pause in place is a new one (or the first page of this one): its letters are anywhere in the list.
+  const from = sofar.paused ? undefined : sofar.cursor;
+  const { progress, next } = await replayPages(env, deadLetterPrefix(targetId), KEPT_WHILE_PAUSED, budget, from, now);
   log("target", { target: targetId, outcome: "resumed", ...progress });
-  if (report !== undefined) await reportResumed(env, targetId, report, progress);
+  await endPage(env, targetId, sofar, progress, next, report);
   return progress;
 }
 
 /**
  * KV `RELAY_STATE` `resuming:<target id>` → {@link ResumeSoFar}: while a paged resume has pages to go, the
- * pause it ends and how many it replayed so far, so that `relay.target.resumed` reports the total once.
+ * pause it ends, how many it replayed so far (so that `relay.target.resumed` reports the total once), and the
+ * list cursor the next page starts from.
  */
 const RESUMING_PREFIX = "resuming:";
 
 interface ResumeSoFar {
+  /** Whether the target was paused when this call began. */
+  paused: boolean;
   /** `null`: not known (a pause record put by hand). */
   pausedSince: string | null;
   replayed: number;
+  /** Where the next page starts: every kept letter before it was replayed. */
+  cursor?: string;
   /** Whether the record is stored (and must go when the resume is done). */
-  stored?: boolean;
+  stored: boolean;
 }
 
-/** The pause being ended (or the resume under way) in one bulk read; the two operations the end needs, set aside. */
-async function resumeSoFar(env: Env, targetId: string, budget: OperationBudget): Promise<ResumeSoFar | undefined> {
+/** The pause being ended and the resume under way, in one bulk read; the two operations the end needs, set aside. */
+async function resumeSoFar(env: Env, targetId: string, budget: OperationBudget): Promise<ResumeSoFar> {
   budget.spend(3);
   const keys = [PAUSE_PREFIX + targetId, RESUMING_PREFIX + targetId];
   // As text: a pause record put by hand must not fail the resume that ends it.
   const found = await env.RELAY_STATE.get(keys, "text");
   const pause = found.get(keys[0] as string);
-  const sofar = jsonValue(found.get(keys[1] as string) ?? "") as ResumeSoFar | undefined;
-  if (isRecord(sofar) && typeof sofar.replayed === "number")
+  const paused = pause != null;
+  const stored = jsonValue(found.get(keys[1] as string) ?? "");
+  if (isRecord(stored) && typeof stored.replayed === "number")
     return {
-      pausedSince: typeof sofar.pausedSince === "string" ? sofar.pausedSince : null,
-      replayed: sofar.replayed,
+      paused,
+      pausedSince: typeof stored.pausedSince === "string" ? stored.pausedSince : null,
+      replayed: stored.replayed,
+      ...(typeof stored.cursor === "string" && stored.cursor !== "" ? { cursor: stored.cursor } : {}),
       stored: true,
     };
-  return pause == null ? undefined : { pausedSince: pauseFrom(pause, keys[0] as string).since, replayed: 0 };
+  return { paused, pausedSince: paused ? pauseFrom(pause, keys[0] as string).since : null, replayed: 0, stored: false };
 }
 
-/** Pages to go: the count so far is stored. Done: `relay.target.resumed` with the total, and the record goes. */
-async function reportResumed(env: Env, targetId: string, sofar: ResumeSoFar, progress: ReplayProgress): Promise<void> {
+/**
+ * Pages to go: the count so far and the cursor are stored (a failed write costs the next call a longer
+ * walk, never a letter: it starts further back). Done: `relay.target.resumed` with the total, if wanted
+ * and if there was a pause or a resume to end, and the record goes.
+ */
+async function endPage(
+  env: Env,
+  targetId: string,
+  sofar: ResumeSoFar,
+  progress: ReplayProgress,
+  next: string | undefined,
+  report: boolean,
+): Promise<void> {
   const replayed = sofar.replayed + progress.replayed;
   if (progress.remaining) {
-    const next: ResumeSoFar = { pausedSince: sofar.pausedSince, replayed };
-    await env.RELAY_STATE.put(RESUMING_PREFIX + targetId, JSON.stringify(next));
+    const record = { pausedSince: sofar.pausedSince, replayed, ...(next === undefined ? {} : { cursor: next }) };
+    await env.RELAY_STATE.put(RESUMING_PREFIX + targetId, JSON.stringify(record)).catch((error: unknown) =>
+      log("target", { target: targetId, outcome: "resume_progress_unsaved", error: errorMessage(error) }),
+    );
     return;
   }
-  await reportNow(env, targetResumed(targetId, sofar.pausedSince, replayed));
+  if (report && (sofar.paused || sofar.stored))
+    await reportNow(env, targetResumed(targetId, sofar.pausedSince, replayed));
   if (sofar.stored) await env.RELAY_STATE.delete(RESUMING_PREFIX + targetId);
 }
 

@@ -16,7 +16,8 @@ const {
  * a list of more than 1,000, values over 25 MiB, metadata over 1,024 bytes (as JSON) and TTLs
  * under 60 s are refused, and so is a
  * second write to one key in one invocation (KV takes one write per key per second). Each
- * call is one operation of the invocation (a bulk get too, as Cloudflare counts it).
+ * call is one operation of the invocation (a bulk get too, as Cloudflare counts it). A list
+ * from a cursor KV never gave fails, as production's does (an error, not a broken limit).
  */
 const prototype = Object.getPrototypeOf(env.RELAY_STATE) as KVNamespace;
 const real = {
@@ -49,6 +50,9 @@ function valueBytes(value: unknown): number {
   if (ArrayBuffer.isView(value)) return value.byteLength;
   return 0; // a stream: its length is not known here
 }
+
+/** Every cursor a list has answered with: the only ones a list takes back. */
+const issuedCursors = new Set<string>();
 
 const writtenIn = new WeakMap<Invocation, Set<string>>();
 
@@ -104,6 +108,11 @@ export function installKvDouble(): void {
       refuse(`KV list: limit ${options.limit} is not from 1 to ${KV_LIST_KEYS}`);
     }
     if (options?.prefix) checkKey("list prefix", options.prefix);
-    return real.list.call(this, options);
+    if (options?.cursor != null && !issuedCursors.has(options.cursor))
+      return Promise.reject(new Error(`KV list: "${options.cursor}" is not a cursor KV gave`));
+    return real.list.call(this, options).then((page) => {
+      if (!page.list_complete) issuedCursors.add(page.cursor);
+      return page;
+    });
   } as KVNamespace["list"];
 }
