@@ -15,7 +15,7 @@ import {
   TARGET_FILTER_PATTERN,
 } from "../delivery/dead-letters/store";
 import { bulkReplayFilter, MAX_BULK_REPLAY_BODY_BYTES } from "./bulk-replay-body";
-import { onlyParams, pageSize, requestText } from "./params";
+import { kvPage, onlyParams, pageSize, requestText } from "./params";
 import type { AdminEnv } from "./request-log";
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -35,14 +35,10 @@ deadLetters.get("/", async (c) => {
   if (reason !== undefined && !isDeadLetterReason(reason)) {
     throw new RelayError(400, "invalid_query", `reason must be one of ${DEAD_LETTER_REASONS.join(", ")}`);
   }
-  const cursor = c.req.query("cursor") || undefined;
-  try {
-    return c.json(await listDeadLetters(c.env.RELAY_STATE, { target, reason, cursor, limit }));
-  } catch (error) {
-    if (cursor !== undefined)
-      throw new RelayError(400, "invalid_query", "cursor is not valid: pass back a cursor from a previous page");
-    throw error;
-  }
+  const page = await kvPage(c.req.query("cursor") || undefined, (cursor) =>
+    listDeadLetters(c.env.RELAY_STATE, { target, reason, cursor, limit }),
+  );
+  return c.json(page);
 });
 
 /**

@@ -9,7 +9,7 @@ import { retainedSince } from "../event-log/retention";
 import { encodeUtf8 } from "../lib/bytes";
 import { D1_PATTERN_BYTES } from "../lib/limits";
 import { wholeEvent } from "../queue/spill";
-import { onlyParams, pageSize, requestText, timeParam } from "./params";
+import { INVALID_CURSOR, onlyParams, pageSize, requestText, timeParam } from "./params";
 import { chosenTargets, MAX_REDELIVER_BODY_BYTES, queueRedelivery, redeliverBody } from "./redeliver";
 import type { AdminEnv } from "./request-log";
 
@@ -155,7 +155,6 @@ function decodeCursor(cursor: string): Position {
     text = "";
   }
   const match = /^(\d{1,16}):([A-Za-z0-9._:-]{1,512})$/.exec(text);
-  if (!match)
-    throw new RelayError(400, "invalid_query", "cursor is not valid: pass back a cursor from a previous page");
+  if (!match) throw new RelayError(400, "invalid_query", INVALID_CURSOR);
   return { receivedAt: Number(match[1]), id: match[2] as string };
 }

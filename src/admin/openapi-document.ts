@@ -102,8 +102,16 @@ const OPERATIONS: Operation[] = [
   {
     method: "get",
     path: "/admin/targets/paused",
-    summary: "Every paused target",
-    success: [200, { type: "object", required: ["paused"], properties: { paused: { type: "array" } } }],
+    summary: "Paused targets by id, a page at a time",
+    parameters: [
+      cursor,
+      query("limit", { type: "integer", minimum: 1, maximum: 1000, default: 1000 }, "pauses per page"),
+    ],
+    success: [
+      200,
+      { type: "object", required: ["paused", "cursor"], properties: { paused: { type: "array" }, cursor: {} } },
+    ],
+    errors: { 400: ["invalid_query"] },
   },
   {
     method: "post",

@@ -28,6 +28,25 @@ export function onlyParams(query: Record<string, string>, known: readonly string
   }
 }
 
+/** What a list answers for a `?cursor=` that is not one it gave. */
+export const INVALID_CURSOR = "cursor is not valid: pass back a cursor from a previous page";
+
+/**
+ * A KV list page read from `cursor`: KV refuses a cursor it did not give, and that is the caller's
+ * mistake (400), not the relay's; without a cursor a failure stays what it is.
+ */
+export async function kvPage<T>(
+  cursor: string | undefined,
+  read: (cursor: string | undefined) => Promise<T>,
+): Promise<T> {
+  try {
+    return await read(cursor);
+  } catch (error) {
+    if (cursor !== undefined) throw new RelayError(400, "invalid_query", INVALID_CURSOR);
+    throw error;
+  }
+}
+
 /** `?limit=`: a whole number from 1 to `max`, `fallback` when absent. */
 export function pageSize(raw: string | undefined, fallback: number, max: number): number {
   if (raw === undefined) return fallback;

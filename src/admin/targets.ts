@@ -19,10 +19,11 @@ import { targetPaused } from "../delivery/relay-events/own-events";
 import { reportNow } from "../delivery/relay-events/report";
 import { readWaiting } from "../delivery/waiting";
 import { parseJson } from "../lib/json";
+import { KV_LIST_KEYS } from "../lib/limits";
 import { invalidTargets } from "./invalid-targets";
 import { hasMaskedValues, keepStoredValues } from "./mask";
 import { maskedDocument, storedDocument, withMaskProblems } from "./masked-targets";
-import { requestText } from "./params";
+import { kvPage, onlyParams, pageSize, requestText } from "./params";
 import type { AdminEnv } from "./request-log";
 import { resume } from "./resume";
 
@@ -85,10 +86,17 @@ function refuse(c: Context<AdminEnv>, problems: Problem[]): Response {
 }
 
 /**
- * `GET /admin/targets/paused`: every paused target, since when and by whom (`gone`: it answered 410;
- * `operator`: paused here). One path segment, so it never meets `/<id>/pause` or `/<id>/resume`.
+ * `GET /admin/targets/paused`: the paused targets by id, since when and by whom (`gone`: it answered 410;
+ * `operator`: paused here), a page at a time (`?limit=`, 1,000 by default, and `?cursor=`). One path
+ * segment, so it never meets `/<id>/pause` or `/<id>/resume`.
  */
-targets.get("/paused", async (c) => c.json({ paused: await listPauses(c.env.RELAY_STATE) }));
+targets.get("/paused", async (c) => {
+  onlyParams(c.req.query(), ["cursor", "limit"]);
+  const limit = pageSize(c.req.query("limit"), KV_LIST_KEYS, KV_LIST_KEYS);
+  return c.json(
+    await kvPage(c.req.query("cursor") || undefined, (cursor) => listPauses(c.env.RELAY_STATE, limit, cursor)),
+  );
+});
 
 /** `POST /admin/targets/<id>/pause`: nothing more is sent to it; its deliveries are kept as `paused` dead letters. */
 targets.post("/:id/pause", async (c) => {

@@ -70,19 +70,27 @@ export async function unpauseTarget(state: KVNamespace, targetId: string): Promi
   await state.delete(PAUSE_PREFIX + targetId);
 }
 
-/** Every paused target with its pause, by target id: one KV list per 1,000 pauses, one bulk read per 100. */
-export async function listPauses(state: KVNamespace): Promise<({ target: string } & ListedPause)[]> {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await state.list({ prefix: PAUSE_PREFIX, ...(cursor === undefined ? {} : { cursor }) });
-    for (const key of page.keys) ids.push(key.name.slice(PAUSE_PREFIX.length));
-    cursor = page.list_complete ? undefined : page.cursor;
-  } while (cursor !== undefined);
+/** One page of {@link listPauses}: the pauses, and the cursor of the next page (`null`: none left). */
+interface PausePage {
+  paused: ({ target: string } & ListedPause)[];
+  cursor: string | null;
+}
+
+/**
+ * Up to `limit` (at most 1,000) paused targets with their pauses, by target id, from `cursor`: one KV
+ * list and one bulk read per 100, so a request costs the same however many targets are paused.
+ */
+export async function listPauses(state: KVNamespace, limit: number, cursor?: string): Promise<PausePage> {
+  const page = await state.list({ prefix: PAUSE_PREFIX, limit, ...(cursor === undefined ? {} : { cursor }) });
+  const ids = page.keys.map((key) => key.name.slice(PAUSE_PREFIX.length));
   const pauses = await valuesOf(state, PAUSE_PREFIX, ids);
-  return ids.sort().flatMap((target) => {
-    const text = pauses.get(target);
-    // Resumed between the list and the read: no longer paused.
-    return text === undefined ? [] : [{ target, ...pauseFrom(text, PAUSE_PREFIX + target) }];
-  });
+  return {
+    // KV lists keys in order, so the pages follow one another by target id.
+    paused: ids.flatMap((target) => {
+      const text = pauses.get(target);
+      // Resumed between the list and the read: no longer paused.
+      return text === undefined ? [] : [{ target, ...pauseFrom(text, PAUSE_PREFIX + target) }];
+    }),
+    cursor: page.list_complete ? null : page.cursor,
+  };
 }

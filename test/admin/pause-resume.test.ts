@@ -19,6 +19,8 @@ import {
 import { adminCall } from "../event-log/support";
 import { sampleEvent } from "../support/events";
 import { loggedLines } from "../support/log";
+import { PRODUCTION } from "../support/production/limits";
+import { takeInvocations } from "../support/production/operations";
 import { consume } from "../support/queue";
 import { useTargets } from "../support/targets";
 
@@ -227,14 +229,14 @@ describe("POST /admin/targets/<id>/pause and /resume", () => {
 });
 
 describe("GET /admin/targets/paused", () => {
-  const listPaused = async () => {
-    const { response, body } = await adminCall("GET", "/admin/targets/paused");
+  const listPaused = async (query = "") => {
+    const { response, body } = await adminCall("GET", `/admin/targets/paused${query}`);
     expect(response.status).toBe(200);
     return body;
   };
 
   it("answers an empty list while nothing is paused", async () => {
-    expect(await listPaused()).toEqual({ paused: [] });
+    expect(await listPaused()).toEqual({ paused: [], cursor: null });
   });
 
   it("lists each paused target with since and by: an operator's pause and a 410's, until resumed", async () => {
@@ -245,10 +247,12 @@ describe("GET /admin/targets/paused", () => {
         { target: "audit", since: "2026-11-25T08:00:00.000Z", by: "gone" },
         { target: "crm", since: paused.since, by: "operator" },
       ],
+      cursor: null,
     });
     await adminPost("/crm/resume");
     expect(await listPaused()).toEqual({
       paused: [{ target: "audit", since: "2026-11-25T08:00:00.000Z", by: "gone" }],
+      cursor: null,
     });
   });
 
@@ -266,6 +270,7 @@ describe("GET /admin/targets/paused", () => {
           { target: "audit", since: null, by: null },
           { target: "crm", since: paused.since, by: "operator" },
         ],
+        cursor: null,
       });
       expect(lines.filter((line) => line.kind === "pauses")).toEqual([
         { kind: "pauses", outcome: "unreadable", key: "paused:audit" },
@@ -276,14 +281,61 @@ describe("GET /admin/targets/paused", () => {
   it("lists a target the relay paused because it answered 410", async () => {
     crm.status = 410;
     await consume(EVENTS, [fresh(1)]);
-    expect(await listPaused()).toEqual({ paused: [{ target: "crm", since: expect.any(String), by: "gone" }] });
+    expect(await listPaused()).toEqual({
+      paused: [{ target: "crm", since: expect.any(String), by: "gone" }],
+      cursor: null,
+    });
   });
 
   it("does not collide with a target whose id is paused: /paused/pause pauses it, /paused lists it", async () => {
     await useTargets([CRM, { id: "paused", url: "https://paused.example.com/in" }]);
     const { response } = await adminPost("/paused/pause");
     expect(response.status).toBe(202);
-    expect(await listPaused()).toEqual({ paused: [{ target: "paused", since: expect.any(String), by: "operator" }] });
+    expect(await listPaused()).toEqual({
+      paused: [{ target: "paused", since: expect.any(String), by: "operator" }],
+      cursor: null,
+    });
+  });
+
+  it("pages 5,000 pauses a thousand at a time, in target order, each page within the request's budget", async () => {
+    const ids = Array.from({ length: 5000 }, (_, n) => `t${String(n).padStart(4, "0")}`);
+    const pause = JSON.stringify({ since: "2026-11-25T08:00:00.000Z", by: "gone" });
+    for (let i = 0; i < ids.length; i += 500)
+      await Promise.all(ids.slice(i, i + 500).map((id) => env.RELAY_STATE.put(`paused:${id}`, pause)));
+    const listed: unknown[] = [];
+    const operations: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor === null ? "" : `?cursor=${encodeURIComponent(cursor)}`;
+      takeInvocations();
+      const body = await listPaused(query);
+      operations.push(takeInvocations()[0]?.operations ?? Number.NaN);
+      listed.push(...(body.paused as unknown[]));
+      cursor = body.cursor as string | null;
+    } while (cursor !== null && operations.length < 10);
+    expect(operations).toHaveLength(5);
+    expect(Math.max(...operations)).toBeLessThanOrEqual(PRODUCTION.freeOperations);
+    expect(listed).toEqual(ids.map((target) => ({ target, since: "2026-11-25T08:00:00.000Z", by: "gone" })));
+  }, 30_000);
+
+  it("takes ?limit= up to 1,000, and refuses a bad limit, a cursor it did not give and unknown parameters", async () => {
+    await adminPost("/crm/pause");
+    await adminPost("/audit/pause");
+    const first = await listPaused("?limit=1");
+    expect(first).toEqual({ paused: [expect.objectContaining({ target: "audit" })], cursor: expect.any(String) });
+    expect(await listPaused(`?limit=1&cursor=${encodeURIComponent(first.cursor as string)}`)).toEqual({
+      paused: [expect.objectContaining({ target: "crm" })],
+      cursor: null,
+    });
+    for (const [query, error] of [
+      ["?limit=1001", "limit must be a whole number from 1 to 1000"],
+      ["?limit=0", "limit must be a whole number from 1 to 1000"],
+      ["?cursor=not-a-cursor", "cursor is not valid: pass back a cursor from a previous page"],
+      ["?target=crm", "unknown query parameter target; known: cursor, limit"],
+    ]) {
+      const { response, body } = await adminCall("GET", `/admin/targets/paused${query}`);
+      expect([response.status, body]).toEqual([400, { error, code: "invalid_query" }]);
+    }
   });
 
   it("needs the admin token", async () => {

@@ -230,6 +230,7 @@ describe("signatures the bots refuse", () => {
     );
     expect(await response.json()).toEqual({
       paused: [{ target: TARGETS[kind].id, since: expect.any(String), by: "gone", reason }],
+      cursor: null,
     });
   });
 });

@@ -61,11 +61,21 @@ export function targetsView(root) {
   load();
 }
 
+/** Pages of paused targets read at most, 1,000 a page: far more than a document can list. */
+const PAUSE_PAGES = 20;
+
 /** Paused targets by id (`{ since, by }`); none when the relay cannot say, so the cards still show. */
 async function pausedTargets() {
+  const pauses = new Map();
   try {
-    const { paused } = await api("GET", "/admin/targets/paused");
-    return new Map(paused.map((pause) => [pause.target, pause]));
+    let cursor;
+    for (let page = 0; page < PAUSE_PAGES; page++) {
+      const answer = await api("GET", "/admin/targets/paused", undefined, { cursor });
+      for (const pause of answer.paused) pauses.set(pause.target, pause);
+      cursor = answer.cursor;
+      if (!cursor) break;
+    }
+    return pauses;
   } catch {
     return new Map();
   }

@@ -24,7 +24,7 @@ export interface ReplayProgress {
  * call did not finish (absent: from the first key). Every key before it was replayed, or is one the
  * filter does not want, so a long run of unwanted letters is passed once, not on every call.
  */
-export interface PagedReplay {
+interface PagedReplay {
   progress: ReplayProgress;
   next?: string;
 }
