@@ -49,9 +49,73 @@ export const MESSAGE_BYTES_BUDGET = QUEUE_MESSAGE_BYTES - 8_000;
 export const BATCH_BYTES_BUDGET = QUEUE_BATCH_BYTES - 6_000;
 
 /**
- * Targets one fan-out message attempts (or keeps) itself; further matching targets are handed to
- * the retry consumer, one message each, in one `sendBatch` per 100. An inline target can cost three
- * operations (the attempt, a pause, a kept letter), so ten fit MESSAGE_OPERATION_BUDGET with the
- * event's own reads and writes, however many targets a document lists.
+ * What one target a fan-out message attempts itself can cost, at worst, in operations. The worst is a
+ * chat bot that refuses for good (as a 410 does) an event that was spilled to KV, while an operator
+ * resumes the target: every step below, once.
  */
-export const INLINE_TARGETS_PER_EVENT = 10;
+const INLINE_TARGET_STEPS = {
+  /** A chat target asks its rate limiter (a Durable Object) for a send slot. */
+  sendSlot: 1,
+  /** The attempt: one outbound fetch. */
+  send: 1,
+  /** The refusal pauses the target: a KV write. */
+  pause: 1,
+  /** The delivery is kept whole: a spilled event is read back from KV first… */
+  wholeEvent: 1,
+  /** …and kept as a dead letter: a KV write. */
+  keptLetter: 1,
+  /** The pause is read again once the letter is written, so a resume meanwhile misses nothing… */
+  pauseRecheck: 1,
+  /** …and, resumed, the delivery is queued again at once. */
+  requeue: 1,
+  /** The event log: the target's health row, one statement of the invocation's D1 batch… */
+  healthRow: 1,
+  /** …and the attempt's row (nine share a statement; counted whole, which errs high). */
+  attemptRow: 1,
+} as const;
+
+/**
+ * What a fan-out message costs whatever its targets, at worst: its own steps, and its batch's, all
+ * charged to it as in a batch of one message. A step done once per 100 (a bulk read, a `sendBatch`) is
+ * counted once: a targets document past 100 targets adds one more of each per 100.
+ */
+const FAN_OUT_MESSAGE_STEPS = {
+  /** The batch: the targets document (cached per isolate). */
+  targetsDocument: 1,
+  /** The batch: the pause state of the document's targets, one bulk read. */
+  pauseState: 1,
+  /** The batch: the ops targets kept for `relay.config.invalid`, read and written when they change. */
+  opsTargets: 2,
+  /** The batch: its events looked up for dedup, one bulk read. */
+  dedupRead: 1,
+  /** The batch: the relay's own events it raised (pauses, deliveries given up), one `sendBatch`. */
+  relayEvents: 1,
+  /** The batch: the event's row in the event log. */
+  eventRow: 1,
+  /** A fan-out run again reads which targets already have the event. */
+  servedTargets: 1,
+  /** The event read back from KV for the attempts when it was spilled, or spilled when it is large. */
+  spilledEvent: 1,
+  /** The paused targets' pauses read again, in bulk, before their deliveries are kept. */
+  heldPauses: 1,
+  /** The retries and the targets handed on, one `sendBatch`. */
+  retries: 1,
+  /** The dedup marker, or (when the fan-out must run again) which targets already have the event. */
+  marker: 1,
+} as const;
+
+const sum = (steps: Readonly<Record<string, number>>) => Object.values(steps).reduce((total, cost) => total + cost, 0);
+
+/** The most one inline target can cost (see {@link INLINE_TARGET_STEPS}). */
+const INLINE_TARGET_OPERATIONS = sum(INLINE_TARGET_STEPS);
+/** The most a fan-out message costs before its inline targets (see {@link FAN_OUT_MESSAGE_STEPS}). */
+const FAN_OUT_MESSAGE_OPERATIONS = sum(FAN_OUT_MESSAGE_STEPS);
+
+/**
+ * Targets one fan-out message attempts (or keeps) itself: as many as fit MESSAGE_OPERATION_BUDGET
+ * each at its worst, whatever they answer; further matching targets are handed to the retry
+ * consumer, one message each, in one `sendBatch` per 100, however many targets a document lists.
+ */
+export const INLINE_TARGETS_PER_EVENT = Math.floor(
+  (MESSAGE_OPERATION_BUDGET - FAN_OUT_MESSAGE_OPERATIONS) / INLINE_TARGET_OPERATIONS,
+);

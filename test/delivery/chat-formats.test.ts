@@ -299,6 +299,25 @@ describe.each(KINDS)("%s: a message is cut to the bot's limits, never refused fo
     expect(result).toMatchObject({ ok: true });
     expect(limitsOf(kind, body)).toEqual(true);
   });
+
+  it("a title and a name of emoji with ten long links: links go before the lines do", async () => {
+    // An emoji is one character to cut but two UTF-16 units: measured in units, no cut ever shortened these.
+    const emoji = "😀".repeat(300);
+    const longFiles = Array.from({ length: 10 }, (_, i) => ({
+      url: `https://meeting.tencent.com/rec/${i}/${"a".repeat(1_950)}.mp4`,
+    }));
+    const event = { ...meetingEvent(emoji, emoji, { recording: { files: longFiles } }), type: "recording.completed" };
+    const { result, bot, body } = await sent(kind, event);
+    expect(bot.refusals).toEqual([]);
+    expect(result).toMatchObject({ ok: true });
+    expect(limitsOf(kind, body)).toEqual(true);
+    const seen = RENDER[kind](body);
+    // The meeting's code and the platform are still there: not the headline alone.
+    expect(seen.visible).toContain("530812452");
+    expect(seen.visible).toContain("腾讯会议");
+    expect(seen.links.length).toBeGreaterThan(0);
+    expect(seen.links.length).toBeLessThan(10);
+  });
 });
 
 /** Each platform's documented limits, checked on what was sent. */
@@ -325,4 +344,34 @@ describe("markdownText: provider text that starts a line", () => {
       expect(seen.links).toEqual([]);
     },
   );
+});
+
+describe("slack: the header is within Slack's 150 characters as sent", () => {
+  /** Slack counts the header's text as sent, entities included; both ways of counting are kept within 150. */
+  const headerOf = (body: Record<string, unknown>) => {
+    const [header] = body.blocks as { type: string; text: { text: string } }[];
+    expect(header?.type).toBe("header");
+    return header?.text.text ?? "";
+  };
+
+  it.each([
+    ["& and emoji", "&😀".repeat(200), "张三"],
+    ["only &, beside a name of emoji", "&".repeat(300), "😀".repeat(300)],
+    ["< and >, beside a name of & and emoji", "<>".repeat(150), "😀&".repeat(150)],
+    ["emoji", "😀".repeat(300), "张三"],
+  ])("a title of %s, with or without a template", async (_, subject, name) => {
+    for (const templates of [{ "*": "{{data.meeting.subject}}\n{{data.participant.name}}" }, undefined]) {
+      const { result, bot, body } = await sent("slack", meetingEvent(subject, name), templates ? { templates } : {});
+      expect(bot.refusals).toEqual([]);
+      expect(result).toMatchObject({ ok: true });
+      const header = headerOf(body);
+      expect(header.length).toBeLessThanOrEqual(150);
+      expect(Array.from(header).length).toBeLessThanOrEqual(150);
+      expect(header.endsWith("…")).toBe(true);
+      // Cut only as far as the limit needs: one more character, escaped, would not fit.
+      expect(header.length).toBeGreaterThan(150 - "&amp;".length);
+      // The header is cut on its own: the lines below it are still there.
+      expect(renderSlack(body).visible).toContain(Array.from(name).slice(0, 10).join(""));
+    }
+  });
 });

@@ -3,6 +3,17 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
 import { pauseTarget } from "../../src/delivery/pauses";
 import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
+import { spillEvent } from "../../src/queue/spill";
+import {
+  answerBots,
+  BOT_SECRETS,
+  BOT_URLS,
+  type BotKind,
+  fakeDingtalk,
+  fakeFeishu,
+  fakeSlack,
+  fakeWecom,
+} from "../support/chat-bots";
 import { sampleEvent } from "../support/events";
 import { mockFetch } from "../support/fetch";
 import { takeInvocations } from "../support/production/operations";
@@ -87,7 +98,8 @@ describe("fan-out at the edge", () => {
     const messages = Array.from({ length: 10 }, (_, i) => fresh(`tencent-meeting:batch-${i}:0`));
     const run = await consume(EVENTS, messages);
     expect(run.acked).toHaveLength(10);
-    expect(outbound.requests).toHaveLength(50);
+    // Each pair once: attempted inline, or (past what one message attempts itself) queued for the retry consumer.
+    expect(outbound.requests.length + run.deliveries.length).toBe(50);
     expect(onlyInvocation().operations).toBeLessThanOrEqual(50 * 10);
   });
 
@@ -117,6 +129,57 @@ describe("fan-out at the edge", () => {
     const kept = await env.RELAY_STATE.list({ prefix: "dead:" });
     expect(kept.keys).toHaveLength(120);
     expect(outbound.requests).toHaveLength(30);
+  });
+});
+
+describe("fan-out to chat targets that all refuse", () => {
+  const KINDS: BotKind[] = ["feishu", "dingtalk", "wecom", "slack"];
+  const SECRETS: Partial<Record<BotKind, string>> = BOT_SECRETS;
+
+  /** Chat targets over the four kinds; an ops target takes each `relay.target.paused` they raise. */
+  function chatTargets(count: number): Target[] {
+    const chats = Array.from({ length: count }, (_, i): Target => {
+      const kind = KINDS[i % KINDS.length] as BotKind;
+      const secret = SECRETS[kind];
+      return { id: `chat${i}`, kind, url: BOT_URLS[kind], ...(secret === undefined ? {} : { secret }) } as Target;
+    });
+    return [...chats, { id: "ops", url: "https://ops.example.com/in", types: ["relay.*"] }];
+  }
+
+  it("pauses each one and keeps each delivery, a message within 50 operations whatever a refusal costs", async () => {
+    const bots = [fakeFeishu(BOT_SECRETS.feishu), fakeDingtalk(BOT_SECRETS.dingtalk), fakeWecom(), fakeSlack()];
+    for (const bot of bots) bot.mode = "refused";
+    outbound.restore();
+    outbound = mockFetch(answerBots(...bots));
+    const count = 10;
+    const ids = Array.from({ length: count }, (_, i) => `chat${i}`);
+    await useTargets(chatTargets(count));
+    const event = sampleEvent("tencent-meeting:refused:0", {
+      type: "meeting.started",
+      data: { meeting: { id: "m1", code: "530812452", subject: "周会" }, raw: {} },
+    });
+    // Spilled at ingest: the fan-out reads it back, and so does each delivery it keeps.
+    const stub = await spillEvent(env.RELAY_STATE, event);
+    const run = await consume(EVENTS, [{ kind: "event", event: stub, receivedAt: Date.now() }]);
+    expect(run.acked).toEqual(["m0"]);
+    const invocation = onlyInvocation();
+    expect(invocation.operations, invocation.log.join(", ")).toBeLessThanOrEqual(50);
+
+    // What one message did not attempt itself went to the retry consumer, each target once.
+    const attempted = bots.reduce((sum, bot) => sum + bot.received.length, 0);
+    const queued = run.deliveries.map(({ body }) => body as DeliveryMessage);
+    expect(attempted + queued.length).toBe(count);
+    expect(new Set(queued.map((message) => message.target)).size).toBe(queued.length);
+    for (let i = 0; i < queued.length; i += 6) {
+      const retry = await consume(DELIVERIES, queued.slice(i, i + 6));
+      expect(retry.retried).toEqual([]);
+      expect(onlyInvocation().operations).toBeLessThanOrEqual(50 * 6);
+    }
+    // Each target was sent the event once, refused it, is paused, and keeps the delivery for its resume.
+    expect(bots.reduce((sum, bot) => sum + bot.received.length, 0)).toBe(count);
+    for (const id of ids) expect(await env.RELAY_STATE.get(`paused:${id}`)).not.toBeNull();
+    const kept = await env.RELAY_STATE.list({ prefix: "dead:" });
+    expect(kept.keys.map((key) => key.name.split(".")[0]).sort()).toEqual(ids.map((id) => `dead:${id}`).sort());
   });
 });
 

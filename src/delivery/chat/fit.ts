@@ -10,6 +10,29 @@ export function cutChars(text: string, max: number): string {
   return `${chars.slice(0, Math.max(max - 1, 0)).join("")}${ELLIPSIS}`;
 }
 
+/** Characters as {@link cutChars} counts them: code points, so an emoji is one. */
+const charCount = (text: string) => Array.from(text).length;
+
+/**
+ * `text` escaped, cut (by {@link cutChars}) to the most characters whose escaped form is at most `max`
+ * UTF-16 units: a field a chat limits is measured as sent, after escaping has lengthened it (Slack's
+ * `&` is five units once it is `&amp;`, an emoji two). UTF-16 units are never fewer than code points,
+ * so the result is within `max` whichever of the two a chat counts. Escaping never shortens a longer
+ * cut, so the longest that fits is found by halving.
+ */
+export function escapedWithin(text: string, escapeText: (text: string) => string, max: number): string {
+  const whole = escapeText(text);
+  if (whole.length <= max) return whole;
+  let fits = 0;
+  let tooLong = charCount(text);
+  while (tooLong - fits > 1) {
+    const middle = (fits + tooLong) >> 1;
+    if (escapeText(cutChars(text, middle)).length <= max) fits = middle;
+    else tooLong = middle;
+  }
+  return escapeText(cutChars(text, fits));
+}
+
 /** One line of plain text: line breaks, tabs and other control characters become spaces. */
 export function oneLine(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes.
@@ -29,7 +52,7 @@ const SHORTEST_CUT = 16;
  * A chat's message for `content`, made to fit its limit (`size(message) <= max`): never refused for
  * length, cut instead. Each step cuts every text longer than three quarters of the longest (with an
  * ellipsis); once every text is short, the last half of the links go, then of the lines. If nothing
- * else fits, the headline alone, cut.
+ * else fits, the headline alone, cut until it fits.
  */
 export function fitted<T>(
   content: ChatContent,
@@ -43,11 +66,18 @@ export function fitted<T>(
     if (size(message) <= max) return message;
     current = shrink(current);
   }
-  return render({ title: cutChars(content.title, MIN_TITLE_CHARS), lines: [], links: [] });
+  // The headline alone is checked too: escaping can lengthen even a short one past a small limit.
+  for (let chars = MIN_TITLE_CHARS; chars > 0; chars >>= 1) {
+    const message = render({ title: cutChars(content.title, chars), lines: [], links: [] });
+    if (size(message) <= max) return message;
+  }
+  throw new Error(`a chat limit of ${max} is too small for a one-character headline`);
 }
 
 function shrink(content: ChatContent): ChatContent {
-  const longest = Math.max(...[content.title, ...content.lines.map((line) => line.value)].map((text) => text.length));
+  // Measured in the characters cutChars cuts. In UTF-16 units an emoji counts twice: a text of emoji
+  // seemed longer than any cut below, was never cut, and the steps ran out before a link or line went.
+  const longest = Math.max(...[content.title, ...content.lines.map((line) => line.value)].map(charCount));
   if (longest > SHORTEST_CUT) {
     const limit = Math.max(Math.floor(longest * 0.75), SHORTEST_CUT);
     return {

@@ -2,9 +2,12 @@ import { botError, type ChatAnswer } from "./answer";
 import { type ChatBot, lineText } from "./bot";
 import type { ChatContent } from "./content";
 import { slackEntities, slackText } from "./escape";
-import { fitted } from "./fit";
+import { escapedWithin, fitted } from "./fit";
 
-/** Slack's block limits: a header's text, a section's text (characters); the fallback is kept as short. */
+/**
+ * Slack's block limits: a header's text, a section's text (characters of the text as sent, entities
+ * included); the fallback is kept as short.
+ */
 const SLACK_HEADER_CHARS = 150;
 const SLACK_SECTION_CHARS = 3000;
 const SLACK_TEXT_CHARS = 3000;
@@ -44,7 +47,9 @@ export const slack: ChatBot = {
 function render(content: ChatContent, locale: "zh-CN" | "en" | undefined): SlackMessage {
   const lines = content.lines.map((line) => slackText(lineText(line, locale)));
   const plain = (text: string) => ({ type: "plain_text", text, emoji: false });
-  const blocks: Record<string, unknown>[] = [{ type: "header", text: plain(slackText(content.title)) }];
+  // The header is cut to its own limit here, so the lines below it need not shrink for a long title.
+  const header = escapedWithin(content.title, slackText, SLACK_HEADER_CHARS);
+  const blocks: Record<string, unknown>[] = [{ type: "header", text: plain(header) }];
   if (lines.length > 0) blocks.push({ type: "section", text: plain(lines.join("\n")) });
   if (content.links.length > 0) {
     const links = content.links.map((link) => `<${slackUrl(link.url)}|${slackEntities(link.label)}>`);
@@ -64,14 +69,13 @@ function slackUrl(url: string): string {
   return slackEntities(url.replace(/\|/g, "%7C").replace(/</g, "%3C").replace(/>/g, "%3E"));
 }
 
-/** How far past Slack's limits a message is (0: within them all). */
+/** How far past Slack's limits a message is (0: within them all); the header was cut to its limit as it was rendered. */
 function overflow(message: SlackMessage): number {
   const textOf = (block: Record<string, unknown> | undefined) =>
     ((block?.text as { text?: string })?.text ?? "").length;
-  const [header, ...sections] = message.blocks;
+  const [, ...sections] = message.blocks;
   return Math.max(
     0,
-    textOf(header) - SLACK_HEADER_CHARS,
     ...sections.map((section) => textOf(section) - SLACK_SECTION_CHARS),
     message.text.length - SLACK_TEXT_CHARS,
   );
