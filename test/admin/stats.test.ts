@@ -167,6 +167,18 @@ describe("GET /admin/stats", () => {
     expect((day.body.providers as Record<string, { accepted: number }>)["huawei-meeting"]?.accepted).toBe(0);
   });
 
+  it("counts nothing past retention that the hourly cron has not deleted yet, as the event list shows none", async () => {
+    await logRows([
+      { event: hw("kept"), receivedAt: NOW - 47 * HOUR },
+      { event: hw("past"), receivedAt: NOW - 49 * HOUR },
+    ]);
+    const days2 = { EVENT_LOG_RETENTION_DAYS: "2" };
+    const { body } = await adminCall("GET", "/admin/stats?since=3d", { env: days2 });
+    expect((body.providers as Record<string, { accepted: number }>)["huawei-meeting"]?.accepted).toBe(1);
+    const listed = await adminCall("GET", "/admin/events?since=3d", { env: days2 });
+    expect((listed.body.items as { id: string }[]).map((item) => item.id)).toEqual(["huawei-meeting:kept"]);
+  });
+
   it.each([
     ["since=tomorrow", "since must be an RFC 3339 time such as 2026-11-25T08:00:00Z, or an age such as 30m, 24h or 7d"],
     ["since=2999-01-01T00:00:00Z", "since must not be in the future"],
