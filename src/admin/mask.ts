@@ -39,8 +39,9 @@ interface WriteOnly {
 /**
  * Where a chat bot's URL holds its token, by `kind`: the part a regular expression's second group
  * matches (the first is kept). Feishu and Lark `…/hook/<token>`, DingTalk `access_token=<token>`, WeCom
- * `key=<token>`, Slack `/services/T…/B…/<token>`. A URL of another shape has no token to mask here
- * (validation refuses what is no URL at all).
+ * `key=<token>`, Slack `/services/T…/B…/<token>`. A chat URL of another shape (a proxy in front of the
+ * bot, say) may hold its token anywhere, so everything past its host is masked
+ * (`https://proxy.example.com/…k3Jq`).
  */
 const URL_TOKENS: Readonly<Record<string, RegExp>> = {
   feishu: /^([^?#]*\/hook\/)([^/?#]+)/,
@@ -48,6 +49,8 @@ const URL_TOKENS: Readonly<Record<string, RegExp>> = {
   wecom: /^([^#]*[?&]key=)([^&#]+)/,
   slack: /^([^?#]*\/services\/[^/?#]+\/[^/?#]+\/)([^/?#]+)/,
 };
+/** A chat URL of none of those shapes: its scheme, host and the `/`, `?` or `#` after it, kept, and the rest. */
+const PAST_THE_HOST = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*[/?#])(.+)/is;
 
 /**
  * Where a target keeps write-only values: its signing secret (a string, or each of an array), each
@@ -95,7 +98,7 @@ const WRITE_ONLY_FIELDS: readonly ((target: Record<string, unknown>, path: strin
   (target, path) => {
     const { url, kind } = target;
     const pattern = typeof kind === "string" && Object.hasOwn(URL_TOKENS, kind) ? URL_TOKENS[kind] : undefined;
-    const match = typeof url === "string" ? pattern?.exec(url) : undefined;
+    const match = typeof url === "string" ? (pattern?.exec(url) ?? (pattern && PAST_THE_HOST.exec(url))) : undefined;
     if (!match) return [];
     const [whole, before, token] = match as unknown as [string, string, string];
     const after = (url as string).slice(whole.length);

@@ -520,6 +520,23 @@ describe("chat URL tokens are write-only", () => {
     ]);
   });
 
+  it.each([
+    ["a path", "https://bots.example.com/feishu/team-7f3a9c2e51d84b60", "https://bots.example.com/…4b60"],
+    ["a query", "https://bots.example.com?bot=slack&token=9d1e7b3a0c5f2e84", "https://bots.example.com?…2e84"],
+  ])(
+    "masks all past the host of a chat URL of another shape, with %s, and PUT of it keeps the URL",
+    async (_, url, masked) => {
+      const proxied = [{ id: "fs", kind: "feishu", url, secret: "fs-secret-qX9w2LmN7pR4tV8y" }];
+      await env.RELAY_CONFIG.put("targets", JSON.stringify(proxied));
+      const { response } = await callWorker(get());
+      const shown = (await response.json()) as Record<string, unknown>[];
+      expect(shown).toEqual([{ ...proxied[0], url: masked, secret: "…tV8y" }]);
+      const { response: putAnswer } = await callWorker(put(JSON.stringify(shown)));
+      expect(putAnswer.status).toBe(200);
+      expect(await storedTargets()).toEqual(proxied);
+    },
+  );
+
   it("refuses a masked URL token that stands for nothing stored, and changes nothing", async () => {
     const target = { id: "other", kind: "wecom", url: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…91f6" };
     const { response } = await callWorker(put(JSON.stringify([target])));
