@@ -143,9 +143,9 @@ async function fanOutOne(
 }
 
 /**
- * Dead targets buried, then one retry message per failed pair (and one, due now, per
- * target in `dueNow`: resumed while its delivery was about to be kept, or past what one
- * message attempts itself); `served` grows as each step lands, so a failure part way
+ * Dead targets buried (or, when KV takes no write, retried), then one retry message per failed
+ * pair (and one, due now, per target in `dueNow`: resumed while its delivery was about to be
+ * kept, or past what one message attempts itself); `served` grows as each step lands, so a failure part way
  * loses nothing and repeats nothing. They carry `carried`: the event, or its stub when a large
  * event could be carried more than one batch's worth of times (written to KV before the attempts).
  */
@@ -170,6 +170,17 @@ async function settle(
     if (verdict.kind === "retry") {
       pending.push({ target, attemptsBefore: verdict.attempts, delaySeconds: verdict.delaySeconds });
     }
+    if (verdict.kind !== "dead" && verdict.kind !== "gone") continue;
+    try {
+      if (verdict.kind === "gone") await pauseOnGone(env, { event, target, firstAttemptAt }, verdict, paused, outbox);
+      else await buryDelivery(env, { event, target, firstAttemptAt }, verdict, outbox);
+      served.add(target);
+    } catch (error) {
+      // KV took no write: the pair goes to the retry consumer, which asks the target again and keeps it
+      // then. Running the whole fan-out again would send the event twice to a target that has it.
+      log("fan-out", { id: event.id, target, outcome: "keep-failed", reason: errorMessage(error) });
+      pending.push({ target, attemptsBefore: verdict.attempts, delaySeconds: REQUEUE_DELAY_SECONDS });
+    }
   }
   const retries = pending.map(({ target, attemptsBefore, delaySeconds }) => {
     const body: DeliveryMessage = { kind: "delivery", event: carried, target, attemptsBefore, firstAttemptAt };
@@ -180,13 +191,6 @@ async function settle(
     };
     return { target, request };
   });
-  for (const [index, verdict] of verdicts.entries()) {
-    if (verdict.kind !== "dead" && verdict.kind !== "gone") continue;
-    const target = (wanted[index] as Target).id;
-    if (verdict.kind === "gone") await pauseOnGone(env, { event, target, firstAttemptAt }, verdict, paused, outbox);
-    else await buryDelivery(env, { event, target, firstAttemptAt }, verdict, outbox);
-    served.add(target);
-  }
   try {
     await sendInBatches(
       env.DELIVERIES_QUEUE,

@@ -51,3 +51,33 @@ describe("a KV write outage while a large event fans out to several targets", ()
     expect(hosts).toEqual(["down1.example.com", "down2.example.com", "down3.example.com", "ok.example.com"]);
   });
 });
+
+describe("a KV write outage when a target refuses for good", () => {
+  it("hands the refused pairs to the retry consumer instead of running the fan-out again", async () => {
+    outbound.restore();
+    const statuses: Record<string, number> = { ok: 204, bad: 400, gone: 410 };
+    outbound = mockFetch(
+      (request) => new Response(null, { status: statuses[new URL(request.url).hostname.split(".")[0] ?? ""] }),
+    );
+    await useTargets(Object.keys(statuses).map((id) => ({ id, url: `https://${id}.example.com/in` })));
+    const message: EventMessage = {
+      kind: "event",
+      event: sampleEvent("tencent-meeting:refused:0"),
+      receivedAt: Date.now(),
+    };
+    vi.spyOn(env.RELAY_STATE, "put").mockRejectedValue(new Error("KV PUT failed: 503"));
+    const run = await consume("meeting-relay-events", [message]);
+    expect(run).toMatchObject({ acked: ["m0"], retried: [] });
+    expect(
+      run.deliveries.map((sent) => sent.body.kind === "delivery" && [sent.body.target, sent.delaySeconds]),
+    ).toEqual([
+      ["bad", 10],
+      ["gone", 10],
+    ]);
+    expect(outbound.requests.map((request) => new URL(request.url).hostname).sort()).toEqual([
+      "bad.example.com",
+      "gone.example.com",
+      "ok.example.com",
+    ]);
+  });
+});
