@@ -4,6 +4,7 @@ import { errorMessage } from "../core/errors";
 import { log } from "../core/log";
 import { WAITS } from "../core/settings";
 import { BATCH_BYTES_BUDGET, MESSAGE_OPERATION_BUDGET, QUEUE_BATCH_MESSAGES } from "../lib/limits";
+import { callbackEvents } from "../queue/callback-spill";
 import { PartlySentError, sendInBatches } from "../queue/enqueue";
 import type { EventMessage, EventsMessage } from "../queue/messages";
 import { MAX_MESSAGE_BYTES, messageBytes, spillEvent, spilledEvents } from "../queue/spill";
@@ -30,21 +31,21 @@ export const SPLIT_PAGE_OPERATIONS = MESSAGE_OPERATION_BUDGET - 4;
  * thousands of items costs the platform's request one send.
  */
 export async function splitBundles(messages: readonly Message<EventsMessage>[], env: Env): Promise<void> {
-  await Promise.all(
-    messages.map(async (message) => {
-      try {
-        await splitBundle(message, env);
-        message.ack();
-      } catch (error) {
-        log("fan-out", {
-          outcome: "requeue",
-          reason: `could not split ${message.body.count} events: ${errorMessage(error)}`,
-          retryInSeconds: SPLIT_RETRY_SECONDS,
-        });
-        message.retry({ delaySeconds: SPLIT_RETRY_SECONDS });
-      }
-    }),
-  );
+  // One bundle after the other: a bundle's events are all held at once while it is split (a callback of
+  // 90,000 items makes tens of MB of them), and a batch of ten at once could pass an isolate's 128 MB.
+  for (const message of messages) {
+    try {
+      await splitBundle(message, env);
+      message.ack();
+    } catch (error) {
+      log("fan-out", {
+        outcome: "requeue",
+        reason: `could not split ${message.body.count} events: ${errorMessage(error)}`,
+        retryInSeconds: SPLIT_RETRY_SECONDS,
+      });
+      message.retry({ delaySeconds: SPLIT_RETRY_SECONDS });
+    }
+  }
 }
 
 /**
@@ -58,7 +59,7 @@ export async function splitBundle(message: Message<EventsMessage>, env: Env): Pr
   const bundle = message.body;
   const progressKey = PROGRESS_PREFIX + message.id;
   const done = message.attempts > 1 ? Number((await env.RELAY_STATE.get(progressKey)) ?? 0) : 0;
-  const events = bundle.events ?? (await spilledEvents(env.RELAY_STATE, bundle.spilled ?? ""));
+  const events = await bundleEvents(env.RELAY_STATE, bundle);
   const begin = (bundle.from ?? 0) + done;
   const wrap = (event: RelayEvent): EventMessage => ({
     kind: "event",
@@ -96,6 +97,18 @@ export async function splitBundle(message: Message<EventsMessage>, env: Env): Pr
     }
     throw error;
   }
+}
+
+/**
+ * The bundle's events: carried in the message, made again from the callback in KV, or, for a bundle
+ * queued by an earlier version, read from KV as they are. Each page of a split normalizes the whole
+ * callback again: CPU the consumer has, where keeping its events would take KV values up to a hundred
+ * times the callback's size.
+ */
+function bundleEvents(state: KVNamespace, bundle: EventsMessage): Promise<RelayEvent[]> | RelayEvent[] {
+  if (bundle.events !== undefined) return bundle.events;
+  if (bundle.callback !== undefined) return callbackEvents(state, bundle.callback, bundle.receivedAt);
+  return spilledEvents(state, bundle.spilled ?? "");
 }
 
 /**

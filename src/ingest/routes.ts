@@ -231,7 +231,9 @@ async function accept(
   if (events.length > 0) {
     try {
       const dedupUntil = adapter.replayableUntil?.(verification.value);
-      await enqueueEvents(env.EVENTS_QUEUE, env.RELAY_STATE, events, started, dedupUntil);
+      // The callback itself goes with them: when its events are too large to queue together, it is what is kept.
+      const origin = { provider, source, verified: verification.value };
+      await enqueueEvents(env.EVENTS_QUEUE, env.RELAY_STATE, events, origin, started, dedupUntil);
     } catch (error) {
       note.outcome = "enqueue-failed";
       note.ids = ids;

@@ -104,7 +104,12 @@ export interface ProviderAdapter<Credentials = unknown, Verified = unknown> {
    * callback's dedup markers at least until then. Absent: `DEDUP_TTL_SECONDS` alone.
    */
   replayableUntil?(verified: Verified): number;
-  /** One or more events; unknown provider events become `<provider>/<event>`, never dropped. */
+  /**
+   * One or more events; unknown provider events become `<provider>/<event>`, never dropped. The same
+   * `verified` and `receivedAt` always make the same events, and `verified` holds plain JSON only: a
+   * callback whose events are too large to queue together is kept in KV as JSON, and normalized again
+   * when its events are split off the response path (src/queue/callback-spill.ts).
+   */
   normalize(verified: Verified, receivedAt: number): Promise<EventDraft[]>;
   /** The platform's exact success form, sent once the events are durably queued. */
   success(verified: Verified): PlatformAnswer;

@@ -1,8 +1,9 @@
 import type { RelayEvent } from "../core/cloud-event";
 import { errorMessage } from "../core/errors";
 import { BATCH_BYTES_BUDGET, QUEUE_BATCH_MESSAGES } from "../lib/limits";
+import { type CallbackOrigin, spillCallback } from "./callback-spill";
 import type { EventMessage, EventsMessage, QueueMessage } from "./messages";
-import { fitEvent, MAX_MESSAGE_BYTES, messageBytes, spillEvents } from "./spill";
+import { fitEvent, MAX_MESSAGE_BYTES, messageBytes } from "./spill";
 
 /**
  * Queues a callback's events durably with a single call, so the callback is accepted
@@ -11,13 +12,15 @@ import { fitEvent, MAX_MESSAGE_BYTES, messageBytes, spillEvents } from "./spill"
  * - one event: one `send` (its stub, after one KV write, if the event is too large);
  * - events that fit in one `sendBatch`: that `sendBatch`, one message per event;
  * - more (a callback with thousands of items): one {@link EventsMessage} carrying them
- *   all, or after one KV write naming them, split by the fan-out consumer.
+ *   all, or, after one KV write of the callback they came from (`origin`, about the size
+ *   of the body however large its events are), naming it; the fan-out consumer splits it.
  * `dedupUntil` (ms) travels with each event: its dedup marker is kept at least until then.
  */
 export async function enqueueEvents(
   queue: Queue<QueueMessage>,
   state: KVNamespace,
   events: readonly RelayEvent[],
+  origin: CallbackOrigin,
   receivedAt: number,
   dedupUntil?: number,
 ): Promise<void> {
@@ -28,21 +31,34 @@ export async function enqueueEvents(
     await queue.send(await fitEvent(state, only, wrap), { contentType: "json" });
     return;
   }
-  const messages = events.map(wrap);
-  const sizes = messages.map(messageBytes);
-  const batches = intoBatches(messages, sizes);
-  if (batches.length === 1 && batches[0] !== undefined && sizes.every((size) => size <= MAX_MESSAGE_BYTES)) {
-    await queue.sendBatch(batches[0].map((body) => ({ body, contentType: "json" })));
-    return;
+  if (events.length <= QUEUE_BATCH_MESSAGES) {
+    const messages = events.map(wrap);
+    const sizes = messages.map(messageBytes);
+    const batches = intoBatches(messages, sizes);
+    if (batches.length === 1 && batches[0] !== undefined && sizes.every((size) => size <= MAX_MESSAGE_BYTES)) {
+      await queue.sendBatch(batches[0].map((body) => ({ body, contentType: "json" })));
+      return;
+    }
   }
-  // The bundle is smaller than the messages' sizes added up (each carries `kind` and `receivedAt`).
-  const total = sizes.reduce((sum, size) => sum + size, 0);
   const count = events.length;
-  const bundle: EventsMessage =
-    total <= MAX_MESSAGE_BYTES
-      ? { kind: "events", events: [...events], count, receivedAt, ...until }
-      : { kind: "events", spilled: await spillEvents(state, events), count, receivedAt, ...until };
+  const bundle: EventsMessage = fitTogether(events, wrap)
+    ? { kind: "events", events: [...events], count, receivedAt, ...until }
+    : { kind: "events", callback: await spillCallback(state, origin), count, receivedAt, ...until };
   await queue.send(bundle, { contentType: "json" });
+}
+
+/**
+ * Whether the events fit in one message together: their messages' sizes added up, which is more than
+ * the bundle's (each carries `kind` and `receivedAt`). The sum stops as soon as it passes the limit,
+ * so a callback of 90,000 items is not serialized whole on the response path.
+ */
+function fitTogether(events: readonly RelayEvent[], wrap: (event: RelayEvent) => EventMessage): boolean {
+  let total = 0;
+  for (const event of events) {
+    total += messageBytes(wrap(event));
+    if (total > MAX_MESSAGE_BYTES) return false;
+  }
+  return true;
 }
 
 /**

@@ -23,7 +23,9 @@ export function unreadableMessage(message: Message<unknown>): string | undefined
       return eventProblem(body.event);
     case "events":
       if (!isTime(body.receivedAt)) body.receivedAt = sent;
-      if (!Array.isArray(body.events) && typeof body.spilled !== "string") return "a bundle without its events";
+      if (!Array.isArray(body.events) && typeof body.callback !== "string" && typeof body.spilled !== "string") {
+        return "a bundle without its events";
+      }
       return undefined;
     case "delivery":
       if (!isTime(body.firstAttemptAt)) body.firstAttemptAt = sent;

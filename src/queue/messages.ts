@@ -15,11 +15,14 @@ export interface EventMessage {
  * (thousands of items, or a few very large ones). Queued with a single send, so the
  * callback is accepted whole or not at all; the fan-out consumer splits it into one
  * {@link EventMessage} per event. Carries the events, or, when they are too large for
- * one message, the KV key they were written to (`spilled`).
+ * one message, the KV key of the callback they are made from (`callback`).
  */
 export interface EventsMessage {
   kind: "events";
   events?: RelayEvent[];
+  /** The KV key of the callback the events are made from (src/queue/callback-spill.ts). */
+  callback?: string;
+  /** The KV key of the events themselves, as one JSON array: what bundles queued by earlier versions carry. */
   spilled?: string;
   count: number;
   /** Where the split goes on: the events before this index are queued already (src/delivery/split.ts). */

@@ -13,11 +13,10 @@ import { stubOf } from "./stub";
  * An event too large for a message is "spilled": the full event goes to KV
  * `RELAY_STATE` under `spill:<sha256 of id>` and the message carries a bounded stub
  * whose `data` is only `{ "spilled": <key> }` (src/queue/stub.ts). Delivery puts it back
- * together just before sending, so targets always receive the whole event. The events
- * of a callback too large for one message go to KV together, under
- * `spill:<sha256 of their ids>` (see `src/queue/enqueue.ts`).
+ * together just before sending, so targets always receive the whole event. A callback
+ * whose events are too large for one message goes to KV itself (src/queue/callback-spill.ts).
  */
-const SPILL_PREFIX = "spill:";
+export const SPILL_PREFIX = "spill:";
 /** Queues accepts 128 KB per message; the rest is left for its own envelope. */
 export const MAX_MESSAGE_BYTES = MESSAGE_BYTES_BUDGET;
 /**
@@ -57,14 +56,11 @@ export async function spillEvent(state: KVNamespace, event: RelayEvent): Promise
   return stubOf(event, key);
 }
 
-/** Writes a callback's events to KV together; the key is the same for every platform retry of it. */
-export async function spillEvents(state: KVNamespace, events: readonly RelayEvent[]): Promise<string> {
-  const key = `${SPILL_PREFIX}${await sha256Hex(events.map((event) => event.id).join("\n"))}`;
-  await state.put(key, JSON.stringify(events), { expirationTtl: SPILL_TTL_SECONDS });
-  return key;
-}
-
-/** A callback's events written by {@link spillEvents}; throws {@link SpillMissingError} when KV does not have them. */
+/**
+ * A callback's events written to KV together as one JSON array, as bundles queued before the callback
+ * itself was spilled name them (src/queue/callback-spill.ts); throws {@link SpillMissingError} when KV does
+ * not have them.
+ */
 export async function spilledEvents(state: KVNamespace, key: string): Promise<RelayEvent[]> {
   const events = await state.get<RelayEvent[]>(key, "json");
   if (events === null) throw new SpillMissingError(`the spilled events ${key} are not in KV`);

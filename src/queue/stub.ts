@@ -1,12 +1,10 @@
 import type { EventData, RelayEvent } from "../core/cloud-event";
-import { sha256Hex } from "../lib/crypto";
+import { cutText } from "../lib/cut-text";
 
 /** Text a stub keeps whole, in UTF-16 code units; anything longer is cut (see {@link stubOf}). */
 export const STUB_TEXT_CHARS = 1024;
 /** How much of a longer text a stub keeps, before `…` and the hash. */
 const KEPT_CHARS = 1000;
-/** Hex digits of the SHA-256 that stand for the part cut off. */
-const HASH_HEX = 16;
 
 /**
  * What the queue carries for an event spilled to KV under `key`: only what routing (type,
@@ -35,10 +33,6 @@ export async function stubOf(event: RelayEvent, key: string): Promise<RelayEvent
   };
 }
 
-async function bounded(text: string): Promise<string> {
-  if (text.length <= STUB_TEXT_CHARS) return text;
-  // Never end on the first half of a surrogate pair (it would serialize as a lone `\ud8xx`).
-  const high = text.charCodeAt(KEPT_CHARS - 1);
-  const kept = text.slice(0, high >= 0xd800 && high <= 0xdbff ? KEPT_CHARS - 1 : KEPT_CHARS);
-  return `${kept}…${(await sha256Hex(text)).slice(0, HASH_HEX)}`;
+function bounded(text: string): Promise<string> {
+  return cutText(text, STUB_TEXT_CHARS, KEPT_CHARS);
 }

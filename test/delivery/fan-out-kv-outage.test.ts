@@ -57,7 +57,7 @@ describe("a KV write outage when a target refuses for good", () => {
     outbound.restore();
     const statuses: Record<string, number> = { ok: 204, bad: 400, gone: 410 };
     outbound = mockFetch(
-      (request) => new Response(null, { status: statuses[new URL(request.url).hostname.split(".")[0] ?? ""] }),
+      (request) => new Response(null, { status: statuses[new URL(request.url).hostname.split(".")[0] ?? ""] ?? 500 }),
     );
     await useTargets(Object.keys(statuses).map((id) => ({ id, url: `https://${id}.example.com/in` })));
     const message: EventMessage = {

@@ -39,10 +39,10 @@ describe("a callback with thousands of items", () => {
     expect(await response.text()).toBe("successfully received callback");
     expect(calls).toHaveLength(1);
     expect(calls[0]).toHaveLength(1);
-    // Too large for one message: the events wait in KV, and the message names them.
+    // Too large for one message: the callback they are made from waits in KV, and the message names it.
     expect(calls[0]?.[0]).toEqual({
       kind: "events",
-      spilled: expect.stringMatching(/^spill:[0-9a-f]{64}$/),
+      callback: expect.stringMatching(/^spill:[0-9a-f]{64}$/),
       count: ITEMS,
       receivedAt: expect.any(Number),
     });
@@ -121,7 +121,7 @@ describe("a callback with thousands of items", () => {
     expect(run.events).toHaveLength(ITEMS);
   });
 
-  it("answers 503 with nothing queued when the events cannot be written to KV (no partial acceptance)", async () => {
+  it("answers 503 with nothing queued when the callback cannot be written to KV (no partial acceptance)", async () => {
     vi.spyOn(env.RELAY_STATE, "put").mockRejectedValue(new Error("KV unavailable"));
     const { response, calls } = await ingest(await bigCallback());
     expect(response.status).toBe(503);

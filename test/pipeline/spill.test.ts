@@ -2,8 +2,8 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RelayEvent } from "../../src/core/cloud-event";
 import { SPLIT_PAGE_OPERATIONS } from "../../src/delivery/split";
+import { callbackEvents, spillCallback } from "../../src/queue/callback-spill";
 import type { DeliveryMessage, EventMessage, EventsMessage, QueueMessage } from "../../src/queue/messages";
-import { spillEvents, spilledEvents } from "../../src/queue/spill";
 import { STUB_TEXT_CHARS, stubOf } from "../../src/queue/stub";
 import { eventMessages, sampleEvent } from "../support/events";
 import { mockFetch } from "../support/fetch";
@@ -125,9 +125,16 @@ describe("stubs", () => {
 
 describe("splitting a callback's events", () => {
   it("goes in bounded pages: what one invocation cannot send within its budget is queued as the rest of the bundle", async () => {
-    const events: RelayEvent[] = Array.from({ length: 5_000 }, (_, i) => sampleEvent(`tencent-meeting:pages:${i}`));
-    const spilled = await spillEvents(env.RELAY_STATE, events);
-    const bundle: EventsMessage = { kind: "events", spilled, count: events.length, receivedAt: Date.now() };
+    const payload = Array.from({ length: 5_000 }, (_, i) => ({ operator: { userid: `u${i}` } }));
+    const callback = { event: "meeting.participant-joined", sequence: "pages", payload };
+    const origin = {
+      provider: "tencent-meeting" as const,
+      source: "/webhooks/tencent-meeting",
+      verified: { kind: "event", callback },
+    };
+    const receivedAt = Date.now();
+    const key = await spillCallback(env.RELAY_STATE, origin);
+    const bundle: EventsMessage = { kind: "events", callback: key, count: payload.length, receivedAt };
 
     const first = await consume("meeting-relay-events", [bundle]);
     expect(first.acked).toEqual(["m0"]);
@@ -141,7 +148,17 @@ describe("splitting a callback's events", () => {
     const ids = [...sentFirst, ...second.events.map(({ body }) => body)]
       .filter((body): body is EventMessage => body.kind === "event")
       .map((body) => body.event.id);
-    expect(ids).toEqual(events.map((event) => event.id));
-    expect(await spilledEvents(env.RELAY_STATE, spilled)).toHaveLength(5_000);
+    expect(ids).toEqual(payload.map((_, i) => `tencent-meeting:pages:${i}`));
+    expect(await callbackEvents(env.RELAY_STATE, key, receivedAt)).toHaveLength(5_000);
+  });
+
+  it("reads a bundle queued by an earlier version, whose events are in KV as one array", async () => {
+    const events: RelayEvent[] = Array.from({ length: 3 }, (_, i) => sampleEvent(`tencent-meeting:earlier:${i}`));
+    await env.RELAY_STATE.put("spill:earlier", JSON.stringify(events));
+    const bundle: EventsMessage = { kind: "events", spilled: "spill:earlier", count: 3, receivedAt: Date.now() };
+
+    const split = await consume("meeting-relay-events", [bundle]);
+    expect(split.acked).toEqual(["m0"]);
+    expect(split.events.map(({ body }) => (body as EventMessage).event)).toEqual(events);
   });
 });

@@ -1,7 +1,18 @@
 import { sha256Hex } from "../../lib/crypto";
+import { cutText } from "../../lib/cut-text";
 import { isRecord } from "../../lib/json";
 import { text } from "../text-field";
 import { type Checked, reject } from "../types";
+
+/**
+ * The longest event name kept as sent, in UTF-16 code units. Tencent's names are under 40 characters
+ * (`meeting.participant-joined-waiting-room`, `recording.completed`); every item's event
+ * repeats the name twice (`type` and `providerevent`), so a signed callback with a 150,000-character
+ * name and thousands of items would otherwise make gigabytes of events.
+ */
+const EVENT_NAME_CHARS = 200;
+/** How much of a longer name is kept, before `…` and 16 hex digits of its SHA-256: 200 characters in all. */
+const EVENT_NAME_KEPT = EVENT_NAME_CHARS - 17;
 
 /** A decoded event callback; `sequence` is what its event ids derive from. */
 export interface TencentMeetingCallback {
@@ -26,5 +37,8 @@ export async function callbackOf(decoded: unknown, signedData: string): Promise<
   // `payload` is an array of items; a single item sent bare, or none at all, is still one event (its name
   // says what happened), never a refusal. An empty array carries no item, and so no event.
   const items = Array.isArray(payload) ? payload : [payload ?? null];
-  return { ok: true, value: { event, sequence, payload: items } };
+  // An over-long name is no real event, but the callback is signed: it is cut, never refused. The cut keeps the
+  // beginning (so `tencent-meeting/<prefix>*` still matches) and a hash (so two long names stay apart).
+  const name = await cutText(event, EVENT_NAME_CHARS, EVENT_NAME_KEPT);
+  return { ok: true, value: { event: name, sequence, payload: items } };
 }

@@ -33,10 +33,12 @@ export const TENCENT_MEETING_TYPES: Readonly<Record<string, string>> = {
 /** One event per payload item; the id is the callback's sequence plus the item's index, stable across retries. */
 export function normalizeTencentMeeting(callback: TencentMeetingCallback, receivedAt: number): Promise<EventDraft[]> {
   const type = eventType("tencent-meeting", TENCENT_MEETING_TYPES, callback.event);
+  // The sequence made safe once per callback (a hash, when it is not plain), not once per item.
+  const sequence = eventId("tencent-meeting", callback.sequence);
   return Promise.all(
     callback.payload.map(async (item, index) => {
       const draft: EventDraft = {
-        id: await eventId("tencent-meeting", callback.sequence, index),
+        id: `${await sequence}:${index}`,
         type,
         time: (isRecord(item) && providerTime(item.operate_time)) || isoFromMs(receivedAt),
         providerevent: callback.event,
