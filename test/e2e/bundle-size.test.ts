@@ -14,8 +14,12 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
  * the line just above where it stands, and comes down as it shrinks. It rose from 56 to 57 KiB on
  * 2026-12-05 for five fixes (records put in KV by hand, odd Yunhuni and Tencent shapes, a header-safe
  * Huawei token, chat links), about 500 bytes, partly paid for by the webhook route leaving the router.
+ * It rose again to 58.5 KiB later that day (58.1 KiB measured) for seven fixes, about 1.3 KB: resume and
+ * bulk replay carrying on from a stored cursor, the paged pause list, a callback kept in KV when its
+ * events outgrow a value, event names cut, chat fields measured as sent, the fan-out's priced steps,
+ * and a dead pair retried when KV takes no write.
  */
-const MAX_GZIP_BYTES = 57 * 1024;
+const MAX_GZIP_BYTES = 58.5 * 1024;
 
 describe("the shipped bundle", () => {
   it(`is minified and at most ${MAX_GZIP_BYTES / 1024} KiB gzipped (the exact build \`wrangler deploy\` uploads)`, async () => {
