@@ -33,6 +33,13 @@ function change(name: string, file: string, find: string, replace: string, tests
 
 export const MUTATIONS: Mutation[] = [
   change(
+    "the dead-letter queue splits a batch's bundles all at once",
+    "src/delivery/dead-letters/dlq-consumer.ts",
+    "await splitInTurn(message as Message<EventsMessage>);",
+    "await splitBundle(message as Message<EventsMessage>, env);",
+    ["test/pipeline/split-in-turn.test.ts"],
+  ),
+  change(
     "a chat URL of another shape is shown in clear",
     "src/admin/mask.ts",
     "(pattern?.exec(url) ?? (pattern && PAST_THE_HOST.exec(url)))",

@@ -52,6 +52,14 @@ export async function handleDeadLetterQueue(batch: MessageBatch<QueueMessage>, e
   // KV takes one write per key per second: a second message of the batch about the same event
   // would write the same dead letter again at once, so it comes back in a minute instead.
   const events = new Set<string>();
+  // Bundles are split one after the other, as the fan-out consumer splits them: each holds all its
+  // events at once (a callback of 90,000 items makes tens of MB), and ten at once could pass 128 MB.
+  let splitting: Promise<unknown> = Promise.resolve();
+  const splitInTurn = (message: Message<EventsMessage>) => {
+    const split = splitting.then(() => splitBundle(message, env));
+    splitting = split.catch(() => {});
+    return split;
+  };
   await Promise.all(
     batch.messages.map(async (message) => {
       const unreadable = unreadableMessage(message);
@@ -80,7 +88,7 @@ export async function handleDeadLetterQueue(batch: MessageBatch<QueueMessage>, e
       try {
         if (body.kind === "delivery") await buryExhaustedDelivery(body, env, journal, outbox);
         else if (body.kind === "event") await buryExhaustedEvent(body, env, journal, outbox);
-        else await splitBundle(message as Message<EventsMessage>, env);
+        else await splitInTurn(message as Message<EventsMessage>);
         message.ack();
       } catch (error) {
         const line = { queue: batch.queue, messageId: message.id, id: eventId };
