@@ -37,8 +37,9 @@ interface PagedReplay {
  * oldest first. It stops where the next letter would not fit in the budget; what it did not reach
  * is kept, and {@link PagedReplay.next} says where the next call carries on (`from`), at the start of
  * the page it stopped in, where the replayed records are gone. A `from` KV no longer takes starts
- * the walk over from the first key. A batch the queue refuses ends the call with {@link ReplayInterruptedError}: what was queued
- * before it is replayed and removed, the rest is kept, nothing is sent twice.
+ * the walk over from the first key. A batch the queue refuses ends the call with
+ * {@link ReplayInterruptedError}: what was queued before it is replayed and removed, the rest is
+ * kept, nothing is sent twice.
  */
 export async function replayPages(
   env: Env,
