@@ -131,8 +131,8 @@ export const MUTATIONS: Mutation[] = [
   change(
     "a spilled callback is normalized again with the split's time, not ingest's",
     "src/queue/callback-spill.ts",
-    "await adapter.normalize(origin.verified, receivedAt);",
-    "await adapter.normalize(origin.verified, Date.now());",
+    "normalizedEvents(adapter, origin.verified, receivedAt, origin.source);",
+    "normalizedEvents(adapter, origin.verified, Date.now(), origin.source);",
     ["test/pipeline/expanding-callbacks.test.ts"],
   ),
   change(

@@ -5,7 +5,7 @@ import {
   resolveCredentials,
 } from "../config/account-credentials";
 import { throwawayCredentials } from "../config/throwaway-credentials";
-import { PROVIDER_NAMES, toCloudEvent } from "../core/cloud-event";
+import { PROVIDER_NAMES } from "../core/cloud-event";
 import type { Env } from "../core/env";
 import { describeError, type ErrorCode, errorMessage, RelayError } from "../core/errors";
 import { log } from "../core/log";
@@ -15,7 +15,7 @@ import { countRefusal, UNCONFIGURED_ACCOUNT } from "../event-log/refusals";
 import { decodeUtf8 } from "../lib/bytes";
 import { MAX_JSON_DEPTH, nestsDeeperThan, valueNestsDeeperThan } from "../lib/json-depth";
 import { readBodyCapped } from "../lib/read-capped";
-import { type AnyProviderAdapter, providerByName } from "../providers/registry";
+import { type AnyProviderAdapter, normalizedEvents, providerByName } from "../providers/registry";
 import type { InboundRequest, PlatformAnswer } from "../providers/types";
 import { enqueueEvents } from "../queue/enqueue";
 
@@ -214,16 +214,15 @@ async function accept(
   }
 
   const source = account ? `/webhooks/${provider}/${account}` : `/webhooks/${provider}`;
-  const drafts = await adapter.normalize(verification.value, started);
+  const events = await normalizedEvents(adapter, verification.value, started, source);
   // A body's own nesting is checked on arrival; this catches what was inside base64 or encrypted data.
-  if (drafts.some((draft) => valueNestsDeeperThan(draft.data.raw, MAX_JSON_DEPTH))) {
+  if (events.some((event) => valueNestsDeeperThan(event.data.raw, MAX_JSON_DEPTH))) {
     throw new RelayError(
       400,
       "invalid_callback",
       `the callback's data nests JSON deeper than ${MAX_JSON_DEPTH} levels`,
     );
   }
-  const events = drafts.map((draft) => toCloudEvent(draft, provider, source));
   // One log line of bounded size: a callback with thousands of items names its first 100 and counts them all.
   const listed = events.length > LOGGED_EVENTS ? events.slice(0, LOGGED_EVENTS) : events;
   const ids = listed.map((event) => event.id);

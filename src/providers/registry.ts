@@ -1,4 +1,4 @@
-import { PROVIDER_NAMES, type ProviderName } from "../core/cloud-event";
+import { PROVIDER_NAMES, type ProviderName, type RelayEvent, toCloudEvent } from "../core/cloud-event";
 import { huaweiMeeting } from "./huawei-meeting";
 import { tencentMeeting } from "./tencent-meeting";
 import { tencentWhiteboard } from "./tencent-whiteboard";
@@ -23,4 +23,19 @@ const byName = new Map<string, AnyProviderAdapter>(Object.entries(ADAPTERS));
 
 export function providerByName(name: string): AnyProviderAdapter | undefined {
   return byName.get(name);
+}
+
+/**
+ * A verified callback's events as CloudEvents received on `source` at `receivedAt`: what ingest queues,
+ * and what the split makes again from a callback kept in KV (the same ids and times, since normalizing
+ * is deterministic).
+ */
+export async function normalizedEvents(
+  adapter: AnyProviderAdapter,
+  verified: unknown,
+  receivedAt: number,
+  source: string,
+): Promise<RelayEvent[]> {
+  const drafts = await adapter.normalize(verified, receivedAt);
+  return drafts.map((draft) => toCloudEvent(draft, adapter.name, source));
 }

@@ -1,6 +1,6 @@
-import { type ProviderName, type RelayEvent, toCloudEvent } from "../core/cloud-event";
+import type { ProviderName, RelayEvent } from "../core/cloud-event";
 import { sha256Hex } from "../lib/crypto";
-import { providerByName } from "../providers/registry";
+import { normalizedEvents, providerByName } from "../providers/registry";
 import { SPILL_PREFIX, SPILL_TTL_SECONDS, SpillMissingError } from "./spill";
 
 /**
@@ -37,6 +37,5 @@ export async function callbackEvents(state: KVNamespace, key: string, receivedAt
   if (origin === null) throw new SpillMissingError(`the spilled callback ${key} is not in KV`);
   const adapter = providerByName(origin.provider);
   if (adapter === undefined) throw new Error(`the spilled callback ${key} names no platform the relay speaks`);
-  const drafts = await adapter.normalize(origin.verified, receivedAt);
-  return drafts.map((draft) => toCloudEvent(draft, adapter.name, origin.source));
+  return normalizedEvents(adapter, origin.verified, receivedAt, origin.source);
 }

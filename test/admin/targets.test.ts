@@ -29,18 +29,19 @@ async function storedTargets() {
   return JSON.parse((await env.RELAY_CONFIG.get("targets")) ?? "null");
 }
 
+/** The 400 answer to a PUT of an invalid document, listing `problems`. */
+function invalidDocument(problems: { path: string; message: string }[]) {
+  return { error: "targets document is invalid", code: "invalid_targets", problems };
+}
+
 /** The 400 for a masked value (`whsec_…LaSw`, `…k3Jq`) at `path` that stands for nothing `who` has stored. */
 function maskedValueRefusal(path: string, who: string) {
-  return {
-    error: "targets document is invalid",
-    code: "invalid_targets",
-    problems: [
-      {
-        path,
-        message: `a masked value keeps the stored one, but ${who} has no stored value here that it stands for: enter the value itself`,
-      },
-    ],
-  };
+  return invalidDocument([
+    {
+      path,
+      message: `a masked value keeps the stored one, but ${who} has no stored value here that it stands for: enter the value itself`,
+    },
+  ]);
 }
 
 /** The JSON lines the relay logged, parsed. */
@@ -169,10 +170,8 @@ describe("PUT /admin/targets", () => {
     ];
     const { response } = await callWorker(put(JSON.stringify(invalid)));
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({
-      error: "targets document is invalid",
-      code: "invalid_targets",
-      problems: [
+    expect(await response.json()).toEqual(
+      invalidDocument([
         { path: "$[0].secret", message: "secret must be whsec_ followed by at least 16 base64 characters" },
         {
           path: "$[1].providers[0]",
@@ -189,8 +188,8 @@ describe("PUT /admin/targets", () => {
           message:
             'unknown field "colour" (allowed: id, url, kind, secret, types, providers, headers, timeoutMs, enabled)',
         },
-      ],
-    });
+      ]),
+    );
     expect(await storedTargets()).toEqual(VALID);
   });
 
@@ -200,11 +199,9 @@ describe("PUT /admin/targets", () => {
     for (const body of [deep, `[{"id":"crm","url":"https://crm.example.com/in","secret":"whsec_…LaSw","x":${deep}}]`]) {
       const { response, calls } = await callWorker(put(body));
       expect(response.status).toBe(400);
-      expect(await response.json()).toEqual({
-        error: "targets document is invalid",
-        code: "invalid_targets",
-        problems: [{ path: "$", message: "targets document nests JSON deeper than 64 levels" }],
-      });
+      expect(await response.json()).toEqual(
+        invalidDocument([{ path: "$", message: "targets document nests JSON deeper than 64 levels" }]),
+      );
       expect(calls).toEqual([]);
     }
     expect(await storedTargets()).toEqual(VALID);
@@ -215,11 +212,9 @@ describe("PUT /admin/targets", () => {
     const document = [{ id: "crm", url: "https://crm.example.com/in", headers: ["x-api-key: k3Jq-abcdef"] }];
     const { response, calls } = await callWorker(put(JSON.stringify(document)));
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({
-      error: "targets document is invalid",
-      code: "invalid_targets",
-      problems: [{ path: "$[0].headers", message: 'headers must be an object such as {"x-api-key": "…"}' }],
-    });
+    expect(await response.json()).toEqual(
+      invalidDocument([{ path: "$[0].headers", message: 'headers must be an object such as {"x-api-key": "…"}' }]),
+    );
     expect(calls).toEqual([]);
     expect(await storedTargets()).toEqual(VALID);
   });
@@ -230,17 +225,15 @@ describe("PUT /admin/targets", () => {
       put(JSON.stringify([{ id: "crm", url: "https://crm.example.com/in", headers: { "Webhook-Signature": "v1,x" } }])),
     );
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({
-      error: "targets document is invalid",
-      code: "invalid_targets",
-      problems: [
+    expect(await response.json()).toEqual(
+      invalidDocument([
         {
           path: '$[0].headers["Webhook-Signature"]',
           message:
             'header "Webhook-Signature" is set by the relay and cannot be overridden (reserved: content-type, content-length, host, transfer-encoding, user-agent, webhook-*)',
         },
-      ],
-    });
+      ]),
+    );
     expect(await storedTargets()).toEqual(VALID);
   });
 
@@ -256,24 +249,20 @@ describe("PUT /admin/targets", () => {
   it("honours ALLOW_INSECURE_TARGETS: http://127.0.0.1 is refused when it is not true", async () => {
     const { response } = await callWorker(put(JSON.stringify(VALID)), { ALLOW_INSECURE_TARGETS: "false" });
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({
-      error: "targets document is invalid",
-      code: "invalid_targets",
-      problems: [
+    expect(await response.json()).toEqual(
+      invalidDocument([
         { path: "$[1].url", message: "http:// targets need ALLOW_INSECURE_TARGETS=true (local development only)" },
-      ],
-    });
+      ]),
+    );
     expect(await env.RELAY_CONFIG.get("targets")).toBeNull();
   });
 
   it("rejects a document that is not an array", async () => {
     const { response } = await callWorker(put(JSON.stringify({ targets: VALID })));
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({
-      error: "targets document is invalid",
-      code: "invalid_targets",
-      problems: [{ path: "$", message: "the targets document must be a JSON array of targets, got an object" }],
-    });
+    expect(await response.json()).toEqual(
+      invalidDocument([{ path: "$", message: "the targets document must be a JSON array of targets, got an object" }]),
+    );
   });
 
   it("rejects a body that is not JSON with 400, without quoting it, and changes nothing", async () => {

@@ -31,14 +31,8 @@ export async function bulkReplay(
   const from = (await env.RELAY_STATE.get(key, "text")) || undefined;
   const { progress, next } = await replayPages(env, deadLetterPrefix(target), filter, budget, from);
   // A failed write costs the next call a longer walk, never a letter: it starts further back.
-  const saved =
-    next === undefined
-      ? from === undefined
-        ? undefined
-        : env.RELAY_STATE.delete(key)
-      : env.RELAY_STATE.put(key, next, { expirationTtl: CURSOR_KEPT_SECONDS });
-  await saved?.catch((error: unknown) =>
-    log("dead-letters", { outcome: "replay_progress_unsaved", error: String(error) }),
-  );
+  const unsaved = (error: unknown) => log("dead-letters", { outcome: "replay_progress_unsaved", error: String(error) });
+  if (next !== undefined) await env.RELAY_STATE.put(key, next, { expirationTtl: CURSOR_KEPT_SECONDS }).catch(unsaved);
+  else if (from !== undefined) await env.RELAY_STATE.delete(key).catch(unsaved);
   return progress;
 }
