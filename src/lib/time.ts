@@ -25,13 +25,16 @@ export function isoTime(ms: number): string | undefined {
   return ms >= MIN_RFC3339_MS && ms <= MAX_RFC3339_MS ? isoFromMs(ms) : undefined;
 }
 
-const ZONELESS = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/;
+const ZONELESS = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?$/;
+/** The same with its zone (`Z`, `±hh:mm`): the only other text read (`Date.parse` alone takes `-1` for 2001). */
+const ZONED = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$/i;
 
 /**
  * A provider time to RFC 3339 UTC. Numbers (or digit strings) are Unix seconds or
- * milliseconds; zone-less date-times such as Tencent's `2020-12-29 17:41:06` are
- * Beijing time (UTC+8). Returns `undefined` for anything unreadable, zero, out of
- * range or not on the calendar (a signed callback with an odd time is still an event).
+ * milliseconds; zone-less date-times such as Tencent's `2020-12-29 17:41:06` (a fraction of a
+ * second dropped) are Beijing time (UTC+8); other date-times must state their zone. Returns
+ * `undefined` for anything else, zero, out of range or not on the calendar (a signed callback
+ * with an odd time is still an event).
  */
 export function providerTime(value: unknown): string | undefined {
   if (typeof value === "number") {
@@ -41,7 +44,7 @@ export function providerTime(value: unknown): string | undefined {
   if (/^\d+$/.test(value)) return providerTime(Number(value));
   const zoneless = ZONELESS.exec(value);
   if (zoneless) return beijingTime(zoneless.slice(1).map(Number));
-  return isoTime(Date.parse(value));
+  return ZONED.test(value) ? isoTime(Date.parse(value)) : undefined;
 }
 
 /** `[year, month, day, hour, minute, second]` in Beijing time; `undefined` unless it is a real moment. */
