@@ -2,6 +2,7 @@ import type { ChatTarget } from "../../config/targets-schema";
 import type { RelayEvent } from "../../core/cloud-event";
 import { errorMessage } from "../../core/errors";
 import { VERSION } from "../../core/version";
+import { encodeUtf8 } from "../../lib/bytes";
 import { readCapped } from "../../lib/read-capped";
 import { parseRetryAfter } from "../retry-after";
 import type { AttemptResult } from "../send";
@@ -11,6 +12,8 @@ import { hostOnly } from "./host-only";
 
 /** A bot's answer is a few hundred bytes; one larger than this is read no further (and is no success). */
 const MAX_ANSWER_BYTES = 16 * 1024;
+/** Of a failed answer, this much is kept as text for the event log (as for a webhook, ../send.ts). */
+const RESPONSE_EXCERPT_BYTES = 1024;
 
 /**
  * One event as one chat message, sent once. Success is what the bot says (its code, or Slack's
@@ -65,5 +68,14 @@ export async function sendToChat(
   const answer = bot.answer(response.status, text);
   if (answer.outcome === "delivered") return { ok: true, status: response.status, durationMs: Date.now() - started };
   const said = hostOnly(answer.error, request.url);
-  return failed(said, response.status, retryAfterSeconds, answer.outcome === "failed" ? undefined : answer.outcome);
+  const result = failed(
+    said,
+    response.status,
+    retryAfterSeconds,
+    answer.outcome === "failed" ? undefined : answer.outcome,
+  );
+  // The answer's first 1 KiB, as for a webhook; the URL past its host never shows.
+  const shown = text ? hostOnly(text, target.url, request.url) : "";
+  if (shown === "") return result;
+  return { ...result, response: new TextDecoder().decode(encodeUtf8(shown).subarray(0, RESPONSE_EXCERPT_BYTES)) };
 }
