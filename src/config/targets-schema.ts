@@ -25,7 +25,11 @@ const MAX_SECRETS = 3;
 
 const SigningSecret = v.pipe(
   v.string(mustBe("secret must be a string")),
-  v.regex(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, "secret must be whsec_ followed by at least 16 base64 characters"),
+  // Base64 of whole bytes: never 4n + 1 characters, which decode to nothing (every delivery would fail).
+  v.regex(
+    /^whsec_(?:[A-Za-z0-9+/]{4}){4,}(?:[A-Za-z0-9+/]{2,3})?={0,2}$/,
+    "secret must be whsec_ followed by at least 16 base64 characters",
+  ),
 );
 
 /** Headers a delivery's own headers depend on; a target cannot set them (nor any `webhook-*`). */
