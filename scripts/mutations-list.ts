@@ -33,6 +33,34 @@ function change(name: string, file: string, find: string, replace: string, tests
 
 export const MUTATIONS: Mutation[] = [
   change(
+    "any text Date.parse reads is a provider time",
+    "src/lib/time.ts",
+    "return ZONED.test(value) ? isoTime(Date.parse(value)) : undefined;",
+    "return isoTime(Date.parse(value));",
+    ["test/providers/provider-time-text.test.ts"],
+  ),
+  change(
+    "stats say nothing of an invalid targets document",
+    "src/admin/stats.ts",
+    "if (loaded === undefined || loaded.ok) return null;",
+    "return null;",
+    ["test/admin/stats-invalid-targets.test.ts"],
+  ),
+  change(
+    "a failed chat answer is not kept",
+    "src/delivery/chat/send-chat.ts",
+    'if (shown === "") return result;',
+    "return result;",
+    ["test/delivery/chat-response-excerpt.test.ts"],
+  ),
+  change(
+    "a whsec_ secret of 4n+1 base64 characters is taken",
+    "src/config/targets-schema.ts",
+    "/^whsec_(?:[A-Za-z0-9+/]{4}){4,}(?:[A-Za-z0-9+/]{2,3})?={0,2}$/,",
+    "/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/,",
+    ["test/config/unsignable-secret.test.ts"],
+  ),
+  change(
     "the dead-letter queue splits a batch's bundles all at once",
     "src/delivery/dead-letters/dlq-consumer.ts",
     "await splitInTurn(message as Message<EventsMessage>);",
