@@ -97,8 +97,11 @@ const WRITE_ONLY_FIELDS: readonly ((target: Record<string, unknown>, path: strin
   },
   (target, path) => {
     const { url, kind } = target;
+    // A webhook's URL is shown; a chat kind's token is masked, and so is all past the host for a kind that
+    // is none of these (a misspelt chat kind in an invalid document is still a bot's URL).
+    const webhook = kind === undefined || kind === "webhook";
     const pattern = typeof kind === "string" && Object.hasOwn(URL_TOKENS, kind) ? URL_TOKENS[kind] : undefined;
-    const match = typeof url === "string" ? (pattern?.exec(url) ?? (pattern && PAST_THE_HOST.exec(url))) : undefined;
+    const match = typeof url === "string" && !webhook ? (pattern?.exec(url) ?? PAST_THE_HOST.exec(url)) : undefined;
     if (!match) return [];
     const [whole, before, token] = match as unknown as [string, string, string];
     const after = (url as string).slice(whole.length);
