@@ -4,8 +4,8 @@ import { forgetCachedTargets } from "../../src/config/targets";
 import { forgetWaiting, noteWaiting } from "../../src/delivery/waiting";
 import { adminCall, resetAll } from "../event-log/support";
 
-// SPEC, Targets: "While events wait on an invalid document, `/admin/stats` and the console say so
-// (how many, since when, the first problem)."
+// While events wait on an invalid targets document, `/admin/stats` says so (how many, since when,
+// the first problem), as the console does (docs/admin-api.md, Stats).
 beforeEach(async () => {
   await resetAll();
   forgetCachedTargets();

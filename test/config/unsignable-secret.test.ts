@@ -5,7 +5,7 @@ import { signWebhook } from "../../src/delivery/sign";
 import { TEST_BINDINGS } from "../support/bindings";
 import { callWorker } from "../support/worker";
 
-// SPEC: bad input to the admin API gets a clear 4xx and changes nothing. A `secret` whose base64 part
+// Bad input to the admin API gets a clear 4xx and changes nothing. A `secret` whose base64 part
 // has a length of 4n + 1 characters (`whsec_` + 17 characters, say) is no base64 at all: every
 // delivery to the target failed ("target configuration: target secret is not base64 after whsec_")
 // until its schedule ran out, yet PUT /admin/targets stored it with a 200.

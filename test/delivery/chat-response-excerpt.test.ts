@@ -9,8 +9,8 @@ import { consume as consumeBatch } from "../support/queue";
 import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
 
-// SPEC, Admin API: GET /admin/events/<id> attempts carry `response`, "the first 1 KiB of a failed
-// attempt's answer body, as text"; the console: "a failed attempt shows the receiver's answer".
+// GET /admin/events/<id> attempts carry `response`, the first 1 KiB of a failed attempt's answer
+// body as text, and the console shows a failed attempt's answer (docs/admin-api.md).
 // A chat bot's failed answer was read (for its code) but never kept: `response` was always null.
 
 const limiter = {

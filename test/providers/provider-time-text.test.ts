@@ -3,8 +3,8 @@ import { base64Json, tencentEventRequest } from "../support/tencent-meeting";
 import { callWorker } from "../support/worker";
 
 /**
- * A time sent as text is either digits (Unix seconds or ms), a zone-less date-time (Beijing time, SPEC
- * "Normalized event"), or a date-time with its zone. Anything else is an odd value of a signed callback:
+ * A time sent as text is either digits (Unix seconds or ms), a zone-less date-time (Beijing time, as the
+ * normalized event reads it), or a date-time with its zone. Anything else is an odd value of a signed callback:
  * left out (the event timed at receipt), never read by the runtime's lenient date parser as a made-up time.
  */
 function meetingStarted(operateTime: unknown, meetingInfo: Record<string, unknown>) {
