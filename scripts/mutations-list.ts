@@ -33,6 +33,13 @@ function change(name: string, file: string, find: string, replace: string, tests
 
 export const MUTATIONS: Mutation[] = [
   change(
+    "the URL of a target of unknown kind is shown in clear",
+    "src/admin/mask.ts",
+    'const webhook = kind === undefined || kind === "webhook";',
+    'const webhook = typeof kind !== "string" || !Object.hasOwn(URL_TOKENS, kind);',
+    ["test/admin/targets.test.ts"],
+  ),
+  change(
     "any text Date.parse reads is a provider time",
     "src/lib/time.ts",
     "return ZONED.test(value) ? isoTime(Date.parse(value)) : undefined;",
