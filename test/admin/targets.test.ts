@@ -625,13 +625,16 @@ describe("GET /admin/targets of an invalid stored document", () => {
     expect(JSON.stringify(body)).not.toContain("api-key-value");
   });
 
-  it.each(["feishuu", "Slack", ""])("masks all past the host of the URL of a target of unknown kind %j", async (kind) => {
-    const token = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
-    const url = `https://open.feishu.cn/open-apis/bot/v2/hook/${token}`;
-    const body = (await getInvalid(JSON.stringify([{ id: "team", kind, url }]))) as { text: string };
-    expect(body.text).not.toContain(token);
-    expect(JSON.parse(body.text)).toEqual([{ id: "team", kind, url: "https://open.feishu.cn/…e1f0" }]);
-  });
+  it.each(["feishuu", "Slack", ""])(
+    "masks all past the host of the URL of a target of unknown kind %j",
+    async (kind) => {
+      const token = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+      const url = `https://open.feishu.cn/open-apis/bot/v2/hook/${token}`;
+      const body = (await getInvalid(JSON.stringify([{ id: "team", kind, url }]))) as { text: string };
+      expect(body.text).not.toContain(token);
+      expect(JSON.parse(body.text)).toEqual([{ id: "team", kind, url: "https://open.feishu.cn/…e1f0" }]);
+    },
+  );
 
   it("answers a text that is not JSON masked by pattern, its lines kept, the problem at the syntax error", async () => {
     const stored = [
