@@ -28,7 +28,7 @@ const MAX_LINK_CHARS = 2000;
 
 interface FileLink {
   url: string;
-  /** The file's language, when it is a plain tag such as `zh` or `en-US`. */
+  /** The file's language, when it is a plain tag such as `zh` or `en-US` (`en_US` is written `en-US`). */
   lang?: string;
 }
 
@@ -44,7 +44,8 @@ export function fileLinks(data: unknown): FileLink[] {
     if (url === undefined || url.length > MAX_LINK_CHARS) return [];
     const parsed = new URL(url);
     if (parsed.username !== "" || parsed.password !== "") return [];
-    const lang = textAt(file, "lang");
-    return [lang !== undefined && /^[A-Za-z0-9_-]{1,16}$/.test(lang) ? { url, lang } : { url }];
+    // `zh_CN` as `zh-CN`: a `_` would be italics in Slack's mrkdwn link label, which has no escape for it.
+    const lang = textAt(file, "lang")?.replace(/_/g, "-");
+    return [lang !== undefined && /^[A-Za-z0-9-]{1,16}$/.test(lang) ? { url, lang } : { url }];
   });
 }

@@ -33,10 +33,18 @@ export function escapedWithin(text: string, escapeText: (text: string) => string
   return escapeText(cutChars(text, fits));
 }
 
-/** One line of plain text: line breaks, tabs and other control characters become spaces. */
+/**
+ * One line of plain text: line breaks, tabs and other control characters become spaces, and bidi
+ * embeddings, overrides and isolates (invisible, yet they reorder the relay's words after them) go.
+ */
 export function oneLine(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes.
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").trim();
+  return (
+    text
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes.
+      .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ")
+      .replace(/[\u202a-\u202e\u2066-\u2069]/g, "")
+      .trim()
+  );
 }
 
 export const utf8Bytes = (text: string) => encodeUtf8(text).byteLength;

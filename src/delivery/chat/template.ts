@@ -2,7 +2,7 @@ import { PLACEHOLDER } from "../../config/chat-target-schema";
 import type { RelayEvent } from "../../core/cloud-event";
 import { globMatches } from "../match";
 import { textAt } from "./event-fields";
-import { cutChars } from "./fit";
+import { cutChars, oneLine } from "./fit";
 
 /** A value put into a template is cut to this many characters, and the whole text to {@link MAX_TEXT_CHARS}. */
 const MAX_VALUE_CHARS = 300;
@@ -19,12 +19,13 @@ export function templateFor(templates: Readonly<Record<string, string>> | undefi
 
 /**
  * The template with each `{{dotted.path}}` replaced by that value of the CloudEvent (empty when
- * missing or not a plain value). Nothing else is evaluated, and the result is plain text: each chat
+ * missing or not a plain value), each value on one line as in the built-in wording: only the template's
+ * own line breaks make lines. Nothing else is evaluated, and the result is plain text: each chat
  * escapes it like any other text, so neither the template nor a value can format or mention.
  */
 export function renderTemplate(template: string, event: RelayEvent): string {
   const text = template.replace(new RegExp(PLACEHOLDER.source, "g"), (_, path: string) =>
-    cutChars(textAt(event, path) ?? "", MAX_VALUE_CHARS),
+    cutChars(oneLine(textAt(event, path) ?? ""), MAX_VALUE_CHARS),
   );
   return cutChars(text, MAX_TEXT_CHARS);
 }
