@@ -33,11 +33,22 @@ export function fill(element, ...children) {
   append(element, children);
 }
 
+/** Bidi embeddings, overrides and isolates: invisible, and they turn around whatever follows on the line. */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/;
+
 function append(element, children) {
   for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
-    element.append(child instanceof Node ? child : String(child));
+    element.append(child instanceof Node ? child : isolated(String(child)));
   }
+}
+
+/** A text holding any is kept whole, in a <bdi> that ends them with it: a title cannot reverse the code after it. */
+function isolated(text) {
+  if (!BIDI_CONTROLS.test(text)) return text;
+  const bdi = document.createElement("bdi");
+  bdi.append(text);
+  return bdi;
 }
 
 /** "+08:00", "-05:30", "+00:00": the reader's offset from UTC at that date. */
