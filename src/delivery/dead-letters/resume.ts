@@ -7,6 +7,7 @@ import { OperationBudget } from "../operation-budget";
 import { isPaused, PAUSE_PREFIX, pauseFrom, unpauseTarget } from "../pauses";
 import { targetResumed } from "../relay-events/own-events";
 import { reportNow, someoneWants } from "../relay-events/report";
+import { ReplayInterruptedError } from "./replay-batches";
 import { type ReplayProgress, replayPages } from "./replay-pages";
 import { type DeadLetterMetadata, deadLetterPrefix, mayBeWanted } from "./store";
 
@@ -33,7 +34,16 @@ export async function resumeTarget(
   await unpauseTarget(env.RELAY_STATE, targetId);
   // A pause in place is a new one (or the first page of this one): its letters are anywhere in the list.
   const from = sofar.paused ? undefined : sofar.cursor;
-  const { progress, next } = await replayPages(env, deadLetterPrefix(targetId), KEPT_WHILE_PAUSED, budget, from, now);
+  let paged: Awaited<ReturnType<typeof replayPages>>;
+  try {
+    paged = await replayPages(env, deadLetterPrefix(targetId), KEPT_WHILE_PAUSED, budget, from, now);
+  } catch (error) {
+    // The pause is lifted already: what it was and what was replayed are kept, so the resume called again reports it all.
+    const replayed = error instanceof ReplayInterruptedError ? error.replayed : 0;
+    if (sofar.paused || sofar.stored) await endPage(env, targetId, sofar, { replayed, remaining: true }, from, report);
+    throw error;
+  }
+  const { progress, next } = paged;
   log("target", { target: targetId, outcome: "resumed", ...progress });
   await endPage(env, targetId, sofar, progress, next, report);
   return progress;
