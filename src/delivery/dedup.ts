@@ -1,4 +1,5 @@
-import { presentAmong } from "../lib/kv";
+import { jsonValue } from "../lib/json";
+import { valuesOf } from "../lib/kv";
 
 /**
  * Dedup markers in KV `RELAY_STATE`: `dedup:<event id>` → "1", expiring after
@@ -12,11 +13,23 @@ export async function seenBefore(state: KVNamespace, eventId: string): Promise<b
 }
 
 /**
- * The ids among `eventIds` remembered before, in one bulk KV read per 100 ids
- * (a queue batch) rather than one read per event.
+ * The ids among `eventIds` remembered before, and the targets already served for those whose fan-out
+ * could not finish ({@link servedTargets}), in one bulk KV read per 50 ids (a queue batch) rather than
+ * reads per event: a second message about a half-done fan-out (a platform retry, a replayed `*` letter)
+ * skips the targets that have the event, whatever Queues' count of its own deliveries says.
  */
-export function seenAmong(state: KVNamespace, eventIds: readonly string[]): Promise<Set<string>> {
-  return presentAmong(state, PREFIX, eventIds);
+export async function seenAmong(
+  state: KVNamespace,
+  eventIds: readonly string[],
+): Promise<{ seen: Set<string>; served: Map<string, Set<string>> }> {
+  const keys = eventIds.flatMap((id) => [PREFIX + id, FANOUT_PREFIX + id]);
+  const found = await valuesOf(state, "", keys);
+  const served = new Map<string, Set<string>>();
+  for (const id of eventIds) {
+    const targets = jsonValue(found.get(FANOUT_PREFIX + id) ?? "null");
+    if (Array.isArray(targets)) served.set(id, new Set(targets.filter((target) => typeof target === "string")));
+  }
+  return { seen: new Set(eventIds.filter((id) => found.has(PREFIX + id))), served };
 }
 
 /**
@@ -35,7 +48,7 @@ export async function remember(state: KVNamespace, eventId: string, ttlSeconds: 
 /**
  * Targets already served for an event whose fan-out could not finish (its retry
  * messages failed to queue): `fanout:<event id>` → JSON array of target ids.
- * Read only when a fan-out message is redelivered, so the happy path never pays for it.
+ * Read with the batch's dedup markers (one bulk read, {@link seenAmong}), and by the dead-letter queue.
  */
 const FANOUT_PREFIX = "fanout:";
 const FANOUT_TTL_SECONDS = 7 * 86_400;

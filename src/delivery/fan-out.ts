@@ -11,7 +11,7 @@ import { deliverableBody, messageBytes, spillEvent } from "../queue/spill";
 import { attemptDelivery, buryDelivery, type Verdict } from "./attempt";
 import type { BatchContext } from "./batch";
 import { holdStillPaused, pauseOnGone } from "./dead-letters/hold";
-import { markerTtlSeconds, remember, rememberServed, seenAmong, servedTargets } from "./dedup";
+import { markerTtlSeconds, remember, rememberServed, seenAmong } from "./dedup";
 import { targetWants } from "./match";
 import type { RelayOutbox } from "./relay-events/outbox";
 
@@ -41,9 +41,9 @@ export async function fanOut(messages: readonly Message<EventMessage>[], batch: 
       fresh.push(message);
     }
   }
-  let seen: Set<string>;
+  let known: Awaited<ReturnType<typeof seenAmong>>;
   try {
-    seen = await seenAmong(env.RELAY_STATE, [...inBatch]);
+    known = await seenAmong(env.RELAY_STATE, [...inBatch]);
   } catch (error) {
     // Nothing was attempted yet: the whole batch is safe to run again.
     for (const message of fresh) {
@@ -55,9 +55,10 @@ export async function fanOut(messages: readonly Message<EventMessage>[], batch: 
   await Promise.all(
     fresh.map(async (message) => {
       try {
-        await fanOutOne(message, seen.has(message.body.event.id), batch);
+        const { id } = message.body.event;
+        await fanOutOne(message, known.seen.has(id), new Set(known.served.get(id)), batch);
       } catch (error) {
-        // Only reachable before any attempt was made (served targets, spilled payload): safe to run again.
+        // Only reachable before any attempt was made (the spilled payload): safe to run again.
         log("fan-out", { id: message.body.event.id, outcome: "requeue", reason: errorMessage(error) });
         message.retry({ delaySeconds: REQUEUE_DELAY_SECONDS });
       }
@@ -68,6 +69,7 @@ export async function fanOut(messages: readonly Message<EventMessage>[], batch: 
 async function fanOutOne(
   message: Message<EventMessage>,
   alreadySeen: boolean,
+  served: Set<string>,
   { targets, env, settings, paused, journal, outbox }: BatchContext,
 ): Promise<void> {
   const { event, receivedAt } = message.body;
@@ -76,7 +78,6 @@ async function fanOutOne(
     message.ack();
     return;
   }
-  const served = message.attempts > 1 ? await servedTargets(env.RELAY_STATE, event.id) : new Set<string>();
   const matching = targets.filter((target) => targetWants(target, event) && !served.has(target.id));
   if (matching.length === 0 && served.size === 0) logUnrouted(event, targets);
   const inline = matching.slice(0, INLINE_TARGETS_PER_EVENT);
