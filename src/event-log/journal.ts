@@ -135,8 +135,17 @@ const ATTEMPT_COLUMNS = [
   "manual",
 ] as const;
 
-/** An event logged again (a fan-out run twice): its deliveries are merged, target by target. */
-const MERGED = "json_patch(deliveries, excluded.deliveries)";
+/**
+ * An event logged again (a fan-out run again, or given up by the dead-letter queue): its deliveries are
+ * merged, target by target, the later run's fields replacing the earlier's, and the requests each run
+ * made (`n`) and saw fail (`f`) added up, as the attempts' own rows and the target's health count them.
+ */
+const MERGED = `(SELECT json_group_object(m.key, json_set(m.value,
+    '$.n', coalesce(o.value ->> 'n', 0) + coalesce(e.value ->> 'n', 0),
+    '$.f', coalesce(o.value ->> 'f', 0) + coalesce(e.value ->> 'f', 0)))
+  FROM json_each(json_patch(events.deliveries, excluded.deliveries)) AS m
+  LEFT JOIN json_each(events.deliveries) AS o ON o.key = m.key
+  LEFT JOIN json_each(excluded.deliveries) AS e ON e.key = m.key)`;
 const ON_EVENT_CONFLICT = ` ON CONFLICT (id) DO UPDATE SET deliveries = ${MERGED}, state = ${stateOf(MERGED)}`;
 
 /**
