@@ -1,5 +1,6 @@
 import { errorMessage } from "../core/errors";
 import { log } from "../core/log";
+import { D1_BOUND_PARAMETERS } from "../lib/limits";
 import { writeQuietly } from "./journal";
 import { insertRows, type Row } from "./sql";
 
@@ -75,6 +76,11 @@ export class HourlyCounter<T> {
 
   get pending(): number {
     return this.#counts.size;
+  }
+
+  /** The most statements one `flush` writes: `maxRows` rows, as many per statement as D1's parameter limit allows. */
+  get maxStatements(): number {
+    return Math.ceil(this.maxRows / Math.floor(D1_BOUND_PARAMETERS / (this.spec.columns.length + 2)));
   }
 
   /**

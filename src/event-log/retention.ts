@@ -2,7 +2,10 @@ import { type Env, readSetting } from "../core/env";
 import { errorMessage } from "../core/errors";
 import { log } from "../core/log";
 import { DEFAULTS } from "../core/settings";
+import { REQUEST_OPERATION_BUDGET } from "../lib/limits";
 import { HOUR_MS } from "./counter";
+import { previousMatches } from "./credential-matches";
+import { refusals } from "./refusals";
 
 const DEFAULT_RETENTION_DAYS = Number(DEFAULTS.EVENT_LOG_RETENTION_DAYS);
 /**
@@ -14,8 +17,6 @@ export const MAX_RETENTION_DAYS = 30;
 const DAY_MS = 86_400_000;
 /** Rows deleted per statement, so that one run never holds the database for long. */
 export const DELETE_CHUNK = 5_000;
-/** Chunks per table per run; whatever is left goes on the next run. */
-export const MAX_CHUNKS = 20;
 
 /**
  * `EVENT_LOG_RETENTION_DAYS`: whole days from 1 to 30. A value that is not a whole number of days
@@ -63,6 +64,17 @@ const CHUNKED = [
 
 /** The hourly counter tables: few rows each, one statement each. */
 const HOURLY_COUNTERS = ["refusals", "credential_matches"] as const;
+
+/**
+ * Chunks per table per run; whatever is left goes on the next run. A cron run is one invocation with
+ * the request budget (50 operations, the Free plan's): before pruning it writes the counts its isolate
+ * holds (src/index.ts), at most each counter's cap, so the chunks get what those writes and the
+ * counters' own deletes leave, whatever the backlog.
+ */
+export const MAX_CHUNKS = Math.floor(
+  (REQUEST_OPERATION_BUDGET - refusals.maxStatements - previousMatches.maxStatements - HOURLY_COUNTERS.length) /
+    CHUNKED.length,
+);
 
 /**
  * The Cron Trigger's housekeeping: deletes event-log rows older than
