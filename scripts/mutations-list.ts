@@ -33,6 +33,72 @@ function change(name: string, file: string, find: string, replace: string, tests
 
 export const MUTATIONS: Mutation[] = [
   change(
+    "template values keep their line breaks",
+    "src/delivery/chat/template.ts",
+    'cutChars(oneLine(textAt(event, path) ?? ""), MAX_VALUE_CHARS),',
+    'cutChars(textAt(event, path) ?? "", MAX_VALUE_CHARS),',
+    ["test/delivery/chat-markup-provider-text.test.ts"],
+  ),
+  change(
+    "bidi controls stay in chat text",
+    "src/delivery/chat/fit.ts",
+    '.replace(/[\\u202a-\\u202e\\u2066-\\u2069]/g, "")',
+    "",
+    ["test/delivery/chat-markup-provider-text.test.ts"],
+  ),
+  {
+    name: "a file's language tag may hold _",
+    changes: [
+      {
+        file: "src/delivery/chat/event-fields.ts",
+        find: 'const lang = textAt(file, "lang")?.replace(/_/g, "-");',
+        replace: 'const lang = textAt(file, "lang");',
+      },
+      { file: "src/delivery/chat/event-fields.ts", find: "/^[A-Za-z0-9-]{1,16}$/", replace: "/^[A-Za-z0-9_-]{1,16}$/" },
+    ],
+    tests: ["test/delivery/chat-markup-provider-text.test.ts"],
+  },
+  {
+    name: "the console shows bidi controls unisolated",
+    changes: [
+      {
+        file: "public/console/dom.js",
+        find: "element.append(child instanceof Node ? child : isolated(String(child)));",
+        replace: "element.append(child instanceof Node ? child : String(child));",
+      },
+    ],
+    tests: ["test/e2e/console-bidi.test.ts"],
+    project: "e2e",
+  },
+  change(
+    "an interrupted resume forgets its pause",
+    "src/delivery/dead-letters/resume.ts",
+    "if (sofar.paused || sofar.stored) await endPage(env, targetId, sofar, { replayed, remaining: true }, from, report);",
+    "",
+    ["test/delivery/bad-day-resume-report.test.ts"],
+  ),
+  change(
+    "a fresh message ignores the targets already served",
+    "src/delivery/fan-out.ts",
+    "new Set(known.served.get(id))",
+    "new Set<string>()",
+    ["test/delivery/bad-day-served-marker.test.ts"],
+  ),
+  change(
+    "an event logged again replaces its request counts",
+    "src/event-log/journal.ts",
+    "'$.n', coalesce(o.value ->> 'n', 0) + coalesce(e.value ->> 'n', 0),",
+    "'$.n', coalesce(e.value ->> 'n', 0),",
+    ["test/event-log/fan-out-again.test.ts"],
+  ),
+  change(
+    "retention takes 20 chunks whatever the counters write",
+    "src/event-log/retention.ts",
+    "export const MAX_CHUNKS = Math.floor(",
+    "export const MAX_CHUNKS = 20 + 0 * Math.floor(",
+    ["test/event-log/retention-budget.test.ts"],
+  ),
+  change(
     "the URL of a target of unknown kind is shown in clear",
     "src/admin/mask.ts",
     'const webhook = kind === undefined || kind === "webhook";',
