@@ -17,9 +17,12 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
  * It rose again to 58.5 KiB later that day (58.1 KiB measured) for seven fixes, about 1.3 KB: resume and
  * bulk replay carrying on from a stored cursor, the paged pause list, a callback kept in KV when its
  * events outgrow a value, event names cut, chat fields measured as sent, the fan-out's priced steps,
- * and a dead pair retried when KV takes no write.
+ * and a dead pair retried when KV takes no write. On 2026-12-06 it rose to 59 KiB (about 60,020 bytes measured,
+ * 500 more) for fourteen review fixes: stats on an invalid targets document, chat answers kept, provider text
+ * kept as data in chat and console, served targets read with the dedup markers, merged request counts, the
+ * retention budget, an interrupted resume, provider times, undecodable secrets, an unknown kind's URL masked.
  */
-const MAX_GZIP_BYTES = 58.5 * 1024;
+const MAX_GZIP_BYTES = 59 * 1024;
 
 describe("the shipped bundle", () => {
   it(`is minified and at most ${MAX_GZIP_BYTES / 1024} KiB gzipped (the exact build \`wrangler deploy\` uploads)`, async () => {
