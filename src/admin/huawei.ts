@@ -112,10 +112,11 @@ huawei.post("/link-config", async (c) => {
     c.set("logFields", { ...logged, huaweiStatus: null, reason: message });
     return errorResponse(502, "huawei_upstream_error", message, { fields: { huaweiStatus: null, message, url } });
   }
-  // Success needs no body; an error body is read for Huawei's error code, up to a limit.
+  // Success needs no body; an error body is read for Huawei's error code, up to a limit. A body that
+  // fails part way (a dropped connection, the time running out) leaves the status to speak for itself.
   let bodyText: string | undefined = "";
-  if (response.status >= 200 && response.status < 300) await response.body?.cancel();
-  else bodyText = await readCapped(response.body, MAX_ANSWER_BYTES);
+  if (response.status >= 200 && response.status < 300) await response.body?.cancel().catch(() => {});
+  else bodyText = await readCapped(response.body, MAX_ANSWER_BYTES).catch(() => "");
   const outcome = describeLinkConfigAnswer(response.status, bodyText, [accessToken, subscriberKey]);
   c.set("logFields", { ...logged, huaweiStatus: response.status, huaweiErrorCode: outcome.errorCode });
   if (outcome.ok) {
