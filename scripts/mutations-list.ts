@@ -33,6 +33,27 @@ function change(name: string, file: string, find: string, replace: string, tests
 
 export const MUTATIONS: Mutation[] = [
   change(
+    "Huawei's unreadable error answer escapes as a 500",
+    "src/admin/huawei.ts",
+    'else bodyText = await readCapped(response.body, MAX_ANSWER_BYTES).catch(() => "");',
+    "else bodyText = await readCapped(response.body, MAX_ANSWER_BYTES);",
+    ["test/admin/huawei-unreadable-answer.test.ts"],
+  ),
+  change(
+    "DEDUP_TTL_SECONDS has no upper limit",
+    "src/core/settings.ts",
+    'integer(env, "DEDUP_TTL_SECONDS", 60, MAX_DEDUP_TTL_SECONDS)',
+    'integer(env, "DEDUP_TTL_SECONDS", 60)',
+    ["test/config/dedup-ttl-limit.test.ts"],
+  ),
+  change(
+    "seconds vars without quotes are taken for unset",
+    "src/core/settings.ts",
+    'typeof value === "string" ? readSetting(env, name) : String(value);',
+    'typeof value === "string" ? readSetting(env, name) : undefined;',
+    ["test/config/typed-vars.test.ts"],
+  ),
+  change(
     "template values keep their line breaks",
     "src/delivery/chat/template.ts",
     'cutChars(oneLine(textAt(event, path) ?? ""), MAX_VALUE_CHARS),',
