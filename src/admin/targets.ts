@@ -105,7 +105,7 @@ targets.post("/:id/pause", async (c) => {
   c.set("logFields", { target: id });
   log("target", { target: id, outcome: "paused", reason: "paused by an operator" });
   // `relay.target.paused`, for the targets that name it (one send; none when no target does).
-  await reportNow(c.env, targetPaused(id, pause));
+  if (!pause.kept) await reportNow(c.env, targetPaused(id, pause));
   return c.json({ target: id, paused: true, since: pause.since }, 202);
 });
 

@@ -54,15 +54,23 @@ export function pauseFrom(text: string, key: string): ListedPause {
   return pause;
 }
 
+/**
+ * Pauses `targetId`. One already paused (by another consumer a moment ago, or earlier) keeps its pause
+ * as it is, when, by whom and why: `kept` says so, and its pause was reported when it was written.
+ */
 export async function pauseTarget(
   state: KVNamespace,
   targetId: string,
   by: Pause["by"],
   now = Date.now(),
   reason?: string,
-) {
+): Promise<Pause & { kept?: true }> {
+  const key = PAUSE_PREFIX + targetId;
+  const stored = await state.get(key, "text");
+  const listed = stored === null ? undefined : pauseFrom(stored, key);
+  if (listed?.since && listed.by) return { ...(listed as Pause), kept: true };
   const pause: Pause = { since: new Date(now).toISOString(), by, ...(reason === undefined ? {} : { reason }) };
-  await state.put(PAUSE_PREFIX + targetId, JSON.stringify(pause));
+  await state.put(key, JSON.stringify(pause));
   return pause;
 }
 

@@ -58,8 +58,8 @@ const INLINE_TARGET_STEPS = {
   sendSlot: 1,
   /** The attempt: one outbound fetch. */
   send: 1,
-  /** The refusal pauses the target: a KV write. */
-  pause: 1,
+  /** The refusal pauses the target: its pause read (one already there is kept as it is), then written. */
+  pause: 2,
   /** The delivery is kept whole: a spilled event is read back from KV first… */
   wholeEvent: 1,
   /** …and kept as a dead letter: a KV write. */
@@ -86,14 +86,12 @@ const FAN_OUT_MESSAGE_STEPS = {
   pauseState: 1,
   /** The batch: the ops targets kept for `relay.config.invalid`, read and written when they change. */
   opsTargets: 2,
-  /** The batch: its events looked up for dedup, one bulk read. */
+  /** The batch: its events looked up for dedup, and the targets already served, one bulk read. */
   dedupRead: 1,
   /** The batch: the relay's own events it raised (pauses, deliveries given up), one `sendBatch`. */
   relayEvents: 1,
   /** The batch: the event's row in the event log. */
   eventRow: 1,
-  /** A fan-out run again reads which targets already have the event. */
-  servedTargets: 1,
   /** The event read back from KV for the attempts when it was spilled, or spilled when it is large. */
   spilledEvent: 1,
   /** The paused targets' pauses read again, in bulk, before their deliveries are kept. */

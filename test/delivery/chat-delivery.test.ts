@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ChatTarget, Target } from "../../src/config/targets-schema";
 import { chatRateLimit } from "../../src/delivery/chat/chat-rate-limit";
+import { INLINE_TARGETS_PER_EVENT } from "../../src/lib/limits";
 import type { DeliveryMessage, EventMessage, QueueMessage } from "../../src/queue/messages";
 import { TEST_BINDINGS } from "../support/bindings";
 import {
@@ -242,7 +243,14 @@ describe("a chat target's URL and secret stay secret", () => {
     outbound.restore();
     outbound = mockFetch((request) => Promise.reject(new TypeError(`connect ECONNREFUSED for ${request.url}`)));
     await useTargets(Object.values(TARGETS));
-    const { result: run, lines } = await loggedLines(() => consume(EVENTS, [fresh()]));
+    const { result: run, lines } = await loggedLines(async () => {
+      const fanned = await consume(EVENTS, [fresh()]);
+      // Past the targets a fan-out attempts itself, the first attempt is the retry consumer's, undelayed.
+      const handedOn = fanned.deliveries.filter((sent) => sent.delaySeconds === undefined).map((sent) => sent.body);
+      expect(handedOn).toHaveLength(KINDS.length - INLINE_TARGETS_PER_EVENT);
+      await consume(DELIVERIES, handedOn);
+      return fanned;
+    });
     expect(run.deliveries).toHaveLength(4);
     const delivery = lines.filter((line) => line.kind === "delivery");
     expect(delivery.map((line) => line.reason).sort()).toEqual([

@@ -63,7 +63,7 @@ export async function pauseOnGone(
     pausingNow = (async () => {
       const pause = await pauseTarget(env.RELAY_STATE, burial.target, "gone", Date.now(), verdict.reason);
       paused.add(burial.target);
-      outbox?.add(targetPaused(burial.target, pause, burial.event), burial.event);
+      if (!pause.kept) outbox?.add(targetPaused(burial.target, pause, burial.event), burial.event);
       const reason = verdict.reason ?? "answered 410 Gone";
       log("target", { target: burial.target, outcome: "paused", reason, id: burial.event.id });
     })();
