@@ -8,6 +8,7 @@ import { sendInBatches } from "../../queue/enqueue";
 import type { DeliveryMessage, EventMessage } from "../../queue/messages";
 import { deliverQueued } from "../deliver";
 import { fanOut, REQUEUE_DELAY_SECONDS } from "../fan-out";
+import { wantsOwnEvent } from "../match";
 import { pausedTargets } from "../pauses";
 import { configInvalid } from "./own-events";
 
@@ -48,14 +49,14 @@ export async function whileConfigInvalid(
   }
   const targets = parseTargets(read.get(OPS_TARGETS_KEY) ?? null);
   if (ownEvents.length + ownDeliveries.length > 0) await deliverReports(env, config, targets, ownEvents, ownDeliveries);
-  if (waiting.length > 0 && read.get(REPORTED_KEY) == null && targets.length > 0) {
-    await report(env, config, waiting.length);
-  }
+  if (waiting.length > 0 && read.get(REPORTED_KEY) == null) await report(env, config, waiting.length, targets);
   return { waiting };
 }
 
-async function report(env: Env, config: InvalidConfig, waiting: number): Promise<void> {
+/** Raises the report when one of `targets` names it (one naming only other relay events does not). */
+async function report(env: Env, config: InvalidConfig, waiting: number, targets: readonly Target[]): Promise<void> {
   const event = configInvalid(config.problems, waiting);
+  if (!targets.some((target) => wantsOwnEvent(target, event))) return;
   try {
     await env.RELAY_STATE.put(REPORTED_KEY, event.id, { expirationTtl: REPORT_EVERY_SECONDS });
     await sendInBatches(env.EVENTS_QUEUE, [
