@@ -33,6 +33,27 @@ function change(name: string, file: string, find: string, replace: string, tests
 
 export const MUTATIONS: Mutation[] = [
   change(
+    "a target already paused is paused again",
+    "src/delivery/pauses.ts",
+    "if (listed?.since && listed.by) return { ...(listed as Pause), kept: true };",
+    "",
+    ["test/delivery/relay-events-pause-once.test.ts"],
+  ),
+  change(
+    "a wrong method on an admin path is a 404",
+    "src/admin/routes.ts",
+    "if (allow.size === 0) return c.notFound();",
+    "return c.notFound();",
+    ["test/admin/wrong-method.test.ts"],
+  ),
+  change(
+    "relay.config.invalid is raised when no target wants it",
+    "src/delivery/relay-events/config-invalid.ts",
+    "if (!targets.some((target) => wantsOwnEvent(target, event))) return;",
+    "if (targets.length === 0) return;",
+    ["test/delivery/relay-events-config-invalid-wanted.test.ts"],
+  ),
+  change(
     "Huawei's unreadable error answer escapes as a 500",
     "src/admin/huawei.ts",
     'else bodyText = await readCapped(response.body, MAX_ANSWER_BYTES).catch(() => "");',
