@@ -1,39 +1,25 @@
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Target } from "../../src/config/targets";
+import { describe, expect, it } from "vitest";
 import type { EventMessage } from "../../src/queue/messages";
 import { sampleEvent } from "../support/events";
-import { mockFetch } from "../support/fetch";
 import { takeInvocations } from "../support/production/operations";
 import { consume } from "../support/queue";
 import { reset } from "../support/reset";
-import { useTargets } from "../support/targets";
+import { UP, upAndDown } from "../support/up-down";
 
 const EVENTS = "meeting-relay-events";
-const UP: Target = { id: "up", url: "https://up.example.com/in" };
-const DOWN: Target = { id: "down", url: "https://down.example.com/in" };
 const EVENT_ID = "tencent-meeting:seq-1:0";
 
 const fresh = (): EventMessage => ({ kind: "event", event: sampleEvent(EVENT_ID), receivedAt: Date.now() });
 
-let outbound: ReturnType<typeof mockFetch>;
-beforeEach(async () => {
-  await reset();
-  vi.spyOn(Math, "random").mockReturnValue(0);
-  outbound = mockFetch((request) => new Response(null, { status: request.url.startsWith(DOWN.url) ? 503 : 204 }));
-  await useTargets([UP, DOWN]);
-});
-afterEach(() => {
-  outbound.restore();
-  vi.restoreAllMocks();
-});
+const { outbound } = upAndDown(reset);
 
 /** A fan-out that delivered to `up` and could not queue `down`'s retry: `fanout:<id>` names `up`. */
 async function halfDone(): Promise<void> {
   const failed = await consume(EVENTS, [fresh()], { deliveriesFailWith: new Error("queue unavailable") });
   expect(failed).toMatchObject({ acked: [], retried: [{ msgId: "m0", delaySeconds: 10 }] });
   expect(await env.RELAY_STATE.get(`fanout:${EVENT_ID}`, "json")).toEqual(["up"]);
-  expect(outbound.requests.filter((request) => request.url === UP.url)).toHaveLength(1);
+  expect(outbound().requests.filter((request) => request.url === UP.url)).toHaveLength(1);
 }
 
 describe("a second message about an event whose fan-out is half done (a platform retry, a replayed * letter)", () => {
@@ -43,7 +29,7 @@ describe("a second message about an event whose fan-out is half done (a platform
     const second = await consume(EVENTS, [fresh()]);
     expect(second.acked).toEqual(["m0"]);
     expect(second.deliveries.map((sent) => sent.body.kind === "delivery" && sent.body.target)).toEqual(["down"]);
-    expect(outbound.requests.filter((request) => request.url === UP.url)).toHaveLength(1);
+    expect(outbound().requests.filter((request) => request.url === UP.url)).toHaveLength(1);
   });
 
   it("two messages about it in one batch: still sent once, and the batch reads KV no more than before", async () => {
@@ -51,7 +37,7 @@ describe("a second message about an event whose fan-out is half done (a platform
     takeInvocations();
     const run = await consume(EVENTS, [fresh(), fresh()]);
     expect(run.acked.sort()).toEqual(["m0", "m1"]);
-    expect(outbound.requests.filter((request) => request.url === UP.url)).toHaveLength(1);
+    expect(outbound().requests.filter((request) => request.url === UP.url)).toHaveLength(1);
     const [invocation] = takeInvocations();
     // The dedup markers and who already has each event: one bulk read for the batch.
     expect(invocation?.log.filter((operation) => operation.startsWith("kv.get"))).toHaveLength(2);

@@ -5,35 +5,16 @@ import { chatContent } from "../../src/delivery/chat/content";
 import { sendToTarget } from "../../src/delivery/send";
 import {
   answerBots,
-  BOT_SECRETS,
-  BOT_URLS,
   type BotKind,
-  type FakeBot,
-  fakeDingtalk,
-  fakeFeishu,
-  fakeSlack,
-  fakeWecom,
+  BOT_FAKES as FAKES,
+  BOT_KINDS as KINDS,
+  BOT_TARGETS as TARGETS,
 } from "../support/chat-bots";
 import { sampleEvent } from "../support/events";
 import { mockFetch } from "../support/fetch";
 import { renderSlack } from "./chat-render";
 
 const NOW = Date.parse("2026-11-21T10:00:00Z");
-const KINDS: BotKind[] = ["feishu", "dingtalk", "wecom", "slack"];
-
-const TARGETS: Record<BotKind, ChatTarget> = {
-  feishu: { id: "fs", kind: "feishu", url: BOT_URLS.feishu, secret: BOT_SECRETS.feishu },
-  dingtalk: { id: "dt", kind: "dingtalk", url: BOT_URLS.dingtalk, secret: BOT_SECRETS.dingtalk },
-  wecom: { id: "wc", kind: "wecom", url: BOT_URLS.wecom },
-  slack: { id: "sl", kind: "slack", url: BOT_URLS.slack },
-};
-
-const FAKES: Record<BotKind, (now: () => number) => FakeBot> = {
-  feishu: (now) => fakeFeishu(BOT_SECRETS.feishu, now),
-  dingtalk: (now) => fakeDingtalk(BOT_SECRETS.dingtalk, now),
-  wecom: () => fakeWecom(),
-  slack: () => fakeSlack(),
-};
 
 let outbound: ReturnType<typeof mockFetch> | undefined;
 afterEach(() => outbound?.restore());

@@ -1,32 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Target } from "../../src/config/targets";
+import { describe, expect, it } from "vitest";
 import type { EventMessage } from "../../src/queue/messages";
 import { sampleEvent } from "../support/events";
-import { mockFetch } from "../support/fetch";
 import { consume } from "../support/queue";
-import { useTargets } from "../support/targets";
+import { DOWN, upAndDown } from "../support/up-down";
 import { adminCall, resetAll } from "./support";
 
 const EVENTS = "meeting-relay-events";
 const DLQ = "meeting-relay-dlq";
-const UP: Target = { id: "up", url: "https://up.example.com/in" };
-const DOWN: Target = { id: "down", url: "https://down.example.com/in" };
 const ID = "tencent-meeting:again:0";
 const fresh: EventMessage = { kind: "event", event: sampleEvent(ID), receivedAt: Date.now() - 60_000 };
 const queueDown = new Error("Queue send failed: internal error");
 
-let outbound: ReturnType<typeof mockFetch>;
-
-beforeEach(async () => {
-  await resetAll();
-  vi.spyOn(Math, "random").mockReturnValue(0);
-  outbound = mockFetch((request) => new Response(null, { status: request.url.startsWith(DOWN.url) ? 503 : 204 }));
-  await useTargets([UP, DOWN]);
-});
-afterEach(() => {
-  outbound.restore();
-  vi.restoreAllMocks();
-});
+const { outbound } = upAndDown(resetAll);
 
 /** The `down` delivery as the list, the event's timeline and the overview each count it. */
 async function downAsShown() {
@@ -50,7 +35,7 @@ describe("an event logged again (its fan-out run again, then given up) keeps eve
     expect(first.retried.map((message) => message.msgId)).toEqual(["m0"]);
     // Run 2: the same, `up` (already served) is skipped.
     await consume(EVENTS, [fresh], { attempts: 2, deliveriesFailWith: queueDown });
-    expect(outbound.requests.filter((request) => request.url.startsWith(DOWN.url))).toHaveLength(2);
+    expect(outbound().requests.filter((request) => request.url.startsWith(DOWN.url))).toHaveLength(2);
     const afterRuns = await downAsShown();
     expect(afterRuns).toEqual({
       listed: expect.objectContaining({ outcome: "retry", attempts: 2, lastStatus: 503 }),

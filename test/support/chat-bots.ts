@@ -15,6 +15,8 @@
  *   https://api.slack.com/messaging/webhooks
  */
 
+import type { ChatTarget } from "../../src/config/targets-schema";
+
 export type BotKind = "feishu" | "dingtalk" | "wecom" | "slack";
 
 /** What the fake answers to a well-formed, correctly signed message. */
@@ -263,3 +265,20 @@ export function answerBots(...bots: FakeBot[]): (request: Request) => Promise<Re
     return bot === undefined ? Promise.resolve(new Response("no such bot", { status: 404 })) : bot.answer(request);
   };
 }
+
+/** The four kinds, a chat target of each on its fake's URL, and each fake (Feishu and DingTalk check `now`). */
+export const BOT_KINDS: readonly BotKind[] = ["feishu", "dingtalk", "wecom", "slack"];
+
+export const BOT_TARGETS: Readonly<Record<BotKind, ChatTarget>> = {
+  feishu: { id: "fs", kind: "feishu", url: BOT_URLS.feishu, secret: BOT_SECRETS.feishu },
+  dingtalk: { id: "dt", kind: "dingtalk", url: BOT_URLS.dingtalk, secret: BOT_SECRETS.dingtalk },
+  wecom: { id: "wc", kind: "wecom", url: BOT_URLS.wecom },
+  slack: { id: "sl", kind: "slack", url: BOT_URLS.slack },
+};
+
+export const BOT_FAKES: Readonly<Record<BotKind, (now: () => number) => FakeBot>> = {
+  feishu: (now) => fakeFeishu(BOT_SECRETS.feishu, now),
+  dingtalk: (now) => fakeDingtalk(BOT_SECRETS.dingtalk, now),
+  wecom: () => fakeWecom(),
+  slack: () => fakeSlack(),
+};
