@@ -5,15 +5,13 @@ import { VERSION } from "../../core/version";
 import { encodeUtf8 } from "../../lib/bytes";
 import { readCapped } from "../../lib/read-capped";
 import { parseRetryAfter } from "../retry-after";
-import type { AttemptResult } from "../send";
+import { type AttemptResult, RESPONSE_EXCERPT_BYTES } from "../send";
 import { BOTS } from "./bots";
 import { chatContent } from "./content";
 import { hostOnly } from "./host-only";
 
 /** A bot's answer is a few hundred bytes; one larger than this is read no further (and is no success). */
 const MAX_ANSWER_BYTES = 16 * 1024;
-/** Of a failed answer, this much is kept as text for the event log (as for a webhook, ../send.ts). */
-const RESPONSE_EXCERPT_BYTES = 1024;
 
 /**
  * One event as one chat message, sent once. Success is what the bot says (its code, or Slack's
