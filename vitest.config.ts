@@ -31,6 +31,11 @@ export default defineConfig({
   test: {
     // The relay logs one JSON line per request and attempt; show them only for failing tests.
     silent: "passed-only",
+    // Two test files at a time, whatever the machine (Vitest's default is one fewer than its cores: one,
+    // on the 2-core machines CI runs on). Each worker-level file starts its own workerd, and the end-to-end
+    // files mostly wait on a wrangler dev of their own (on ports the OS picks), so two at a time overlap
+    // the waits; every file keeps its own local state.
+    maxWorkers: 2,
     projects: [
       {
         // Unit and worker-level tests, inside workerd with local KV and Queues.

@@ -32,8 +32,25 @@ export interface Env {
   EVENT_LOG_RETENTION_DAYS?: string;
 }
 
-/** A credential by full name (`TENCENT_MEETING_TOKEN_ACME`); empty strings count as unset. */
+/**
+ * A var or credential by full name (`TENCENT_MEETING_TOKEN_ACME`), as text; empty strings count as unset.
+ * wrangler.toml `[vars]` written without quotes (`EVENT_LOG_RETENTION_DAYS = 7`, `HUAWEI_MEETING_APP_ID =
+ * 12345678`, `ALLOW_INSECURE_TARGETS = true`, `RETRY_SCHEDULE = [10, 30]`) reach the Worker as JSON values:
+ * each is read as the text it stands for (an array as its items joined by commas), never as unset.
+ */
 export function readSetting(env: Env, name: string): string | undefined {
   const value = (env as unknown as Record<string, unknown>)[name];
-  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+  const text =
+    typeof value === "string"
+      ? value
+      : typeof value === "number" || typeof value === "boolean" || Array.isArray(value)
+        ? String(value)
+        : isPlainObject(value)
+          ? JSON.stringify(value)
+          : undefined; // unset, or a binding (a KV namespace, a queue): never a setting
+  return text === undefined || text.trim() === "" ? undefined : text.trim();
+}
+
+function isPlainObject(value: unknown): value is object {
+  return typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }

@@ -128,20 +128,11 @@ export interface Settings {
   huaweiApiBase: string;
 }
 
-/**
- * A var of seconds as text. wrangler.toml `[vars]` written without quotes (`REPLAY_WINDOW_SECONDS = 300`,
- * `RETRY_SCHEDULE = [10, 30]`) reach the Worker as JSON values: read as the text they stand for, never as unset.
- */
-function varText(env: Env, name: "REPLAY_WINDOW_SECONDS" | "DEDUP_TTL_SECONDS" | "RETRY_SCHEDULE"): string | undefined {
-  const value = (env as unknown as Record<string, unknown>)[name];
-  return value === undefined || value === null || typeof value === "string" ? readSetting(env, name) : String(value);
-}
-
 /** The longest KV keeps a key (`expirationTtl`): a dedup marker meant to last longer cannot be written at all. */
 const MAX_DEDUP_TTL_SECONDS = 2_147_483_647;
 
 function integer(env: Env, name: "REPLAY_WINDOW_SECONDS" | "DEDUP_TTL_SECONDS", min: number, max = Infinity): number {
-  const raw = varText(env, name) ?? DEFAULTS[name];
+  const raw = readSetting(env, name) ?? DEFAULTS[name];
   if (!/^\d+$/.test(raw)) throw new SettingsError(`${name} must be a whole number of seconds, got "${raw}"`);
   const value = Math.max(Number(raw), min);
   if (value > max) throw new SettingsError(`${name} must be at most ${max} seconds, got "${raw}"`);
@@ -149,7 +140,7 @@ function integer(env: Env, name: "REPLAY_WINDOW_SECONDS" | "DEDUP_TTL_SECONDS", 
 }
 
 function schedule(env: Env): readonly number[] {
-  const raw = varText(env, "RETRY_SCHEDULE");
+  const raw = readSetting(env, "RETRY_SCHEDULE");
   if (raw === undefined) return DEFAULT_RETRY_SCHEDULE;
   const parts = raw.split(",").map((part) => part.trim());
   if (parts.some((part) => !/^\d+$/.test(part))) {

@@ -4,6 +4,7 @@ import type { Env } from "../core/env";
 import { log } from "../core/log";
 import { MAX_DELAY_SECONDS, type Settings } from "../core/settings";
 import type { EventJournal } from "../event-log/journal";
+import type { ConnectionGate } from "../lib/connections";
 import { SpillMissingError, wholeEvent } from "../queue/spill";
 import { isChatTarget } from "./chat/chat-target";
 import { type DeadLetterReason, storeDeadLetter } from "./dead-letters/store";
@@ -11,7 +12,7 @@ import { notCounted, PAST_WINDOW, RATE_LIMITED_DELAY_SECONDS, slotWait } from ".
 import type { RelayOutbox } from "./relay-events/outbox";
 import { deliveryDead } from "./relay-events/own-events";
 import { nextDelaySeconds, withinDeliveryWindow } from "./retry";
-import { type AttemptResult, sendToTarget } from "./send";
+import { sendToTarget } from "./send";
 
 /** What to do with an (event, target) pair after one attempt. */
 export type Verdict = { kind: "delivered" } | RetryVerdict | DeadVerdict | GoneVerdict;
@@ -57,6 +58,8 @@ export interface AttemptContext {
   journal?: EventJournal | undefined;
   /** A redelivery an operator asked for: its attempts are marked `manual` in the event log. */
   manual?: boolean | undefined;
+  /** The invocation's outbound connections: the attempt (and its timeout) starts when it gets one. */
+  connections: ConnectionGate;
 }
 
 /**
@@ -71,8 +74,10 @@ export async function attemptDelivery(target: Target, context: AttemptContext): 
     const wait = await slotWait(env, target, line);
     if (wait !== undefined) return notCounted(wait, "no send slot", context, target, line);
   }
-  const at = Date.now();
-  const result: AttemptResult = await sendToTarget(target, event.id, body);
+  const { at, result } = await context.connections.run(async () => ({
+    at: Date.now(),
+    result: await sendToTarget(target, event.id, body),
+  }));
   const record = {
     event,
     target: target.id,

@@ -2,6 +2,7 @@ import type { Target } from "../config/targets";
 import type { Env } from "../core/env";
 import type { Settings } from "../core/settings";
 import type { EventJournal } from "../event-log/journal";
+import type { ConnectionGate } from "../lib/connections";
 import type { RelayOutbox } from "./relay-events/outbox";
 
 /** What every step of one queue batch shares: read once per batch by the consumer. */
@@ -15,4 +16,6 @@ export interface BatchContext {
   journal?: EventJournal | undefined;
   /** The relay's own events this batch raises (a pause, a delivery given up), queued once at its end. */
   outbox?: RelayOutbox | undefined;
+  /** The invocation's outbound connections: every attempt of the batch passes this one gate. */
+  connections: ConnectionGate;
 }

@@ -6,6 +6,7 @@ import { type Settings, settingsOf, WAITS } from "../core/settings";
 import { previousMatches } from "../event-log/credential-matches";
 import { EventJournal } from "../event-log/journal";
 import { refusals } from "../event-log/refusals";
+import { ConnectionGate } from "../lib/connections";
 import { unreadableMessage } from "../queue/message-shape";
 import type { DeliveryMessage, EventMessage, EventsMessage, QueueMessage } from "../queue/messages";
 import { DEAD_LETTER_QUEUE, handleDeadLetterQueue } from "./dead-letters/dlq-consumer";
@@ -75,7 +76,8 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
   }
   const journal = new EventJournal();
   const outbox = new RelayOutbox();
-  const context = { targets: config.targets, env, settings: config.settings, paused, journal, outbox };
+  const connections = new ConnectionGate();
+  const context = { targets: config.targets, env, settings: config.settings, paused, journal, outbox, connections };
   await Promise.all([split, fanOut(events, context), deliverQueued(deliveries, context), keepOps(env, config.targets)]);
   // The relay's own events this batch raised (pauses, deliveries given up): one sendBatch per 100.
   await outbox.flush(env, config.targets);

@@ -22,7 +22,7 @@ const ERROR_RETRY_SECONDS = WAITS.errorRetrySeconds;
  */
 export async function deliverQueued(
   messages: readonly Message<DeliveryMessage>[],
-  { targets, env, settings, paused, journal, outbox }: BatchContext,
+  { targets, env, settings, paused, journal, outbox, connections }: BatchContext,
 ): Promise<void> {
   const byId = new Map(targets.map((target) => [target.id, target]));
   // The pause of the targets about to be kept is read again first (once, in bulk): a resume
@@ -66,6 +66,7 @@ export async function deliverQueued(
           settings,
           journal,
           manual: pending.manual,
+          connections,
         });
         if (verdict.kind === "delivered" || verdict.kind === "retry") await forgetKept(env, pending);
         if (verdict.kind === "retry") {

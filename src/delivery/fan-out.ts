@@ -70,7 +70,7 @@ async function fanOutOne(
   message: Message<EventMessage>,
   alreadySeen: boolean,
   served: Set<string>,
-  { targets, env, settings, paused, journal, outbox }: BatchContext,
+  { targets, env, settings, paused, journal, outbox, connections }: BatchContext,
 ): Promise<void> {
   const { event, receivedAt } = message.body;
   if (alreadySeen) {
@@ -97,7 +97,7 @@ async function fanOutOne(
   journal?.accepted(event, receivedAt);
   const verdicts = await Promise.all(
     wanted.map((target) =>
-      attemptDelivery(target, { env, event, body, attempt: 1, firstAttemptAt, settings, journal }),
+      attemptDelivery(target, { env, event, body, attempt: 1, firstAttemptAt, settings, journal, connections }),
     ),
   );
   // Delivered is delivered, whatever fails below: a fan-out run again must not send it twice.

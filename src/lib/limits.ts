@@ -45,8 +45,13 @@ export const MESSAGE_OPERATION_BUDGET = FREE_OPERATIONS_PER_INVOCATION;
 
 /** What the relay puts in one queue message: the limit less room for Queues' own envelope. */
 export const MESSAGE_BYTES_BUDGET = QUEUE_MESSAGE_BYTES - 8_000;
-/** What the relay puts in one `sendBatch`: the limit less room for Queues' own envelope. */
-export const BATCH_BYTES_BUDGET = QUEUE_BATCH_BYTES - 6_000;
+/**
+ * Queues' own metadata in each message ("up to ~100 bytes"), counted against the message and the batch
+ * limits; the relay reserves a little more.
+ */
+const QUEUE_MESSAGE_ENVELOPE_BYTES = 150;
+/** What the relay puts in one `sendBatch`: the limit less room for the envelopes of a full batch. */
+export const BATCH_BYTES_BUDGET = QUEUE_BATCH_BYTES - QUEUE_BATCH_MESSAGES * QUEUE_MESSAGE_ENVELOPE_BYTES;
 
 /**
  * What one target a fan-out message attempts itself can cost, at worst, in operations. The worst is a

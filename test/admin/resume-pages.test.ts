@@ -80,8 +80,8 @@ describe("a resume after a night of 410s", () => {
   });
 
   it("replays each letter once when the queue refuses a batch part way, and keeps the rest for the next call", async () => {
-    // About 60 KB each: four to a sendBatch (256 KB), so one call sends several batches.
-    const large = (n: number) => sampleEvent(`e${n}`, { data: { raw: { notes: "x".repeat(60_000) } } });
+    // About 59 KB each: four to a sendBatch (256 KB less room for the messages' metadata), so one call sends several batches.
+    const large = (n: number) => sampleEvent(`e${n}`, { data: { raw: { notes: "x".repeat(59_000) } } });
     await seed(kept(20).map((spec, n) => ({ ...spec, event: large(n) })));
     const failed = await post(RESUME, undefined, (call) => (call === 1 ? new Error("queue unavailable") : undefined));
     expect(failed.status).toBe(503);

@@ -22,13 +22,13 @@ beforeEach(async () => {
 const ownEvents = (queued: { body: QueueMessage }[]): RelayEvent[] =>
   queued.flatMap(({ body }) => (body.kind === "event" && body.event.provider === "relay" ? [body.event] : []));
 
-/** `n` letters kept for crm while it was paused, about 60 KB each: four to a sendBatch. */
+/** `n` letters kept for crm while it was paused, about 59 KB each: four to a sendBatch. */
 const kept = (n: number): Seed[] =>
   Array.from({ length: n }, (_, i) => ({
     target: "crm",
     reason: "paused",
     eventId: `e${i}`,
-    event: sampleEvent(`e${i}`, { data: { raw: { notes: "x".repeat(60_000) } } }),
+    event: sampleEvent(`e${i}`, { data: { raw: { notes: "x".repeat(59_000) } } }),
     firstAttemptAt: new Date(Date.UTC(2026, 10, 20, 10) + i * 1000).toISOString(),
   }));
 

@@ -50,17 +50,18 @@ const {
   queueBatchMessages: QUEUE_BATCH_MESSAGES,
   queueMaxDelaySeconds: QUEUE_MAX_DELAY_SECONDS,
   queueMessageBytes: QUEUE_MESSAGE_BYTES,
+  queueMessageMetadataBytes: METADATA_BYTES,
 } = PRODUCTION;
 
 afterEach(() => expect(takeViolations()).toEqual([]));
 
 describe("Queues", () => {
-  it("takes a message of 128,000 bytes and refuses one of 128,001", async () => {
+  it("takes a message of 128,000 bytes with its 100 bytes of metadata, and refuses one a byte larger", async () => {
     const recorder = recordQueue(env.EVENTS_QUEUE);
     try {
-      await env.EVENTS_QUEUE.send(bodyOf(QUEUE_MESSAGE_BYTES));
-      expect(await refused(() => env.EVENTS_QUEUE.send(bodyOf(QUEUE_MESSAGE_BYTES + 1)))).toBe(
-        "Queue send: a message of 128001 bytes exceeds 128000",
+      await env.EVENTS_QUEUE.send(bodyOf(QUEUE_MESSAGE_BYTES - METADATA_BYTES));
+      expect(await refused(() => env.EVENTS_QUEUE.send(bodyOf(QUEUE_MESSAGE_BYTES - METADATA_BYTES + 1)))).toBe(
+        "Queue send: a message of 128001 bytes with its metadata exceeds 128000",
       );
       expect(recorder.sent).toHaveLength(1);
     } finally {
@@ -68,7 +69,7 @@ describe("Queues", () => {
     }
   });
 
-  it("refuses a sendBatch of 101 messages, and one over 256,000 bytes in total", async () => {
+  it("refuses a sendBatch of 101 messages, and one over 256,000 bytes in total with each message's metadata", async () => {
     const recorder = recordQueue(env.DELIVERIES_QUEUE);
     try {
       const small = Array.from({ length: QUEUE_BATCH_MESSAGES }, () => ({ body: bodyOf(100) }));
@@ -76,13 +77,18 @@ describe("Queues", () => {
       expect(await refused(() => env.DELIVERIES_QUEUE.sendBatch([...small, { body: bodyOf(100) }]))).toBe(
         "Queue sendBatch: 101 messages exceed 100",
       );
-      const exact = [bodyOf(100_000), bodyOf(100_000), bodyOf(QUEUE_BATCH_BYTES - 200_000)];
-      await env.DELIVERIES_QUEUE.sendBatch(exact.map((body) => ({ body })));
-      const over = [bodyOf(100_000), bodyOf(100_000), bodyOf(QUEUE_BATCH_BYTES - 200_000 + 1)];
-      expect(await refused(() => env.DELIVERIES_QUEUE.sendBatch(over.map((body) => ({ body }))))).toBe(
-        "Queue sendBatch: 256001 bytes in one batch exceed 256000",
+      // 100 messages of 2,460 bytes: 246,000 bytes of bodies, 256,000 with their metadata.
+      const full = (last: number) =>
+        Array.from({ length: QUEUE_BATCH_MESSAGES }, (_, index) => ({
+          body: bodyOf(
+            index === QUEUE_BATCH_MESSAGES - 1 ? last : QUEUE_BATCH_BYTES / QUEUE_BATCH_MESSAGES - METADATA_BYTES,
+          ),
+        }));
+      await env.DELIVERIES_QUEUE.sendBatch(full(2_460));
+      expect(await refused(() => env.DELIVERIES_QUEUE.sendBatch(full(2_461)))).toBe(
+        "Queue sendBatch: 256001 bytes in one batch, with each message's metadata, exceed 256000",
       );
-      expect(recorder.sent).toHaveLength(QUEUE_BATCH_MESSAGES + 3);
+      expect(recorder.sent).toHaveLength(2 * QUEUE_BATCH_MESSAGES);
     } finally {
       recorder.restore();
     }
@@ -106,7 +112,7 @@ describe("Queues", () => {
   });
 
   it("checks the binding itself, not only the recorder", async () => {
-    expect(await refused(() => env.EVENTS_QUEUE.send(bodyOf(QUEUE_MESSAGE_BYTES + 1)))).toContain("exceeds 128000");
+    expect(await refused(() => env.EVENTS_QUEUE.send(bodyOf(QUEUE_MESSAGE_BYTES)))).toContain("exceeds 128000");
   });
 });
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, vi } from "vitest";
+import { openConnection } from "./production/fetch";
 import { countOperation } from "./production/operations";
 import { reset } from "./reset";
 
@@ -23,6 +24,8 @@ export function mockFetch(answer: (request: Request) => Response | Promise<Respo
   const send = async (request: Request, hops: number): Promise<Response> => {
     countOperation("fetch");
     const body = await request.clone().text();
+    // A request waiting for a connection has not been sent: it is recorded once it has one.
+    const close = await openConnection(request.signal);
     requests.push({
       method: request.method,
       url: request.url,
@@ -30,7 +33,13 @@ export function mockFetch(answer: (request: Request) => Response | Promise<Respo
       headers: request.headers,
       body,
     });
-    const response = await answer(request);
+    let response: Response;
+    try {
+      // As fetch does: the request's signal aborting before the answer's headers rejects it.
+      response = await untilAborted(answer(request), request.signal);
+    } finally {
+      close();
+    }
     const location = response.headers.get("location");
     if (request.redirect !== "follow" || !REDIRECTS.includes(response.status) || location === null) return response;
     if (hops >= 20) throw new TypeError("fetch failed: too many redirects");
@@ -51,6 +60,24 @@ export function mockFetch(answer: (request: Request) => Response | Promise<Respo
 }
 
 const REDIRECTS = [301, 302, 303, 307, 308];
+
+function untilAborted<T>(answer: Promise<T> | T, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener("abort", abort, { once: true });
+    Promise.resolve(answer).then(
+      (value) => {
+        signal.removeEventListener("abort", abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", abort);
+        reject(error);
+      },
+    );
+  });
+}
 
 /** An answer that never comes: rejects like fetch does when the request's signal aborts. */
 export function hang(request: Request): Promise<Response> {

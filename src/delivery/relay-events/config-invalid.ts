@@ -4,6 +4,7 @@ import { errorMessage } from "../../core/errors";
 import { log } from "../../core/log";
 import type { Settings } from "../../core/settings";
 import { EventJournal } from "../../event-log/journal";
+import { ConnectionGate } from "../../lib/connections";
 import { sendInBatches } from "../../queue/enqueue";
 import type { DeliveryMessage, EventMessage } from "../../queue/messages";
 import { deliverQueued } from "../deliver";
@@ -84,7 +85,7 @@ async function deliverReports(
     return;
   }
   const journal = new EventJournal();
-  const context = { targets, env, settings: config.settings, paused, journal };
+  const context = { targets, env, settings: config.settings, paused, journal, connections: new ConnectionGate() };
   await Promise.all([fanOut(events, context), deliverQueued(deliveries, context)]);
   await journal.flush(env.RELAY_LOG);
 }

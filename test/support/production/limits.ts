@@ -9,6 +9,8 @@ export const PRODUCTION = {
   queueMessageBytes: 128_000,
   queueBatchMessages: 100,
   queueBatchBytes: 256_000,
+  /** Queues' own metadata in each message ("up to ~100 bytes"), counted against the message and batch limits. */
+  queueMessageMetadataBytes: 100,
   queueMaxDelaySeconds: 43_200,
   kvKeyBytes: 512,
   kvValueBytes: 25 * 1024 * 1024,
@@ -19,6 +21,8 @@ export const PRODUCTION = {
   d1BoundParameters: 100,
   d1SqlBytes: 100_000,
   d1PatternBytes: 50,
+  /** Connections one invocation has open at once; a fetch past them waits for one to close. */
+  openConnections: 6,
   /** Operations (fetch, KV, D1, Queues) per invocation on the Free plan, and on Paid. */
   freeOperations: 50,
   paidOperations: 1000,

@@ -15,6 +15,8 @@ export interface Invocation {
   operations: number;
   /** Each operation, in order: `kv.get`, `queue.sendBatch`, `d1.all`, `fetch`. */
   readonly log: string[];
+  /** Outbound fetches open now, and those waiting for one of them to close. */
+  readonly connections: { open: number; waiting: (() => void)[] };
 }
 
 const current = new AsyncLocalStorage<Invocation>();
@@ -23,7 +25,7 @@ const recent: Invocation[] = [];
 
 /** Runs `work` as one invocation with its own count. */
 export function asInvocation<T>(name: string, budget: number, work: () => T): T {
-  const invocation: Invocation = { name, budget, operations: 0, log: [] };
+  const invocation: Invocation = { name, budget, operations: 0, log: [], connections: { open: 0, waiting: [] } };
   recent.push(invocation);
   if (recent.length > 1000) recent.shift();
   return current.run(invocation, work);

@@ -6,13 +6,15 @@ const {
   queueBatchMessages: QUEUE_BATCH_MESSAGES,
   queueMaxDelaySeconds: QUEUE_MAX_DELAY_SECONDS,
   queueMessageBytes: QUEUE_MESSAGE_BYTES,
+  queueMessageMetadataBytes: METADATA_BYTES,
 } = PRODUCTION;
 
 import { countOperation, refuse } from "./operations";
 
 /**
  * Cloudflare Queues as strict as production: a message over 128 KB, a `sendBatch` of more
- * than 100 messages or 256 KB, or a delay over 12 h is refused. Each `send` or `sendBatch`
+ * than 100 messages or 256 KB, or a delay over 12 h is refused. Each message counts its body and
+ * Queues' own metadata (100 bytes) against both limits, as production counts them. Each `send` or `sendBatch`
  * is one operation of the invocation.
  */
 type AnyQueue = Queue<unknown>;
@@ -34,8 +36,9 @@ function checkDelay(where: string, delaySeconds: number | undefined): void {
 }
 
 function checkMessage(where: string, body: unknown): number {
-  const bytes = bodyBytes(body);
-  if (bytes > QUEUE_MESSAGE_BYTES) refuse(`${where}: a message of ${bytes} bytes exceeds ${QUEUE_MESSAGE_BYTES}`);
+  const bytes = bodyBytes(body) + METADATA_BYTES;
+  if (bytes > QUEUE_MESSAGE_BYTES)
+    refuse(`${where}: a message of ${bytes} bytes with its metadata exceeds ${QUEUE_MESSAGE_BYTES}`);
   return bytes;
 }
 
@@ -58,7 +61,8 @@ export function checkSendBatch(messages: Iterable<MessageSendRequest<unknown>>, 
     total += checkMessage("Queue sendBatch", message.body);
     checkDelay("Queue sendBatch", message.delaySeconds);
   }
-  if (total > QUEUE_BATCH_BYTES) refuse(`Queue sendBatch: ${total} bytes in one batch exceed ${QUEUE_BATCH_BYTES}`);
+  if (total > QUEUE_BATCH_BYTES)
+    refuse(`Queue sendBatch: ${total} bytes in one batch, with each message's metadata, exceed ${QUEUE_BATCH_BYTES}`);
   checkDelay("Queue sendBatch", options?.delaySeconds);
 }
 
