@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import deployDoc from "../../docs/deploy.md?raw";
 import type { Env } from "../../src/core/env";
 import { SettingsError } from "../../src/core/errors";
-import { DEFAULTS, MAX_DELAY_SECONDS, settingsOf, VARS, WAITS } from "../../src/core/settings";
+import { DEFAULTS, MAX_DELAY_SECONDS, settingsOf, WAITS } from "../../src/core/settings";
+import { VARS } from "../../src/core/vars";
 import wranglerToml from "../../wrangler.toml?raw";
 
 /** `NAME = "value"` lines of wrangler.toml's `[vars]` table, in order. */
@@ -18,7 +19,7 @@ function deployRows(): Map<string, string> {
   return new Map([...table.matchAll(/^\| `([A-Z0-9_]+)` \|(.*)$/gm)].map((m) => [m[1] ?? "", m[2] ?? ""]));
 }
 
-describe("the settings table (VARS in src/core/settings.ts)", () => {
+describe("the settings table (VARS in src/core/vars.ts)", () => {
   it("lists exactly wrangler.toml's [vars], in the same order, with the same defaults", () => {
     expect(VARS.map((spec) => [spec.name, spec.default])).toEqual(tomlVars(wranglerToml));
   });
