@@ -33,6 +33,13 @@ function change(name: string, file: string, find: string, replace: string, tests
 
 export const MUTATIONS: Mutation[] = [
   change(
+    "a dot after a combining mark or a soft hyphen still links",
+    "src/delivery/chat/escape.ts",
+    ".replace(/(?<=[\\p{L}\\p{N}\\p{M}\\p{Cf}_-])[.\\u3002\\uff0e\\uff61](?=[\\p{L}\\p{N}\\p{M}\\p{Cf}])/gu, `${ZWSP}$&`)",
+    ".replace(/(?<=[\\p{L}\\p{N}_-])\\.(?=[\\p{L}\\p{N}])/gu, `${ZWSP}$&`)",
+    ["test/delivery/chat-formats.test.ts"],
+  ),
+  change(
     "a target already paused is paused again",
     "src/delivery/pauses.ts",
     "if (listed?.since && listed.by) return { ...(listed as Pause), kept: true };",

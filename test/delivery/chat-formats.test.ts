@@ -71,6 +71,7 @@ const HOSTILE = [
   "1) first",
   '<font color="red">red</font>',
   "https://evil.example/a www.evil.example evil.example mail@evil.example",
+  "evil\u00ad.example evil\u0301.example evil.\u2060example 例子。中国 evil．example",
   "<https://evil.example|click>",
   "&lt;b&gt; &amp; \\*",
   "---",

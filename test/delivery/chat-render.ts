@@ -17,14 +17,23 @@ export interface Rendered {
 const ZWSP = /\u200b/g;
 const PUA = 0xe000;
 
+/**
+ * A character of a domain name's label as a linkifier that knows international names may read it: letters
+ * and digits of any script, combining marks (`e` + U+0301 is `é`), and the invisible format characters it
+ * drops (a soft hyphen, a word joiner), all but the zero-width space, which ends a name.
+ */
+const LABEL = String.raw`(?:(?!\u200b)[\p{L}\p{N}\p{M}\p{Cf}_-])`;
+/** What separates a domain's labels: the dot, and the three dots IDNA reads as one (。 ． ｡). */
+const DOT = String.raw`[.\u3002\uff0e\uff61]`;
+const AUTOLINK = new RegExp(
+  String.raw`https?:\/\/[^\s\u200b]+|www${DOT}[^\s\u200b]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|${LABEL}+(?:${DOT}${LABEL}+)*${DOT}(?:(?!\u200b)[\p{L}\p{M}\p{Cf}]){2,}`,
+  "giu",
+);
+
 /** What clients link on their own: schemes, `www.`, bare domains and e-mail addresses. */
 function autolinks(text: string): string[] {
   // A zero-width space is no part of an address: it ends one, as any character outside these classes does.
-  return [
-    ...text.matchAll(
-      /https?:\/\/[^\s\u200b]+|www\.[^\s\u200b]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b/gi,
-    ),
-  ].map((match) => match[0]);
+  return [...text.matchAll(AUTOLINK)].map((match) => match[0]);
 }
 
 /** `@所有人`, `@all`, a phone number or user id after `@`: what DingTalk and WeCom texts mention with. */

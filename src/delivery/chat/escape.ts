@@ -8,12 +8,13 @@ const ZWSP = "\u200b";
 /**
  * Breaks what chat clients turn into links or mentions on their own (`https://x`, `www.x`,
  * `example.com`, `a@b.com`, `@all`): a zero-width space after `://`, before a dot that joins two
- * names, and after every `@`.
+ * names, and after every `@`. A name may end or start in a combining mark (`e` + U+0301) or an
+ * invisible format character a linkifier drops (a soft hyphen), and IDNA reads `。`, `．` and `｡` as dots.
  */
 function defuseLinks(text: string): string {
   return text
     .replace(/:\/\//g, `:${ZWSP}//`)
-    .replace(/(?<=[\p{L}\p{N}_-])\.(?=[\p{L}\p{N}])/gu, `${ZWSP}.`)
+    .replace(/(?<=[\p{L}\p{N}\p{M}\p{Cf}_-])[.\u3002\uff0e\uff61](?=[\p{L}\p{N}\p{M}\p{Cf}])/gu, `${ZWSP}$&`)
     .replace(/@/g, `@${ZWSP}`);
 }
 
