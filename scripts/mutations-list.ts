@@ -35,8 +35,8 @@ export const MUTATIONS: Mutation[] = [
   change(
     "a dot after a combining mark or a soft hyphen still links",
     "src/delivery/chat/escape.ts",
-    ".replace(/(?<=[\\p{L}\\p{N}\\p{M}\\p{Cf}_-])[.\\u3002\\uff0e\\uff61](?=[\\p{L}\\p{N}\\p{M}\\p{Cf}])/gu, `${ZWSP}$&`)",
-    ".replace(/(?<=[\\p{L}\\p{N}_-])\\.(?=[\\p{L}\\p{N}])/gu, `${ZWSP}$&`)",
+    "(?<=[\\p{L}\\p{N}\\p{M}\\p{Cf}_-])[.\\u3002\\uff0e\\uff61](?=[\\p{L}\\p{N}\\p{M}\\p{Cf}])",
+    "(?<=[\\p{L}\\p{N}_-])\\.(?=[\\p{L}\\p{N}])",
     ["test/delivery/chat-formats.test.ts"],
   ),
   change(
