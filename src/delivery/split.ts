@@ -113,7 +113,7 @@ function bundleEvents(state: KVNamespace, bundle: EventsMessage): Promise<RelayE
 
 /**
  * The event messages from `begin` that one invocation sends: as Queues' batches fill (100
- * messages, 250 KB), each new batch is a call, and each event too large for a message is a KV
+ * messages, 241 KB), each new batch is a call, and each event too large for a message is a KV
  * write of its own before its stub is queued; the page ends before those would pass the budget.
  */
 async function pageFrom(

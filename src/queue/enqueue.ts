@@ -95,7 +95,7 @@ export class PartlySentError extends Error {
 }
 
 /**
- * Messages grouped into batches of at most 100 and 250 KB (UTF-8 JSON, as Queues
+ * Messages grouped into batches of at most 100 and 241 KB (UTF-8 JSON, as Queues
  * counts). A message too large for a batch of its own still gets one, and `sendBatch`
  * refuses it: callers make every message fit first ({@link fitEvent}).
  */
