@@ -32,6 +32,23 @@ function change(name: string, file: string, find: string, replace: string, tests
 }
 
 export const MUTATIONS: Mutation[] = [
+  {
+    name: "a chat slot is taken before the message has a connection",
+    changes: [
+      {
+        file: "src/delivery/attempt.ts",
+        find: "const sent = await context.connections.run(async () => {",
+        replace:
+          "const early = isChatTarget(target) ? await slotWait(env, target, line) : undefined;\n  const sent = await context.connections.run(async () => {",
+      },
+      {
+        file: "src/delivery/attempt.ts",
+        find: "const wait = isChatTarget(target) ? await slotWait(env, target, line) : undefined;",
+        replace: "const wait = early;",
+      },
+    ],
+    tests: ["test/delivery/six-connections.test.ts"],
+  },
   change(
     "a dot after a combining mark or a soft hyphen still links",
     "src/delivery/chat/escape.ts",

@@ -65,19 +65,19 @@ export interface AttemptContext {
 /**
  * Sends once, logs the attempt (one JSON line), and decides: delivered, retry after a delay, dead, or
  * (410, or a chat bot's refusal) paused. A chat target first needs a send slot: without one the
- * delivery waits in the queue, and that is no attempt.
+ * delivery waits in the queue, and that is no attempt. The slot is asked for once the attempt has its
+ * connection, so a chat message goes out when its slot says, never later in a bunch.
  */
 export async function attemptDelivery(target: Target, context: AttemptContext): Promise<Verdict> {
   const { env, event, body, attempt, firstAttemptAt, settings, journal } = context;
   const line = { id: event.id, provider: event.provider, target: target.id, attempt };
-  if (isChatTarget(target)) {
-    const wait = await slotWait(env, target, line);
-    if (wait !== undefined) return notCounted(wait, "no send slot", context, target, line);
-  }
-  const { at, result } = await context.connections.run(async () => ({
-    at: Date.now(),
-    result: await sendToTarget(target, event.id, body),
-  }));
+  const sent = await context.connections.run(async () => {
+    const wait = isChatTarget(target) ? await slotWait(env, target, line) : undefined;
+    if (wait !== undefined) return { wait };
+    return { at: Date.now(), result: await sendToTarget(target, event.id, body) };
+  });
+  if ("wait" in sent) return notCounted(sent.wait, "no send slot", context, target, line);
+  const { at, result } = sent;
   const record = {
     event,
     target: target.id,

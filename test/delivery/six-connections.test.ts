@@ -1,6 +1,8 @@
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
 import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
+import { answerBots, BOT_TARGETS, fakeSlack } from "../support/chat-bots";
 import { sampleEvent } from "../support/events";
 import { mockFetch } from "../support/fetch";
 import { consume } from "../support/queue";
@@ -26,12 +28,20 @@ const targets: Target[] = ["a", "b", "c"].map((id) => ({
 let outbound: ReturnType<typeof mockFetch>;
 let inFlight = 0;
 let mostInFlight = 0;
+const slack = fakeSlack();
+const toSlack = answerBots(slack);
+let slackReceivedAt: number[] = [];
 
 beforeEach(async () => {
   await reset();
   inFlight = 0;
   mostInFlight = 0;
-  outbound = mockFetch(async () => {
+  slackReceivedAt = [];
+  outbound = mockFetch(async (request) => {
+    if (request.url === slack.url) {
+      slackReceivedAt.push(Date.now());
+      return toSlack(request);
+    }
     inFlight += 1;
     mostInFlight = Math.max(mostInFlight, inFlight);
     await new Promise((resolve) => setTimeout(resolve, ANSWER_MS));
@@ -73,5 +83,25 @@ describe("more attempts in one batch than an invocation has connections", () => 
     expect(run.retried).toEqual([]);
     expect(run.deliveries).toEqual([]);
     expect(outbound.requests).toHaveLength(8);
+  });
+
+  it("asks a chat target's rate limiter for a slot only once the message has a connection, so it goes out when its slot says", async () => {
+    const chat = { ...BOT_TARGETS.slack, id: `sl${crypto.randomUUID().slice(0, 8)}` };
+    await useTargets([...targets, chat]);
+    const pair = (target: string, i: number): DeliveryMessage => ({
+      kind: "delivery",
+      event: sampleEvent(`tencent-meeting:conn-chat-${i}:0`),
+      target,
+      attemptsBefore: 1,
+      firstAttemptAt: Date.now() - 60_000,
+    });
+    // Six slow webhook attempts take every connection first; the chat message waits its turn.
+    const messages = [...Array.from({ length: 6 }, (_, i) => pair(targets[i % 3]?.id ?? "a", i)), pair(chat.id, 6)];
+    const run = await consume(DELIVERIES, messages);
+    expect(run.acked).toHaveLength(7);
+    expect(slackReceivedAt).toHaveLength(1);
+    const [slot] = await env.CHAT_RATE_LIMITER.get(env.CHAT_RATE_LIMITER.idFromName(chat.id)).slots();
+    // The slot is when the message went out (give or take the fetch double's own work), not when it began to wait.
+    expect((slackReceivedAt[0] ?? 0) - (slot?.at ?? 0)).toBeLessThan(ANSWER_MS / 2);
   });
 });
