@@ -32,6 +32,13 @@ function change(name: string, file: string, find: string, replace: string, tests
 }
 
 export const MUTATIONS: Mutation[] = [
+  change(
+    "a kept delivery's record is deleted within a second of its write",
+    "src/delivery/dead-letters/hold.ts",
+    "const KEPT_REPLAY_DELAY_SECONDS = 2;",
+    "const KEPT_REPLAY_DELAY_SECONDS = 0;",
+    ["test/delivery/kept-record-one-write-a-second.test.ts"],
+  ),
   {
     name: "a chat slot is taken before the message has a connection",
     changes: [

@@ -77,6 +77,9 @@ export async function pauseOnGone(
   await keepWhilePaused(env, burial, verdict);
 }
 
+/** How long a kept delivery replayed by its keeper waits in the queue: over a second, KV's pace for one key. */
+const KEPT_REPLAY_DELAY_SECONDS = 2;
+
 /** The pause writes in flight, per batch (its set of paused targets) and target. */
 const pausing = new WeakMap<Set<string>, Map<string, Promise<void>>>();
 
@@ -98,7 +101,9 @@ export async function keepWhilePaused(env: Env, burial: Burial, verdict: Omit<De
     firstAttemptAt: Date.now(),
     keptAs,
   };
-  await env.DELIVERIES_QUEUE.send(replay, { contentType: "json" });
+  // Not at once: the consumer taking it up deletes the record, and KV refuses a second write to a key
+  // within a second of the first (the record would then stay, and the next resume send it again).
+  await env.DELIVERIES_QUEUE.send(replay, { contentType: "json", delaySeconds: KEPT_REPLAY_DELAY_SECONDS });
   log("dead-letter", {
     id: burial.event.id,
     target: burial.target,
