@@ -108,8 +108,8 @@ export const MUTATIONS: Mutation[] = [
   change(
     "a delivery's timeout runs while it waits for a connection",
     "src/delivery/attempt.ts",
-    "const { at, result } = await context.connections.run(async () => ({",
-    "const { at, result } = await (async (work: () => Promise<{ at: number; result: AttemptResult }>) => work())(async () => ({",
+    "const sent = await context.connections.run(async () => {",
+    "const sent = await (<T>(work: () => Promise<T>) => work())(async () => {",
     ["test/delivery/six-connections.test.ts"],
   ),
   change(

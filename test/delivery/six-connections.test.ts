@@ -16,8 +16,8 @@ import { useTargets } from "../support/targets";
 
 const EVENTS = "meeting-relay-events";
 const DELIVERIES = "meeting-relay-deliveries";
-const ANSWER_MS = 150;
-const TIMEOUT_MS = 250;
+const ANSWER_MS = 200;
+const TIMEOUT_MS = 350;
 
 const targets: Target[] = ["a", "b", "c"].map((id) => ({
   id,
