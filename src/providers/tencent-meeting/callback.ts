@@ -33,7 +33,8 @@ export async function callbackOf(decoded: unknown, signedData: string): Promise<
   if (!isRecord(decoded)) return reject(400, "decoded data is not a JSON object");
   const { event, payload } = decoded;
   if (typeof event !== "string" || event === "") return reject(400, "decoded data has no event");
-  const sequence = text(decoded.unique_sequence) ?? text(decoded.trace_id) ?? (await sha256Hex(signedData));
+  const sequence =
+    sequenceText(decoded.unique_sequence) ?? sequenceText(decoded.trace_id) ?? (await sha256Hex(signedData));
   // `payload` is an array of items; a single item sent bare, or none at all, is still one event (its name
   // says what happened), never a refusal. An empty array carries no item, and so no event.
   const items = Array.isArray(payload) ? payload : [payload ?? null];
@@ -41,4 +42,12 @@ export async function callbackOf(decoded: unknown, signedData: string): Promise<
   // beginning (so `tencent-meeting/<prefix>*` still matches) and a hash (so two long names stay apart).
   const name = await cutText(event, EVENT_NAME_CHARS, EVENT_NAME_KEPT);
   return { ok: true, value: { event: name, sequence, payload: items } };
+}
+
+/**
+ * A sequence as text. A JSON number is used only while it is an exact integer: one past 2^53 has lost
+ * its last digits in parsing, so two callbacks would share an id and the second be dropped as a repeat.
+ */
+function sequenceText(value: unknown): string | undefined {
+  return typeof value === "number" && !Number.isSafeInteger(value) ? undefined : text(value);
 }
