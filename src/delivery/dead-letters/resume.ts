@@ -4,7 +4,7 @@ import { log } from "../../core/log";
 import { isRecord, jsonValue } from "../../lib/json";
 import { KV_LIST_KEYS } from "../../lib/limits";
 import { OperationBudget } from "../operation-budget";
-import { isPaused, PAUSE_PREFIX, pauseFrom, unpauseTarget } from "../pauses";
+import { PAUSE_PREFIX, pauseFrom, unpauseTarget } from "../pauses";
 import { targetResumed } from "../relay-events/own-events";
 import { reportNow, someoneWants } from "../relay-events/report";
 import { ReplayInterruptedError } from "./replay-batches";
@@ -115,12 +115,14 @@ async function endPage(
 }
 
 /**
- * Whether `targetId` has pause state: a pause, or deliveries kept for one (a resume that still
- * has pages to go, of a target no longer configured). Two KV calls at most.
+ * Whether `targetId` has pause state: a pause, a resume that still has pages to go (its kept letters
+ * may all sort after the first 1,000 keys), or deliveries kept for one. Two KV calls at most.
  */
 export async function hasPauseState(state: KVNamespace, targetId: string, budget: OperationBudget): Promise<boolean> {
   budget.spend();
-  if (await isPaused(state, targetId)) return true;
+  const keys = [PAUSE_PREFIX + targetId, RESUMING_PREFIX + targetId];
+  const found = await state.get(keys, "text");
+  if (keys.some((key) => found.get(key) != null)) return true;
   budget.spend();
   const page = await state.list<Partial<DeadLetterMetadata>>({
     prefix: deadLetterPrefix(targetId),

@@ -77,6 +77,8 @@ export interface LetterFilter {
   reason?: DeadLetterReason | undefined;
   /** Only letters whose last attempt was at or after this time (ms). */
   since?: number | undefined;
+  /** Only letters whose last attempt was before this time (ms): not those kept again since a replay began. */
+  before?: number | undefined;
 }
 
 /** From a key's metadata alone; a key without any (a record from before it existed) has to be read. */
@@ -90,7 +92,8 @@ export function hasMetadata(metadata: Partial<DeadLetterMetadata> | undefined | 
 
 export function isWanted(letter: Pick<DeadLetter, "reason" | "lastAttemptAt">, filter: LetterFilter): boolean {
   if (filter.reason !== undefined && (letter.reason ?? "failed") !== filter.reason) return false;
-  return filter.since === undefined || Date.parse(letter.lastAttemptAt) >= filter.since;
+  const at = Date.parse(letter.lastAttemptAt);
+  return (filter.since === undefined || at >= filter.since) && (filter.before === undefined || !(at >= filter.before));
 }
 
 export async function storeDeadLetter(state: KVNamespace, letter: Omit<DeadLetter, "id">): Promise<DeadLetter> {
