@@ -7,6 +7,7 @@ import { deliverableBody } from "../queue/spill";
 import { attemptDelivery, buryDelivery } from "./attempt";
 import type { BatchContext } from "./batch";
 import { forgetKept, holdWhilePaused, keepWhilePaused, pauseOnGone } from "./dead-letters/hold";
+import { DEAD_LETTER_PREFIX } from "./dead-letters/store";
 import { pausedTargets } from "./pauses";
 
 /** After an unexpected error (a KV outage while burying, say), the pair comes back after this long. */
@@ -57,6 +58,12 @@ export async function deliverQueued(
           message.ack();
           return;
         }
+        if (pending.keptAs !== undefined && !(await stillKept(env, pending.keptAs))) {
+          // A resume listed the record meanwhile and replayed it itself (or an operator discarded it).
+          log("delivery", { id: pending.event.id, target: target.id, outcome: "skipped", reason: KEPT_GONE });
+          message.ack();
+          return;
+        }
         const verdict = await attemptDelivery(target, {
           env,
           event: pending.event,
@@ -90,6 +97,17 @@ export async function deliverQueued(
       }
     }),
   );
+}
+
+const KEPT_GONE = "its kept record was replayed by a resume or discarded meanwhile";
+
+/**
+ * Whether the record a replay names is still there: a delivery its keeper queued again (its target was
+ * resumed while it was being kept) races the resume itself, which may list the record, replay it and
+ * remove it; only one of the two may send.
+ */
+async function stillKept(env: Env, keptAs: string): Promise<boolean> {
+  return (await env.RELAY_STATE.get(DEAD_LETTER_PREFIX + keptAs)) !== null;
 }
 
 /** Which of the batch's paused targets its deliveries name are paused still; the error when KV cannot say. */
