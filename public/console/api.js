@@ -37,14 +37,25 @@ export async function api(method, path, body, query = {}) {
   });
   const text = await response.text();
   let data = null;
+  let json = true;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {
     data = null;
+    json = false;
   }
   if (!response.ok) {
     if (response.status === 401) onUnauthorized();
     throw new ApiError(response.status, data?.error ?? `${response.status} ${response.statusText}`, data);
+  }
+  // Say so, rather than fail later on a missing field: say, a login page of a proxy in front of the relay.
+  if (!json) {
+    const type = response.headers.get("content-type") ?? "no content type";
+    throw new ApiError(
+      response.status,
+      `the answer to ${method} ${url.pathname} is not JSON (${response.status}, ${type})`,
+      null,
+    );
   }
   return data;
 }

@@ -52,10 +52,17 @@ export function deadLettersView(root, params = new URLSearchParams()) {
       cursor = page.cursor;
       more.hidden = !cursor;
     } catch (error) {
-      list.replaceChildren(notice(`Could not load dead letters: ${error.message}`));
+      // A failed further page keeps the letters already shown.
+      if (append) status.replaceChildren(notice(`Could not load more dead letters: ${error.message}`));
+      else list.replaceChildren(notice(`Could not load dead letters: ${error.message}`));
     }
   }
-  more.addEventListener("click", () => load(true));
+  more.addEventListener("click", async () => {
+    // Disabled while the page loads: a second click would append the same page again.
+    more.disabled = true;
+    await load(true);
+    more.disabled = false;
+  });
   const replayAll = replayAllButton(target, reason, status, () => load());
 
   root.append(
@@ -98,7 +105,9 @@ function replayAllButton(target, reason, status, reload) {
   };
   target.addEventListener("input", reset);
   reason.addEventListener("change", reset);
-  button.addEventListener("click", async () => {
+  button.addEventListener("click", async (click) => {
+    // The second click of a double click is not the deliberate second click this asks for.
+    if (click.detail > 1) return;
     const filter = target.value.trim();
     const why = reason.value;
     const scope = [filter ? `of ${filter}` : "", why ? `${why}` : ""].filter(Boolean).join(", ");
@@ -149,7 +158,9 @@ function letterCard(letter, status, reload) {
     ),
   );
   // Two clicks to delete (no browser dialog): the first arms the button.
-  remove.addEventListener("click", () => {
+  remove.addEventListener("click", (click) => {
+    // The second click of a double click is not the deliberate second click this asks for.
+    if (click.detail > 1) return;
     if (remove.dataset.armed)
       return act(remove, "DELETE", `/admin/dead-letters/${segment(letter.id)}`, `Dead letter deleted.`);
     remove.dataset.armed = "yes";

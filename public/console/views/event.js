@@ -13,15 +13,40 @@ export function eventView(root, id) {
   const meta = h("p", { class: "muted" });
   const redeliver = h("button", { type: "button", class: "primary", hidden: true }, "Redeliver");
 
+  /** The targets a redelivery the queue took only part of did not reach: the next click sends only to them. */
+  let notQueued = null;
   redeliver.addEventListener("click", async () => {
     redeliver.disabled = true;
     try {
-      await api("POST", `/admin/events/${segment(id)}/redeliver`, {});
-      result.replaceChildren(notice("Queued for redelivery to every matching target.", "ok"));
-      setTimeout(load, 1_000);
+      await api("POST", `/admin/events/${segment(id)}/redeliver`, notQueued ? { targets: notQueued } : {});
+      result.replaceChildren(
+        notice(
+          notQueued
+            ? `Queued for redelivery to ${notQueued.join(", ")}.`
+            : "Queued for redelivery to every matching target.",
+          "ok",
+        ),
+      );
+      notQueued = null;
+      redeliver.textContent = "Redeliver";
+      // Enabled again once the new attempts are loaded: the second click of a double click sends nothing.
+      setTimeout(async () => {
+        await load();
+        redeliver.disabled = false;
+      }, 1_000);
     } catch (error) {
-      result.replaceChildren(notice(`Redeliver failed: ${error.message}`));
-    } finally {
+      const rest = error.body?.notQueued;
+      if (Array.isArray(rest) && rest.length > 0) {
+        // Sending it to every target again would deliver it twice to those that have it queued.
+        notQueued = rest;
+        redeliver.textContent = `Redeliver to the ${rest.length} not queued`;
+        result.replaceChildren(
+          notice(
+            `Redeliver failed part way: queued for ${(error.body.queued ?? []).join(", ") || "none"}, ` +
+              `not for ${rest.join(", ")}. Redeliver again sends it only to those.`,
+          ),
+        );
+      } else result.replaceChildren(notice(`Redeliver failed: ${error.message}`));
       redeliver.disabled = false;
     }
   });

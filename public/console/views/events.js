@@ -11,6 +11,8 @@ const RANGES = [
   ["7d", "last 7 days"],
 ];
 const REFRESH_MS = 5_000;
+/** Pages followed at most while they hold no event and have a cursor, before "Older events" takes over. */
+const EMPTY_PAGES = 5;
 /** The filters, in the order they appear in the URL. */
 export const EVENT_FILTERS = ["q", "provider", "type", "target", "outcome", "since"];
 
@@ -69,7 +71,12 @@ export function eventsView(root, params = new URLSearchParams()) {
   const filtered = EVENT_FILTERS.some((name) => filters[name]);
   async function load(append = false) {
     try {
-      const page = await api("GET", "/admin/events", undefined, { ...filters, cursor: append ? cursor : "" });
+      // A filtered page looks at a bounded window of the log, so it may hold no match and still have a
+      // cursor: follow a few, as the admin API asks.
+      let page = { items: [], cursor: append ? cursor : "" };
+      for (let pages = 0; pages === 0 || (page.items.length === 0 && page.cursor && pages < EMPTY_PAGES); pages++) {
+        page = await api("GET", "/admin/events", undefined, { ...filters, cursor: page.cursor });
+      }
       const rows = page.items.map(eventCard);
       if (append) list.append(...rows);
       else list.replaceChildren(...rows);
@@ -79,9 +86,11 @@ export function eventsView(root, params = new URLSearchParams()) {
       if (count) status.replaceChildren(`${count} events, updated `, time(new Date().toISOString()));
       else {
         status.replaceChildren(
-          filtered
-            ? "No event matches these filters: widen the time range or clear the search. "
-            : "No events yet: send a test callback (npm run send -- tencent-meeting) or wait for a platform's. ",
+          cursor
+            ? "No match among the newest events looked at so far: Older events looks further back. "
+            : filtered
+              ? "No event matches these filters: widen the time range or clear the search. "
+              : "No events yet: send a test callback (npm run send -- tencent-meeting) or wait for a platform's. ",
           filtered ? h("a", { href: "#/events" }, "Clear the filters") : null,
         );
       }
@@ -89,9 +98,12 @@ export function eventsView(root, params = new URLSearchParams()) {
       status.replaceChildren(notice(`Could not load events: ${error.message}`));
     }
   }
-  more.addEventListener("click", () => {
+  more.addEventListener("click", async () => {
     paged = true;
-    load(true);
+    // Disabled while the page loads: a second click would append the same page again.
+    more.disabled = true;
+    await load(true);
+    more.disabled = false;
   });
 
   root.append(h("h1", {}, "Events"), form, status, list, more);

@@ -138,7 +138,14 @@ function huaweiLink(url, account) {
           const answer = await api("POST", path, { accessToken: accessToken.value.trim() });
           result.replaceChildren(notice(String(answer?.message ?? "Registered."), "ok"));
         } catch (error) {
-          result.replaceChildren(notice(`Huawei refused: ${error.body?.message ?? error.message}`));
+          // Only a huawei_upstream_error is Huawei's answer; anything else is the relay's (or the network's).
+          result.replaceChildren(
+            notice(
+              error.body?.code === "huawei_upstream_error"
+                ? `Huawei refused: ${error.body.message ?? error.message}`
+                : `Not registered: ${error.message}`,
+            ),
+          );
         } finally {
           accessToken.value = "";
           button.disabled = false;

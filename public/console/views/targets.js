@@ -143,6 +143,8 @@ function targetCard(target, pause, health, status, reload) {
       } catch (error) {
         status.replaceChildren(notice(`${target.id}: ${verb} failed: ${error.message}`));
         button.disabled = false;
+        // A resume that failed after its first page has unpaused the target: show its state as it is now.
+        if (error.status !== 401) reload();
       }
     });
     return button;
@@ -185,12 +187,19 @@ function targetCard(target, pause, health, status, reload) {
 /** What the target answered a test event: status, time taken, and the start of its answer. */
 function testAnswer(answer) {
   const ok = answer?.ok === true;
-  const statusText = answer?.status === null || answer?.status === undefined ? "no answer" : `HTTP ${answer.status}`;
+  const answered = answer?.status !== null && answer?.status !== undefined;
+  const statusText = answered ? `HTTP ${answer.status}` : "no answer";
   const duration = typeof answer?.durationMs === "number" ? ` in ${answer.durationMs} ms` : "";
+  // Why it failed, in the relay's words: a timeout, a connection error, or "not sent" (no rate-limit slot).
+  const why = ok || !answer?.error ? "" : `: ${answer.error}`;
+  const line =
+    typeof answer?.retryAfterSeconds === "number"
+      ? `Test event${why || `: not sent; try again in ${answer.retryAfterSeconds} s`}`
+      : `Test event: ${statusText}${duration}${ok ? " (accepted)" : answered ? " (refused)" : ""}${why}`;
   return h(
     "div",
     {},
-    h("p", { class: ok ? "ok" : "error" }, `Test event: ${statusText}${duration}${ok ? " (accepted)" : " (refused)"}`),
+    h("p", { class: ok ? "ok" : "error" }, line),
     answer?.response ? h("pre", { class: "response" }, String(answer.response)) : null,
   );
 }
@@ -202,7 +211,8 @@ function documentEditor(status, saved) {
     spellcheck: "false",
     wrap: "off",
     rows: 18,
-    "aria-describedby": "targets-problems",
+    "aria-label": "Targets document (JSON)",
+    "aria-describedby": "targets-secrets-note targets-problems",
   });
   const notes = h("div", { class: "notes-inner" });
   const list = h("ul", { id: "targets-problems", class: "problems" });
