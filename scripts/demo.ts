@@ -6,7 +6,7 @@
  * Meeting callback on an account route, prints every CloudEvent
  * that arrives, and what a Feishu, DingTalk, WeCom and Slack bot (local fakes that check each platform's
  * signature and shape) would show in the group, and exits: 0 when every sample arrived, 1 naming what did not.
- * It prints the console's address; with `--keep` the relay stays up until Ctrl-C.
+ * It prints the console's address; with `--keep` the relay stays up until Ctrl-C. Any other option: 2.
  */
 import { randomUUID } from "node:crypto";
 import { Webhook } from "standardwebhooks";
@@ -171,6 +171,13 @@ function missing(samples: SignedCallback[], arrived: Arrived[]): string[] {
   const repeats = ids.filter((id, index) => ids.indexOf(id) !== index);
   if (repeats.length > 0) problems.push(`delivered more than once: ${[...new Set(repeats)].join(", ")}`);
   return problems;
+}
+
+const USAGE = "usage: npm run demo [-- --keep]";
+
+if (process.argv.slice(2).some((arg) => arg !== "--keep")) {
+  console.error(USAGE);
+  process.exit(2);
 }
 
 main().then(

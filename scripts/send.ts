@@ -4,12 +4,12 @@
  * `npm run dev`'s, http://127.0.0.1:8787) and prints what it answered. The credentials are the ones
  * the relay runs with: `.dev.vars` (or the file `--vars` names); for `--account acme` the
  * `_ACME` names, and a Tencent Meeting account with an EncodingAESKey gets an encrypted callback.
- * Exits 0 when the relay answered exactly as the platform expects, 1 otherwise.
+ * Exits 0 when the relay answered exactly as the platform expects, 1 otherwise, 2 for a usage error.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgs, parseEnv } from "node:util";
 import { PROJECT_ROOT } from "../tools/harness/index.ts";
 import {
   huaweiMeetingCallback,
@@ -37,16 +37,17 @@ const DEFAULT_EVENTS: Record<Provider, string> = {
   "tencent-whiteboard": "TranscodeFinished",
 };
 
-/** `NAME=value` lines of a .dev.vars file (quotes optional, # comments). */
+/** A .dev.vars file, read as wrangler dev reads it (dotenv: quotes optional, # comments, also after a value). */
 function readVars(path: string): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(path, "utf8").split(/\r?\n/)) {
-    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (!match || line.trimStart().startsWith("#")) continue;
-    const [, name, raw = ""] = match;
-    vars[name as string] = /^(["']).*\1$/.test(raw) ? raw.slice(1, -1) : raw;
+  return parseEnv(readText(path)) as Record<string, string>;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as Error).message}`);
   }
-  return vars;
 }
 
 function needed(vars: Record<string, string>, name: string, file: string): string {
@@ -104,43 +105,68 @@ function credentials(values: Partial<Parameters<typeof huaweiMeetingCallback>[0]
   return { tencentToken: "", huaweiAppId: "", huaweiAppKey: "", yunhuniToken: "", whiteboardKey: "", ...values };
 }
 
-/** The builders sign for the base route; an account route adds its segment before the query. */
+/**
+ * The builders sign for the base route (`/webhooks/<platform>`; the encrypted one for the account route
+ * already): an account route adds its segment before the query.
+ */
 function onAccount(callback: SignedCallback, account: string | undefined): SignedCallback {
-  if (account === undefined || callback.path.includes(`/${account}`)) return callback;
   const [path = "", query] = callback.path.split("?");
+  if (account === undefined || path.split("/").length > 3) return callback;
   return { ...callback, path: `${path}/${account}${query === undefined ? "" : `?${query}`}` };
 }
 
+function parseArguments() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        account: { type: "string" },
+        event: { type: "string" },
+        url: { type: "string", default: "http://127.0.0.1:8787" },
+        vars: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Checked before a callback is built: a URL error would otherwise show the path, Yunhuni's token included. */
+function relayUrl(text: string): string {
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  if (url?.protocol !== "http:" && url?.protocol !== "https:") {
+    throw new UsageError(`--url must be an http:// or https:// address, got "${text}"`);
+  }
+  return text;
+}
+
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      account: { type: "string" },
-      event: { type: "string" },
-      url: { type: "string", default: "http://127.0.0.1:8787" },
-      vars: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const { values, positionals } = parseArguments();
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const [platform] = positionals;
-  if (values.help || platform === undefined) throw new UsageError("");
+  if (platform === undefined) throw new UsageError("");
   if (!(PROVIDER_NAMES as readonly string[]).includes(platform)) throw new UsageError(`unknown platform "${platform}"`);
   const provider = platform as Provider;
   if (values.account !== undefined && !/^[a-z0-9_]{1,32}$/.test(values.account)) {
     throw new UsageError("an account is 1 to 32 of a-z, 0-9 and _ (lower case, as in the callback URL)");
   }
+  const relay = relayUrl(values.url);
   const file = values.vars ?? join(PROJECT_ROOT, ".dev.vars");
   if (!existsSync(file)) throw new UsageError(`${file} does not exist: run npm run dev once (it creates it)`);
   const event = values.event ?? DEFAULT_EVENTS[provider];
   const callback = onAccount(callbackFor(provider, event, values.account, readVars(file), file), values.account);
-  const target = new URL(callback.path, values.url);
+  const target = new URL(callback.path, relay);
   // The Yunhuni token rides in the query: the printed URL leaves it out.
   console.log(`POST ${target.origin}${target.pathname}  (${callback.label})`);
   let answer: { status: number; body: string };
   try {
-    answer = await sendCallback(values.url, callback);
+    answer = await sendCallback(relay, callback);
   } catch (error) {
-    console.error(`no relay answered at ${values.url} (${(error as Error).message}): start one with npm run dev`);
+    console.error(`no relay answered at ${relay} (${(error as Error).message}): start one with npm run dev`);
     return 1;
   }
   console.log(`→ ${answer.status} ${answer.body}`);
