@@ -33,6 +33,31 @@ function change(name: string, file: string, find: string, replace: string, tests
 
 export const MUTATIONS: Mutation[] = [
   change(
+    "a write KV refused on an admin request is a 500",
+    "src/admin/state-write.ts",
+    "    if (error instanceof RelayError) throw error;\n",
+    "    throw error;\n",
+    ["test/admin/kv-write-rate.test.ts"],
+  ),
+  change(
+    "every page of a resume lifts the pause again",
+    "src/delivery/dead-letters/resume.ts",
+    "if (sofar.paused || !sofar.stored) {",
+    "if (true) {",
+    ["test/admin/kv-write-rate.test.ts"],
+  ),
+  {
+    name: "the console calls the next page at once",
+    changes: [
+      {
+        file: "public/console/replay-loop.js",
+        find: "if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));",
+        replace: "",
+      },
+    ],
+    tests: ["test/console-replay-loop.test.ts"],
+  },
+  change(
     "a kept delivery is replayed though a resume already replayed its record",
     "src/delivery/deliver.ts",
     "if (pending.keptAs !== undefined && !(await stillKept(env, pending.keptAs))) {",

@@ -9,18 +9,28 @@
  */
 export const STALLED_CALLS = 25;
 
+/**
+ * The least time between the starts of two calls. Each page writes the resume's or replay's progress to
+ * one KV key, and KV takes one write per key per second: a faster call would be refused.
+ */
+export const PAGE_INTERVAL_MS = 1_000;
+
 /** The progress line between two pages. */
 export const continuing = (total) => `replayed ${total}, continuing…`;
 
 /**
- * Calls `page()` (one bounded page: resolves to `{replayed, remaining}`) until nothing remains,
+ * Calls `page()` (one bounded page: resolves to `{replayed, remaining}`) until nothing remains, at
+ * most once per {@link PAGE_INTERVAL_MS},
  * calling `progress(total)` after each page that leaves more. Resolves to the total replayed; a
  * failed page rejects with its error, its message saying how many were replayed before it.
  */
 export async function replayInPages(page, progress) {
   let total = 0;
   let stalled = 0;
-  for (;;) {
+  for (let started = 0; ; ) {
+    const wait = started + PAGE_INTERVAL_MS - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    started = Date.now();
     let answer;
     try {
       answer = await page();

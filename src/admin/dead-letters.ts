@@ -17,6 +17,7 @@ import {
 import { bulkReplayFilter, MAX_BULK_REPLAY_BODY_BYTES } from "./bulk-replay-body";
 import { kvPage, onlyParams, pageSize, requestText } from "./params";
 import type { AdminEnv } from "./request-log";
+import { stateWrite } from "./state-write";
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 100;
@@ -98,7 +99,7 @@ deadLetters.delete("/:id", async (c) => {
       ? { deadLetter: id, outcome: "unreadable" }
       : { deadLetter: id, target: letter.target, event: letter.event.id },
   );
-  await deleteDeadLetter(c.env.RELAY_STATE, id);
+  await stateWrite(() => deleteDeadLetter(c.env.RELAY_STATE, id), "the deletion");
   return c.json({ id, status: "deleted" });
 });
 

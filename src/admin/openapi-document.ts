@@ -97,7 +97,7 @@ const OPERATIONS: Operation[] = [
     summary: "Validate and store a targets document (a masked value keeps the stored one)",
     body: [TARGETS_REF, MAX_TARGETS_BYTES],
     success: [200, TARGETS_REF],
-    errors: { 400: ["invalid_json", "invalid_targets"], 413: ["payload_too_large"] },
+    errors: { 400: ["invalid_json", "invalid_targets"], 413: ["payload_too_large"], 503: ["state_unavailable"] },
   },
   {
     method: "get",
@@ -119,7 +119,7 @@ const OPERATIONS: Operation[] = [
     summary: "Pause a target: what it would get is kept as dead letters",
     parameters: [path("id", TARGET_ID)],
     success: [202, anyObject],
-    errors: { 404: ["unknown_target"], 409: ["stored_targets_invalid"] },
+    errors: { 404: ["unknown_target"], 409: ["stored_targets_invalid"], 503: ["state_unavailable"] },
   },
   {
     method: "post",
@@ -127,7 +127,11 @@ const OPERATIONS: Operation[] = [
     summary: "Unpause a target and replay one page of what it kept",
     parameters: [path("id")],
     success: [202, anyObject],
-    errors: { 404: ["unknown_target"], 409: ["stored_targets_invalid"], 503: ["queue_unavailable"] },
+    errors: {
+      404: ["unknown_target"],
+      409: ["stored_targets_invalid"],
+      503: ["queue_unavailable", "state_unavailable"],
+    },
   },
   {
     method: "post",
@@ -172,7 +176,7 @@ const OPERATIONS: Operation[] = [
     summary: "Discard one dead letter",
     parameters: [path("id")],
     success: [200, anyObject],
-    errors: { 404: ["unknown_dead_letter"] },
+    errors: { 404: ["unknown_dead_letter"], 503: ["state_unavailable"] },
   },
   {
     method: "get",

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { loadTargets } from "../config/targets";
 import { TARGET_ID_PATTERN as TARGET_ID } from "../config/targets-schema";
 import type { Env } from "../core/env";
-import { RelayError } from "../core/errors";
+import { RelayError, StateRefusedError } from "../core/errors";
 import { settingsOf } from "../core/settings";
 import { ReplayInterruptedError } from "../delivery/dead-letters/replay-batches";
 import type { ReplayProgress } from "../delivery/dead-letters/replay-pages";
@@ -23,6 +23,7 @@ export async function resume(c: Context<AdminEnv>): Promise<Response> {
   try {
     progress = await resumeTarget(c.env, id, budget);
   } catch (error) {
+    if (error instanceof StateRefusedError) throw error;
     if (!(error instanceof ReplayInterruptedError)) {
       throw new RelayError(
         503,

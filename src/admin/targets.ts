@@ -26,6 +26,7 @@ import { maskedDocument, storedDocument, withMaskProblems } from "./masked-targe
 import { kvPage, onlyParams, pageSize, requestText } from "./params";
 import type { AdminEnv } from "./request-log";
 import { resume } from "./resume";
+import { stateWrite } from "./state-write";
 
 /** Far below KV's 25 MiB value limit; a targets document is a few KiB. */
 export const MAX_TARGETS_BYTES = 1024 * 1024;
@@ -71,7 +72,8 @@ targets.put("/", async (c) => {
   if (unmasked.problems.length > 0 || !result.ok) {
     return refuse(c, withMaskProblems(unmasked.problems, result.ok ? [] : result.problems));
   }
-  await c.env.RELAY_CONFIG.put(TARGETS_KEY, `${JSON.stringify(result.targets, null, 2)}\n`);
+  const stored = `${JSON.stringify(result.targets, null, 2)}\n`;
+  await stateWrite(() => c.env.RELAY_CONFIG.put(TARGETS_KEY, stored), "the targets document");
   // This isolate sees the change at once; others within their 5 s cache (and KV's propagation delay).
   forgetCachedTargets();
   c.set("logFields", { targets: result.targets.map((target) => target.id) });
@@ -101,7 +103,7 @@ targets.get("/paused", async (c) => {
 /** `POST /admin/targets/<id>/pause`: nothing more is sent to it; its deliveries are kept as `paused` dead letters. */
 targets.post("/:id/pause", async (c) => {
   const id = await configuredTarget(c.env, c.req.param("id"));
-  const pause = await pauseTarget(c.env.RELAY_STATE, id, "operator");
+  const pause = await stateWrite(() => pauseTarget(c.env.RELAY_STATE, id, "operator"), "the pause");
   c.set("logFields", { target: id });
   log("target", { target: id, outcome: "paused", reason: "paused by an operator" });
   // `relay.target.paused`, for the targets that name it (one send; none when no target does).

@@ -33,6 +33,7 @@ export const ERROR_CODES = [
   "unknown_dead_letter",
   "unreadable_dead_letter",
   "queue_unavailable",
+  "state_unavailable",
   "event_log_unavailable",
   "huawei_upstream_error",
 ] as const;
@@ -70,6 +71,13 @@ export function errorResponse(status: ErrorStatus, code: ErrorCode, message: str
   return Response.json({ error: message, code, ...options.fields }, { status, headers: options.headers ?? {} });
 }
 
+/**
+ * KV refused a write an admin request needs, or the request came back within the second KV waits between
+ * two writes to one key: 503 `state_unavailable` with `Retry-After: 1`. Thrown only before anything
+ * changed, so the message can say one more try is safe.
+ */
+export class StateRefusedError extends Error {}
+
 /** Configuration mistakes are thrown: they are the operator's to fix, and the log names the var. */
 export class SettingsError extends Error {}
 
@@ -96,6 +104,13 @@ export function describeError(error: Error): ErrorOutcome {
       response: errorResponse(status, code, message, { headers, fields }),
       outcome: "rejected",
       reason: message,
+    };
+  }
+  if (error instanceof StateRefusedError) {
+    return {
+      response: errorResponse(503, "state_unavailable", error.message, { headers: { "retry-after": "1" } }),
+      outcome: "rejected",
+      reason: error.message,
     };
   }
   if (error instanceof SettingsError) {

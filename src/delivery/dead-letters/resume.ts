@@ -1,5 +1,5 @@
 import type { Env } from "../../core/env";
-import { errorMessage } from "../../core/errors";
+import { errorMessage, StateRefusedError } from "../../core/errors";
 import { log } from "../../core/log";
 import { isRecord, jsonValue } from "../../lib/json";
 import { KV_LIST_KEYS } from "../../lib/limits";
@@ -31,7 +31,15 @@ export async function resumeTarget(
   const report = await someoneWants(env, targetResumed(targetId, new Date(now).toISOString(), 0));
   const sofar = await resumeSoFar(env, targetId, budget);
   budget.spend();
-  await unpauseTarget(env.RELAY_STATE, targetId);
+  // A later page of a resume under way writes no pause key: the first page lifted it, less than a second ago
+  // maybe, and KV refuses a second write to one key within a second.
+  if (sofar.paused || !sofar.stored) {
+    await unpauseTarget(env.RELAY_STATE, targetId).catch(() => {
+      throw new StateRefusedError(
+        "the pause was not lifted: KV refused the write (it takes one write per key per second, so a resume right after the pause meets this); nothing changed, try again in a second",
+      );
+    });
+  }
   // A pause in place is a new one (or the first page of this one): its letters are anywhere in the list.
   const from = sofar.paused ? undefined : sofar.cursor;
   let paged: Awaited<ReturnType<typeof replayPages>>;
@@ -111,7 +119,11 @@ async function endPage(
   }
   if (report && (sofar.paused || sofar.stored))
     await reportNow(env, targetResumed(targetId, sofar.pausedSince, replayed));
-  if (sofar.stored) await env.RELAY_STATE.delete(RESUMING_PREFIX + targetId);
+  // Every kept letter is replayed already: a record left behind (KV refused the delete) only carries a count.
+  if (sofar.stored)
+    await env.RELAY_STATE.delete(RESUMING_PREFIX + targetId).catch((error: unknown) =>
+      log("target", { target: targetId, outcome: "resume_record_left", error: errorMessage(error) }),
+    );
 }
 
 /**

@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { afterEach } from "vitest";
 import { PRODUCTION } from "./limits";
 import { countOperation, currentInvocation, type Invocation, refuse } from "./operations";
 
@@ -15,7 +16,8 @@ const {
  * Workers KV as strict as production: keys over 512 bytes, a bulk get of more than 100 keys,
  * a list of more than 1,000, values over 25 MiB, metadata over 1,024 bytes (as JSON) and TTLs
  * under 60 s are refused, and so is a
- * second write to one key in one invocation (KV takes one write per key per second). Each
+ * second write to one key in one invocation (KV takes one write per key per second; across
+ * invocations, see {@link kvWritesOncePerSecondAcrossInvocations}). Each
  * call is one operation of the invocation (a bulk get too, as Cloudflare counts it). A list
  * from a cursor KV never gave fails, as production's does (an error, not a broken limit).
  */
@@ -56,6 +58,40 @@ const issuedCursors = new Set<string>();
 
 const writtenIn = new WeakMap<Invocation, Set<string>>();
 
+/** When each key was last written, and by which invocation: what the rate across invocations is read from. */
+const lastWrites = new Map<string, { at: number; by: Invocation }>();
+let rateAcrossInvocations = false;
+
+/**
+ * From now until the end of the test, a write to a key that another invocation wrote less than a second
+ * ago fails as production's does: the call rejects with KV's 429 (the relay's to handle, not a broken
+ * limit). Off by default: most tests act faster than an operator or a platform can, with no second between
+ * steps, where production would refuse the same two writes. Within one invocation a second write is
+ * always refused as a broken limit (the relay's own doing).
+ */
+export function kvWritesOncePerSecondAcrossInvocations(): void {
+  rateAcrossInvocations = true;
+  lastWrites.clear();
+}
+
+afterEach(() => {
+  rateAcrossInvocations = false;
+  lastWrites.clear();
+});
+
+/** KV's answer to a second write to one key within a second, as production rejects it. */
+function tooSoon(operation: string, key: string): Error | undefined {
+  const invocation = currentInvocation();
+  if (invocation === undefined || !rateAcrossInvocations) return undefined;
+  const last = lastWrites.get(key);
+  const now = Date.now();
+  if (last !== undefined && last.by !== invocation && now - last.at < 1000) {
+    return new Error(`KV ${operation.toUpperCase()} failed: 429 Too Many Requests`);
+  }
+  lastWrites.set(key, { at: now, by: invocation });
+  return undefined;
+}
+
 function checkWrite(operation: string, key: string): void {
   const invocation = currentInvocation();
   if (invocation === undefined) return;
@@ -94,12 +130,16 @@ export function installKvDouble(): void {
       refuse(`KV put: expiration ${options.expiration} is less than ${KV_MIN_TTL_SECONDS} seconds away`);
     }
     checkWrite("put", key);
+    const refused = tooSoon("put", key);
+    if (refused) return Promise.reject(refused);
     return (real.put as (...args: unknown[]) => Promise<void>).call(this, key, value, options);
   } as KVNamespace["put"];
   prototype.delete = function del(this: KVNamespace, key: string) {
     countOperation("kv.delete");
     checkKey("delete", key);
     checkWrite("delete", key);
+    const refused = tooSoon("delete", key);
+    if (refused) return Promise.reject(refused);
     return real.delete.call(this, key);
   };
   prototype.list = function list(this: KVNamespace, options?: KVNamespaceListOptions) {
