@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs, parseEnv } from "node:util";
+import { ACCOUNT_PATTERN } from "../src/config/account-name.ts";
 import { PROJECT_ROOT } from "../tools/harness/index.ts";
 import {
   huaweiMeetingCallback,
@@ -151,8 +152,10 @@ async function main(): Promise<number> {
   if (platform === undefined) throw new UsageError("");
   if (!(PROVIDER_NAMES as readonly string[]).includes(platform)) throw new UsageError(`unknown platform "${platform}"`);
   const provider = platform as Provider;
-  if (values.account !== undefined && !/^[a-z0-9_]{1,32}$/.test(values.account)) {
-    throw new UsageError("an account is 1 to 32 of a-z, 0-9 and _ (lower case, as in the callback URL)");
+  if (values.account !== undefined && !ACCOUNT_PATTERN.test(values.account)) {
+    throw new UsageError(
+      "an account is 1 to 32 of a-z, 0-9 and _ (lower case, as in the callback URL), and not previous or …_previous (those name a credential's previous value)",
+    );
   }
   const relay = relayUrl(values.url);
   const file = values.vars ?? join(PROJECT_ROOT, ".dev.vars");

@@ -5,13 +5,13 @@ import { toJsonSchema } from "@valibot/to-json-schema";
 import type { GenericSchema } from "valibot";
 import { targetsJsonSchema } from "../config/targets-json-schema";
 import { TARGET_ID_PATTERN } from "../config/targets-schema";
+import { MAX_TARGETS_BYTES } from "../config/validate-targets";
 import { ERROR_CODES, type ErrorCode } from "../core/errors";
 import { VERSION } from "../core/version";
 import { DEAD_LETTER_REASONS } from "../delivery/dead-letters/store";
 import { BulkReplayBody, MAX_BULK_REPLAY_BODY_BYTES } from "./bulk-replay-body";
 import { LinkConfigBody, MAX_LINK_CONFIG_BODY_BYTES } from "./huawei";
 import { MAX_REDELIVER_BODY_BYTES, RedeliverBody } from "./redeliver";
-import { MAX_TARGETS_BYTES } from "./targets";
 
 /** Where the generated document is committed (served at /admin/openapi.json), from the repository root. */
 export const OPENAPI_PATH = "public/admin/openapi.json";

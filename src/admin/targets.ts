@@ -3,6 +3,7 @@ import { Hono } from "hono/tiny";
 import {
   forgetCachedTargets,
   loadTargets,
+  MAX_TARGETS_BYTES,
   nestingProblem,
   type Problem,
   parseTargetsText,
@@ -27,9 +28,6 @@ import { kvPage, onlyParams, pageSize, requestText } from "./params";
 import type { AdminEnv } from "./request-log";
 import { resume } from "./resume";
 import { stateWrite } from "./state-write";
-
-/** Far below KV's 25 MiB value limit; a targets document is a few KiB. */
-export const MAX_TARGETS_BYTES = 1024 * 1024;
 
 /** Marks the answer of GET while the stored document is invalid (its body is then an object, not the array). */
 const INVALID_HEADER = { "x-targets-invalid": "1" };

@@ -2,13 +2,9 @@ import { type Env, readSetting } from "../core/env";
 import { candidatesOf, PREVIOUS_SUFFIX } from "../providers/candidates";
 import type { AnyProviderAdapter } from "../providers/registry";
 import type { Candidate, CredentialLookup, ProviderAdapter } from "../providers/types";
+import { ACCOUNT_PATTERN } from "./account-name";
 
-/**
- * An account name: 1 to 32 of a-z, 0-9 and _. `previous` and names ending in `_previous` are
- * not accounts: `TENCENT_MEETING_TOKEN_PREVIOUS` and `…_ACME_PREVIOUS` hold the previous value
- * of a credential being rotated.
- */
-export const ACCOUNT_PATTERN = /^(?!(?:[a-z0-9_]*_)?previous$)[a-z0-9_]{1,32}$/;
+export { ACCOUNT_PATTERN };
 
 /** `acme` → `_ACME`: the suffix of an account's credential names. */
 function accountSuffix(account: string | undefined): string {

@@ -25,6 +25,7 @@ export function forgetCachedTargets(): void {
 export { keepOpsTargets, OPS_TARGETS_KEY, OWN_EVENT_PREFIX } from "./ops-targets.ts";
 export type { Target } from "./targets-schema.ts";
 export {
+  MAX_TARGETS_BYTES,
   nestingProblem,
   type Problem,
   parseTargetsText,

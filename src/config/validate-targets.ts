@@ -40,6 +40,9 @@ export function validateTargets(document: unknown, options: ValidationOptions): 
   return { ok: false, problems: byTarget(problems) };
 }
 
+/** The largest targets document the relay takes (UTF-8 bytes): far below KV's 25 MiB; one is a few KiB. */
+export const MAX_TARGETS_BYTES = 1024 * 1024;
+
 /**
  * The one problem of a document that nests deeper than any target does, checked before anything
  * else reads it: masking, validation and the console's layout all walk it, and a document nested

@@ -4,6 +4,20 @@ import { reportTargets } from "../../src/config/targets-report";
 const strict = { allowInsecureTargets: false };
 
 describe("reportTargets (npm run validate-targets)", () => {
+  it("refuses what PUT /admin/targets refuses before validating: over 1 MiB, or nested past 64 levels", () => {
+    // Valid targets, padded past 1 MiB with a long header value: the admin API answers 413 for it.
+    const big = JSON.stringify([{ id: "a", url: "https://a.example", headers: { "x-pad": "é".repeat(524_288) } }]);
+    expect(reportTargets(big, "targets.json", strict)).toEqual({
+      ok: false,
+      lines: [`targets.json: $: ${new TextEncoder().encode(big).byteLength} bytes; the relay takes at most 1048576`],
+    });
+    const deep = `[${"[".repeat(70)}${"]".repeat(70)}]`;
+    expect(reportTargets(deep, "targets.json", strict)).toEqual({
+      ok: false,
+      lines: ["targets.json: $: targets document nests JSON deeper than 64 levels"],
+    });
+  });
+
   it("counts the targets of a valid file", () => {
     const text = JSON.stringify([
       { id: "a", url: "https://a.example" },

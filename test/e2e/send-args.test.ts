@@ -57,6 +57,15 @@ describe("npm run send on bad arguments", () => {
     }
   });
 
+  it("refuses an account the relay never routes: previous, or a name ending in _previous", () => {
+    for (const account of ["previous", "acme_previous"]) {
+      const result = send("yunhuni", "--vars", vars, "--account", account, "--url", NO_RELAY);
+      expect(result.stderr).toContain("not previous or …_previous (those name a credential's previous value)");
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      expect(result.status).toBe(2);
+    }
+  });
+
   it("names a --vars that is not a file, without a stack trace", () => {
     const result = send("yunhuni", "--vars", directory, "--url", NO_RELAY);
     expect(result.stderr).toContain(`npm run send: cannot read ${directory}`);
