@@ -33,6 +33,25 @@ function change(name: string, file: string, find: string, replace: string, tests
 
 export const MUTATIONS: Mutation[] = [
   change(
+    "validate-targets passes a document the admin API refuses for its size",
+    "src/config/targets-report.ts",
+    "if (bytes > MAX_TARGETS_BYTES) {",
+    "if (bytes > MAX_TARGETS_BYTES * 10) {",
+    ["test/config/targets-report.test.ts"],
+  ),
+  {
+    name: "send takes previous for an account",
+    changes: [
+      {
+        file: "src/config/account-name.ts",
+        find: "export const ACCOUNT_PATTERN = /^(?!(?:[a-z0-9_]*_)?previous$)[a-z0-9_]{1,32}$/;",
+        replace: "export const ACCOUNT_PATTERN = /^[a-z0-9_]{1,32}$/;",
+      },
+    ],
+    tests: ["test/e2e/send-args.test.ts"],
+    project: "e2e",
+  },
+  change(
     "a write KV refused on an admin request is a 500",
     "src/admin/state-write.ts",
     "    if (error instanceof RelayError) throw error;\n",
