@@ -7,7 +7,7 @@ import { deliverableBody } from "../queue/spill";
 import { attemptDelivery, buryDelivery } from "./attempt";
 import type { BatchContext } from "./batch";
 import { forgetKept, holdWhilePaused, keepWhilePaused, pauseOnGone } from "./dead-letters/hold";
-import { DEAD_LETTER_PREFIX } from "./dead-letters/store";
+import { DEAD_LETTER_PREFIX, deadLetterFrom, REPLAYED_PREFIX } from "./dead-letters/store";
 import { pausedTargets } from "./pauses";
 
 /** After an unexpected error (a KV outage while burying, say), the pair comes back after this long. */
@@ -58,8 +58,11 @@ export async function deliverQueued(
           message.ack();
           return;
         }
-        if (pending.keptAs !== undefined && !(await stillKept(env, pending.keptAs))) {
-          // A resume listed the record meanwhile and replayed it itself (or an operator discarded it).
+        const kept = pending.keptAs === undefined ? "kept" : await keptState(env, pending.keptAs);
+        if (kept !== "kept") {
+          // A resume listed the record meanwhile and replayed it itself (or an operator discarded it); one
+          // that KV would not let it delete yet is marked replayed, and goes now.
+          if (kept === "replayed") await forgetKept(env, pending);
           log("delivery", { id: pending.event.id, target: target.id, outcome: "skipped", reason: KEPT_GONE });
           message.ack();
           return;
@@ -102,12 +105,19 @@ export async function deliverQueued(
 const KEPT_GONE = "its kept record was replayed by a resume or discarded meanwhile";
 
 /**
- * Whether the record a replay names is still there: a delivery its keeper queued again (its target was
- * resumed while it was being kept) races the resume itself, which may list the record, replay it and
- * remove it; only one of the two may send.
+ * Whether the record a replay names is still there to send: a delivery its keeper queued again (its target
+ * was resumed while it was being kept) races the resume itself, which may list the record, replay it and
+ * remove it (`gone`), or, when KV would not let it delete the record yet, mark it replayed (`replayed`);
+ * only one of the two may send. One bulk read.
  */
-async function stillKept(env: Env, keptAs: string): Promise<boolean> {
-  return (await env.RELAY_STATE.get(DEAD_LETTER_PREFIX + keptAs)) !== null;
+async function keptState(env: Env, keptAs: string): Promise<"kept" | "gone" | "replayed"> {
+  const keys = [DEAD_LETTER_PREFIX + keptAs, REPLAYED_PREFIX + keptAs] as const;
+  const found = await env.RELAY_STATE.get([...keys], "text");
+  const record = found.get(keys[0]);
+  if (record == null) return "gone";
+  const replayed = found.get(keys[1]);
+  // A record kept again since it was replayed is newer than the mark: it is still to send.
+  return replayed != null && deadLetterFrom(record)?.lastAttemptAt === replayed ? "replayed" : "kept";
 }
 
 /** Which of the batch's paused targets its deliveries name are paused still; the error when KV cannot say. */

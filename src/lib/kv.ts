@@ -21,3 +21,12 @@ export async function valuesOf(kv: KVNamespace, prefix: string, ids: readonly st
   }
   return present;
 }
+
+/**
+ * Whether KV refused a write because the key was written less than a second ago (it takes one write per
+ * key per second, from any invocation, and answers the next with `429 Too Many Requests`), rather than
+ * because it is unavailable.
+ */
+export function refusedAsTooSoon(error: unknown): boolean {
+  return error instanceof Error && /\b429\b|too many requests/i.test(error.message);
+}

@@ -1,7 +1,7 @@
 import type { ProviderName, RelayEvent } from "../core/cloud-event";
 import { sha256Hex } from "../lib/crypto";
 import { normalizedEvents, providerByName } from "../providers/registry";
-import { SPILL_PREFIX, SPILL_TTL_SECONDS, SpillMissingError } from "./spill";
+import { putSpill, SPILL_PREFIX, SpillMissingError } from "./spill";
 
 /**
  * What a callback's events are made from: the callback as its platform's adapter verified it (plain
@@ -18,12 +18,14 @@ export interface CallbackOrigin {
 
 /**
  * Writes the callback to KV (one write, about the size of the body) and answers its key, the same
- * for every platform retry of it (the platform resends the same signed data).
+ * for every platform retry of it (the platform resends the same signed data). The key is the digest of
+ * what it holds, so a write KV refuses because the key was written less than a second ago (the platform
+ * sent the callback twice within a second) counts as done.
  */
 export async function spillCallback(state: KVNamespace, origin: CallbackOrigin): Promise<string> {
   const json = JSON.stringify(origin);
   const key = `${SPILL_PREFIX}${await sha256Hex(json)}`;
-  await state.put(key, json, { expirationTtl: SPILL_TTL_SECONDS });
+  await putSpill(state, key, json, "written-already");
   return key;
 }
 

@@ -1,6 +1,7 @@
 import type { RelayEvent } from "../core/cloud-event";
 import { encodeUtf8 } from "../lib/bytes";
 import { sha256Hex } from "../lib/crypto";
+import { refusedAsTooSoon } from "../lib/kv";
 import { MESSAGE_BYTES_BUDGET } from "../lib/limits";
 import { stubOf } from "./stub";
 
@@ -34,9 +35,14 @@ export function messageBytes(body: unknown): number {
  * The message `wrap` builds around `event`; when it is too large for the queue, the
  * event is written to KV first and the message carries its stub instead.
  */
-export async function fitEvent<M>(state: KVNamespace, event: RelayEvent, wrap: (event: RelayEvent) => M): Promise<M> {
+export async function fitEvent<M>(
+  state: KVNamespace,
+  event: RelayEvent,
+  wrap: (event: RelayEvent) => M,
+  repeated?: "written-already",
+): Promise<M> {
   const message = wrap(event);
-  return fitsMessage(message) ? message : wrap(await spillEvent(state, event));
+  return fitsMessage(message) ? message : wrap(await spillEvent(state, event, repeated));
 }
 
 /**
@@ -48,12 +54,36 @@ function fitsMessage(body: unknown): boolean {
   return json.length * 3 <= MAX_MESSAGE_BYTES || encodeUtf8(json).byteLength <= MAX_MESSAGE_BYTES;
 }
 
-/** Writes the whole event to KV (one write) and answers its stub, which every message about it can carry. */
-export async function spillEvent(state: KVNamespace, event: RelayEvent): Promise<RelayEvent> {
+/**
+ * Writes the whole event to KV (one write) and answers its stub, which every message about it can carry.
+ * With `"written-already"` (ingest), a write KV refuses because the key was written less than a second ago
+ * counts as done: the key is the event's id, so that write was this event's, from a platform that sent the
+ * callback twice within a second. Elsewhere it throws, and the consumer runs the message again later, when
+ * the event is usually a repeat dedup drops.
+ */
+export async function spillEvent(
+  state: KVNamespace,
+  event: RelayEvent,
+  repeated?: "written-already",
+): Promise<RelayEvent> {
   if (event.data.spilled !== undefined) return event;
   const key = `${SPILL_PREFIX}${await sha256Hex(event.id)}`;
-  await state.put(key, JSON.stringify(event), { expirationTtl: SPILL_TTL_SECONDS });
+  await putSpill(state, key, JSON.stringify(event), repeated);
   return stubOf(event, key);
+}
+
+/** The spill's one write; see {@link spillEvent} for `repeated`. */
+export async function putSpill(
+  state: KVNamespace,
+  key: string,
+  value: string,
+  repeated?: "written-already",
+): Promise<void> {
+  try {
+    await state.put(key, value, { expirationTtl: SPILL_TTL_SECONDS });
+  } catch (error) {
+    if (!(repeated === "written-already" && refusedAsTooSoon(error))) throw error;
+  }
 }
 
 /**

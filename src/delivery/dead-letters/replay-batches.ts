@@ -2,12 +2,13 @@ import type { RelayEvent } from "../../core/cloud-event";
 import type { Env } from "../../core/env";
 import { errorMessage } from "../../core/errors";
 import { log } from "../../core/log";
+import { refusedAsTooSoon } from "../../lib/kv";
 import { BATCH_BYTES_BUDGET, QUEUE_BATCH_MESSAGES } from "../../lib/limits";
 import type { DeliveryMessage, EventMessage } from "../../queue/messages";
 import { fitEvent, MAX_MESSAGE_BYTES, messageBytes } from "../../queue/spill";
 import type { OperationBudget } from "../operation-budget";
 import { type ReplayQueue, replayRoute } from "./replay";
-import type { DeadLetter } from "./store";
+import { ALL_TARGETS, DEAD_LETTER_PREFIX, type DeadLetter, markReplayed } from "./store";
 
 /** What one letter can cost at most: its delete, the spill of an event too large for a message, a batch of its own. */
 export const LETTER_AT_MOST = 3;
@@ -24,7 +25,7 @@ export class ReplayInterruptedError extends Error {
 
 interface Batch {
   queue: ReplayQueue;
-  items: { name: string; body: EventMessage | DeliveryMessage }[];
+  items: { name: string; letter: DeadLetter; body: EventMessage | DeliveryMessage }[];
   bytes: number;
 }
 
@@ -68,7 +69,7 @@ export async function replayInOrder(
       open.set(queue, batch);
       batches.push(batch);
     }
-    batch.items.push({ name, body });
+    batch.items.push({ name, letter, body });
     batch.bytes += bytes;
   }
   let replayed = 0;
@@ -78,21 +79,40 @@ export async function replayInOrder(
     } catch (error) {
       throw new ReplayInterruptedError(errorMessage(error), replayed);
     }
-    await Promise.all(batch.items.map(({ name }) => forget(env.RELAY_STATE, name)));
+    await Promise.all(batch.items.map((item) => forget(env.RELAY_STATE, item, budget)));
     replayed += batch.items.length;
   }
   return replayed;
 }
 
-/** Queued is what matters: a record whose delete failed is logged, and a later replay sends it again. */
-async function forget(state: KVNamespace, name: string): Promise<void> {
+/**
+ * Queued is what matters: a record whose delete failed is logged, and a later replay sends it again. One
+ * KV would not delete because it was written less than a second ago (kept by a retry consumer just as its
+ * target was resumed) is marked replayed (one more write, as far as the budget goes): that consumer may
+ * have queued it again itself, and the mark keeps that replay from sending it a second time.
+ */
+async function forget(
+  state: KVNamespace,
+  { name, letter }: { name: string; letter: DeadLetter },
+  budget: OperationBudget,
+): Promise<void> {
+  let failure: unknown;
   try {
     await state.delete(name);
+    return;
   } catch (error) {
-    log("dead-letter", {
-      deadLetter: name.slice(name.indexOf(":") + 1),
-      outcome: "delete-failed",
-      reason: errorMessage(error),
-    });
+    failure = error;
   }
+  const line = { deadLetter: name.slice(DEAD_LETTER_PREFIX.length), outcome: "delete-failed" };
+  if (refusedAsTooSoon(failure) && letter.target !== ALL_TARGETS && budget.allows(1)) {
+    budget.spend();
+    try {
+      await markReplayed(state, line.deadLetter, letter.lastAttemptAt);
+      log("dead-letter", { ...line, reason: errorMessage(failure), marked: "replayed" });
+      return;
+    } catch (error) {
+      failure = error;
+    }
+  }
+  log("dead-letter", { ...line, reason: errorMessage(failure) });
 }

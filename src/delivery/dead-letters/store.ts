@@ -135,6 +135,21 @@ export function deadLetterFrom(text: string, key?: string): DeadLetter | undefin
   return undefined;
 }
 
+/**
+ * `replayed:<dead letter id>` → the replayed record's `lastAttemptAt`: written when a replay queued a record
+ * that KV would not let it delete yet (KV takes one write per key per second, from any invocation, and a retry
+ * consumer keeping a delivery just as its target is resumed writes the record a moment before the resume
+ * lists it). That consumer may also have queued the delivery again itself, naming the record
+ * (`keptAs`); the consumer taking that up finds this, so it removes the record instead of sending it again.
+ */
+export const REPLAYED_PREFIX = "replayed:";
+/** Longer than a replay naming the record can wait in a backlog. */
+const REPLAYED_TTL_SECONDS = 86_400;
+
+export async function markReplayed(state: KVNamespace, id: string, lastAttemptAt: string): Promise<void> {
+  await state.put(REPLAYED_PREFIX + id, lastAttemptAt, { expirationTtl: REPLAYED_TTL_SECONDS });
+}
+
 export async function deleteDeadLetter(state: KVNamespace, id: string): Promise<void> {
   await state.delete(DEAD_LETTER_PREFIX + id);
 }

@@ -1,0 +1,80 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import type { Env } from "../../src/core/env";
+import worker from "../../src/index";
+import type { DeliveryMessage } from "../../src/queue/messages";
+import { TEST_BINDINGS } from "../support/bindings";
+import { kvWritesOncePerSecondAcrossInvocations } from "../support/production/kv";
+import { consume } from "../support/queue";
+import { adminPost, CRM, DELIVERIES, deadLetters, event, pending, usePauseFixture } from "./pause-support";
+
+/**
+ * KV takes one write per key per second, across invocations too. A retry consumer keeps a delivery for
+ * its paused target just as an operator resumes it: the resume lists the record the consumer wrote a
+ * moment ago, queues it, and its delete is refused. The consumer meanwhile saw the pause lifted and
+ * queued the delivery again itself, naming the record, to be sent if the record is still there. The
+ * resume marks the record replayed, so that replay removes it instead of sending the event a second time.
+ */
+const fixture = usePauseFixture();
+
+/** The test's clock: the queue's delays pass by moving it on (the KV double reads it too). */
+let offset = 0;
+const realNow = Date.now.bind(Date);
+
+async function resumeCrm(): Promise<{ status: number; body: Record<string, unknown> }> {
+  const request = new Request("http://relay.test/admin/targets/crm/resume", {
+    method: "POST",
+    headers: { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` },
+  });
+  const ctx = { waitUntil() {}, passThroughOnException() {} } as unknown as ExecutionContext;
+  const response = await worker.fetch(request, env as Env, ctx);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+const sentToCrm = () => fixture.sentTo(CRM).map((request) => request.headers.get("webhook-id"));
+
+describe("a delivery kept just as its target is resumed, with KV's one write per key per second", () => {
+  it("is delivered once: the resume's replay goes out, the keeper's removes the record and sends nothing", async () => {
+    offset = 0;
+    vi.spyOn(Date, "now").mockImplementation(() => realNow() + offset);
+    await env.RELAY_STATE.put("paused:crm", JSON.stringify({ since: new Date().toISOString(), by: "operator" }));
+    kvWritesOncePerSecondAcrossInvocations();
+
+    // The operator's resume runs right after the consumer wrote the record, before it looks at the pause again.
+    const put = env.RELAY_STATE.put.bind(env.RELAY_STATE);
+    let resume: Awaited<ReturnType<typeof resumeCrm>> | undefined;
+    vi.spyOn(env.RELAY_STATE, "put").mockImplementation(async (key, value, options) => {
+      await put(key, value, options);
+      if (key.startsWith("dead:crm.") && resume === undefined) resume = await resumeCrm();
+    });
+    const kept = await consume(DELIVERIES, [pending(1)]);
+    vi.mocked(env.RELAY_STATE.put).mockRestore();
+
+    expect(kept.acked).toEqual(["m0"]);
+    expect(resume?.status).toBe(202);
+    expect(resume?.body).toMatchObject({ paused: false, replayed: 1, remaining: false });
+    // Both queued it: the resume at once, the keeper 2 s later, naming its record.
+    const [fromResume, fromKeeper] = kept.deliveries;
+    expect(fromResume?.body).toMatchObject({ kind: "delivery", target: "crm", event: { id: event(1).id } });
+    expect(fromResume?.body).not.toHaveProperty("keptAs");
+    expect(fromKeeper?.body).toMatchObject({ target: "crm", keptAs: expect.stringMatching(/^crm\./) });
+    expect(fromKeeper?.delaySeconds).toBe(2);
+
+    expect((await consume(DELIVERIES, [fromResume?.body as DeliveryMessage])).acked).toEqual(["m0"]);
+    offset += 2_000;
+    const keeper = await consume(DELIVERIES, [fromKeeper?.body as DeliveryMessage]);
+    expect(keeper.acked).toEqual(["m0"]);
+    expect(keeper.deliveries).toEqual([]);
+    expect(sentToCrm()).toEqual([event(1).id]);
+    expect(await deadLetters("crm")).toEqual([]);
+
+    // Later the operator pauses and resumes crm: nothing of event 1 is replayed.
+    offset += 60_000;
+    await adminPost("/crm/pause");
+    offset += 60_000;
+    const again = await adminPost("/crm/resume");
+    expect(again.body).toMatchObject({ replayed: 0 });
+    expect(again.queued).toEqual([]);
+    expect(sentToCrm()).toEqual([event(1).id]);
+  });
+});
