@@ -33,6 +33,20 @@ function change(name: string, file: string, find: string, replace: string, tests
 
 export const MUTATIONS: Mutation[] = [
   change(
+    "a spill KV refused as a repeat within a second fails the platform's second copy",
+    "src/queue/spill.ts",
+    'if (!(repeated === "written-already" && refusedAsTooSoon(error))) throw error;',
+    "throw error;",
+    ["test/ingest/kv-rate-spill.test.ts"],
+  ),
+  change(
+    "a kept delivery the resume marked replayed is sent again",
+    "src/delivery/deliver.ts",
+    'return replayed != null && deadLetterFrom(record)?.lastAttemptAt === replayed ? "replayed" : "kept";',
+    'return "kept";',
+    ["test/delivery/kv-rate-kept-during-resume.test.ts"],
+  ),
+  change(
     "validate-targets passes a document the admin API refuses for its size",
     "src/config/targets-report.ts",
     "if (bytes > MAX_TARGETS_BYTES) {",
