@@ -12,7 +12,7 @@ export async function stateWrite<T>(write: () => Promise<T>, what: string): Prom
   } catch (error) {
     if (error instanceof RelayError) throw error;
     throw new StateRefusedError(
-      `${what} was not stored: KV refused the write (it takes one write per key per second); nothing changed, try again in a second`,
+      `${what} was not stored: KV refused the write (it takes one write per key per second) or could not be reached; nothing changed, try again in a second`,
     );
   }
 }
