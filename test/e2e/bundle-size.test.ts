@@ -21,8 +21,12 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
  * 500 more) for fourteen review fixes: stats on an invalid targets document, chat answers kept, provider text
  * kept as data in chat and console, served targets read with the dedup markers, merged request counts, the
  * retention budget, an interrupted resume, provider times, undecodable secrets, an unknown kind's URL masked.
+ * Later on 2026-12-06 it rose to 60 KiB (60,767 bytes measured, about 900 more, the vars' table having
+ * left the bundle first) for the next round: six connections per invocation, Queues' message metadata,
+ * unquoted vars, a kept delivery raced by a resume or marked replayed, replay-all that ends, Tencent ids
+ * past 2^53, and answering 503 `state_unavailable` when KV refuses a second write within a second.
  */
-const MAX_GZIP_BYTES = 59 * 1024;
+const MAX_GZIP_BYTES = 60 * 1024;
 
 describe("the shipped bundle", () => {
   it(`is minified and at most ${MAX_GZIP_BYTES / 1024} KiB gzipped (the exact build \`wrangler deploy\` uploads)`, async () => {
