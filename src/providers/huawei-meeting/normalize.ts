@@ -22,7 +22,8 @@ export const HUAWEI_MEETING_TYPES: Readonly<Record<string, string>> = {
 /**
  * One event per push. Huawei sends no unique sequence, so the id is the subscriber plus a SHA-256
  * of `eventInfo`'s compact serialization: a retry repeats the push, and a copy re-serialized on the
- * way (spaces added, letters escaped) still parses to the same object, so it gets the same id.
+ * way (spaces added, letters escaped) still parses to the same object, so it gets the same id. An
+ * integer past 2^53, which parsing rounds, is added as sent (see `identityOf`).
  */
 export async function normalizeHuaweiMeeting(verified: HuaweiMeetingVerified, receivedAt: number): Promise<EventDraft> {
   const { eventInfo } = verified;
@@ -31,24 +32,24 @@ export async function normalizeHuaweiMeeting(verified: HuaweiMeetingVerified, re
   const attendeeInfo = isRecord(payload.attendeeInfo) ? payload.attendeeInfo : undefined;
 
   const meeting = compact({
-    id: text(meetingInfo.meetingID),
-    uuid: text(meetingInfo.meetingUUID),
-    cycleSubId: text(meetingInfo.meetingCycleSubID),
+    id: idText(meetingInfo.meetingID),
+    uuid: idText(meetingInfo.meetingUUID),
+    cycleSubId: idText(meetingInfo.meetingCycleSubID),
   });
   const participant =
     attendeeInfo &&
     compact({
-      id: text(attendeeInfo.userUUID) ?? text(attendeeInfo.participantID) ?? text(attendeeInfo.account),
+      id: idText(attendeeInfo.userUUID) ?? idText(attendeeInfo.participantID) ?? idText(attendeeInfo.account),
       name: text(attendeeInfo.displayName),
-      phone: text(attendeeInfo.callNumber),
+      phone: idText(attendeeInfo.callNumber),
       role: scalar(attendeeInfo.role),
-      account: text(attendeeInfo.account),
+      account: idText(attendeeInfo.account),
       joined: providerTime(attendeeInfo.joinTime),
       left: providerTime(attendeeInfo.leftTime),
     });
 
   const draft: EventDraft = {
-    id: await eventId("huawei-meeting", verified.appId, await sha256Hex(verified.compactEventInfo)),
+    id: await eventId("huawei-meeting", verified.appId, await sha256Hex(identityOf(verified))),
     type: eventType("huawei-meeting", HUAWEI_MEETING_TYPES, verified.event),
     // The event's own time; else when Huawei sent the push (signed, and fresh unless the window is off).
     time: providerTime(eventInfo.timestamp) ?? isoTime(verified.sentAt) ?? isoFromMs(receivedAt),
@@ -63,6 +64,23 @@ export async function normalizeHuaweiMeeting(verified: HuaweiMeetingVerified, re
   };
   if (meeting.id !== undefined) draft.subject = meeting.id;
   return draft;
+}
+
+/**
+ * What the id hashes: the compact `eventInfo`, followed by its integers past 2^53 as sent when it has
+ * any (the compact form holds them rounded, so alone it could not tell two such pushes apart).
+ */
+function identityOf({ compactEventInfo, inexactIntegers }: HuaweiMeetingVerified): string {
+  return inexactIntegers === undefined ? compactEventInfo : `${compactEventInfo}\n${JSON.stringify(inexactIntegers)}`;
+}
+
+/**
+ * An id, account or number as text. Huawei documents these as strings; one sent as a JSON number past
+ * 2^53 was rounded in parsing, and its digits would name another meeting or person: it is left out (the
+ * event keeps it, rounded, in `data.raw`).
+ */
+function idText(value: unknown): string | undefined {
+  return typeof value === "number" && Math.abs(value) > Number.MAX_SAFE_INTEGER ? undefined : text(value);
 }
 
 /** A string or number kept as sent (Huawei's `role` is documented loosely). */

@@ -4,6 +4,7 @@ import { epochToMs } from "../../lib/time";
 import { matchingCredential } from "../candidates";
 import { isFresh } from "../freshness";
 import { type Candidate, type Clock, type InboundRequest, reject, type Verification } from "../types";
+import { inexactIntegers } from "./inexact-integers";
 import { rawMemberText } from "./raw-member";
 
 export interface HuaweiMeetingCredentials {
@@ -24,6 +25,11 @@ export interface HuaweiMeetingVerified {
    * was signed: the dedup identity hashes this, so re-serialized copies of one push share an id.
    */
   compactEventInfo: string;
+  /**
+   * Integers of `eventInfo` past 2^53 as sent (present only when there are any): parsing rounds them,
+   * so the compact form alone would give pushes that differ only in those digits one id.
+   */
+  inexactIntegers?: string[];
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/i;
@@ -78,11 +84,17 @@ export async function verifyHuaweiMeeting(
   if (appID !== appId) return reject(401, "appID does not match HUAWEI_MEETING_APP_ID");
 
   if (typeof eventInfo.event !== "string" || eventInfo.event === "") return reject(400, "eventInfo has no event");
-  return {
-    ok: true,
-    value: { appId: appID, nonce, sentAt, event: eventInfo.event, eventInfo, compactEventInfo },
-    credential,
+  const value: HuaweiMeetingVerified = {
+    appId: appID,
+    nonce,
+    sentAt,
+    event: eventInfo.event,
+    eventInfo,
+    compactEventInfo,
   };
+  const inexact = inexactIntegers(member.text);
+  if (inexact.length > 0) value.inexactIntegers = inexact;
+  return { ok: true, value, credential };
 }
 
 /** The timestamp as signed: a JSON number or a digit string, positive. */
