@@ -33,6 +33,13 @@ function change(name: string, file: string, find: string, replace: string, tests
 
 export const MUTATIONS: Mutation[] = [
   change(
+    "Huawei integers past 2^53 are left out of the event id",
+    "src/providers/huawei-meeting/verify.ts",
+    "if (inexact.length > 0) value.inexactIntegers = inexact;",
+    "",
+    ["test/ingest/review-inexact-integers.test.ts"],
+  ),
+  change(
     "a spill KV refused as a repeat within a second fails the platform's second copy",
     "src/queue/spill.ts",
     'if (!(repeated === "written-already" && refusedAsTooSoon(error))) throw error;',
