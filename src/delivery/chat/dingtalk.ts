@@ -4,7 +4,7 @@ import { answerJson, classifyCode, numberField, textField } from "./answer";
 import { type ChatBot, lineText } from "./bot";
 import type { ChatContent } from "./content";
 import { markdownText, markdownUrl, plainTitle } from "./escape";
-import { cutChars, fitted, utf8Bytes } from "./fit";
+import { escapedWithin, fitted, utf8Bytes } from "./fit";
 
 /**
  * DingTalk publishes no size for a custom robot's markdown; its app robots take 15,000 bytes a
@@ -15,13 +15,16 @@ const DINGTALK_TEXT_BYTES = 5_000;
 const DINGTALK_TITLE_CHARS = 64;
 
 /**
- * 310000: the signature or its timestamp is wrong, the message lacks the robot's keyword, or the
- * relay's IP is not allowed; 300001: the robot's access token does not exist (removed). 130101 (or
- * "send too fast") is the rate limit, after which the robot is blocked for 10 minutes.
- * https://open.dingtalk.com/document/orgapp/custom-robot-access
+ * Answers that mean every message will be refused until someone fixes the robot: 310000 (the
+ * signature or its timestamp is wrong, the message lacks the robot's keyword, or the relay's IP is
+ * not allowed); the robot's access token does not exist (400101, and 300001 / 300005 as older
+ * robots answer); the robot was stopped (400102) or removed (400106); the group was dissolved (400013).
+ * The rate limit, after which the robot is blocked for 10 minutes, is 410100 (发送速度太快而限流),
+ * or 130101 / "send too fast" as older robots answer.
+ * https://open.dingtalk.com/document/orgapp/custom-robots-send-group-messages
  */
-const REFUSED = [310000, 300001];
-const RATE_LIMITED = 130101;
+const REFUSED = [310000, 300001, 300005, 400013, 400101, 400102, 400106];
+const RATE_LIMITED = [410100, 130101];
 
 /**
  * DingTalk custom robots: `markdown` with every value escaped; never the `at` object, so nobody is
@@ -33,7 +36,8 @@ export const dingtalk: ChatBot = {
       target.kind === "dingtalk" && target.secret ? await signedUrl(target.url, target.secret, now) : target.url;
     const body = fitted(
       content,
-      (fit) => ({ title: plainTitle(cutChars(fit.title, DINGTALK_TITLE_CHARS)), text: text(fit, target.locale) }),
+      // The title is cut as sent: the zero-width spaces that defuse it count too.
+      (fit) => ({ title: escapedWithin(fit.title, plainTitle, DINGTALK_TITLE_CHARS), text: text(fit, target.locale) }),
       (markdown) => utf8Bytes(markdown.text),
       DINGTALK_TEXT_BYTES,
     );
@@ -45,7 +49,8 @@ export const dingtalk: ChatBot = {
       bot: "dingtalk",
       code: numberField(json?.errcode),
       message: textField(json?.errmsg),
-      rateLimited: (code, message) => code === RATE_LIMITED || (message ?? "").includes("send too fast"),
+      rateLimited: (code, message) =>
+        (code !== undefined && RATE_LIMITED.includes(code)) || (message ?? "").includes("send too fast"),
       refused: REFUSED,
     });
   },
@@ -60,9 +65,18 @@ function text(content: ChatContent, locale: "zh-CN" | "en" | undefined): string 
   ].join("\n\n");
 }
 
-/** `timestamp` (ms) and `sign` = URL-encoded base64(HMAC-SHA256 keyed with the secret, over `timestamp + "\n" + secret`). */
+/**
+ * `timestamp` (ms) and `sign` = URL-encoded base64(HMAC-SHA256 keyed with the secret, over
+ * `timestamp + "\n" + secret`), set in the query: a `timestamp` and `sign` already in the target's URL
+ * (copied from a script that signed it once) are replaced, not sent twice, and a fragment, which is
+ * never sent, cannot swallow them.
+ */
 async function signedUrl(url: string, secret: string, now: number): Promise<string> {
   const timestamp = String(now);
   const sign = encodeBase64(new Uint8Array(await hmacSha256(secret, `${timestamp}\n${secret}`)));
-  return `${url}${url.includes("?") ? "&" : "?"}timestamp=${timestamp}&sign=${encodeURIComponent(sign)}`;
+  const signed = new URL(url);
+  signed.hash = "";
+  signed.searchParams.set("timestamp", timestamp);
+  signed.searchParams.set("sign", sign);
+  return signed.href;
 }

@@ -37,9 +37,10 @@ export const slack: ChatBot = {
     const said = text?.trim();
     if (status === 200 && said === "ok") return { outcome: "delivered" };
     const error = botError("slack", status, undefined, said === "" ? undefined : said);
-    // 403: invalid_token / action_prohibited; 404: no_service / channel_not_found (the webhook is gone).
+    // 403: invalid_token / action_prohibited; 404: no_service / channel_not_found (the webhook is gone);
+    // 410: channel_is_archived. A refusal pauses the target with Slack's word as the reason.
     if (status === 429) return { outcome: "rate-limited", error };
-    if (status === 403 || status === 404) return { outcome: "refused", error };
+    if (status === 403 || status === 404 || status === 410) return { outcome: "refused", error };
     return { outcome: "failed", error };
   },
 };
