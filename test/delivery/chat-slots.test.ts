@@ -197,7 +197,8 @@ describe("chat send slots: storage and limits", () => {
     const rows = await rowsOf(busy);
     expect(rows.every((row) => row.sent && row.at > (sentAt[199] as number) - MINUTE)).toBe(true);
     expect(rows).toHaveLength(20);
-  });
+    // Hundreds of sequential requests to the limiter: about 2 s alone, over 5 s on a loaded 2-core machine.
+  }, 30_000);
 
   it("never promises a slot further ahead than a queue message can wait", async () => {
     const target = chatTarget({ perMinute: 1 }); // one slot per 61 s: 12 h hold 708 of them
@@ -210,7 +211,7 @@ describe("chat send slots: storage and limits", () => {
     expect(waits.slice(709)).toEqual([QUEUE_MAX_DELAY_SECONDS, QUEUE_MAX_DELAY_SECONDS, QUEUE_MAX_DELAY_SECONDS]);
     expect(await rowsOf(target)).toHaveLength(709);
     expect(MAX_TICKETS).toBeGreaterThan(708);
-  });
+  }, 30_000);
 
   it("one request to the limiter per slot asked for, none for a target without a limit", async () => {
     takeInvocations();
