@@ -33,6 +33,20 @@ function change(name: string, file: string, find: string, replace: string, tests
 
 export const MUTATIONS: Mutation[] = [
   change(
+    "DingTalk's 410100 is not a rate limit",
+    "src/delivery/chat/dingtalk.ts",
+    "const RATE_LIMITED = [410100, 130101];",
+    "const RATE_LIMITED = [130101];",
+    ["test/delivery/chat-review-answers.test.ts"],
+  ),
+  change(
+    "DingTalk's signature is appended to the URL text",
+    "src/delivery/chat/dingtalk.ts",
+    "  return signed.href;",
+    '  return url + (url.includes("?") ? "&" : "?") + "timestamp=" + timestamp + "&sign=" + encodeURIComponent(sign);',
+    ["test/delivery/chat-review-answers.test.ts"],
+  ),
+  change(
     "Huawei integers past 2^53 are left out of the event id",
     "src/providers/huawei-meeting/verify.ts",
     "if (inexact.length > 0) value.inexactIntegers = inexact;",
