@@ -163,6 +163,31 @@ describe("the console shows the admin API's answers as they are meant", () => {
     await page.unroute(/\/admin\/events\?/);
   });
 
+  it("sends the corpId and spId typed for Huawei's registration, and leaves out the ones left empty", async () => {
+    const sent: unknown[] = [];
+    await page.route(/\/admin\/huawei\/link-config/, (route) => {
+      sent.push(route.request().postDataJSON());
+      return route.fulfill(json(200, { message: "Huawei accepted the callback URL", huaweiStatus: 200 }));
+    });
+    await go("#/setup");
+    const form = page.locator("form.huawei-link").first();
+    await form.locator("input[name=accessToken]").fill("token-1");
+    await form.locator("input[name=corpId]").fill(" corp-9 ");
+    await form.locator("button[type=submit]").click();
+    await form.locator("text=Huawei accepted the callback URL").waitFor();
+    await form.locator("input[name=accessToken]").fill("token-2");
+    await form.locator("input[name=corpId]").fill("");
+    await form.locator("input[name=spId]").fill("sp-3");
+    await form.locator("button[type=submit]").click();
+    await waitFor("the second registration", async () => sent.length === 2, { timeoutMs: 5_000 });
+    expect(sent).toEqual([
+      { accessToken: "token-1", corpId: "corp-9" },
+      { accessToken: "token-2", spId: "sp-3" },
+    ]);
+    expect(pageErrors).toEqual([]);
+    await page.unroute(/\/admin\/huawei\/link-config/);
+  });
+
   it("calls only Huawei's refusal Huawei's", async () => {
     await page.route(/\/admin\/huawei\/link-config/, (route) =>
       route.fulfill(json(400, { error: "accessToken: must not be empty", code: "invalid_body" })),

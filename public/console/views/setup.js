@@ -113,7 +113,8 @@ function endpoint(id, label, { path, configured, credentials = {} }, account) {
 
 /**
  * Huawei Cloud Meeting is told where to push through its API (`POST /admin/huawei/link-config`), with
- * an accessToken from its App ID authentication; the token is sent once and never kept.
+ * an accessToken from its App ID authentication (and the corpId or spId Huawei asks for, when given); the
+ * token is sent once and never kept.
  */
 function huaweiLink(url, account) {
   const accessToken = h("input", {
@@ -123,6 +124,17 @@ function huaweiLink(url, account) {
     placeholder: "accessToken",
     "aria-label": "Huawei accessToken",
   });
+  // An enterprise's registration names its corpId, an SP's its spId (Huawei says which it needs); empty is left out.
+  const optional = (name) =>
+    h("input", {
+      type: "text",
+      name,
+      autocomplete: "off",
+      placeholder: `${name} (optional)`,
+      "aria-label": `Huawei ${name}`,
+    });
+  const corpId = optional("corpId");
+  const spId = optional("spId");
   const result = h("div", { role: "status" });
   const button = h("button", { type: "submit", class: "primary" }, "Register this relay with Huawei");
   const local = !publicOrigin();
@@ -135,7 +147,9 @@ function huaweiLink(url, account) {
         button.disabled = true;
         try {
           const path = `/admin/huawei/link-config${account ? `?account=${encodeURIComponent(account)}` : ""}`;
-          const answer = await api("POST", path, { accessToken: accessToken.value.trim() });
+          const body = { accessToken: accessToken.value.trim() };
+          for (const field of [corpId, spId]) if (field.value.trim() !== "") body[field.name] = field.value.trim();
+          const answer = await api("POST", path, body);
           result.replaceChildren(notice(String(answer?.message ?? "Registered."), "ok"));
         } catch (error) {
           // Only a huawei_upstream_error is Huawei's answer; anything else is the relay's (or the network's).
@@ -159,7 +173,7 @@ function huaweiLink(url, account) {
         `pushed to ${url}.` +
         (local ? " Do this from the console of the deployed Worker (a local relay has no https:// address)." : ""),
     ),
-    h("div", { class: "copy-row" }, accessToken, button),
+    h("div", { class: "copy-row" }, accessToken, corpId, spId, button),
     result,
   );
 }
