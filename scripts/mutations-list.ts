@@ -33,6 +33,13 @@ function change(name: string, file: string, find: string, replace: string, tests
 
 export const MUTATIONS: Mutation[] = [
   change(
+    "a provider id past 2^53 is shown with rounded digits",
+    "src/providers/text-field.ts",
+    'if (typeof value === "number" && Math.abs(value) <= Number.MAX_SAFE_INTEGER) return String(value);',
+    'if (typeof value === "number" && Number.isFinite(value)) return String(value);',
+    ["test/ingest/review-unsafe-text.test.ts", "test/ingest/review-inexact-integers.test.ts"],
+  ),
+  change(
     "DingTalk's 410100 is not a rate limit",
     "src/delivery/chat/dingtalk.ts",
     "const RATE_LIMITED = [410100, 130101];",
@@ -118,13 +125,23 @@ export const MUTATIONS: Mutation[] = [
     "if (pending.keptAs !== undefined && !(await stillKept(env, pending.keptAs)) && false) {",
     ["test/delivery/review-kept-twice.test.ts"],
   ),
-  change(
-    "a Tencent sequence past 2^53 is used as the event id",
-    "src/providers/tencent-meeting/callback.ts",
-    'return typeof value === "number" && !Number.isSafeInteger(value) ? undefined : text(value);',
-    "return text(value);",
-    ["test/ingest/review-numeric-sequence.test.ts"],
-  ),
+  {
+    // text() leaves such a number out too, so both guards go.
+    name: "a Tencent sequence past 2^53 is used as the event id",
+    changes: [
+      {
+        file: "src/providers/tencent-meeting/callback.ts",
+        find: 'return typeof value === "number" && !Number.isSafeInteger(value) ? undefined : text(value);',
+        replace: "return text(value);",
+      },
+      {
+        file: "src/providers/text-field.ts",
+        find: 'if (typeof value === "number" && Math.abs(value) <= Number.MAX_SAFE_INTEGER) return String(value);',
+        replace: 'if (typeof value === "number" && Number.isFinite(value)) return String(value);',
+      },
+    ],
+    tests: ["test/ingest/review-numeric-sequence.test.ts"],
+  },
   change(
     "a resume still under way is not pause state",
     "src/delivery/dead-letters/resume.ts",

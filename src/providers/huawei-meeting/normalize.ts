@@ -32,18 +32,18 @@ export async function normalizeHuaweiMeeting(verified: HuaweiMeetingVerified, re
   const attendeeInfo = isRecord(payload.attendeeInfo) ? payload.attendeeInfo : undefined;
 
   const meeting = compact({
-    id: idText(meetingInfo.meetingID),
-    uuid: idText(meetingInfo.meetingUUID),
-    cycleSubId: idText(meetingInfo.meetingCycleSubID),
+    id: text(meetingInfo.meetingID),
+    uuid: text(meetingInfo.meetingUUID),
+    cycleSubId: text(meetingInfo.meetingCycleSubID),
   });
   const participant =
     attendeeInfo &&
     compact({
-      id: idText(attendeeInfo.userUUID) ?? idText(attendeeInfo.participantID) ?? idText(attendeeInfo.account),
+      id: text(attendeeInfo.userUUID) ?? text(attendeeInfo.participantID) ?? text(attendeeInfo.account),
       name: text(attendeeInfo.displayName),
-      phone: idText(attendeeInfo.callNumber),
+      phone: text(attendeeInfo.callNumber),
       role: scalar(attendeeInfo.role),
-      account: idText(attendeeInfo.account),
+      account: text(attendeeInfo.account),
       joined: providerTime(attendeeInfo.joinTime),
       left: providerTime(attendeeInfo.leftTime),
     });
@@ -72,15 +72,6 @@ export async function normalizeHuaweiMeeting(verified: HuaweiMeetingVerified, re
  */
 function identityOf({ compactEventInfo, inexactIntegers }: HuaweiMeetingVerified): string {
   return inexactIntegers === undefined ? compactEventInfo : `${compactEventInfo}\n${JSON.stringify(inexactIntegers)}`;
-}
-
-/**
- * An id, account or number as text. Huawei documents these as strings; one sent as a JSON number past
- * 2^53 was rounded in parsing, and its digits would name another meeting or person: it is left out (the
- * event keeps it, rounded, in `data.raw`).
- */
-function idText(value: unknown): string | undefined {
-  return typeof value === "number" && Math.abs(value) > Number.MAX_SAFE_INTEGER ? undefined : text(value);
 }
 
 /** A string or number kept as sent (Huawei's `role` is documented loosely). */
