@@ -33,6 +33,20 @@ function change(name: string, file: string, find: string, replace: string, tests
 
 export const MUTATIONS: Mutation[] = [
   change(
+    "whiteboard integers past 2^53 are left out of the event id",
+    "src/providers/tencent-whiteboard/verify.ts",
+    "if (inexact.length > 0) value.inexactIntegers = inexact;",
+    "",
+    ["test/ingest/review-whiteboard-inexact-integers.test.ts"],
+  ),
+  change(
+    "a whiteboard number past 2^53 is kept rounded",
+    "src/providers/text-field.ts",
+    'return typeof value === "number" && Math.abs(value) <= Number.MAX_SAFE_INTEGER ? value : text(value);',
+    'return typeof value === "number" && Number.isFinite(value) ? value : text(value);',
+    ["test/ingest/review-whiteboard-inexact-integers.test.ts"],
+  ),
+  change(
     "a provider id past 2^53 is shown with rounded digits",
     "src/providers/text-field.ts",
     'if (typeof value === "number" && Math.abs(value) <= Number.MAX_SAFE_INTEGER) return String(value);',

@@ -7,3 +7,8 @@ export function text(value: unknown): string | undefined {
   if (typeof value === "number" && Math.abs(value) <= Number.MAX_SAFE_INTEGER) return String(value);
   return undefined;
 }
+
+/** A number kept as a number (a `Progress` of 0 means something), else {@link text}; past 2^53 it is absent too. */
+export function scalar(value: unknown): string | number | undefined {
+  return typeof value === "number" && Math.abs(value) <= Number.MAX_SAFE_INTEGER ? value : text(value);
+}

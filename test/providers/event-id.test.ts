@@ -44,7 +44,16 @@ describe("event ids are safe KV keys and header values", () => {
 
   it("hashes an unsafe whiteboard SdkAppId", async () => {
     const event = await normalizeTencentWhiteboard(
-      { Timestamp: 1, SdkAppId: UNSAFE, ExpireTime: 2, Sign: "s", EventType: "TranscodeFinished", EventData: {} },
+      {
+        callback: {
+          Timestamp: 1,
+          SdkAppId: UNSAFE,
+          ExpireTime: 2,
+          Sign: "s",
+          EventType: "TranscodeFinished",
+          EventData: {},
+        },
+      },
       0,
     );
     expect(event.id).toMatch(SAFE_ID);

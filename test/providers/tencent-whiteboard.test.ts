@@ -50,7 +50,7 @@ describe("Tencent Whiteboard Sign", () => {
       { callbackKeys: candidatesOf(SEED_KEY) },
       exampleClock,
     );
-    expect(result).toEqual({ ok: true, value: SEED_WHITEBOARD_CALLBACK, credential: "current" });
+    expect(result).toEqual({ ok: true, value: { callback: SEED_WHITEBOARD_CALLBACK }, credential: "current" });
   });
 
   it("rejects the documented callback once its ExpireTime has passed", async () => {
@@ -222,10 +222,10 @@ describe("Tencent Whiteboard normalization", () => {
           resolution: "960x540",
           title: "示例.pptx",
         },
-        raw: withoutSign(result.value),
+        raw: withoutSign(result.value.callback),
       },
     });
-    expect(result.value.EventData).toEqual(SEED_WHITEBOARD_CALLBACK.EventData);
+    expect(result.value.callback.EventData).toEqual(SEED_WHITEBOARD_CALLBACK.EventData);
   });
 
   it("carries a finished recording's room, reason, error and video links", async () => {

@@ -3,7 +3,7 @@ import { sha256Hex } from "../../lib/crypto";
 import { isRecord } from "../../lib/json";
 import { isoFromMs, isoTime, providerTime } from "../../lib/time";
 import { eventId } from "../event-id";
-import { text } from "../text-field";
+import { scalar, text } from "../text-field";
 import type { HuaweiMeetingVerified } from "./verify";
 
 /** Huawei Cloud Meeting event names → event types (the table in docs/platforms.md). */
@@ -72,9 +72,4 @@ export async function normalizeHuaweiMeeting(verified: HuaweiMeetingVerified, re
  */
 function identityOf({ compactEventInfo, inexactIntegers }: HuaweiMeetingVerified): string {
   return inexactIntegers === undefined ? compactEventInfo : `${compactEventInfo}\n${JSON.stringify(inexactIntegers)}`;
-}
-
-/** A string or number kept as sent (Huawei's `role` is documented loosely). */
-function scalar(value: unknown): string | number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : text(value);
 }

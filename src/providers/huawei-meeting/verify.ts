@@ -3,8 +3,8 @@ import { isRecord, jsonValue } from "../../lib/json";
 import { epochToMs } from "../../lib/time";
 import { matchingCredential } from "../candidates";
 import { isFresh } from "../freshness";
+import { inexactIntegers } from "../inexact-integers";
 import { type Candidate, type Clock, type InboundRequest, reject, type Verification } from "../types";
-import { inexactIntegers } from "./inexact-integers";
 import { rawMemberText } from "./raw-member";
 
 export interface HuaweiMeetingCredentials {

@@ -1,10 +1,10 @@
 import type { ProviderAdapter } from "../types";
 import { APPLICATION_JSON } from "../types";
 import { normalizeTencentWhiteboard } from "./normalize";
-import { type TencentWhiteboardCallback, type TencentWhiteboardCredentials, verifyTencentWhiteboard } from "./verify";
+import { type TencentWhiteboardCredentials, type TencentWhiteboardVerified, verifyTencentWhiteboard } from "./verify";
 
 /** Tencent Cloud Interactive Whiteboard (互动白板, TIW): docs/platforms.md, "Tencent Interactive Whiteboard". */
-export const tencentWhiteboard: ProviderAdapter<TencentWhiteboardCredentials, TencentWhiteboardCallback> = {
+export const tencentWhiteboard: ProviderAdapter<TencentWhiteboardCredentials, TencentWhiteboardVerified> = {
   name: "tencent-whiteboard",
   methods: ["POST"],
   requiredCredentials: ["TIW_CALLBACK_KEY"],
@@ -13,8 +13,8 @@ export const tencentWhiteboard: ProviderAdapter<TencentWhiteboardCredentials, Te
   verify: verifyTencentWhiteboard,
   handshake: () => null,
   // One Sign authenticates any body until ExpireTime: dedup must remember the event that long.
-  replayableUntil: (callback) => Number(callback.ExpireTime) * 1000,
-  normalize: async (callback, receivedAt) => [await normalizeTencentWhiteboard(callback, receivedAt)],
+  replayableUntil: ({ callback }) => Number(callback.ExpireTime) * 1000,
+  normalize: async (verified, receivedAt) => [await normalizeTencentWhiteboard(verified, receivedAt)],
   // The sender only checks for 200; Tencent's callback docs recommend this body "为了协议友好".
   success: () => ({ status: 200, body: '{"error_code":0}', contentType: APPLICATION_JSON }),
 };

@@ -4,9 +4,9 @@ import { isRecord } from "../../lib/json";
 import { isoFromMs, providerTime } from "../../lib/time";
 import { eventId } from "../event-id";
 import { httpsUrl } from "../https-url";
-import { text } from "../text-field";
+import { scalar, text } from "../text-field";
 import { canonicalJson } from "./canonical-json";
-import type { TencentWhiteboardCallback } from "./verify";
+import type { TencentWhiteboardVerified } from "./verify";
 
 /** Tencent Interactive Whiteboard event types → event types (the table in docs/architecture.md, "The normalized event"). */
 export const TENCENT_WHITEBOARD_TYPES: Readonly<Record<string, string>> = {
@@ -24,23 +24,26 @@ export const TENCENT_WHITEBOARD_TYPES: Readonly<Record<string, string>> = {
 /**
  * The whiteboard sends no event id. The dedup identity is a SHA-256 over SdkAppId,
  * EventType, Timestamp and the canonical JSON of EventData: progress events of one
- * task differ in `Progress`, so they stay distinct.
+ * task differ in `Progress`, so they stay distinct. The body's integers past 2^53,
+ * which parsing rounds, are added as sent when it has any.
  */
-async function tencentWhiteboardEventId(callback: TencentWhiteboardCallback): Promise<string> {
+async function tencentWhiteboardEventId({ callback, inexactIntegers }: TencentWhiteboardVerified): Promise<string> {
   const timestamp = callback.Timestamp;
   const at =
     typeof timestamp === "number" || typeof timestamp === "string"
       ? String(timestamp)
       : canonicalJson(timestamp ?? null);
-  const identity = [String(callback.SdkAppId), callback.EventType, at, callback.EventData];
+  const identity: unknown[] = [String(callback.SdkAppId), callback.EventType, at, callback.EventData];
+  if (inexactIntegers) identity.push(inexactIntegers);
   const hash = await sha256Hex(canonicalJson(identity));
   return eventId("tencent-whiteboard", callback.SdkAppId, hash);
 }
 
 export async function normalizeTencentWhiteboard(
-  callback: TencentWhiteboardCallback,
+  verified: TencentWhiteboardVerified,
   receivedAt: number,
 ): Promise<EventDraft> {
+  const { callback } = verified;
   const data = callback.EventData;
   const type = eventType("tencent-whiteboard", TENCENT_WHITEBOARD_TYPES, callback.EventType);
   const error = isRecord(data.Error)
@@ -69,7 +72,7 @@ export async function normalizeTencentWhiteboard(
   // is not forwarded: whoever reads a target's payloads could otherwise forge callbacks.
   const { Sign: _sign, ...raw } = callback;
   const draft: EventDraft = {
-    id: await tencentWhiteboardEventId(callback),
+    id: await tencentWhiteboardEventId(verified),
     type,
     time: providerTime(callback.Timestamp) ?? isoFromMs(receivedAt),
     providerevent: callback.EventType,
@@ -105,9 +108,4 @@ function videoFiles(videoInfos: unknown): Record<string, unknown>[] | undefined 
     return file.id !== undefined || file.url !== undefined ? [file] : [];
   });
   return files.length > 0 ? files : undefined;
-}
-
-/** Numbers stay numbers (Progress 0 is meaningful), non-empty strings stay strings. */
-function scalar(value: unknown): string | number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : text(value);
 }

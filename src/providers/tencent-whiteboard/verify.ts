@@ -1,6 +1,7 @@
 import { equalSameLength, md5Hex } from "../../lib/crypto";
 import { isRecord, jsonValue } from "../../lib/json";
 import { matchingCredential } from "../candidates";
+import { inexactIntegers } from "../inexact-integers";
 import { type Candidate, type Clock, type InboundRequest, reject, type Verification } from "../types";
 
 export interface TencentWhiteboardCredentials {
@@ -8,7 +9,7 @@ export interface TencentWhiteboardCredentials {
   callbackKeys: readonly Candidate[];
 }
 
-export interface TencentWhiteboardCallback {
+interface TencentWhiteboardCallback {
   /** When it happened (Unix seconds); any other shape, or none, leaves the event timed at receipt. */
   Timestamp?: unknown;
   SdkAppId: number | string;
@@ -17,6 +18,15 @@ export interface TencentWhiteboardCallback {
   EventType: string;
   EventData: Record<string, unknown>;
   [field: string]: unknown;
+}
+
+export interface TencentWhiteboardVerified {
+  callback: TencentWhiteboardCallback;
+  /**
+   * The body's integers past 2^53 as sent (present only when there are any): parsing rounds them, so
+   * the parsed `EventData` or `Timestamp` alone would give callbacks that differ only there one id.
+   */
+  inexactIntegers?: string[];
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/i;
@@ -35,7 +45,7 @@ export async function verifyTencentWhiteboard(
   request: InboundRequest,
   { callbackKeys }: TencentWhiteboardCredentials,
   clock: Clock,
-): Promise<Verification<TencentWhiteboardCallback>> {
+): Promise<Verification<TencentWhiteboardVerified>> {
   const body = jsonValue(request.body);
   if (!isRecord(body)) return reject(400, "body is not a JSON object");
   // Alarm callbacks (TaskQueuedAmountLimitWarning, …) come with neither: nothing here can verify them.
@@ -60,7 +70,10 @@ export async function verifyTencentWhiteboard(
   if (!isRecord(body.EventData)) return reject(400, "body has no EventData object");
   if (decimalInteger(body.SdkAppId) === undefined) return reject(400, "body has no SdkAppId");
   // An odd or missing Timestamp is no reason to lose a signed event: it is timed at receipt instead.
-  return { ok: true, value: body as TencentWhiteboardCallback, credential };
+  const value: TencentWhiteboardVerified = { callback: body as TencentWhiteboardCallback };
+  const inexact = inexactIntegers(request.body);
+  if (inexact.length > 0) value.inexactIntegers = inexact;
+  return { ok: true, value, credential };
 }
 
 /** A non-negative integer sent as a JSON number or a digit string, as decimal text. */
