@@ -17,13 +17,18 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
- * Forgiving base64 decode: standard or URL-safe alphabet, padding optional.
+ * Forgiving base64 decode: standard or URL-safe alphabet, padding optional, ASCII
+ * whitespace ignored (lines of 76 as a MIME encoder writes them, a trailing newline).
  * Returns `null` for anything that is not base64. `atob` alone would hand back
  * Latin-1 "binary strings", which turns Chinese meeting subjects into mojibake,
- * so callers decode the bytes with {@link decodeUtf8}.
+ * so callers decode the bytes with {@link decodeUtf8}. A signature is checked over
+ * the text as sent, before it is decoded.
  */
 export function decodeBase64(input: string): Uint8Array | null {
-  let text = input.replace(/-/g, "+").replace(/_/g, "/");
+  let text = input
+    .replace(/[\t\n\f\r ]/g, "")
+    .replace(/-/g, "+")
+    .replace(/_/g, "/");
   if (!BASE64.test(text)) return null;
   text = text.replace(/=+$/, "");
   if (text.length % 4 === 1) return null;
