@@ -61,6 +61,27 @@ export const MUTATIONS: Mutation[] = [
     ["test/ingest/review-unsafe-text.test.ts", "test/ingest/review-inexact-integers.test.ts"],
   ),
   change(
+    "DingTalk's IP throttle answer without an errcode is a plain failure",
+    "src/delivery/chat/dingtalk.ts",
+    "if (json?.punish !== undefined) {",
+    "if (false) {",
+    ["test/delivery/chat-dingtalk-throttle.test.ts"],
+  ),
+  change(
+    "DingTalk's too-fast block is retried after a minute, not its 10 minutes",
+    "src/delivery/chat/dingtalk.ts",
+    "const BLOCKED_SECONDS = 600;",
+    "const BLOCKED_SECONDS = 60;",
+    ["test/delivery/chat-dingtalk-throttle.test.ts"],
+  ),
+  change(
+    "a chat bot's announced block is dropped for the Retry-After alone",
+    "src/delivery/chat/send-chat.ts",
+    "wait === undefined ? retryAfterSeconds : Math.max(wait, retryAfterSeconds ?? 0),",
+    "retryAfterSeconds,",
+    ["test/delivery/chat-dingtalk-throttle.test.ts"],
+  ),
+  change(
     "DingTalk's 410100 is not a rate limit",
     "src/delivery/chat/dingtalk.ts",
     "const RATE_LIMITED = [410100, 130101];",

@@ -120,16 +120,17 @@ describe.each(KINDS)("%s target", (kind) => {
     expect(bots[kind].received).toHaveLength(1);
   });
 
-  it("answered 'too fast': tried again after at least 60 s, without using up the schedule", async () => {
+  it("answered 'too fast': tried again after at least 60 s (DingTalk: its 10-minute block), without using up the schedule", async () => {
     bots[kind].mode = "rate-limited";
+    const delaySeconds = kind === "dingtalk" ? 600 : 60;
     const first = await consume(EVENTS, [fresh()]);
     expect(first.acked).toEqual(["m0"]);
     expect(first.deliveries).toEqual([
-      { body: expect.objectContaining({ target: target.id, attemptsBefore: 0 }), delaySeconds: 60 },
+      { body: expect.objectContaining({ target: target.id, attemptsBefore: 0 }), delaySeconds },
     ]);
     const retry = await consume(DELIVERIES, [pending(target.id, 3)]);
     expect(retry.deliveries).toEqual([
-      { body: expect.objectContaining({ target: target.id, attemptsBefore: 3 }), delaySeconds: 60 },
+      { body: expect.objectContaining({ target: target.id, attemptsBefore: 3 }), delaySeconds },
     ]);
     expect(await env.RELAY_STATE.get(`paused:${target.id}`)).toBeNull();
     expect(await deadLetters(target.id)).toEqual([]);

@@ -62,12 +62,12 @@ const json = (body: unknown) => ({ status: 200, body: JSON.stringify(body) });
 describe("dingtalk: the robot's documented error codes", () => {
   beforeEach(() => useTargets([DINGTALK]));
 
-  it("410100 (发送速度太快而限流) is a rate limit: tried again after 60 s, the schedule untouched", async () => {
+  it("410100 (发送速度太快而限流) is a rate limit: tried again after its 10-minute block, the schedule untouched", async () => {
     answered = json({ errcode: 410100, errmsg: "发送速度太快而限流，请降低发送速度" });
     const { result: run, lines } = await loggedLines(() => consume(DELIVERIES, [pending(DINGTALK.id, 3)]));
     expect(run).toMatchObject({ acked: ["m0"], retried: [] });
     expect(run.deliveries).toEqual([
-      { body: expect.objectContaining({ target: DINGTALK.id, attemptsBefore: 3 }), delaySeconds: 60 },
+      { body: expect.objectContaining({ target: DINGTALK.id, attemptsBefore: 3 }), delaySeconds: 600 },
     ]);
     expect(lines).toContainEqual(
       expect.objectContaining({

@@ -3,8 +3,8 @@ import { cutChars, oneLine } from "./fit";
 /** What a bot's answer means for the delivery. `error` carries the bot's code and message, never the URL. */
 export type ChatAnswer =
   | { outcome: "delivered" }
-  /** Too fast for the bot: tried again in a minute or more, without using up the schedule. */
-  | { outcome: "rate-limited"; error: string }
+  /** Too fast for the bot: tried again in a minute or more (`waitSeconds`, when the bot blocks longer), not counted. */
+  | { outcome: "rate-limited"; error: string; waitSeconds?: number }
   /** The bot will refuse every message until someone fixes it (secret, keyword, IP list, removed bot): pause. */
   | { outcome: "refused"; error: string }
   | { outcome: "failed"; error: string };

@@ -1,6 +1,6 @@
 import { encodeBase64 } from "../../lib/bytes";
 import { hmacSha256 } from "../../lib/crypto";
-import { answerJson, classifyCode, numberField, textField } from "./answer";
+import { answerJson, botError, classifyCode, numberField, textField } from "./answer";
 import { type ChatBot, lineText } from "./bot";
 import type { ChatContent } from "./content";
 import { markdownText, markdownUrl, plainTitle } from "./escape";
@@ -25,6 +25,8 @@ const DINGTALK_TITLE_CHARS = 64;
  */
 const REFUSED = [310000, 300001, 300005, 400013, 400101, 400102, 400106];
 const RATE_LIMITED = [410100, 130101];
+/** How long DingTalk blocks a robot that sent too fast: tried again once the block is over. */
+const BLOCKED_SECONDS = 600;
 
 /**
  * DingTalk custom robots: `markdown` with every value escaped; never the `at` object, so nobody is
@@ -45,7 +47,19 @@ export const dingtalk: ChatBot = {
   },
   answer(status, text) {
     const json = answerJson(text);
-    return classifyCode(status, {
+    // DingTalk's IP throttle answers without an errcode: `{"status":1111,"wait":5,"punish":"deny",…}`,
+    // the caller blocked for `wait` minutes (5, as documented).
+    // https://open.dingtalk.com/document/development/how-to-process-api-throttling-on-the-dingtalk-server
+    if (json?.punish !== undefined) {
+      const wait = numberField(json.wait) ?? 5;
+      const said = `punish ${textField(json.punish)}, wait ${wait} min`;
+      return {
+        outcome: "rate-limited",
+        error: botError("dingtalk", status, numberField(json.status), said),
+        waitSeconds: wait * 60,
+      };
+    }
+    const answer = classifyCode(status, {
       bot: "dingtalk",
       code: numberField(json?.errcode),
       message: textField(json?.errmsg),
@@ -53,6 +67,7 @@ export const dingtalk: ChatBot = {
         (code !== undefined && RATE_LIMITED.includes(code)) || (message ?? "").includes("send too fast"),
       refused: REFUSED,
     });
+    return answer.outcome === "rate-limited" ? { ...answer, waitSeconds: BLOCKED_SECONDS } : answer;
   },
 };
 

@@ -66,10 +66,12 @@ export async function sendToChat(
   const answer = bot.answer(response.status, text);
   if (answer.outcome === "delivered") return { ok: true, status: response.status, durationMs: Date.now() - started };
   const said = hostOnly(answer.error, request.url);
+  // A bot that says how long it blocks is left alone that long, or its Retry-After if longer.
+  const wait = answer.outcome === "rate-limited" ? answer.waitSeconds : undefined;
   const result = failed(
     said,
     response.status,
-    retryAfterSeconds,
+    wait === undefined ? retryAfterSeconds : Math.max(wait, retryAfterSeconds ?? 0),
     answer.outcome === "failed" ? undefined : answer.outcome,
   );
   // The answer's first 1 KiB, as for a webhook; the URL past its host never shows.
