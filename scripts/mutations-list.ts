@@ -82,6 +82,13 @@ export const MUTATIONS: Mutation[] = [
     ["test/delivery/chat-dingtalk-throttle.test.ts"],
   ),
   change(
+    "a KV list cursor from another listing is read as this one's",
+    "src/admin/params.ts",
+    "listing}~`;",
+    "listing}~`.slice(listing.length);",
+    ["test/admin/hostile-input.test.ts"],
+  ),
+  change(
     "DingTalk's 410100 is not a rate limit",
     "src/delivery/chat/dingtalk.ts",
     "const RATE_LIMITED = [410100, 130101];",

@@ -7,6 +7,7 @@ import { ReplayInterruptedError } from "../delivery/dead-letters/replay-batches"
 import type { ReplayProgress } from "../delivery/dead-letters/replay-pages";
 import {
   DEAD_LETTER_REASONS,
+  deadLetterPrefix,
   deleteDeadLetter,
   isDeadLetterId,
   isDeadLetterReason,
@@ -36,7 +37,7 @@ deadLetters.get("/", async (c) => {
   if (reason !== undefined && !isDeadLetterReason(reason)) {
     throw new RelayError(400, "invalid_query", `reason must be one of ${DEAD_LETTER_REASONS.join(", ")}`);
   }
-  const page = await kvPage(c.req.query("cursor") || undefined, (cursor) =>
+  const page = await kvPage(deadLetterPrefix(target), c.req.query("cursor") || undefined, (cursor) =>
     listDeadLetters(c.env.RELAY_STATE, { target, reason, cursor, limit }),
   );
   return c.json(page);

@@ -32,19 +32,26 @@ export function onlyParams(query: Record<string, string>, known: readonly string
 export const INVALID_CURSOR = "cursor is not valid: pass back a cursor from a previous page";
 
 /**
- * A KV list page read from `cursor`: KV refuses a cursor it did not give, and that is the caller's
- * mistake (400), not the relay's; without a cursor a failure stays what it is.
+ * A KV list page read from `cursor`. The cursor a page answers starts with the `listing` it came
+ * from (the KV prefix listed), so one from another listing is refused rather than read: KV would take
+ * it and answer a page of the wrong keys, or none. KV refuses a cursor it did not give, and that is the
+ * caller's mistake (400), not the relay's; without a cursor a failure stays what it is.
  */
-export async function kvPage<T>(
+export async function kvPage<T extends { cursor: string | null }>(
+  listing: string,
   cursor: string | undefined,
   read: (cursor: string | undefined) => Promise<T>,
 ): Promise<T> {
+  const mark = `${listing}~`;
+  if (cursor !== undefined && !cursor.startsWith(mark)) throw new RelayError(400, "invalid_query", INVALID_CURSOR);
+  let page: T;
   try {
-    return await read(cursor);
+    page = await read(cursor?.slice(mark.length));
   } catch (error) {
     if (cursor !== undefined) throw new RelayError(400, "invalid_query", INVALID_CURSOR);
     throw error;
   }
+  return { ...page, cursor: page.cursor && mark + page.cursor };
 }
 
 /** `?limit=`: a whole number from 1 to `max`, `fallback` when absent. */

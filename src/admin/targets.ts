@@ -15,7 +15,7 @@ import type { Env } from "../core/env";
 import { errorResponse, RelayError } from "../core/errors";
 import { log } from "../core/log";
 import { settingsOf } from "../core/settings";
-import { listPauses, pauseTarget } from "../delivery/pauses";
+import { listPauses, PAUSE_PREFIX, pauseTarget } from "../delivery/pauses";
 import { targetPaused } from "../delivery/relay-events/own-events";
 import { reportNow } from "../delivery/relay-events/report";
 import { readWaiting } from "../delivery/waiting";
@@ -94,7 +94,9 @@ targets.get("/paused", async (c) => {
   onlyParams(c.req.query(), ["cursor", "limit"]);
   const limit = pageSize(c.req.query("limit"), KV_LIST_KEYS, KV_LIST_KEYS);
   return c.json(
-    await kvPage(c.req.query("cursor") || undefined, (cursor) => listPauses(c.env.RELAY_STATE, limit, cursor)),
+    await kvPage(PAUSE_PREFIX, c.req.query("cursor") || undefined, (cursor) =>
+      listPauses(c.env.RELAY_STATE, limit, cursor),
+    ),
   );
 });
 

@@ -1,0 +1,95 @@
+/**
+ * Hostile input on the admin API's lists and documents: each is a 400 with the error body that
+ * says what to send, and nothing is listed wrongly, stored or sent.
+ */
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { storeDeadLetter } from "../../src/delivery/dead-letters/store";
+import { pauseTarget } from "../../src/delivery/pauses";
+import { TEST_BINDINGS } from "../support/bindings";
+import { sampleEvent } from "../support/events";
+import { reset } from "../support/reset";
+import { callWorker } from "../support/worker";
+
+const RELAY = "https://relay.example.com";
+const AUTH = { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` };
+const INVALID_CURSOR = {
+  error: "cursor is not valid: pass back a cursor from a previous page",
+  code: "invalid_query",
+};
+
+async function get(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const { response } = await callWorker(new Request(`${RELAY}${path}`, { headers: AUTH }));
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function cursorOf(path: string): Promise<string> {
+  const { status, body } = await get(path);
+  expect(status).toBe(200);
+  expect(body.cursor).toEqual(expect.any(String));
+  return body.cursor as string;
+}
+
+function bury(target: string, eventId: string) {
+  return storeDeadLetter(env.RELAY_STATE, {
+    target,
+    reason: "failed",
+    event: sampleEvent(eventId),
+    attempts: 12,
+    lastStatus: 503,
+    lastError: "HTTP 503",
+    firstAttemptAt: "2026-11-20T10:00:00.000Z",
+    lastAttemptAt: "2026-11-21T14:00:00.000Z",
+  });
+}
+
+beforeEach(async () => {
+  await reset();
+});
+
+describe("a cursor from another listing", () => {
+  beforeEach(async () => {
+    for (const target of ["aa", "bb", "cc"]) {
+      await bury(target, `evt-${target}-1`);
+      await bury(target, `evt-${target}-2`);
+      await pauseTarget(env.RELAY_STATE, target, "operator");
+    }
+  });
+
+  it("is refused by /admin/targets/paused when it came from /admin/dead-letters, and the other way round", async () => {
+    const deadLetters = await cursorOf("/admin/dead-letters?limit=1");
+    const paused = await cursorOf("/admin/targets/paused?limit=1");
+    expect(await get(`/admin/targets/paused?cursor=${encodeURIComponent(deadLetters)}`)).toEqual({
+      status: 400,
+      body: INVALID_CURSOR,
+    });
+    expect(await get(`/admin/dead-letters?cursor=${encodeURIComponent(paused)}`)).toEqual({
+      status: 400,
+      body: INVALID_CURSOR,
+    });
+  });
+
+  it("is refused by /admin/dead-letters when it came from a listing of another target (or of all)", async () => {
+    const all = await cursorOf("/admin/dead-letters?limit=1");
+    const ofAa = await cursorOf("/admin/dead-letters?target=aa&limit=1");
+    for (const path of [
+      `/admin/dead-letters?target=bb&cursor=${encodeURIComponent(all)}`,
+      `/admin/dead-letters?target=bb&cursor=${encodeURIComponent(ofAa)}`,
+      `/admin/dead-letters?cursor=${encodeURIComponent(ofAa)}`,
+    ]) {
+      expect(await get(path)).toEqual({ status: 400, body: INVALID_CURSOR });
+    }
+  });
+
+  it("still pages each listing to its end with its own cursors, a reason filter changed between pages included", async () => {
+    const ofAa = await cursorOf("/admin/dead-letters?target=aa&limit=1");
+    const next = await get(`/admin/dead-letters?target=aa&reason=failed&limit=1&cursor=${encodeURIComponent(ofAa)}`);
+    expect(next.status).toBe(200);
+    expect(next.body.items).toEqual([expect.objectContaining({ target: "aa" })]);
+    const paused = await cursorOf("/admin/targets/paused?limit=2");
+    expect(await get(`/admin/targets/paused?limit=2&cursor=${encodeURIComponent(paused)}`)).toEqual({
+      status: 200,
+      body: { paused: [expect.objectContaining({ target: "cc" })], cursor: null },
+    });
+  });
+});
