@@ -82,6 +82,20 @@ export const MUTATIONS: Mutation[] = [
     ["test/delivery/chat-dingtalk-throttle.test.ts"],
   ),
   change(
+    "an admin query parameter given twice is answered for its first value",
+    "src/admin/params.ts",
+    "(query[name]?.length ?? 0) > 1);",
+    "(query[name]?.length ?? 0) > 99);",
+    ["test/admin/hostile-input.test.ts"],
+  ),
+  change(
+    "link-config takes any query parameter, ?acount= registering the base account",
+    "src/admin/huawei.ts",
+    '  onlyParams(c, ["account"]);\n',
+    "",
+    ["test/admin/hostile-input.test.ts"],
+  ),
+  change(
     "a KV list cursor from another listing is read as this one's",
     "src/admin/params.ts",
     "listing}~`;",

@@ -27,7 +27,7 @@ const MAX_PAGE_SIZE = 100;
 export const deadLetters = new Hono<AdminEnv>();
 
 deadLetters.get("/", async (c) => {
-  onlyParams(c.req.query(), ["target", "reason", "cursor", "limit"]);
+  onlyParams(c, ["target", "reason", "cursor", "limit"]);
   const limit = pageSize(c.req.query("limit"), DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
   const target = c.req.query("target") || undefined;
   if (target !== undefined && !TARGET_FILTER_PATTERN.test(target)) {

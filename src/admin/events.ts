@@ -37,7 +37,7 @@ export const events = new Hono<AdminEnv>();
 
 events.get("/", async (c) => {
   const query = c.req.query();
-  onlyParams(query, LIST_PARAMS);
+  onlyParams(c, LIST_PARAMS);
   const filter = eventFilter(query);
   // Rows past retention are hidden even before the cron has deleted them.
   filter.since = Math.max(filter.since ?? 0, retainedSince(c.env));

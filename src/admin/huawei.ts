@@ -14,7 +14,7 @@ import {
   linkConfigRequest,
   MAX_ANSWER_BYTES,
 } from "./huawei-link-config";
-import { requestText } from "./params";
+import { onlyParams, requestText } from "./params";
 import type { AdminEnv } from "./request-log";
 
 /** How long to wait for Huawei before answering 502. */
@@ -59,6 +59,7 @@ export const huawei = new Hono<AdminEnv>();
  */
 huawei.post("/link-config", async (c) => {
   const text = await requestText(c, MAX_LINK_CONFIG_BODY_BYTES);
+  onlyParams(c, ["account"]);
   const account = c.req.query("account");
   if (account !== undefined && !ACCOUNT_PATTERN.test(account)) {
     throw new RelayError(400, "invalid_account", "account must be 1 to 32 characters of a-z, 0-9 and _");

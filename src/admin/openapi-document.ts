@@ -235,7 +235,7 @@ const OPERATIONS: Operation[] = [
     body: [bodySchema(LinkConfigBody), MAX_LINK_CONFIG_BODY_BYTES],
     success: [200, anyObject],
     errors: {
-      400: ["invalid_json", "invalid_body", "invalid_account"],
+      400: ["invalid_json", "invalid_body", "invalid_account", "invalid_query"],
       413: ["payload_too_large"],
       502: ["huawei_upstream_error"],
       503: ["provider_not_configured", "relay_misconfigured"],

@@ -16,8 +16,12 @@ export async function requestText(
   return new TextDecoder().decode(bytes);
 }
 
-/** Refuses query parameters a route does not know, so a typo is an error rather than an unfiltered answer. */
-export function onlyParams(query: Record<string, string>, known: readonly string[]): void {
+/**
+ * Refuses query parameters a route does not know, so a typo is an error rather than an unfiltered answer,
+ * and one given twice, whose second value would go unread.
+ */
+export function onlyParams(c: Context, known: readonly string[]): void {
+  const query = c.req.queries();
   const unknown = Object.keys(query).filter((name) => !known.includes(name));
   if (unknown.length > 0) {
     throw new RelayError(
@@ -26,6 +30,9 @@ export function onlyParams(query: Record<string, string>, known: readonly string
       `unknown query parameter ${unknown.join(", ")}; known: ${known.join(", ")}`,
     );
   }
+  const twice = known.find((name) => (query[name]?.length ?? 0) > 1);
+  if (twice)
+    throw new RelayError(400, "invalid_query", `query parameter ${twice} is given more than once: give it once`);
 }
 
 /** What a list answers for a `?cursor=` that is not one it gave. */

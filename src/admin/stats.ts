@@ -18,7 +18,7 @@ const MAX_WINDOW_MS = 366 * 86_400_000;
 export const stats = new Hono<AdminEnv>();
 
 stats.get("/", async (c) => {
-  onlyParams(c.req.query(), ["since"]);
+  onlyParams(c, ["since"]);
   const now = Date.now();
   const since = timeParam("since", c.req.query("since"), now) ?? now - DEFAULT_WINDOW_MS;
   if (since > now) throw new RelayError(400, "invalid_query", "since must not be in the future");

@@ -91,7 +91,7 @@ function refuse(c: Context<AdminEnv>, problems: Problem[]): Response {
  * segment, so it never meets `/<id>/pause` or `/<id>/resume`.
  */
 targets.get("/paused", async (c) => {
-  onlyParams(c.req.query(), ["cursor", "limit"]);
+  onlyParams(c, ["cursor", "limit"]);
   const limit = pageSize(c.req.query("limit"), KV_LIST_KEYS, KV_LIST_KEYS);
   return c.json(
     await kvPage(PAUSE_PREFIX, c.req.query("cursor") || undefined, (cursor) =>

@@ -8,6 +8,7 @@ import { storeDeadLetter } from "../../src/delivery/dead-letters/store";
 import { pauseTarget } from "../../src/delivery/pauses";
 import { TEST_BINDINGS } from "../support/bindings";
 import { sampleEvent } from "../support/events";
+import { mockFetch } from "../support/fetch";
 import { reset } from "../support/reset";
 import { callWorker } from "../support/worker";
 
@@ -91,5 +92,42 @@ describe("a cursor from another listing", () => {
       status: 200,
       body: { paused: [expect.objectContaining({ target: "cc" })], cursor: null },
     });
+  });
+});
+
+describe("a query parameter given twice, or one a route does not take", () => {
+  it.each([
+    ["/admin/dead-letters?limit=1&limit=x", "limit"],
+    ["/admin/dead-letters?target=aa&target=bb", "target"],
+    ["/admin/targets/paused?cursor=&cursor=x", "cursor"],
+    ["/admin/events?limit=1&limit=x", "limit"],
+    ["/admin/events?provider=yunhuni&type=a&provider=tencent-meeting", "provider"],
+    ["/admin/stats?since=1h&since=2h", "since"],
+  ])("GET %s: 400 naming %s, not an answer for the first value alone", async (path, name) => {
+    expect(await get(path)).toEqual({
+      status: 400,
+      body: { error: `query parameter ${name} is given more than once: give it once`, code: "invalid_query" },
+    });
+  });
+
+  it.each([
+    ["?account=acme&account=other", "query parameter account is given more than once: give it once"],
+    ["?acount=acme", "unknown query parameter acount; known: account"],
+  ])("POST /admin/huawei/link-config%s: 400, and Huawei is not called", async (query, error) => {
+    const huawei = mockFetch(() => Response.json({}));
+    try {
+      const { response } = await callWorker(
+        new Request(`${RELAY}/admin/huawei/link-config${query}`, {
+          method: "POST",
+          headers: AUTH,
+          body: JSON.stringify({ accessToken: "huawei-access-token" }),
+        }),
+      );
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ error, code: "invalid_query" });
+      expect(huawei.requests).toEqual([]);
+    } finally {
+      huawei.restore();
+    }
   });
 });
