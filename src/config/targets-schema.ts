@@ -154,7 +154,13 @@ const WebhookTargetSchema = v.strictObject(
           ),
           v.pipe(
             v.string(mustBe("a header value must be a string")),
-            v.regex(/^[^\r\n\0]*$/, "a header value must not contain line breaks"),
+            // Nor can a control character (tab aside) or a lone surrogate be sent: the first is refused or
+            // dropped on the way, the second goes out as bytes that are not UTF-8.
+            v.regex(
+              // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses.
+              /^(?:[^\0-\x08\n-\x1f\x7f\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/,
+              "a header value must not contain line breaks, control characters or lone surrogates",
+            ),
           ),
           mustBe('headers must be an object such as {"x-api-key": "…"}'),
         ),

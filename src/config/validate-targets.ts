@@ -85,6 +85,8 @@ function byTarget(problems: Problem[]): Problem[] {
 }
 
 function checkUrl(url: URL, { allowInsecureTargets }: ValidationOptions): string | undefined {
+  if (url.username || url.password)
+    return "url must not hold a user name or password: put them in headers, which stay masked";
   if (url.protocol === "https:") return undefined;
   if (url.protocol === "http:") {
     const local = isLocalHost(url);

@@ -131,3 +131,73 @@ describe("a query parameter given twice, or one a route does not take", () => {
     }
   });
 });
+
+describe("a targets document at the edges of what a delivery can send", () => {
+  const STORED = JSON.stringify([{ id: "crm", url: "https://crm.example.com/hooks" }]);
+
+  async function put(document: string) {
+    await env.RELAY_CONFIG.put("targets", STORED);
+    const { response, calls } = await callWorker(
+      new Request(`${RELAY}/admin/targets`, { method: "PUT", headers: AUTH, body: document }),
+    );
+    return {
+      status: response.status,
+      body: await response.json(),
+      calls,
+      stored: await env.RELAY_CONFIG.get("targets"),
+    };
+  }
+
+  const HEADER_VALUE = "a header value must not contain line breaks, control characters or lone surrogates";
+  it.each([
+    ["a lone surrogate", '"key-\\ud800-value"'],
+    ["a lone low surrogate", '"\\udc00key-value"'],
+    ["a control character", '"key\\u0001"'],
+    ["an escape character", '"key\\u001b[31m"'],
+    ["DEL", '"key\\u007f"'],
+    ["a line break", '"key\\r\\nx-other: 1"'],
+  ])("refuses a header value with %s, storing nothing", async (_, value) => {
+    const document = `[{"id": "crm", "url": "https://crm.example.com/hooks", "headers": {"x-api-key": ${value}}}]`;
+    expect(await put(document)).toEqual({
+      status: 400,
+      body: {
+        error: "targets document is invalid",
+        code: "invalid_targets",
+        problems: [{ path: '$[0].headers["x-api-key"]', message: HEADER_VALUE }],
+      },
+      calls: [],
+      stored: STORED,
+    });
+  });
+
+  it("takes a header value with a tab, Latin-1, CJK or an emoji (a surrogate pair)", async () => {
+    const document = JSON.stringify([
+      { id: "crm", url: "https://crm.example.com/hooks", headers: { "x-a": "a\tb", "x-b": "é 中文 😀" } },
+    ]);
+    const { status, stored } = await put(document);
+    expect(status).toBe(200);
+    expect(JSON.parse(stored ?? "")).toEqual(JSON.parse(document));
+  });
+
+  it.each([
+    "https://user:password@crm.example.com/hooks",
+    "https://user@crm.example.com/hooks",
+    "https://:password@crm.example.com/hooks",
+  ])("refuses a url with a user name or password (%s), which GET would show unmasked", async (url) => {
+    expect(await put(JSON.stringify([{ id: "crm", url }]))).toEqual({
+      status: 400,
+      body: {
+        error: "targets document is invalid",
+        code: "invalid_targets",
+        problems: [
+          {
+            path: "$[0].url",
+            message: "url must not hold a user name or password: put them in headers, which stay masked",
+          },
+        ],
+      },
+      calls: [],
+      stored: STORED,
+    });
+  });
+});

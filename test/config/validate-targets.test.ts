@@ -47,7 +47,10 @@ describe("validateTargets", () => {
         { path: "$[2].id", message: "id is required" },
         { path: '$[2].headers["bad name"]', message: '"bad name" is not a valid HTTP header name' },
         { path: "$[2].headers.ok", message: "a header value must be a string, got a number" },
-        { path: '$[2].headers["x-line"]', message: "a header value must not contain line breaks" },
+        {
+          path: '$[2].headers["x-line"]',
+          message: "a header value must not contain line breaks, control characters or lone surrogates",
+        },
         { path: "$[2].url", message: "url must use https://, got ftp:" },
         {
           path: "$[3]",
