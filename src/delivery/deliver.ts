@@ -29,6 +29,8 @@ export async function deliverQueued(
   // The pause of the targets about to be kept is read again first (once, in bulk): a resume
   // since the batch began finds nothing to replay, so a delivery kept now would be stranded.
   const stillPaused = await pausedNow(env, messages, paused);
+  // Records removed by this batch: the resume and the keeper may each have queued a replay naming one.
+  const removed = new Set<string>();
   await Promise.all(
     messages.map(async (message) => {
       const pending = message.body;
@@ -61,8 +63,11 @@ export async function deliverQueued(
         const kept = pending.keptAs === undefined ? "kept" : await keptState(env, pending.keptAs);
         if (kept !== "kept") {
           // A resume listed the record meanwhile and replayed it itself (or an operator discarded it); one
-          // that KV would not let it delete yet is marked replayed, and goes now.
-          if (kept === "replayed") await forgetKept(env, pending);
+          // that KV would not let it delete yet is marked replayed, and goes now (once a batch).
+          if (kept === "replayed" && !removed.has(pending.keptAs as string)) {
+            removed.add(pending.keptAs as string);
+            await forgetKept(env, pending);
+          }
           log("delivery", { id: pending.event.id, target: target.id, outcome: "skipped", reason: KEPT_GONE });
           message.ack();
           return;

@@ -78,7 +78,7 @@ export async function pauseOnGone(
 }
 
 /** How long a kept delivery replayed by its keeper waits in the queue: over a second, KV's pace for one key. */
-const KEPT_REPLAY_DELAY_SECONDS = 2;
+export const KEPT_REPLAY_DELAY_SECONDS = 2;
 
 /** The pause writes in flight, per batch (its set of paused targets) and target. */
 const pausing = new WeakMap<Set<string>, Map<string, Promise<void>>>();

@@ -7,6 +7,7 @@ import { BATCH_BYTES_BUDGET, QUEUE_BATCH_MESSAGES } from "../../lib/limits";
 import type { DeliveryMessage, EventMessage } from "../../queue/messages";
 import { fitEvent, MAX_MESSAGE_BYTES, messageBytes } from "../../queue/spill";
 import type { OperationBudget } from "../operation-budget";
+import { KEPT_REPLAY_DELAY_SECONDS } from "./hold";
 import { type ReplayQueue, replayRoute } from "./replay";
 import { ALL_TARGETS, DEAD_LETTER_PREFIX, type DeadLetter, markReplayed } from "./store";
 
@@ -23,9 +24,20 @@ export class ReplayInterruptedError extends Error {
   }
 }
 
+interface Item {
+  name: string;
+  letter: DeadLetter;
+  body: EventMessage | DeliveryMessage;
+  /** Operations paid for ahead: what a record KV will not delete yet costs ({@link forget}). */
+  prepaid: boolean;
+}
+
+/** A letter last written this recently may be refused its delete (KV's pace, give or take the clocks). */
+const FRESH_MS = 5_000;
+
 interface Batch {
   queue: ReplayQueue;
-  items: { name: string; letter: DeadLetter; body: EventMessage | DeliveryMessage }[];
+  items: Item[];
   bytes: number;
 }
 
@@ -61,7 +73,8 @@ export async function replayInOrder(
     let batch = open.get(queue);
     const fits =
       batch !== undefined && batch.items.length < QUEUE_BATCH_MESSAGES && batch.bytes + bytes <= BATCH_BYTES_BUDGET;
-    const cost = fits ? 1 : 2;
+    const prepaid = letter.target !== ALL_TARGETS && now - Date.parse(letter.lastAttemptAt) < FRESH_MS;
+    const cost = (fits ? 1 : 2) + (prepaid ? 2 : 0);
     if (!budget.allows(cost)) break;
     budget.spend(cost);
     if (batch === undefined || !fits) {
@@ -69,7 +82,7 @@ export async function replayInOrder(
       open.set(queue, batch);
       batches.push(batch);
     }
-    batch.items.push({ name, letter, body });
+    batch.items.push({ name, letter, body, prepaid });
     batch.bytes += bytes;
   }
   let replayed = 0;
@@ -79,7 +92,7 @@ export async function replayInOrder(
     } catch (error) {
       throw new ReplayInterruptedError(errorMessage(error), replayed);
     }
-    await Promise.all(batch.items.map((item) => forget(env.RELAY_STATE, item, budget)));
+    await Promise.all(batch.items.map((item) => forget(env, item, budget)));
     replayed += batch.items.length;
   }
   return replayed;
@@ -88,14 +101,13 @@ export async function replayInOrder(
 /**
  * Queued is what matters: a record whose delete failed is logged, and a later replay sends it again. One
  * KV would not delete because it was written less than a second ago (kept by a retry consumer just as its
- * target was resumed) is marked replayed (one more write, as far as the budget goes): that consumer may
- * have queued it again itself, and the mark keeps that replay from sending it a second time.
+ * target was resumed) is marked replayed, and a replay naming it is queued two seconds on (two more
+ * operations, paid for ahead for a letter that recent): the consumer taking that up, or the replay its
+ * keeper may have queued, finds the mark and removes the record instead of sending it again; until then
+ * later pages, resumes and bulk replays pass it over.
  */
-async function forget(
-  state: KVNamespace,
-  { name, letter }: { name: string; letter: DeadLetter },
-  budget: OperationBudget,
-): Promise<void> {
+async function forget(env: Env, { name, letter, body, prepaid }: Item, budget: OperationBudget): Promise<void> {
+  const state = env.RELAY_STATE;
   let failure: unknown;
   try {
     await state.delete(name);
@@ -104,11 +116,13 @@ async function forget(
     failure = error;
   }
   const line = { deadLetter: name.slice(DEAD_LETTER_PREFIX.length), outcome: "delete-failed" };
-  if (refusedAsTooSoon(failure) && letter.target !== ALL_TARGETS && budget.allows(1)) {
-    budget.spend();
+  if (refusedAsTooSoon(failure) && letter.target !== ALL_TARGETS && (prepaid || budget.allows(2))) {
+    if (!prepaid) budget.spend(2);
     try {
       await markReplayed(state, line.deadLetter, letter.lastAttemptAt);
       log("dead-letter", { ...line, reason: errorMessage(failure), marked: "replayed" });
+      const removal: DeliveryMessage = { ...(body as DeliveryMessage), keptAs: line.deadLetter };
+      await env.DELIVERIES_QUEUE.send(removal, { contentType: "json", delaySeconds: KEPT_REPLAY_DELAY_SECONDS });
       return;
     } catch (error) {
       failure = error;

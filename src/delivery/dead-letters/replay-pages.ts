@@ -4,6 +4,7 @@ import { KV_BULK_GET_KEYS, KV_LIST_KEYS } from "../../lib/limits";
 import type { OperationBudget } from "../operation-budget";
 import { LETTER_AT_MOST, ReplayInterruptedError, replayInOrder } from "./replay-batches";
 import {
+  DEAD_LETTER_PREFIX,
   type DeadLetter,
   type DeadLetterMetadata,
   deadLetterFrom,
@@ -11,6 +12,8 @@ import {
   isWanted,
   type LetterFilter,
   mayBeWanted,
+  REPLAYED_PREFIX,
+  REPLAYED_TTL_SECONDS,
 } from "./store";
 
 export interface ReplayProgress {
@@ -82,22 +85,27 @@ export async function replayPages(
         // The read and one batch first; then each letter costs at least its delete.
         const affordable = budget.left - 2;
         if (affordable < 1) return stopped();
-        // Up to 100 keys a read: as many wanted ones as could be replayed, and any that must be read to be known.
+        // Up to 100 keys a read: as many wanted ones as could be replayed, and any that must be read to be known;
+        // with the mark (`replayed:`) of each letter recent enough to carry one.
         const chunk: string[] = [];
-        for (let known = 0; next < keys.length && chunk.length < KV_BULK_GET_KEYS; next++) {
+        const marks: string[] = [];
+        for (let known = 0; next < keys.length && chunk.length + marks.length < KV_BULK_GET_KEYS - 1; next++) {
           const key = keys[next] as (typeof keys)[number];
           if (hasMetadata(key.metadata) && known++ === affordable) break;
           chunk.push(key.name);
+          if (now - Date.parse(key.metadata?.lastAttemptAt as string) < MARKS_LAST_MS) marks.push(markOf(key.name));
         }
         budget.spend();
         // As text: one record that is not JSON (put by hand) must not fail the read of the other 99.
-        const records = await env.RELAY_STATE.get(chunk, "text");
+        const records = await env.RELAY_STATE.get([...chunk, ...marks], "text");
         const letters = chunk
           .flatMap((name) => {
             const text = records.get(name);
             // Gone between the list and the read (replayed or deleted meanwhile), or not one the relay wrote.
             const letter = text == null ? undefined : deadLetterFrom(text, name);
-            return letter && isWanted(letter, filter) ? [{ name, letter }] : [];
+            // Marked replayed: sent already, and its removal is queued.
+            const sent = records.get(markOf(name)) === letter?.lastAttemptAt;
+            return letter && isWanted(letter, filter) && !sent ? [{ name, letter }] : [];
           })
           .sort((a, b) => oldestFirst(a.letter, b.letter));
         const sent = await replayInOrder(env, letters, budget, stubs, now);
@@ -113,6 +121,12 @@ export async function replayPages(
   }
   return { progress: { replayed, remaining: false } };
 }
+
+/** A mark is written seconds after the record it names, and expires a day later. */
+const MARKS_LAST_MS = 2 * REPLAYED_TTL_SECONDS * 1000;
+
+/** `dead:<id>` → `replayed:<id>`. */
+const markOf = (name: string) => REPLAYED_PREFIX + name.slice(DEAD_LETTER_PREFIX.length);
 
 function byFirstAttempt(a: { metadata?: unknown }, b: { metadata?: unknown }): number {
   const at = (key: { metadata?: unknown }) =>

@@ -144,7 +144,7 @@ export function deadLetterFrom(text: string, key?: string): DeadLetter | undefin
  */
 export const REPLAYED_PREFIX = "replayed:";
 /** Longer than a replay naming the record can wait in a backlog. */
-const REPLAYED_TTL_SECONDS = 86_400;
+export const REPLAYED_TTL_SECONDS = 86_400;
 
 export async function markReplayed(state: KVNamespace, id: string, lastAttemptAt: string): Promise<void> {
   await state.put(REPLAYED_PREFIX + id, lastAttemptAt, { expirationTtl: REPLAYED_TTL_SECONDS });

@@ -1,0 +1,106 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import { storeDeadLetter } from "../../src/delivery/dead-letters/store";
+import type { DeliveryMessage, QueueMessage } from "../../src/queue/messages";
+import { kvWritesOncePerSecondAcrossInvocations } from "../support/production/kv";
+import { consume } from "../support/queue";
+import { adminPost, CRM, DELIVERIES, deadLetters, event, pending, usePauseFixture } from "./pause-support";
+
+/**
+ * KV takes one write per key per second, across invocations. A retry consumer keeps a delivery for its
+ * paused target, looks at the pause once more and finds it still in place; a moment later (within the
+ * second) an operator resumes the target. The resume lists the record, queues it, and KV refuses its
+ * delete. No replay of the keeper's names the record, so the resume itself must see it removed, and no
+ * later page, resume or bulk replay may send it again.
+ */
+const fixture = usePauseFixture();
+
+/** The test's clock: the queue's delays pass by moving it on (the KV double reads it too). */
+let offset = 0;
+const realNow = Date.now.bind(Date);
+
+function startClock(): void {
+  offset = 0;
+  vi.spyOn(Date, "now").mockImplementation(() => realNow() + offset);
+}
+
+const sentToCrm = () => fixture.sentTo(CRM).map((request) => request.headers.get("webhook-id"));
+
+/** Consumes what was queued, each after its delay (the clock moves on by the longest). */
+async function deliverAll(queued: { body: QueueMessage; delaySeconds: number | undefined }[]): Promise<void> {
+  await consume(
+    DELIVERIES,
+    queued.filter((sent) => !sent.delaySeconds).map((sent) => sent.body as DeliveryMessage),
+  );
+  const later = queued.filter((sent) => sent.delaySeconds);
+  if (later.length === 0) return;
+  offset += Math.max(...later.map((sent) => sent.delaySeconds ?? 0)) * 1000;
+  await consume(
+    DELIVERIES,
+    later.map((sent) => sent.body as DeliveryMessage),
+  );
+}
+
+describe("a delivery kept while its keeper still saw the pause, resumed within the second", () => {
+  it("is delivered once and its record goes: a later pause and resume sends nothing again", async () => {
+    startClock();
+    await env.RELAY_STATE.put("paused:crm", JSON.stringify({ since: new Date().toISOString(), by: "operator" }));
+    kvWritesOncePerSecondAcrossInvocations();
+
+    const kept = await consume(DELIVERIES, [pending(1)]);
+    expect(kept.acked).toEqual(["m0"]);
+    // The keeper found the pause in place: it queued nothing.
+    expect(kept.deliveries).toEqual([]);
+
+    const resumed = await adminPost("/crm/resume");
+    expect(resumed.response.status).toBe(202);
+    expect(resumed.body).toEqual({ target: "crm", paused: false, replayed: 1, remaining: false });
+    await deliverAll(resumed.queued);
+    expect(sentToCrm()).toEqual([event(1).id]);
+    expect(await deadLetters("crm")).toEqual([]);
+
+    offset += 60_000;
+    await adminPost("/crm/pause");
+    offset += 60_000;
+    const again = await adminPost("/crm/resume");
+    expect(again.body).toEqual({ target: "crm", paused: false, replayed: 0, remaining: false });
+    expect(again.queued).toEqual([]);
+    const all = await adminPost("/../dead-letters/replay");
+    expect(all.queued).toEqual([]);
+    expect(sentToCrm()).toEqual([event(1).id]);
+  });
+
+  it("is not sent again by the next page of the same resume, called a second later", async () => {
+    startClock();
+    const since = new Date(Date.now() - 3_600_000).toISOString();
+    await env.RELAY_STATE.put("paused:crm", JSON.stringify({ since, by: "operator" }));
+    // Sixty deliveries kept an hour ago: more than one page's worth.
+    for (let n = 2; n <= 61; n++) {
+      await storeDeadLetter(env.RELAY_STATE, {
+        target: "crm",
+        reason: "paused",
+        event: event(n),
+        attempts: 0,
+        lastStatus: null,
+        lastError: "not attempted: the target is paused",
+        firstAttemptAt: new Date(Date.now() - 3_000_000 + n * 1000).toISOString(),
+        lastAttemptAt: new Date(Date.now() - 3_000_000 + n * 1000).toISOString(),
+      });
+    }
+    kvWritesOncePerSecondAcrossInvocations();
+    // Event 1 first reached the relay before all of them: it goes in the first page.
+    const kept = await consume(DELIVERIES, [{ ...pending(1), firstAttemptAt: Date.now() - 3_600_000 }]);
+    expect(kept.deliveries).toEqual([]);
+
+    const first = await adminPost("/crm/resume");
+    expect(first.body).toMatchObject({ remaining: true });
+    // The console calls again a second later.
+    offset += 1_000;
+    const second = await adminPost("/crm/resume");
+    expect(second.body).toMatchObject({ remaining: false });
+    await deliverAll([...first.queued, ...second.queued]);
+    expect(sentToCrm().filter((id) => id === event(1).id)).toHaveLength(1);
+    expect(sentToCrm()).toHaveLength(61);
+    expect(await deadLetters("crm")).toEqual([]);
+  });
+});
