@@ -138,6 +138,13 @@ export const MUTATIONS: Mutation[] = [
     ["test/delivery/kv-rate-marked-replayed.test.ts"],
   ),
   change(
+    "a delivery naming a record sent already is kept again while its target is paused",
+    "src/delivery/deliver.ts",
+    'const kept = pending.keptAs === undefined ? "kept" : await keptState(env, pending.keptAs);',
+    'const kept = pending.keptAs === undefined || paused.has(pending.target) ? "kept" : await keptState(env, pending.keptAs);',
+    ["test/delivery/kv-rate-marked-replayed.test.ts"],
+  ),
+  change(
     "two deliveries naming one marked record in a batch both delete it",
     "src/delivery/deliver.ts",
     'if (kept === "replayed" && !removed.has(pending.keptAs as string)) {',

@@ -36,6 +36,19 @@ export async function deliverQueued(
       const pending = message.body;
       const attempt = pending.attemptsBefore + 1;
       try {
+        const kept = pending.keptAs === undefined ? "kept" : await keptState(env, pending.keptAs);
+        if (kept !== "kept") {
+          // A resume listed the record meanwhile and replayed it itself (or an operator discarded it); one
+          // that KV would not let it delete yet is marked replayed, and goes now (once a batch). Sent already,
+          // it is not kept again, whatever became of the target since.
+          if (kept === "replayed" && !removed.has(pending.keptAs as string)) {
+            removed.add(pending.keptAs as string);
+            await forgetKept(env, pending);
+          }
+          log("delivery", { id: pending.event.id, target: pending.target, outcome: "skipped", reason: KEPT_GONE });
+          message.ack();
+          return;
+        }
         const target = byId.get(pending.target);
         if (target === undefined || target.enabled === false) {
           const lastError = target === undefined ? "target is no longer configured" : "target is disabled";
@@ -57,18 +70,6 @@ export async function deliverQueued(
         if (stillPaused.has(target.id)) {
           await holdWhilePaused(env, pending, attempt - 1);
           journal?.notAttempted(pending, attempt - 1, "not attempted: the target is paused", "paused");
-          message.ack();
-          return;
-        }
-        const kept = pending.keptAs === undefined ? "kept" : await keptState(env, pending.keptAs);
-        if (kept !== "kept") {
-          // A resume listed the record meanwhile and replayed it itself (or an operator discarded it); one
-          // that KV would not let it delete yet is marked replayed, and goes now (once a batch).
-          if (kept === "replayed" && !removed.has(pending.keptAs as string)) {
-            removed.add(pending.keptAs as string);
-            await forgetKept(env, pending);
-          }
-          log("delivery", { id: pending.event.id, target: target.id, outcome: "skipped", reason: KEPT_GONE });
           message.ack();
           return;
         }

@@ -104,3 +104,35 @@ describe("a delivery kept while its keeper still saw the pause, resumed within t
     expect(await deadLetters("crm")).toEqual([]);
   });
 });
+
+describe("a record the resume sent but could not delete yet, its target paused again at once", () => {
+  it("is not kept again by the replay naming it: the next resume sends nothing", async () => {
+    startClock();
+    await env.RELAY_STATE.put("paused:crm", JSON.stringify({ since: new Date().toISOString(), by: "operator" }));
+    kvWritesOncePerSecondAcrossInvocations();
+    await consume(DELIVERIES, [pending(1)]);
+    const resumed = await adminPost("/crm/resume");
+    expect(resumed.body).toMatchObject({ replayed: 1 });
+    await consume(
+      DELIVERIES,
+      resumed.queued.filter((sent) => !sent.delaySeconds).map((sent) => sent.body as DeliveryMessage),
+    );
+    expect(sentToCrm()).toEqual([event(1).id]);
+
+    // The operator pauses crm again before the replay naming the record is taken up.
+    offset += 1_000;
+    await adminPost("/crm/pause");
+    offset += 1_000;
+    await consume(
+      DELIVERIES,
+      resumed.queued.filter((sent) => sent.delaySeconds).map((sent) => sent.body as DeliveryMessage),
+    );
+    expect(await deadLetters("crm")).toEqual([]);
+
+    offset += 60_000;
+    const again = await adminPost("/crm/resume");
+    expect(again.body).toEqual({ target: "crm", paused: false, replayed: 0, remaining: false });
+    expect(again.queued).toEqual([]);
+    expect(sentToCrm()).toEqual([event(1).id]);
+  });
+});
