@@ -122,7 +122,7 @@ export async function replayPages(
   return { progress: { replayed, remaining: false } };
 }
 
-/** A mark is written seconds after the record it names, and expires a day later. */
+/** A mark is written seconds after the record it names, and expires four days later. */
 const MARKS_LAST_MS = 2 * REPLAYED_TTL_SECONDS * 1000;
 
 /** `dead:<id>` → `replayed:<id>`. */

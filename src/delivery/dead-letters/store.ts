@@ -143,8 +143,8 @@ export function deadLetterFrom(text: string, key?: string): DeadLetter | undefin
  * (`keptAs`); the consumer taking that up finds this, so it removes the record instead of sending it again.
  */
 export const REPLAYED_PREFIX = "replayed:";
-/** Longer than a replay naming the record can wait in a backlog. */
-export const REPLAYED_TTL_SECONDS = 86_400;
+/** Four days: as long as Queues keeps a message by default, so a replay naming the record finds it however long it waited. */
+export const REPLAYED_TTL_SECONDS = 4 * 86_400;
 
 export async function markReplayed(state: KVNamespace, id: string, lastAttemptAt: string): Promise<void> {
   await state.put(REPLAYED_PREFIX + id, lastAttemptAt, { expirationTtl: REPLAYED_TTL_SECONDS });
