@@ -25,8 +25,12 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
  * left the bundle first) for the next round: six connections per invocation, Queues' message metadata,
  * unquoted vars, a kept delivery raced by a resume or marked replayed, replay-all that ends, Tencent ids
  * past 2^53, and answering 503 `state_unavailable` when KV refuses a second write within a second.
+ * Later still on 2026-12-06 it rose to 61 KiB (61,563 bytes measured, about 550 more) for thirteen fixes:
+ * integers past 2^53 in every provider's text and the whiteboard's id, Tencent's base64 in lines,
+ * DingTalk's throttle answers, admin cursors and repeated query parameters, targets' header values and
+ * URL credentials, and resumes that leave no record behind when KV refuses a delete.
  */
-const MAX_GZIP_BYTES = 60 * 1024;
+const MAX_GZIP_BYTES = 61 * 1024;
 
 describe("the shipped bundle", () => {
   it(`is minified and at most ${MAX_GZIP_BYTES / 1024} KiB gzipped (the exact build \`wrangler deploy\` uploads)`, async () => {
