@@ -32,13 +32,9 @@ function change(name: string, file: string, find: string, replace: string, tests
 }
 
 export const MUTATIONS: Mutation[] = [
-  change(
-    "signed base64 in MIME lines is refused",
-    "src/lib/bytes.ts",
-    '.replace(/[\\t\\n\\f\\r ]/g, "")',
-    "",
-    ["test/ingest/review-wrapped-base64.test.ts"],
-  ),
+  change("signed base64 in MIME lines is refused", "src/lib/bytes.ts", '.replace(/[\\t\\n\\f\\r ]/g, "")', "", [
+    "test/ingest/review-wrapped-base64.test.ts",
+  ]),
   change(
     "whiteboard integers past 2^53 are left out of the event id",
     "src/providers/tencent-whiteboard/verify.ts",
