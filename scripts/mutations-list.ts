@@ -733,7 +733,7 @@ export const MUTATIONS: Mutation[] = [
   change(
     "the dead-letter list ignores a parameter it does not know",
     "src/admin/dead-letters.ts",
-    'onlyParams(c.req.query(), ["target", "reason", "cursor", "limit"]);',
+    'onlyParams(c, ["target", "reason", "cursor", "limit"]);',
     "",
     ["test/admin/dead-letters.test.ts"],
   ),
