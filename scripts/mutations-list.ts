@@ -209,6 +209,20 @@ export const MUTATIONS: Mutation[] = [
     ["test/admin/kv-write-rate.test.ts"],
   ),
   change(
+    "a progress record KV refused as too soon is not written again",
+    "src/lib/kv.ts",
+    "    if (!refusedAsTooSoon(error)) throw error;\n",
+    "    throw error;\n",
+    ["test/admin/kv-rate-paged-records.test.ts"],
+  ),
+  change(
+    "a replayed delivery is queued without its two seconds' delay",
+    "src/delivery/dead-letters/replay-batches.ts",
+    'contentType: "json", ...pace(batch.queue) }',
+    'contentType: "json" }',
+    ["test/admin/review-replay-all-ends.test.ts"],
+  ),
+  change(
     "every page of a resume lifts the pause again",
     "src/delivery/dead-letters/resume.ts",
     "if (sofar.paused || !sofar.stored) {",

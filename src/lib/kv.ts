@@ -30,3 +30,22 @@ export async function valuesOf(kv: KVNamespace, prefix: string, ids: readonly st
 export function refusedAsTooSoon(error: unknown): boolean {
   return error instanceof Error && /\b429\b|too many requests/i.test(error.message);
 }
+
+/** KV's pace for one key: one write per second, from any invocation. */
+const KV_KEY_PACE_MS = 1_000;
+
+/**
+ * Runs `write` (one put or delete of one key) and, when KV refuses it as too soon after the key's last
+ * write ({@link refusedAsTooSoon}), waits out KV's second and runs it once more: two operations at most.
+ * For a record the caller's previous request wrote (a paged resume or bulk replay called again at once),
+ * which must not be left behind. Any other failure, or a second refusal, is the caller's.
+ */
+export async function writeWhenKvAllows(write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (!refusedAsTooSoon(error)) throw error;
+    await new Promise((resolve) => setTimeout(resolve, KV_KEY_PACE_MS));
+    await write();
+  }
+}

@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { TARGETS_KEY } from "../../src/config/targets";
 import { AUDIT, adminPost, CRM, deadLetters, EVENTS, fresh, usePauseFixture } from "../delivery/pause-support";
 import { adminCall } from "../event-log/support";
-import { kvWritesOncePerSecondAcrossInvocations } from "../support/production/kv";
 import { consume } from "../support/queue";
 import { pairOf, post, type Seed, seed, storedLetters } from "./replay-support";
 
@@ -24,7 +23,6 @@ const STATE_UNAVAILABLE = {
 
 describe("two writes to one KV key within a second, from two admin requests", () => {
   it("a resume right after the pause answers 503 state_unavailable, replays nothing, and works a second later", async () => {
-    kvWritesOncePerSecondAcrossInvocations();
     expect((await adminPost("/crm/pause")).response.status).toBe(202);
     await consume(EVENTS, [fresh(1)]);
     expect(await deadLetters()).toHaveLength(1);
@@ -46,7 +44,6 @@ describe("two writes to one KV key within a second, from two admin requests", ()
   });
 
   it("a pause right after a resume answers 503 state_unavailable and leaves the target unpaused", async () => {
-    kvWritesOncePerSecondAcrossInvocations();
     await adminPost("/crm/pause");
     await sleep(1_050);
     expect((await adminPost("/crm/resume")).response.status).toBe(202);
@@ -59,7 +56,6 @@ describe("two writes to one KV key within a second, from two admin requests", ()
   });
 
   it("a second targets document within a second answers 503 state_unavailable and keeps the first", async () => {
-    kvWritesOncePerSecondAcrossInvocations();
     const first = await adminCall("PUT", "/admin/targets", { body: JSON.stringify([CRM]) });
     expect(first.response.status).toBe(200);
     const stored = await env.RELAY_CONFIG.get(TARGETS_KEY);
@@ -72,7 +68,6 @@ describe("two writes to one KV key within a second, from two admin requests", ()
   });
 
   it("a paged resume whose pages follow one another at once replays every kept letter once, each page a 202", async () => {
-    kvWritesOncePerSecondAcrossInvocations();
     await adminPost("/crm/pause");
     const kept = Array.from({ length: 150 }, (_, i): Seed => ({ target: "crm", reason: "paused", eventId: `k${i}` }));
     await seed(kept);

@@ -19,6 +19,7 @@ import {
 import { adminCall } from "../event-log/support";
 import { sampleEvent } from "../support/events";
 import { loggedLines } from "../support/log";
+import { aSecondPasses } from "../support/production/kv";
 import { PRODUCTION } from "../support/production/limits";
 import { takeInvocations } from "../support/production/operations";
 import { consume } from "../support/queue";
@@ -42,6 +43,7 @@ describe("POST /admin/targets/<id>/pause and /resume", () => {
     const t0 = Date.now() - 60_000;
     // Arrival order 3, 1, 2: the replay follows it, not the ids or the keys.
     await consume(EVENTS, [fresh(3, t0), fresh(1, t0 + 1000), fresh(2, t0 + 2000)]);
+    aSecondPasses();
     const { response, body, queued } = await adminPost("/crm/resume");
     expect(response.status).toBe(202);
     expect(body).toEqual({ target: "crm", paused: false, replayed: 3, remaining: false });
@@ -68,6 +70,7 @@ describe("POST /admin/targets/<id>/pause and /resume", () => {
       EVENTS,
       [big, ...smalls].map((e) => ({ kind: "event", event: e, receivedAt: Date.now() }) as EventMessage),
     );
+    aSecondPasses();
     const { body, queued } = await adminPost("/crm/resume");
     expect(body).toMatchObject({ replayed: 4 });
     const sent = queued.map((message) => message.body as DeliveryMessage);
@@ -85,6 +88,7 @@ describe("POST /admin/targets/<id>/pause and /resume", () => {
     vi.spyOn(env.RELAY_STATE, "delete").mockImplementation((key) =>
       key.startsWith("dead:") ? Promise.reject(new Error("KV unavailable")) : remove(key),
     );
+    aSecondPasses();
     const { body, queued } = await adminPost("/crm/resume");
     expect(body).toMatchObject({ replayed: 1 });
     expect(queued.map((sent) => (sent.body as DeliveryMessage).event.id)).toEqual([event(1).id]);
@@ -95,6 +99,7 @@ describe("POST /admin/targets/<id>/pause and /resume", () => {
     await consume(DELIVERIES, [pending(9)], { env: { RETRY_SCHEDULE: "1" } });
     await adminPost("/crm/pause");
     await consume(EVENTS, [fresh(1)]);
+    aSecondPasses();
     const { body, queued } = await adminPost("/crm/resume");
     expect(body).toMatchObject({ replayed: 1 });
     expect(queued.map((sent) => (sent.body as DeliveryMessage).event.id)).toEqual([event(1).id]);
@@ -107,6 +112,7 @@ describe("POST /admin/targets/<id>/pause and /resume", () => {
     await consume(EVENTS, [fresh(2)]);
     expect(sentTo(CRM)).toHaveLength(1);
     crm.status = 204;
+    aSecondPasses();
     const { queued } = await adminPost("/crm/resume");
     await consume(
       DELIVERIES,
@@ -123,11 +129,14 @@ describe("POST /admin/targets/<id>/pause and /resume", () => {
     await adminPost("/crm/pause");
     await consume(EVENTS, [fresh(1)]);
     await useTargets([AUDIT]);
+    aSecondPasses();
     const { response, body, queued } = await adminPost("/crm/resume");
     expect(response.status).toBe(202);
     expect(body).toEqual({ target: "crm", paused: false, replayed: 1, remaining: false });
     expect(await env.RELAY_STATE.get("paused:crm")).toBeNull();
-    // Replayed to a target that is gone: kept again, as removed, by the retry consumer. Nothing is lost.
+    // Replayed to a target that is gone: kept again, as removed, by the retry consumer once the replay's
+    // delay has passed. Nothing is lost.
+    aSecondPasses();
     await consume(
       DELIVERIES,
       queued.map((sent) => sent.body),
@@ -143,6 +152,7 @@ describe("POST /admin/targets/<id>/pause and /resume", () => {
     await adminPost("/crm/pause");
     await consume(EVENTS, [fresh(1)]);
     await useTargets("[{");
+    aSecondPasses();
     const { response, body, queued } = await adminPost("/crm/resume");
     expect(response.status).toBe(202);
     expect(body).toEqual({ target: "crm", paused: false, replayed: 1, remaining: false });
@@ -182,6 +192,7 @@ describe("POST /admin/targets/<id>/pause and /resume", () => {
     await adminPost("/crm/pause");
     await consume(EVENTS, [fresh(1)]);
     await env.RELAY_STATE.put("paused:crm", "{not json");
+    aSecondPasses();
     const { response, body, queued } = await adminPost("/crm/resume");
     expect(response.status).toBe(202);
     expect(body).toEqual({ target: "crm", paused: false, replayed: 1, remaining: false });
@@ -249,6 +260,7 @@ describe("GET /admin/targets/paused", () => {
       ],
       cursor: null,
     });
+    aSecondPasses();
     await adminPost("/crm/resume");
     expect(await listPaused()).toEqual({
       paused: [{ target: "audit", since: "2026-11-25T08:00:00.000Z", by: "gone" }],

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AUDIT, CRM, DELIVERIES } from "../delivery/pause-support";
 import { mockFetch } from "../support/fetch";
+import { aSecondPasses } from "../support/production/kv";
 import { consume } from "../support/queue";
 import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
@@ -32,13 +33,15 @@ const letters = (n: number, target: string, reason: Seed["reason"]): Seed[] =>
 
 /**
  * "Replay all" as the console runs it: a call, then the retry consumer takes up what it queued (as it
- * does within a second), then the next call while the answer says "remaining"; at most `limit` calls.
+ * does once the replay's two seconds have passed), then the next call while the answer says "remaining";
+ * at most `limit` calls.
  */
 async function replayAll(body: string, limit: number): Promise<PagedCall[]> {
   const calls: PagedCall[] = [];
   do {
     const call = await post(REPLAY, body);
     calls.push(call);
+    aSecondPasses();
     if (call.queued.length > 0)
       await consume(
         DELIVERIES,
@@ -87,5 +90,35 @@ describe("a replay all whose letters come straight back (a paused, disabled or r
     const again = await replayAll("", 12);
     expect(again.at(-1)?.body.remaining).toBe(false);
     expect(again.flatMap((call) => call.queued)).toHaveLength(50);
+  });
+});
+
+describe("a replayed delivery whose target is still paused", () => {
+  it("waits 2 s in the queue, so the consumer keeping it again is not refused by KV; one replayed to every target does not", async () => {
+    await useTargets([CRM, AUDIT]);
+    await env.RELAY_STATE.put("paused:crm", JSON.stringify({ since: "2026-11-20T09:00:00.000Z", by: "gone" }));
+    await seed([...letters(3, "crm", "paused"), { target: "*", reason: "failed", eventId: "all" }]);
+    const call = await post(REPLAY);
+    expect(call.body).toEqual({ replayed: 4, remaining: false });
+    const delays = call.queued.map((sent) => [(sent.body as { kind: string }).kind, sent.delaySeconds]);
+    expect(delays.sort()).toEqual([
+      ["delivery", 2],
+      ["delivery", 2],
+      ["delivery", 2],
+      ["event", undefined],
+    ]);
+    const replays = call.queued.filter((sent) => sent.body.kind === "delivery").map((sent) => sent.body);
+
+    // Taken up at once, as it would be without the delay: KV refuses the keep (its key was deleted less than
+    // a second ago), and the delivery comes back later, not lost.
+    const early = await consume(DELIVERIES, replays);
+    expect(early.acked).toEqual([]);
+    expect(early.retried.map((retry) => retry.msgId)).toEqual(["m0", "m1", "m2"]);
+
+    // Taken up once the delay has passed: kept again for the resume, at once.
+    aSecondPasses();
+    const onTime = await consume(DELIVERIES, replays);
+    expect(onTime).toMatchObject({ acked: ["m0", "m1", "m2"], retried: [] });
+    expect((await storedLetters()).filter((letter) => letter.target === "crm")).toHaveLength(3);
   });
 });

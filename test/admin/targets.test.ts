@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } fr
 import { loadTargets } from "../../src/config/targets";
 import { forgetWaiting, noteWaiting, WAITING_KEY } from "../../src/delivery/waiting";
 import { TEST_BINDINGS } from "../support/bindings";
+import { aSecondPasses } from "../support/production/kv";
 import { EXAMPLE_TARGET, OLD_SECRET, THIRD_SECRET } from "../support/targets";
 import { callWorker } from "../support/worker";
 
@@ -147,6 +148,7 @@ describe("PUT /admin/targets", () => {
 
   it("replaces the previous document, and an empty array clears it", async () => {
     await callWorker(put(JSON.stringify(VALID)));
+    aSecondPasses();
     const { response } = await callWorker(put("[]"));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual([]);

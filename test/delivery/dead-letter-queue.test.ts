@@ -8,6 +8,7 @@ import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
 import { sampleEvent } from "../support/events";
 import { acceptEveryDelivery } from "../support/fetch";
 import { loggedLines } from "../support/log";
+import { aSecondPasses } from "../support/production/kv";
 import { consume } from "../support/queue";
 import { useTargets } from "../support/targets";
 
@@ -68,6 +69,7 @@ describe("dead-letter queue consumer: what Queues gave up on is kept, never drop
     expect(run).toMatchObject({ acked: ["m0"], retried: [{ msgId: "m1", delaySeconds: 60 }] });
     expect((await stored()).map((letter) => [letter.target, letter.event.id])).toEqual([["crm", EVENT_ID]]);
     // A minute later the other message keeps the pair again under the same id: still one dead letter.
+    aSecondPasses();
     const later = await consume(DLQ, [exhaustedEvent]);
     expect(later).toMatchObject({ acked: ["m0"], retried: [] });
     expect(await stored()).toHaveLength(1);

@@ -5,6 +5,7 @@ import type { RelayEvent } from "../../src/core/cloud-event";
 import { targetWants } from "../../src/delivery/match";
 import { deliveryDead, targetPaused } from "../../src/delivery/relay-events/own-events";
 import type { DeliveryMessage, EventMessage, QueueMessage } from "../../src/queue/messages";
+import { aSecondPasses } from "../support/production/kv";
 import { consume } from "../support/queue";
 import { useTargets } from "../support/targets";
 import { AUDIT, CRM, DELIVERIES, deadLetters, EVENTS, event, fresh, usePauseFixture } from "./pause-support";
@@ -120,6 +121,7 @@ describe("relay.delivery.dead", () => {
   it("has the same id when the consumer runs the same message again, so dedup reports it once", async () => {
     crm.status = 500;
     const once = ownEvents((await consume(DELIVERIES, [lastTry(1)])).events);
+    aSecondPasses(); // Queues runs the message again after its retry delay
     const again = ownEvents((await consume(DELIVERIES, [lastTry(1)])).events);
     expect(once.map((own) => own.id)).toEqual(again.map((own) => own.id));
     expect(once).toHaveLength(1);

@@ -7,6 +7,7 @@ import worker from "../../src/index";
 import type { DeliveryMessage } from "../../src/queue/messages";
 import { TEST_BINDINGS } from "../support/bindings";
 import { mockFetch } from "../support/fetch";
+import { aSecondPasses } from "../support/production/kv";
 import { consume } from "../support/queue";
 import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
@@ -109,6 +110,7 @@ describe("a resume while the fan-out waits for a slow target", () => {
         keptAs: id,
       },
     ]);
+    aSecondPasses();
     const replay = await consume(
       DELIVERIES,
       run.deliveries.map((sent) => sent.body),
@@ -144,6 +146,7 @@ describe("a resume while the retry consumer holds a delivery", () => {
     expect(run.deliveries.map((sent) => (sent.body as DeliveryMessage).keptAs)).toEqual([
       await deadLetterId("crm", event(1).id),
     ]);
+    aSecondPasses();
     await consume(
       DELIVERIES,
       run.deliveries.map((sent) => sent.body),
@@ -157,6 +160,7 @@ describe("a resume while the retry consumer holds a delivery", () => {
     const run = await consume(DELIVERIES, [pending(1)]);
     vi.restoreAllMocks();
     outbound = mockFetch(() => new Response(null, { status: 204 }));
+    aSecondPasses();
     await pause("crm");
     const again = await consume(
       DELIVERIES,
@@ -173,6 +177,7 @@ describe("a resume while the retry consumer holds a delivery", () => {
     const run = await consume(DELIVERIES, [pending(1)]);
     vi.restoreAllMocks();
     outbound = mockFetch(() => new Response(null, { status: 503 }));
+    aSecondPasses();
     const again = await consume(
       DELIVERIES,
       run.deliveries.map((sent) => sent.body),

@@ -5,6 +5,7 @@ import worker from "../../src/index";
 import type { QueueMessage } from "../../src/queue/messages";
 import { TEST_BINDINGS } from "../support/bindings";
 import { mockFetch } from "../support/fetch";
+import { aSecondPasses } from "../support/production/kv";
 import { consume, recordQueue } from "../support/queue";
 import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
@@ -56,6 +57,7 @@ describe("a letter kept just as a resume lifted the pause, then a resume called 
     outbound.restore();
     outbound = mockFetch(() => new Response(null, { status: 204 }));
     // The console calls the resume again while it said "remaining" (or the operator resumes again).
+    aSecondPasses();
     const replayed = await resumeCrm();
     await consume(DELIVERIES, [...kept.deliveries.map((sent) => sent.body), ...replayed]);
     const sent = outbound.requests.filter((request) => request.url === CRM.url);

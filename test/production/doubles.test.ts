@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { QueueMessage } from "../../src/queue/messages";
 import { mockFetch } from "../support/fetch";
 import { patternsOf } from "../support/production/d1";
+import { aSecondPasses } from "../support/production/kv";
 import { PRODUCTION } from "../support/production/limits";
 import { asInvocation, ProductionLimitError, takeViolations } from "../support/production/operations";
 import { bodyBytes } from "../support/production/queue";
@@ -163,7 +164,36 @@ describe("KV", () => {
         await env.RELAY_STATE.delete("twice");
       }),
     );
-    expect(message).toBe('KV delete: "twice" written twice in one invocation (KV takes 1 write per key per second)');
+    expect(message).toBe(
+      'KV delete: "twice" written twice in one invocation within a second (KV takes 1 write per key per second)',
+    );
+  });
+
+  it("answers a second write to one key within a second from another invocation with KV's 429, and takes it once a second passed", async () => {
+    await asInvocation("first", 50, () => env.RELAY_STATE.put("paced", "1"));
+    const second = await asInvocation("second", 50, () => env.RELAY_STATE.delete("paced").then(() => "taken", String));
+    expect(second).toBe("Error: KV DELETE failed: 429 Too Many Requests");
+    expect(await env.RELAY_STATE.get("paced")).toBe("1");
+    expect(takeViolations()).toEqual([]);
+    aSecondPasses();
+    await asInvocation("third", 50, () => env.RELAY_STATE.delete("paced"));
+    expect(await env.RELAY_STATE.get("paced")).toBeNull();
+  });
+
+  it("takes a second write to one key from one invocation once a second has passed", async () => {
+    const realNow = Date.now.bind(Date);
+    let offset = 0;
+    const clock = vi.spyOn(Date, "now").mockImplementation(() => realNow() + offset);
+    try {
+      await asInvocation("paced", 50, async () => {
+        await env.RELAY_STATE.put("later", "1");
+        offset += 1000;
+        await env.RELAY_STATE.put("later", "2");
+      });
+    } finally {
+      clock.mockRestore();
+    }
+    expect(await env.RELAY_STATE.get("later")).toBe("2");
   });
 });
 

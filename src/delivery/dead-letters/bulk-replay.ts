@@ -1,6 +1,7 @@
 import type { Env } from "../../core/env";
 import { log } from "../../core/log";
 import { isRecord, jsonValue } from "../../lib/json";
+import { writeWhenKvAllows } from "../../lib/kv";
 import { OperationBudget } from "../operation-budget";
 import { type ReplayProgress, replayPages } from "./replay-pages";
 import { deadLetterPrefix, type LetterFilter } from "./store";
@@ -27,8 +28,10 @@ interface Replaying {
  * wants, carrying on where the last call with the same filter stopped. A letter kept again since the
  * replay began (its target still paused, disabled or removed) is not replayed again by it: without
  * that, such letters, back at once, would keep every call busy and the replay would never end. Its
- * own read and its write (or delete) count against `budget`. A refused batch throws as
- * {@link replayPages} does, and the next call starts where this one did.
+ * own read and its write (or delete) count against `budget`. A caller that asks for the next page at
+ * once meets KV's one write per key per second on the record: the write waits a second and is made
+ * again, so a finished replay never leaves its record for the next one to start from. A refused batch
+ * throws as {@link replayPages} does, and the next call starts where this one did.
  */
 export async function bulkReplay(
   env: Env,
@@ -38,7 +41,8 @@ export async function bulkReplay(
   now = Date.now(),
 ): Promise<ReplayProgress> {
   const key = REPLAYING_PREFIX + JSON.stringify([target ?? null, filter.reason ?? null, filter.since ?? null]);
-  budget.spend(2);
+  // Its read, and its write or delete with one more try when KV refuses it as too soon.
+  budget.spend(3);
   const stored = replayingFrom((await env.RELAY_STATE.get(key, "text")) || undefined, now);
   const { startedAt, cursor: from } = stored ?? { startedAt: now };
   const { progress, next } = await replayPages(
@@ -49,12 +53,15 @@ export async function bulkReplay(
     from,
     now,
   );
-  // A failed write costs the next call a longer walk, never a letter: it starts further back.
+  // A cursor not saved (KV down) costs the next call a longer walk, never a letter: it starts further back.
+  // A record left at the end (KV down) is logged; a new replay within its ten minutes would start from it.
   const unsaved = (error: unknown) => log("dead-letters", { outcome: "replay_progress_unsaved", error: String(error) });
   if (progress.remaining) {
     const replaying: Replaying = { startedAt, ...(next === undefined ? {} : { cursor: next }) };
-    await env.RELAY_STATE.put(key, JSON.stringify(replaying), { expirationTtl: CURSOR_KEPT_SECONDS }).catch(unsaved);
-  } else if (stored !== undefined) await env.RELAY_STATE.delete(key).catch(unsaved);
+    await writeWhenKvAllows(() =>
+      env.RELAY_STATE.put(key, JSON.stringify(replaying), { expirationTtl: CURSOR_KEPT_SECONDS }),
+    ).catch(unsaved);
+  } else if (stored !== undefined) await writeWhenKvAllows(() => env.RELAY_STATE.delete(key)).catch(unsaved);
   return progress;
 }
 

@@ -88,7 +88,9 @@ export async function replayInOrder(
   let replayed = 0;
   for (const batch of batches) {
     try {
-      await env[batch.queue].sendBatch(batch.items.map(({ body }) => ({ body, contentType: "json" })));
+      await env[batch.queue].sendBatch(
+        batch.items.map(({ body }) => ({ body, contentType: "json", ...pace(batch.queue) })),
+      );
     } catch (error) {
       throw new ReplayInterruptedError(errorMessage(error), replayed);
     }
@@ -96,6 +98,16 @@ export async function replayInOrder(
     replayed += batch.items.length;
   }
   return replayed;
+}
+
+/**
+ * A delivery replayed to its target waits in the queue a little over KV's second: when the target is still
+ * paused, disabled or gone, the consumer taking it up keeps it again under the key the replay deletes just
+ * after queuing it, and KV refuses a second write to one key within a second (the delivery would wait out an
+ * error retry instead). An event replayed to every target is kept under other keys, and goes at once.
+ */
+function pace(queue: ReplayQueue): { delaySeconds?: number } {
+  return queue === "DELIVERIES_QUEUE" ? { delaySeconds: KEPT_REPLAY_DELAY_SECONDS } : {};
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Env } from "../../core/env";
 import { errorMessage, StateRefusedError } from "../../core/errors";
 import { log } from "../../core/log";
 import { isRecord, jsonValue } from "../../lib/json";
+import { writeWhenKvAllows } from "../../lib/kv";
 import { KV_LIST_KEYS } from "../../lib/limits";
 import { OperationBudget } from "../operation-budget";
 import { PAUSE_PREFIX, pauseFrom, unpauseTarget } from "../pauses";
@@ -78,7 +79,8 @@ interface ResumeSoFar {
 
 /** The pause being ended and the resume under way, in one bulk read; the two operations the end needs, set aside. */
 async function resumeSoFar(env: Env, targetId: string, budget: OperationBudget): Promise<ResumeSoFar> {
-  budget.spend(3);
+  // The bulk read, and the end's two writes, the record's with one more try when KV refuses it as too soon.
+  budget.spend(4);
   const keys = [PAUSE_PREFIX + targetId, RESUMING_PREFIX + targetId];
   // As text: a pause record put by hand must not fail the resume that ends it.
   const found = await env.RELAY_STATE.get(keys, "text");
@@ -112,16 +114,18 @@ async function endPage(
   const replayed = sofar.replayed + progress.replayed;
   if (progress.remaining) {
     const record = { pausedSince: sofar.pausedSince, replayed, ...(next === undefined ? {} : { cursor: next }) };
-    await env.RELAY_STATE.put(RESUMING_PREFIX + targetId, JSON.stringify(record)).catch((error: unknown) =>
-      log("target", { target: targetId, outcome: "resume_progress_unsaved", error: errorMessage(error) }),
+    await writeWhenKvAllows(() => env.RELAY_STATE.put(RESUMING_PREFIX + targetId, JSON.stringify(record))).catch(
+      (error: unknown) =>
+        log("target", { target: targetId, outcome: "resume_progress_unsaved", error: errorMessage(error) }),
     );
     return;
   }
   if (report && (sofar.paused || sofar.stored))
     await reportNow(env, targetResumed(targetId, sofar.pausedSince, replayed));
-  // Every kept letter is replayed already: a record left behind (KV refused the delete) only carries a count.
+  // Every kept letter is replayed already: a record left behind (KV down) carries a count, and a cursor the
+  // resume of a later pause does not use (it starts from the first key).
   if (sofar.stored)
-    await env.RELAY_STATE.delete(RESUMING_PREFIX + targetId).catch((error: unknown) =>
+    await writeWhenKvAllows(() => env.RELAY_STATE.delete(RESUMING_PREFIX + targetId)).catch((error: unknown) =>
       log("target", { target: targetId, outcome: "resume_record_left", error: errorMessage(error) }),
     );
 }

@@ -56,50 +56,54 @@ function valueBytes(value: unknown): number {
 /** Every cursor a list has answered with: the only ones a list takes back. */
 const issuedCursors = new Set<string>();
 
-const writtenIn = new WeakMap<Invocation, Set<string>>();
+/** The keys each invocation wrote, and when (ms). */
+const writtenIn = new WeakMap<Invocation, Map<string, number>>();
 
 /** When each key was last written, and by which invocation: what the rate across invocations is read from. */
 const lastWrites = new Map<string, { at: number; by: Invocation }>();
-let rateAcrossInvocations = false;
 
 /**
- * From now until the end of the test, a write to a key that another invocation wrote less than a second
- * ago fails as production's does: the call rejects with KV's 429 (the relay's to handle, not a broken
- * limit). Off by default: most tests act faster than an operator or a platform can, with no second between
- * steps, where production would refuse the same two writes. Within one invocation a second write is
- * always refused as a broken limit (the relay's own doing).
+ * A second passes for KV, without waiting for it: every key may be written again. A test calls it where
+ * the world it models has time between two steps (an operator who pauses a target and resumes it later,
+ * Queues redelivering a message after its retry delay); without it, a write to a key that another
+ * invocation wrote less than a second ago fails as production's does, with KV's 429 (the relay's to
+ * handle, not a broken limit). Within one invocation a second write within a second is refused as a broken
+ * limit (the relay's own doing). The relay's own clock does not move.
  */
-export function kvWritesOncePerSecondAcrossInvocations(): void {
-  rateAcrossInvocations = true;
+export function aSecondPasses(): void {
   lastWrites.clear();
 }
 
 afterEach(() => {
-  rateAcrossInvocations = false;
   lastWrites.clear();
 });
 
-/** KV's answer to a second write to one key within a second, as production rejects it. */
-function tooSoon(operation: string, key: string): Error | undefined {
+/** KV's pace for one key: one write per second. */
+const PACE_MS = 1000;
+
+/**
+ * A write of `key` as KV takes it: a second write within a second from the same invocation is refused as a
+ * broken limit (the relay's own doing); one from another invocation is answered with KV's 429, which the
+ * caller gets as a rejected promise. Only a write KV takes is remembered.
+ */
+function write(operation: string, key: string): Error | undefined {
   const invocation = currentInvocation();
-  if (invocation === undefined || !rateAcrossInvocations) return undefined;
-  const last = lastWrites.get(key);
+  if (invocation === undefined) return undefined;
   const now = Date.now();
-  if (last !== undefined && last.by !== invocation && now - last.at < 1000) {
+  const written = writtenIn.get(invocation) ?? new Map<string, number>();
+  writtenIn.set(invocation, written);
+  const ownLast = written.get(key);
+  if (ownLast !== undefined && now - ownLast < PACE_MS)
+    refuse(
+      `KV ${operation}: "${key}" written twice in one invocation within a second (KV takes 1 write per key per second)`,
+    );
+  const last = lastWrites.get(key);
+  if (last !== undefined && last.by !== invocation && now - last.at < PACE_MS) {
     return new Error(`KV ${operation.toUpperCase()} failed: 429 Too Many Requests`);
   }
+  written.set(key, now);
   lastWrites.set(key, { at: now, by: invocation });
   return undefined;
-}
-
-function checkWrite(operation: string, key: string): void {
-  const invocation = currentInvocation();
-  if (invocation === undefined) return;
-  const written = writtenIn.get(invocation) ?? new Set<string>();
-  writtenIn.set(invocation, written);
-  if (written.has(key))
-    refuse(`KV ${operation}: "${key}" written twice in one invocation (KV takes 1 write per key per second)`);
-  written.add(key);
 }
 
 export function installKvDouble(): void {
@@ -129,16 +133,14 @@ export function installKvDouble(): void {
     if (options?.expiration !== undefined && !(options.expiration >= Date.now() / 1000 + KV_MIN_TTL_SECONDS)) {
       refuse(`KV put: expiration ${options.expiration} is less than ${KV_MIN_TTL_SECONDS} seconds away`);
     }
-    checkWrite("put", key);
-    const refused = tooSoon("put", key);
+    const refused = write("put", key);
     if (refused) return Promise.reject(refused);
     return (real.put as (...args: unknown[]) => Promise<void>).call(this, key, value, options);
   } as KVNamespace["put"];
   prototype.delete = function del(this: KVNamespace, key: string) {
     countOperation("kv.delete");
     checkKey("delete", key);
-    checkWrite("delete", key);
-    const refused = tooSoon("delete", key);
+    const refused = write("delete", key);
     if (refused) return Promise.reject(refused);
     return real.delete.call(this, key);
   };
