@@ -15,10 +15,9 @@ const {
 /**
  * Workers KV as strict as production: keys over 512 bytes, a bulk get of more than 100 keys,
  * a list of more than 1,000, values over 25 MiB, metadata over 1,024 bytes (as JSON) and TTLs
- * under 60 s are refused, and so is a
- * second write to one key in one invocation (KV takes one write per key per second; across
- * invocations, see {@link kvWritesOncePerSecondAcrossInvocations}). Each
- * call is one operation of the invocation (a bulk get too, as Cloudflare counts it). A list
+ * under 60 s are refused, and so is a second write to one key within a second in one invocation
+ * (KV takes one write per key per second); from another invocation, that write is answered with
+ * KV's 429 (see {@link aSecondPasses}). Each call is one operation of the invocation (a bulk get too, as Cloudflare counts it). A list
  * from a cursor KV never gave fails, as production's does (an error, not a broken limit).
  */
 const prototype = Object.getPrototypeOf(env.RELAY_STATE) as KVNamespace;
