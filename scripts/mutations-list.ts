@@ -36,6 +36,13 @@ export const MUTATIONS: Mutation[] = [
     "test/ingest/review-wrapped-base64.test.ts",
   ]),
   change(
+    "Yunhuni integers past 2^53 are left out of the event id",
+    "src/providers/yunhuni/normalize.ts",
+    "  if (inexactIntegers.length > 0) identity.push(inexactIntegers);\n",
+    "",
+    ["test/ingest/review-yunhuni-inexact-integers.test.ts"],
+  ),
+  change(
     "whiteboard integers past 2^53 are left out of the event id",
     "src/providers/tencent-whiteboard/verify.ts",
     "if (inexact.length > 0) value.inexactIntegers = inexact;",

@@ -40,7 +40,11 @@ async function normalizeOne(notification: Record<string, unknown>) {
 
 describe("Yunhuni token", () => {
   it("accepts the notify URL's token", async () => {
-    expect(await verify()).toEqual({ ok: true, value: yunhuniNotification("conf.joined"), credential: "current" });
+    expect(await verify()).toEqual({
+      ok: true,
+      value: { notification: yunhuniNotification("conf.joined") },
+      credential: "current",
+    });
   });
 
   it("rejects a missing token", async () => {
@@ -159,7 +163,7 @@ describe("Yunhuni malformed input", () => {
     ["conf.quit", "quit_time", [1_763_728_260_000]],
   ])("queues a %s whose %s is %j, with that time left out", async (name, field, value) => {
     const notification = yunhuniNotification(name, { [field]: value });
-    expect(await verify(notification)).toMatchObject({ ok: true, value: notification });
+    expect(await verify(notification)).toMatchObject({ ok: true, value: { notification } });
     const event = await normalizeOne(notification);
     const plain = await normalizeOne(yunhuniNotification(name));
     const { [field === "join_time" ? "joined" : "left"]: _, ...rest } = plain.data.participant ?? {};

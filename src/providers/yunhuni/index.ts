@@ -2,10 +2,10 @@ import type { ProviderAdapter } from "../types";
 import { APPLICATION_JSON } from "../types";
 import { parseAllowList } from "./allow-list";
 import { normalizeYunhuni } from "./normalize";
-import { verifyYunhuni, type YunhuniCredentials, type YunhuniNotification } from "./verify";
+import { verifyYunhuni, type YunhuniCredentials, type YunhuniVerified } from "./verify";
 
 /** Yunhuni voice conference (云呼你 语音会议事件): docs/platforms.md, "Yunhuni voice conferences". */
-export const yunhuni: ProviderAdapter<YunhuniCredentials, YunhuniNotification> = {
+export const yunhuni: ProviderAdapter<YunhuniCredentials, YunhuniVerified> = {
   name: "yunhuni",
   methods: ["POST"],
   requiredCredentials: ["YUNHUNI_TOKEN"],
@@ -18,7 +18,9 @@ export const yunhuni: ProviderAdapter<YunhuniCredentials, YunhuniNotification> =
   }),
   verify: verifyYunhuni,
   handshake: () => null,
-  normalize: async (notification, receivedAt) => [await normalizeYunhuni(notification, receivedAt)],
+  normalize: async ({ notification, inexactIntegers }, receivedAt) => [
+    await normalizeYunhuni(notification, receivedAt, inexactIntegers),
+  ],
   // Yunhuni reads only the status (any 200 is success); the body is for people reading logs.
   success: () => ({ status: 200, body: '{"ok":true}', contentType: APPLICATION_JSON }),
 };

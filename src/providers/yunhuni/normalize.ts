@@ -29,19 +29,26 @@ const FALLBACK_TIME = ["quit_time", "end_time", "join_time", "begin_time"] as co
 /**
  * Yunhuni carries no event id. The dedup identity is a SHA-256 over the event name,
  * conference id, call id and the event's own time fields: the sender's immediate
- * retries repeat all of them, while two real events differ in at least one.
+ * retries repeat all of them, while two real events differ in at least one. The body's
+ * integers past 2^53, which parsing rounds (a `call_id` sent as a number), are added as
+ * sent when it has any.
  */
-function yunhuniEventId(notification: YunhuniNotification): Promise<string> {
-  const identity = [
+function yunhuniEventId(notification: YunhuniNotification, inexactIntegers: readonly string[] = []): Promise<string> {
+  const identity: unknown[] = [
     notification.event,
     notification.id,
     notification.call_id ?? null,
     ...YUNHUNI_TIME_FIELDS.map((field) => notification[field] ?? null),
   ];
+  if (inexactIntegers.length > 0) identity.push(inexactIntegers);
   return sha256Hex(JSON.stringify(identity)).then((hash) => eventId("yunhuni", hash));
 }
 
-export async function normalizeYunhuni(notification: YunhuniNotification, receivedAt: number): Promise<EventDraft> {
+export async function normalizeYunhuni(
+  notification: YunhuniNotification,
+  receivedAt: number,
+  inexactIntegers?: readonly string[],
+): Promise<EventDraft> {
   const { event, id } = notification;
   const type = eventType("yunhuni", YUNHUNI_TYPES, event);
   const own = Object.hasOwn(OWN_TIME, event) ? OWN_TIME[event] : undefined;
@@ -73,7 +80,7 @@ export async function normalizeYunhuni(notification: YunhuniNotification, receiv
       : undefined;
 
   return {
-    id: await yunhuniEventId(notification),
+    id: await yunhuniEventId(notification, inexactIntegers),
     type,
     subject: id,
     time,

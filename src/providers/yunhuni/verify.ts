@@ -2,6 +2,7 @@ import { equalSecret } from "../../lib/crypto";
 import { isRecord, jsonValue } from "../../lib/json";
 import { percentDecoded, rawQueryValue } from "../../lib/raw-query";
 import { matchingCredential } from "../candidates";
+import { inexactIntegers } from "../inexact-integers";
 import { type Candidate, type InboundRequest, reject, type Verification } from "../types";
 import { type AllowList, isAllowed } from "./allow-list";
 
@@ -22,6 +23,16 @@ export interface YunhuniNotification {
   [field: string]: unknown;
 }
 
+/** A notification whose token matched. */
+export interface YunhuniVerified {
+  notification: YunhuniNotification;
+  /**
+   * The body's integers past 2^53 as sent (present only when there are any): parsing rounds them, so a
+   * `call_id` sent as such a number would give two participants' events one id.
+   */
+  inexactIntegers?: string[];
+}
+
 /**
  * Yunhuni signs nothing (docs/platforms.md): the operator puts a secret `token` into the
  * notify URL, compared in constant time, then optionally an IP allow-list.
@@ -29,7 +40,7 @@ export interface YunhuniNotification {
 export async function verifyYunhuni(
   request: InboundRequest,
   { tokens, allowList }: YunhuniCredentials,
-): Promise<Verification<YunhuniNotification>> {
+): Promise<Verification<YunhuniVerified>> {
   // The token first: a 403 for an address outside an account's own allow-list would tell a prober
   // that the account exists (an account without credentials answers like a wrong token, 401).
   // A literal `+` of a token stays `+`; a value that is not valid percent-encoding is compared as sent.
@@ -50,5 +61,8 @@ export async function verifyYunhuni(
   if (typeof body.id !== "string" || body.id === "") return reject(400, "body has no conference id string");
   // Past the token, only what every notification carries is required: an odd call_id or time
   // (a number where a string was expected, a time no clock can hold) is left out of the event, never refused.
-  return { ok: true, value: body as YunhuniNotification, credential };
+  const value: YunhuniVerified = { notification: body as YunhuniNotification };
+  const inexact = inexactIntegers(request.body);
+  if (inexact.length > 0) value.inexactIntegers = inexact;
+  return { ok: true, value, credential };
 }
