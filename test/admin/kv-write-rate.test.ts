@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { TARGETS_KEY } from "../../src/config/targets";
 import { AUDIT, adminPost, CRM, deadLetters, EVENTS, fresh, usePauseFixture } from "../delivery/pause-support";
 import { adminCall } from "../event-log/support";
+import { aSecondPasses } from "../support/production/kv";
 import { consume } from "../support/queue";
 import { pairOf, post, type Seed, seed, storedLetters } from "./replay-support";
 
@@ -45,7 +46,7 @@ describe("two writes to one KV key within a second, from two admin requests", ()
 
   it("a pause right after a resume answers 503 state_unavailable and leaves the target unpaused", async () => {
     await adminPost("/crm/pause");
-    await sleep(1_050);
+    aSecondPasses();
     expect((await adminPost("/crm/resume")).response.status).toBe(202);
 
     const tooSoon = await adminPost("/crm/pause");
@@ -71,7 +72,7 @@ describe("two writes to one KV key within a second, from two admin requests", ()
     await adminPost("/crm/pause");
     const kept = Array.from({ length: 150 }, (_, i): Seed => ({ target: "crm", reason: "paused", eventId: `k${i}` }));
     await seed(kept);
-    await sleep(1_050);
+    aSecondPasses();
 
     const calls = [await post("/admin/targets/crm/resume")];
     while (calls.at(-1)?.body.remaining === true && calls.length < 20)

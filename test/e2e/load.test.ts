@@ -24,7 +24,7 @@ import {
   sendCallback,
 } from "../../tools/harness/samples.ts";
 
-const EVENTS = Number(process.env.LOAD_EVENTS ?? 2_000);
+const EVENTS = Number(process.env.LOAD_EVENTS ?? 1_000);
 const REPEATED_SHARE = 0.2;
 const FAILING_SHARE = 0.3;
 const CONCURRENCY = 32;
