@@ -11,9 +11,9 @@ import { type PagedCall, pairOf, post, type Seed, seed, storedLetters, untilDone
  * A paged resume or bulk replay keeps where it stands in one KV record (`resuming:<target>`,
  * `replaying:<filter>`), written by every call that has pages to go and deleted by the last. KV takes one
  * write per key per second, so a caller that asks for the next page at once (a script looping while the
- * answer says "remaining") had its last call's delete refused: the record stayed, and the next resume or
- * replay started from its cursor, leaving every letter before it where it was. The write now waits out
- * KV's second and is made again.
+ * answer says "remaining") had its last call's delete refused: the record stayed. The next bulk replay with
+ * the same filter started from its cursor, leaving every letter before it where it was; the next resume
+ * carried its count into the total it reports. The write now waits out KV's second and is made again.
  */
 const RESUME = "/admin/targets/crm/resume";
 const REPLAY = "/admin/dead-letters/replay";
