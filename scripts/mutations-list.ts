@@ -225,9 +225,16 @@ export const MUTATIONS: Mutation[] = [
   change(
     "a replayed delivery is queued without its two seconds' delay",
     "src/delivery/dead-letters/replay-batches.ts",
-    'contentType: "json", ...pace(batch.queue) }',
+    'contentType: "json", ...replayPace(batch.queue) }',
     'contentType: "json" }',
     ["test/admin/review-replay-all-ends.test.ts"],
+  ),
+  change(
+    "a dead letter replayed on its own is queued without its two seconds' delay",
+    "src/delivery/dead-letters/replay.ts",
+    "    ...replayPace(queue),\n",
+    "",
+    ["test/admin/review-replay-all-ends.test.ts", "test/admin/dead-letters.test.ts"],
   ),
   change(
     "every page of a resume lifts the pause again",

@@ -121,4 +121,20 @@ describe("a replayed delivery whose target is still paused", () => {
     expect(onTime).toMatchObject({ acked: ["m0", "m1", "m2"], retried: [] });
     expect((await storedLetters()).filter((letter) => letter.target === "crm")).toHaveLength(3);
   });
+
+  it("waits 2 s when replayed on its own too", async () => {
+    await useTargets([CRM, AUDIT]);
+    await env.RELAY_STATE.put("paused:crm", JSON.stringify({ since: "2026-11-20T09:00:00.000Z", by: "gone" }));
+    const [letter] = await seed(letters(1, "crm", "paused"));
+    const call = await post(`/admin/dead-letters/${letter?.id}/replay`);
+    expect(call.status).toBe(202);
+    expect(call.queued.map((sent) => sent.delaySeconds)).toEqual([2]);
+    aSecondPasses();
+    const onTime = await consume(
+      DELIVERIES,
+      call.queued.map((sent) => sent.body),
+    );
+    expect(onTime).toMatchObject({ acked: ["m0"], retried: [] });
+    expect(await storedLetters()).toEqual([expect.objectContaining({ id: letter?.id, reason: "paused" })]);
+  });
 });

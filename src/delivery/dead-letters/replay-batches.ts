@@ -8,7 +8,7 @@ import type { DeliveryMessage, EventMessage } from "../../queue/messages";
 import { fitEvent, MAX_MESSAGE_BYTES, messageBytes } from "../../queue/spill";
 import type { OperationBudget } from "../operation-budget";
 import { KEPT_REPLAY_DELAY_SECONDS } from "./hold";
-import { type ReplayQueue, replayRoute } from "./replay";
+import { type ReplayQueue, replayPace, replayRoute } from "./replay";
 import { ALL_TARGETS, DEAD_LETTER_PREFIX, type DeadLetter, markReplayed } from "./store";
 
 /** What one letter can cost at most: its delete, the spill of an event too large for a message, a batch of its own. */
@@ -89,7 +89,7 @@ export async function replayInOrder(
   for (const batch of batches) {
     try {
       await env[batch.queue].sendBatch(
-        batch.items.map(({ body }) => ({ body, contentType: "json", ...pace(batch.queue) })),
+        batch.items.map(({ body }) => ({ body, contentType: "json", ...replayPace(batch.queue) })),
       );
     } catch (error) {
       throw new ReplayInterruptedError(errorMessage(error), replayed);
@@ -98,16 +98,6 @@ export async function replayInOrder(
     replayed += batch.items.length;
   }
   return replayed;
-}
-
-/**
- * A delivery replayed to its target waits in the queue a little over KV's second: when the target is still
- * paused, disabled or gone, the consumer taking it up keeps it again under the key the replay deletes just
- * after queuing it, and KV refuses a second write to one key within a second (the delivery would wait out an
- * error retry instead). An event replayed to every target is kept under other keys, and goes at once.
- */
-function pace(queue: ReplayQueue): { delaySeconds?: number } {
-  return queue === "DELIVERIES_QUEUE" ? { delaySeconds: KEPT_REPLAY_DELAY_SECONDS } : {};
 }
 
 /**

@@ -4,6 +4,7 @@ import { errorMessage } from "../../core/errors";
 import { log } from "../../core/log";
 import type { DeliveryMessage, EventMessage } from "../../queue/messages";
 import { fitEvent } from "../../queue/spill";
+import { KEPT_REPLAY_DELAY_SECONDS } from "./hold";
 import { ALL_TARGETS, type DeadLetter, deleteDeadLetter } from "./store";
 
 /** The queue a replayed dead letter goes to. */
@@ -28,13 +29,26 @@ export function replayRoute(
 }
 
 /**
+ * A delivery replayed to its target waits in the queue a little over KV's second: when the target is still
+ * paused, disabled or gone, the consumer taking it up keeps it again under the key the replay deletes just
+ * after queuing it, and KV refuses a second write to one key within a second (the delivery would wait out an
+ * error retry instead). An event replayed to every target is kept under other keys, and goes at once.
+ */
+export function replayPace(queue: ReplayQueue): { delaySeconds?: number } {
+  return queue === "DELIVERIES_QUEUE" ? { delaySeconds: KEPT_REPLAY_DELAY_SECONDS } : {};
+}
+
+/**
  * Sends one dead letter again ({@link replayRoute}), then removes its record: only once the
  * message is durably queued; if it fails again it comes back under the same id.
  */
 export async function replayDeadLetter(env: Env, letter: DeadLetter, now = Date.now()): Promise<void> {
   const { queue, wrap } = replayRoute(letter, now);
   // A dead letter holds the whole event; one too large for a queue message goes to KV again.
-  await env[queue].send(await fitEvent(env.RELAY_STATE, letter.event, wrap), { contentType: "json" });
+  await env[queue].send(await fitEvent(env.RELAY_STATE, letter.event, wrap), {
+    contentType: "json",
+    ...replayPace(queue),
+  });
   log("dead-letter", { id: letter.event.id, target: letter.target, deadLetter: letter.id, outcome: "replayed" });
   try {
     await deleteDeadLetter(env.RELAY_STATE, letter.id);
