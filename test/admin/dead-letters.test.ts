@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { type DeadLetter, storeDeadLetter } from "../../src/delivery/dead-letters/store";
+import type { DeadLetter } from "../../src/delivery/dead-letters/store";
 import worker from "../../src/index";
 import type { DeliveryMessage } from "../../src/queue/messages";
 import { TEST_BINDINGS } from "../support/bindings";
+import { bury } from "../support/dead-letters";
 import { sampleEvent } from "../support/events";
 import { loggedLines } from "../support/log";
 import { takeInvocations } from "../support/production/operations";
@@ -31,20 +32,6 @@ async function admin(
     deliveries.restore();
     events.restore();
   }
-}
-
-async function bury(target: string, eventId: string, overrides: Partial<DeadLetter> = {}): Promise<DeadLetter> {
-  return storeDeadLetter(env.RELAY_STATE, {
-    target,
-    reason: "failed",
-    event: sampleEvent(eventId),
-    attempts: 12,
-    lastStatus: 503,
-    lastError: "HTTP 503",
-    firstAttemptAt: "2026-11-20T10:00:00.000Z",
-    lastAttemptAt: "2026-11-21T14:00:00.000Z",
-    ...overrides,
-  });
 }
 
 beforeEach(async () => {

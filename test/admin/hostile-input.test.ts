@@ -4,10 +4,9 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { storeDeadLetter } from "../../src/delivery/dead-letters/store";
 import { pauseTarget } from "../../src/delivery/pauses";
 import { TEST_BINDINGS } from "../support/bindings";
-import { sampleEvent } from "../support/events";
+import { bury } from "../support/dead-letters";
 import { mockFetch } from "../support/fetch";
 import { reset } from "../support/reset";
 import { callWorker } from "../support/worker";
@@ -29,19 +28,6 @@ async function cursorOf(path: string): Promise<string> {
   expect(status).toBe(200);
   expect(body.cursor).toEqual(expect.any(String));
   return body.cursor as string;
-}
-
-function bury(target: string, eventId: string) {
-  return storeDeadLetter(env.RELAY_STATE, {
-    target,
-    reason: "failed",
-    event: sampleEvent(eventId),
-    attempts: 12,
-    lastStatus: 503,
-    lastError: "HTTP 503",
-    firstAttemptAt: "2026-11-20T10:00:00.000Z",
-    lastAttemptAt: "2026-11-21T14:00:00.000Z",
-  });
 }
 
 beforeEach(async () => {

@@ -3,7 +3,16 @@ import { describe, expect, it, vi } from "vitest";
 import { storeDeadLetter } from "../../src/delivery/dead-letters/store";
 import type { DeliveryMessage, QueueMessage } from "../../src/queue/messages";
 import { consume } from "../support/queue";
-import { adminPost, CRM, DELIVERIES, deadLetters, event, pending, usePauseFixture } from "./pause-support";
+import {
+  adminPost,
+  CRM,
+  DELIVERIES,
+  deadLetters,
+  event,
+  pauseAndResumeLater,
+  pending,
+  usePauseFixture,
+} from "./pause-support";
 
 /**
  * KV takes one write per key per second, across invocations. A retry consumer keeps a delivery for its
@@ -63,10 +72,9 @@ describe("a delivery kept while its keeper still saw the pause, resumed within t
     expect(sentToCrm()).toEqual([event(1).id]);
     expect(await deadLetters("crm")).toEqual([]);
 
-    offset += 60_000;
-    await adminPost("/crm/pause");
-    offset += 60_000;
-    const again = await adminPost("/crm/resume");
+    const again = await pauseAndResumeLater((ms) => {
+      offset += ms;
+    });
     expect(again.body).toEqual({ target: "crm", paused: false, replayed: 0, remaining: false });
     expect(again.queued).toEqual([]);
     const all = await adminPost("/../dead-letters/replay");

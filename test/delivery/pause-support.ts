@@ -76,3 +76,14 @@ export async function adminPost(path: string) {
     deliveries.restore();
   }
 }
+
+/**
+ * Later, the operator pauses crm and resumes it, each step a minute after the last (`advance` moves the
+ * test's clock on): what the resume answered.
+ */
+export async function pauseAndResumeLater(advance: (ms: number) => void) {
+  advance(60_000);
+  await adminPost("/crm/pause");
+  advance(60_000);
+  return adminPost("/crm/resume");
+}
