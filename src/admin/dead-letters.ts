@@ -79,6 +79,7 @@ deadLetters.post("/:id/replay", async (c) => {
   }
   c.set("logFields", { deadLetter: letter.id, target: letter.target, event: letter.event.id });
   try {
+    // A letter another replay claimed a moment ago is queued by that one (and logged so): once, either way.
     await replayDeadLetter(c.env, letter);
   } catch {
     throw new RelayError(

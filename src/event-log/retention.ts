@@ -6,6 +6,7 @@ import { REQUEST_OPERATION_BUDGET } from "../lib/limits";
 import { HOUR_MS } from "./counter";
 import { previousMatches } from "./credential-matches";
 import { refusals } from "./refusals";
+import { CLAIM_KEPT_MS } from "./replay-claims";
 
 const DEFAULT_RETENTION_DAYS = Number(DEFAULTS.EVENT_LOG_RETENTION_DAYS);
 /**
@@ -66,13 +67,19 @@ const CHUNKED = [
 const HOURLY_COUNTERS = ["refusals", "credential_matches"] as const;
 
 /**
+ * Replays' claims of dead letters (replay-claims.ts), an hour after they were made: one
+ * chunk a run, oldest first (a replay claims at most a few hundred a call; a backlog goes over a few runs).
+ */
+const LAPSED_CLAIMS = `DELETE FROM replay_claims WHERE letter IN (SELECT letter FROM replay_claims INDEXED BY replay_claims_by_time WHERE claimed_at < ?1 ORDER BY claimed_at LIMIT ?2)`;
+
+/**
  * Chunks per table per run; whatever is left goes on the next run. A cron run is one invocation with
  * the request budget (50 operations, the Free plan's): before pruning it writes the counts its isolate
  * holds (src/index.ts), at most each counter's cap, so the chunks get what those writes and the
  * counters' own deletes leave, whatever the backlog.
  */
 export const MAX_CHUNKS = Math.floor(
-  (REQUEST_OPERATION_BUDGET - refusals.maxStatements - previousMatches.maxStatements - HOURLY_COUNTERS.length) /
+  (REQUEST_OPERATION_BUDGET - refusals.maxStatements - previousMatches.maxStatements - HOURLY_COUNTERS.length - 1) /
     CHUNKED.length,
 );
 
@@ -103,6 +110,11 @@ export async function pruneEventLog(env: Env, now = Date.now()): Promise<Record<
         .run();
       deleted[table] = meta.changes;
     }
+    const claims = await db
+      .prepare(LAPSED_CLAIMS)
+      .bind(now - CLAIM_KEPT_MS, DELETE_CHUNK)
+      .run();
+    deleted.replay_claims = claims.meta.changes;
     log("event-log", { outcome: "pruned", retentionDays: days, before: new Date(cutoff).toISOString(), deleted });
   } catch (error) {
     log("event-log", { outcome: "prune-failed", reason: errorMessage(error), deleted });

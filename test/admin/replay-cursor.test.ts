@@ -44,7 +44,8 @@ describe("a paged replay behind a long run of letters its filter skips", () => {
     expect(await env.RELAY_STATE.list({ prefix: "replaying:" })).toMatchObject({ keys: [] });
 
     await env.RELAY_STATE.put("paused:crm", JSON.stringify({ since: SINCE, by: "gone" }));
-    await seed([{ target: "crm", reason: "paused", eventId: last }]);
+    // Kept again, later: a new version of the letter (the one replayed above stays claimed by that replay).
+    await seed([{ target: "crm", reason: "paused", eventId: last, lastAttemptAt: "2026-11-21T11:00:00.000Z" }]);
     const resume = await untilDone(RESUME, undefined, 6);
     expect(resume.map((call) => [call.status, call.body.remaining])).toEqual([
       [202, true],

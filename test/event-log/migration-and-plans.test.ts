@@ -1,8 +1,9 @@
-import { applyD1Migrations, reset as resetStorage } from "cloudflare:test";
+import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { listEvents } from "../../src/event-log/queries";
 import { readStats } from "../../src/event-log/stats";
+import { freshStorage } from "../support/reset";
 import { adminCall, resetAll } from "./support";
 
 const NOW = Date.now();
@@ -13,7 +14,7 @@ beforeEach(async () => {
 
 describe("migration 0003 carries a log written in the 0001/0002 shape", () => {
   it("keeps old events listed, with deliveries rebuilt from their attempts, titles and codes filled in", async () => {
-    await resetStorage();
+    await freshStorage();
     await applyD1Migrations(
       env.RELAY_LOG,
       env.TEST_MIGRATIONS.filter((migration) => migration.name < "0003"),

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/core/env";
 import { previousMatches } from "../../src/event-log/credential-matches";
 import { RefusalCounter } from "../../src/event-log/refusals";
+import { CLAIM_KEPT_MS } from "../../src/event-log/replay-claims";
 import { MAX_RETENTION_DAYS } from "../../src/event-log/retention";
 import worker from "../../src/index";
 import { SPILL_TTL_SECONDS } from "../../src/queue/spill";
@@ -106,9 +107,25 @@ describe("retention: the Cron Trigger's scheduled handler", () => {
         kind: "event-log",
         outcome: "pruned",
         retentionDays: 14,
-        deleted: { events: 1, attempts: 1, refusals: 1, credential_matches: 1 },
+        deleted: { events: 1, attempts: 1, refusals: 1, credential_matches: 1, replay_claims: 0 },
       }),
     );
+  });
+
+  it("deletes replays' claims of dead letters an hour after they were made, and keeps the later ones", async () => {
+    await env.RELAY_LOG.prepare("INSERT INTO replay_claims (letter, claimed_at) VALUES (?1, ?2), (?3, ?4)")
+      .bind(
+        "crm.old@2026-11-21T10:00:00.000Z",
+        NOW - CLAIM_KEPT_MS - 60_000,
+        "crm.new@2026-11-21T10:00:00.000Z",
+        NOW - CLAIM_KEPT_MS + 10 * 60_000,
+      )
+      .run();
+    const { lines } = await loggedLines(() => runCron());
+    expect(lines).toContainEqual(
+      expect.objectContaining({ outcome: "pruned", deleted: expect.objectContaining({ replay_claims: 1 }) }),
+    );
+    expect((await tableRows("replay_claims")).map((row) => row.letter)).toEqual(["crm.new@2026-11-21T10:00:00.000Z"]);
   });
 
   it("a D1 failure is logged, not thrown", async () => {

@@ -25,8 +25,12 @@ export async function logRows(
 }
 
 /** Rows of one event-log table, in insertion order. */
-export async function tableRows(table: "events" | "attempts" | "refusals"): Promise<Record<string, unknown>[]> {
-  const order = table === "attempts" ? "seq" : table === "events" ? "received_at, id" : "hour, reason";
+export async function tableRows(
+  table: "events" | "attempts" | "refusals" | "replay_claims",
+): Promise<Record<string, unknown>[]> {
+  const order = { attempts: "seq", events: "received_at, id", refusals: "hour, reason", replay_claims: "letter" }[
+    table
+  ];
   const { results } = await env.RELAY_LOG.prepare(`SELECT * FROM ${table} ORDER BY ${order}`).all();
   return results;
 }

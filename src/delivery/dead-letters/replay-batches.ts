@@ -43,8 +43,9 @@ interface Batch {
 
 /**
  * Sends `letters` (a dead letter and its KV key each) again, in this order, as far as `budget`
- * goes, and removes each record once the batch carrying its message is queued. Returns how many
- * were replayed; throws {@link ReplayInterruptedError} when a queue refuses a batch.
+ * goes, and removes each record once the batch carrying its message is queued, adding its key to
+ * `sent`. Returns how many were replayed; throws {@link ReplayInterruptedError} when a queue
+ * refuses a batch.
  */
 export async function replayInOrder(
   env: Env,
@@ -52,6 +53,7 @@ export async function replayInOrder(
   budget: OperationBudget,
   stubs: Map<string, RelayEvent>,
   now: number,
+  sent: Set<string>,
 ): Promise<number> {
   const batches: Batch[] = [];
   const open = new Map<ReplayQueue, Batch>();
@@ -94,6 +96,7 @@ export async function replayInOrder(
     } catch (error) {
       throw new ReplayInterruptedError(errorMessage(error), replayed);
     }
+    for (const { name } of batch.items) sent.add(name);
     await Promise.all(batch.items.map((item) => forget(env, item, budget)));
     replayed += batch.items.length;
   }

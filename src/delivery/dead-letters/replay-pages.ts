@@ -1,5 +1,6 @@
 import type { RelayEvent } from "../../core/cloud-event";
 import type { Env } from "../../core/env";
+import { claimLetters, releaseClaims } from "../../event-log/replay-claims";
 import { KV_BULK_GET_KEYS, KV_LIST_KEYS } from "../../lib/limits";
 import type { OperationBudget } from "../operation-budget";
 import { LETTER_AT_MOST, ReplayInterruptedError, replayInOrder } from "./replay-batches";
@@ -35,8 +36,10 @@ interface PagedReplay {
 /**
  * Replays the dead letters under `prefix` that `filter` wants, page by page, within what `budget`
  * has left: one KV list per 1,000 keys (the keys' metadata skips unwanted letters unread), one
- * bulk read per 100 letters, their messages in as few `sendBatch` calls as Queues allows, and one
- * delete per replayed record, made once its message is queued. Within a page the letters go
+ * bulk read per 100 letters, one D1 statement claiming the wanted ones ({@link claimLetters}: a letter
+ * another replay claimed is passed over, so replays at once send each letter once), their messages in as
+ * few `sendBatch` calls as Queues allows, one delete per replayed record, made once its message is
+ * queued, and one statement giving back the claims of letters it did not queue. Within a page the letters go
  * oldest first. It stops where the next letter would not fit in the budget; what it did not reach
  * is kept, and {@link PagedReplay.next} says where the next call carries on (`from`), at the start of
  * the page it stopped in, where the replayed records are gone. A `from` KV no longer takes starts
@@ -62,7 +65,7 @@ export async function replayPages(
   });
   try {
     do {
-      if (!budget.allows(1 + 1 + LETTER_AT_MOST)) return stopped();
+      if (!budget.allows(1 + 1 + CLAIM_AT_MOST + LETTER_AT_MOST)) return stopped();
       budget.spend();
       const list = (after: string | undefined) =>
         env.RELAY_STATE.list<Partial<DeadLetterMetadata>>({
@@ -75,15 +78,16 @@ export async function replayPages(
         page = await list(cursor);
       } catch (error) {
         // A stored cursor KV no longer takes (kept from another deployment, say): the walk starts over.
-        if (cursor === undefined || cursor !== from || !budget.allows(1 + 1 + 1 + LETTER_AT_MOST)) throw error;
+        if (cursor === undefined || cursor !== from || !budget.allows(1 + 1 + 1 + CLAIM_AT_MOST + LETTER_AT_MOST))
+          throw error;
         budget.spend();
         cursor = undefined;
         page = await list(cursor);
       }
       const keys = page.keys.filter((key) => mayBeWanted(key.metadata, filter)).sort(byFirstAttempt);
       for (let next = 0; next < keys.length; ) {
-        // The read and one batch first; then each letter costs at least its delete.
-        const affordable = budget.left - 2;
+        // The read, the claim and its release, and one batch first; then each letter costs at least its delete.
+        const affordable = budget.left - 2 - CLAIM_AT_MOST;
         if (affordable < 1) return stopped();
         // Up to 100 keys a read: as many wanted ones as could be replayed, and any that must be read to be known;
         // with the mark (`replayed:`) of each letter recent enough to carry one.
@@ -98,7 +102,7 @@ export async function replayPages(
         budget.spend();
         // As text: one record that is not JSON (put by hand) must not fail the read of the other 99.
         const records = await env.RELAY_STATE.get([...chunk, ...marks], "text");
-        const letters = chunk
+        const wanted = chunk
           .flatMap((name) => {
             const text = records.get(name);
             // Gone between the list and the read (replayed or deleted meanwhile), or not one the relay wrote.
@@ -108,9 +112,21 @@ export async function replayPages(
             return letter && isWanted(letter, filter) && !sent ? [{ name, letter }] : [];
           })
           .sort((a, b) => oldestFirst(a.letter, b.letter));
-        const sent = await replayInOrder(env, letters, budget, stubs, now);
-        replayed += sent;
-        if (sent < letters.length) return stopped();
+        // Letters another replay claimed are that one's to send (it removes their records): passed over here.
+        if (wanted.length > 0) budget.spend(CLAIM_AT_MOST);
+        const letters = await claimLetters(env, wanted, now);
+        const queued = new Set<string>();
+        try {
+          replayed += await replayInOrder(env, letters, budget, stubs, now, queued);
+        } finally {
+          // What this call claimed and did not queue (the budget ran out, or the queue refused it) is given back.
+          await releaseClaims(
+            env,
+            letters.filter(({ name }) => !queued.has(name)),
+            now,
+          );
+        }
+        if (queued.size < letters.length) return stopped();
       }
       cursor = page.list_complete ? undefined : page.cursor;
     } while (cursor !== undefined);
@@ -121,6 +137,9 @@ export async function replayPages(
   }
   return { progress: { replayed, remaining: false } };
 }
+
+/** A chunk's claim of the letters it read, and the release of those it did not send ({@link claimLetters}). */
+const CLAIM_AT_MOST = 2;
 
 /** A mark is written seconds after the record it names, and expires four days later. */
 const MARKS_LAST_MS = 2 * REPLAYED_TTL_SECONDS * 1000;

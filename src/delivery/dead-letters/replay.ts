@@ -2,6 +2,7 @@ import type { RelayEvent } from "../../core/cloud-event";
 import type { Env } from "../../core/env";
 import { errorMessage } from "../../core/errors";
 import { log } from "../../core/log";
+import { claimLetters, releaseClaims } from "../../event-log/replay-claims";
 import type { DeliveryMessage, EventMessage } from "../../queue/messages";
 import { fitEvent } from "../../queue/spill";
 import { KEPT_REPLAY_DELAY_SECONDS } from "./hold";
@@ -40,20 +41,33 @@ export function replayPace(queue: ReplayQueue): { delaySeconds?: number } {
 
 /**
  * Sends one dead letter again ({@link replayRoute}), then removes its record: only once the
- * message is durably queued; if it fails again it comes back under the same id.
+ * message is durably queued; if it fails again it comes back under the same id. A letter another
+ * replay has claimed ({@link claimLetters}) is that replay's to send: this one sends nothing and
+ * answers `false`. A letter it could not queue is given back, so that trying again sends it.
  */
-export async function replayDeadLetter(env: Env, letter: DeadLetter, now = Date.now()): Promise<void> {
+export async function replayDeadLetter(env: Env, letter: DeadLetter, now = Date.now()): Promise<boolean> {
+  const line = { id: letter.event.id, target: letter.target, deadLetter: letter.id };
+  if ((await claimLetters(env, [{ letter }], now)).length === 0) {
+    log("dead-letter", { ...line, outcome: "claimed-by-another-replay" });
+    return false;
+  }
   const { queue, wrap } = replayRoute(letter, now);
-  // A dead letter holds the whole event; one too large for a queue message goes to KV again.
-  await env[queue].send(await fitEvent(env.RELAY_STATE, letter.event, wrap), {
-    contentType: "json",
-    ...replayPace(queue),
-  });
-  log("dead-letter", { id: letter.event.id, target: letter.target, deadLetter: letter.id, outcome: "replayed" });
+  try {
+    // A dead letter holds the whole event; one too large for a queue message goes to KV again.
+    await env[queue].send(await fitEvent(env.RELAY_STATE, letter.event, wrap), {
+      contentType: "json",
+      ...replayPace(queue),
+    });
+  } catch (error) {
+    await releaseClaims(env, [{ letter }], now);
+    throw error;
+  }
+  log("dead-letter", { ...line, outcome: "replayed" });
   try {
     await deleteDeadLetter(env.RELAY_STATE, letter.id);
   } catch (error) {
     // Queued is what matters; a stale record is overwritten or deleted by hand.
     log("dead-letter", { deadLetter: letter.id, outcome: "delete-failed", reason: errorMessage(error) });
   }
+  return true;
 }

@@ -1,0 +1,69 @@
+import type { Env } from "../core/env";
+import { errorMessage } from "../core/errors";
+import { log } from "../core/log";
+
+/**
+ * D1 `RELAY_LOG` `replay_claims` (migrations/0004): a replay claims each dead letter there before it
+ * queues it, and sends only the letters it claimed. KV cannot decide this: two replays at once (two
+ * operators, a client retrying a replay that timed out) both read a record before either deletes it, and
+ * a record deleted a moment ago is still served for up to a minute where it was read before. D1 has one
+ * writer, so of two claims of one letter exactly one succeeds.
+ *
+ * A claim names the letter and the time it was last attempted: a letter that fails again and is kept
+ * again is a new claim. It lapses after {@link CLAIM_HELD_MS}, long past any replay that read the
+ * record before it was deleted; a letter whose record KV did not delete is replayable again after it.
+ */
+export const CLAIM_HELD_MS = 10 * 60_000;
+
+/** What a claim is kept in the table for, lapsed, before retention deletes it. */
+export const CLAIM_KEPT_MS = 60 * 60_000;
+
+/** What a claim names: a dead letter (its id, and when it was last attempted) as a replay holds it. */
+interface Claimable {
+  letter: { id: string; lastAttemptAt: string };
+}
+
+const claimOf = ({ letter }: Claimable) => `${letter.id}@${letter.lastAttemptAt}`;
+
+/**
+ * Claims `letters` for a replay at `now`, in one statement (the claims travel as one JSON parameter,
+ * so a full queue batch stays within D1's 100 bound parameters): a letter is this replay's when no
+ * claim of it is held, or the one held has lapsed. Returns the letters claimed. Without an event log
+ * (`RELAY_LOG` not bound), or when D1 fails, every letter is returned and the failure logged: a replay
+ * goes on as it would without claims (a resume must not wait for D1), at the risk of a second send
+ * only if another replay of the same letters runs at that moment.
+ */
+export async function claimLetters<T extends Claimable>(env: Env, letters: readonly T[], now: number): Promise<T[]> {
+  if (letters.length === 0 || env.RELAY_LOG === undefined) return [...letters];
+  try {
+    const { results } = await env.RELAY_LOG.prepare(
+      `INSERT INTO replay_claims (letter, claimed_at) SELECT value, ?1 FROM json_each(?3) WHERE true
+       ON CONFLICT (letter) DO UPDATE SET claimed_at = excluded.claimed_at WHERE replay_claims.claimed_at <= ?2
+       RETURNING letter`,
+    )
+      .bind(now, now - CLAIM_HELD_MS, JSON.stringify(letters.map(claimOf)))
+      .all<{ letter: string }>();
+    const mine = new Set(results.map((row) => row.letter));
+    return letters.filter((letter) => mine.has(claimOf(letter)));
+  } catch (error) {
+    log("dead-letter", { outcome: "claim-unavailable", reason: errorMessage(error), letters: letters.length });
+    return [...letters];
+  }
+}
+
+/**
+ * Gives back the claims a replay made at `now` for letters it could not queue, so that trying again
+ * replays them at once. A release that fails is logged; the claims then lapse on their own.
+ */
+export async function releaseClaims(env: Env, letters: readonly Claimable[], now: number): Promise<void> {
+  if (letters.length === 0 || env.RELAY_LOG === undefined) return;
+  try {
+    await env.RELAY_LOG.prepare(
+      "DELETE FROM replay_claims WHERE letter IN (SELECT value FROM json_each(?2)) AND claimed_at = ?1",
+    )
+      .bind(now, JSON.stringify(letters.map(claimOf)))
+      .run();
+  } catch (error) {
+    log("dead-letter", { outcome: "claim-release-failed", reason: errorMessage(error), letters: letters.length });
+  }
+}
