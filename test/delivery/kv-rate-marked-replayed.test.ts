@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { storeDeadLetter } from "../../src/delivery/dead-letters/store";
+import { CLAIM_HELD_MS } from "../../src/event-log/replay-claims";
 import type { DeliveryMessage, QueueMessage } from "../../src/queue/messages";
 import { consume } from "../support/queue";
 import {
@@ -80,6 +81,26 @@ describe("a delivery kept while its keeper still saw the pause, resumed within t
     const all = await adminPost("/../dead-letters/replay");
     expect(all.queued).toEqual([]);
     expect(sentToCrm()).toEqual([event(1).id]);
+  });
+
+  it("is not sent again by a replay after the resume's claim on it lapsed, while its removal still waits", async () => {
+    startClock();
+    await env.RELAY_STATE.put("paused:crm", JSON.stringify({ since: new Date().toISOString(), by: "operator" }));
+    await consume(DELIVERIES, [pending(1)]);
+    const resumed = await adminPost("/crm/resume");
+    expect(resumed.body).toEqual({ target: "crm", paused: false, replayed: 1, remaining: false });
+    expect(resumed.queued.filter(naming)).toHaveLength(1);
+
+    // The removal has not run yet (its consumer kept failing, say) when, past the claim's ten minutes, an
+    // operator replays every dead letter: the record is still listed, and its mark says it was sent.
+    offset += CLAIM_HELD_MS + 60_000;
+    const all = await adminPost("/../dead-letters/replay");
+    expect(all.body).toEqual({ replayed: 0, remaining: false });
+    expect(all.queued).toEqual([]);
+
+    await deliverAll(resumed.queued);
+    expect(sentToCrm()).toEqual([event(1).id]);
+    expect(await deadLetters("crm")).toEqual([]);
   });
 
   it("is not sent again by the next page of the same resume, called a second later", async () => {
