@@ -3,8 +3,11 @@
 -- claimed: two replays at once (two operators, or a client that retries a replay that timed out),
 -- or one that reads a record KV still serves after another replay removed it, send a letter once.
 -- A claim lapses after ten minutes (src/event-log/replay-claims.ts); retention deletes it later.
+-- The consumer of a kept delivery's own replay (its keeper saw the target resumed) claims the letter too,
+-- as `message:<queue message id>`, so that a retry of that message takes its own claim again.
 CREATE TABLE replay_claims (
   letter TEXT PRIMARY KEY,
-  claimed_at INTEGER NOT NULL
+  claimed_at INTEGER NOT NULL,
+  claimant TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX replay_claims_by_time ON replay_claims (claimed_at);

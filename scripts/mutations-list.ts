@@ -258,6 +258,20 @@ export const MUTATIONS: Mutation[] = [
     ["test/admin/replay-claims.test.ts"],
   ),
   change(
+    "the keeper's own replay sends a record a resume claimed",
+    "src/delivery/deliver.ts",
+    'return claimed.length === 0 ? "claimed" : "kept";',
+    'return "kept";',
+    ["test/admin/replay-claims.test.ts"],
+  ),
+  change(
+    "a retry of the keeper's replay cannot take its own claim again",
+    "src/event-log/replay-claims.ts",
+    " OR replay_claims.claimant = excluded.claimant",
+    "",
+    ["test/admin/replay-claims.test.ts"],
+  ),
+  change(
     "a replay stops when D1 cannot take its claims",
     "src/event-log/replay-claims.ts",
     "letters: letters.length });\n    return [...letters];",

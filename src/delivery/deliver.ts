@@ -2,6 +2,7 @@ import type { Env } from "../core/env";
 import { errorMessage } from "../core/errors";
 import { log } from "../core/log";
 import { WAITS } from "../core/settings";
+import { claimLetters } from "../event-log/replay-claims";
 import type { DeliveryMessage } from "../queue/messages";
 import { deliverableBody } from "../queue/spill";
 import { attemptDelivery, buryDelivery } from "./attempt";
@@ -36,7 +37,13 @@ export async function deliverQueued(
       const pending = message.body;
       const attempt = pending.attemptsBefore + 1;
       try {
-        const kept = pending.keptAs === undefined ? "kept" : await keptState(env, pending.keptAs);
+        const kept = pending.keptAs === undefined ? "kept" : await keptState(env, pending.keptAs, message.id);
+        if (kept === "claimed") {
+          // A resume or replay listed the record meanwhile and is sending it itself.
+          log("delivery", { id: pending.event.id, target: pending.target, outcome: "skipped", reason: KEPT_CLAIMED });
+          message.ack();
+          return;
+        }
         if (kept !== "kept") {
           // A resume listed the record meanwhile and replayed it itself (or an operator discarded it); one
           // that KV would not let it delete yet is marked replayed, and goes now (once a batch). Sent already,
@@ -109,21 +116,33 @@ export async function deliverQueued(
 }
 
 const KEPT_GONE = "its kept record was replayed by a resume or discarded meanwhile";
+const KEPT_CLAIMED = "its kept record is being replayed by a resume or a replay";
 
 /**
  * Whether the record a replay names is still there to send: a delivery its keeper queued again (its target
  * was resumed while it was being kept) races the resume itself, which may list the record, replay it and
  * remove it (`gone`), or, when KV would not let it delete the record yet, mark it replayed (`replayed`);
- * only one of the two may send. One bulk read.
+ * only one of the two may send. One bulk read; a record still there to send is claimed as a replay claims
+ * it (one D1 statement, as `message:<id>`, which a retry of this message takes again): a resume or replay
+ * that claimed it first, and has not removed or marked it yet, sends it instead (`claimed`).
  */
-async function keptState(env: Env, keptAs: string): Promise<"kept" | "gone" | "replayed"> {
+async function keptState(
+  env: Env,
+  keptAs: string,
+  messageId: string,
+): Promise<"kept" | "gone" | "replayed" | "claimed"> {
   const keys = [DEAD_LETTER_PREFIX + keptAs, REPLAYED_PREFIX + keptAs] as const;
   const found = await env.RELAY_STATE.get([...keys], "text");
   const record = found.get(keys[0]);
   if (record == null) return "gone";
   const replayed = found.get(keys[1]);
+  const lastAttemptAt = deadLetterFrom(record)?.lastAttemptAt;
   // A record kept again since it was replayed is newer than the mark: it is still to send.
-  return replayed != null && deadLetterFrom(record)?.lastAttemptAt === replayed ? "replayed" : "kept";
+  if (replayed != null && lastAttemptAt === replayed) return "replayed";
+  if (lastAttemptAt === undefined) return "kept";
+  const letter = { id: keptAs, lastAttemptAt };
+  const claimed = await claimLetters(env, [{ letter }], { by: `message:${messageId}`, at: Date.now() });
+  return claimed.length === 0 ? "claimed" : "kept";
 }
 
 /** Which of the batch's paused targets its deliveries name are paused still; the error when KV cannot say. */

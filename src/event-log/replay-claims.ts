@@ -26,22 +26,40 @@ interface Claimable {
 const claimOf = ({ letter }: Claimable) => `${letter.id}@${letter.lastAttemptAt}`;
 
 /**
- * Claims `letters` for a replay at `now`, in one statement (the claims travel as one JSON parameter,
- * so a full queue batch stays within D1's 100 bound parameters): a letter is this replay's when no
- * claim of it is held, or the one held has lapsed. Returns the letters claimed. Without an event log
+ * Who claims, and when: a replay (`replay:<random id>`, one per call) or the consumer of a kept delivery's
+ * own replay (`message:<queue message id>`, the same on every retry of the message, so a retry takes its
+ * claim again).
+ */
+export interface Claimant {
+  by: string;
+  at: number;
+}
+
+/** A claimant for one replay call. */
+export const replayClaimant = (at: number): Claimant => ({ by: `replay:${crypto.randomUUID()}`, at });
+
+/**
+ * Claims `letters` for `claimant`, in one statement (the claims travel as one JSON parameter, so a full
+ * queue batch stays within D1's 100 bound parameters): a letter is the claimant's when no claim of it is
+ * held, the one held has lapsed, or it is the claimant's own. Returns the letters claimed. Without an event log
  * (`RELAY_LOG` not bound), or when D1 fails, every letter is returned and the failure logged: a replay
  * goes on as it would without claims (a resume must not wait for D1), at the risk of a second send
  * only if another replay of the same letters runs at that moment.
  */
-export async function claimLetters<T extends Claimable>(env: Env, letters: readonly T[], now: number): Promise<T[]> {
+export async function claimLetters<T extends Claimable>(
+  env: Env,
+  letters: readonly T[],
+  claimant: Claimant,
+): Promise<T[]> {
   if (letters.length === 0 || env.RELAY_LOG === undefined) return [...letters];
   try {
     const { results } = await env.RELAY_LOG.prepare(
-      `INSERT INTO replay_claims (letter, claimed_at) SELECT value, ?1 FROM json_each(?3) WHERE true
-       ON CONFLICT (letter) DO UPDATE SET claimed_at = excluded.claimed_at WHERE replay_claims.claimed_at <= ?2
+      `INSERT INTO replay_claims (letter, claimed_at, claimant) SELECT value, ?1, ?4 FROM json_each(?3) WHERE true
+       ON CONFLICT (letter) DO UPDATE SET claimed_at = excluded.claimed_at, claimant = excluded.claimant
+       WHERE replay_claims.claimed_at <= ?2 OR replay_claims.claimant = excluded.claimant
        RETURNING letter`,
     )
-      .bind(now, now - CLAIM_HELD_MS, JSON.stringify(letters.map(claimOf)))
+      .bind(claimant.at, claimant.at - CLAIM_HELD_MS, JSON.stringify(letters.map(claimOf)), claimant.by)
       .all<{ letter: string }>();
     const mine = new Set(results.map((row) => row.letter));
     return letters.filter((letter) => mine.has(claimOf(letter)));
@@ -52,16 +70,16 @@ export async function claimLetters<T extends Claimable>(env: Env, letters: reado
 }
 
 /**
- * Gives back the claims a replay made at `now` for letters it could not queue, so that trying again
- * replays them at once. A release that fails is logged; the claims then lapse on their own.
+ * Gives back the claims `claimant` made for letters it could not queue, so that trying again replays
+ * them at once. A release that fails is logged; the claims then lapse on their own.
  */
-export async function releaseClaims(env: Env, letters: readonly Claimable[], now: number): Promise<void> {
+export async function releaseClaims(env: Env, letters: readonly Claimable[], claimant: Claimant): Promise<void> {
   if (letters.length === 0 || env.RELAY_LOG === undefined) return;
   try {
     await env.RELAY_LOG.prepare(
-      "DELETE FROM replay_claims WHERE letter IN (SELECT value FROM json_each(?2)) AND claimed_at = ?1",
+      "DELETE FROM replay_claims WHERE letter IN (SELECT value FROM json_each(?2)) AND claimant = ?1",
     )
-      .bind(now, JSON.stringify(letters.map(claimOf)))
+      .bind(claimant.by, JSON.stringify(letters.map(claimOf)))
       .run();
   } catch (error) {
     log("dead-letter", { outcome: "claim-release-failed", reason: errorMessage(error), letters: letters.length });

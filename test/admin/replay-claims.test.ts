@@ -2,17 +2,18 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/core/env";
 import { bulkReplay } from "../../src/delivery/dead-letters/bulk-replay";
-import type { DeadLetter } from "../../src/delivery/dead-letters/store";
-import { CLAIM_HELD_MS } from "../../src/event-log/replay-claims";
+import { type DeadLetter, storeDeadLetter } from "../../src/delivery/dead-letters/store";
+import { CLAIM_HELD_MS, claimLetters } from "../../src/event-log/replay-claims";
 import worker from "../../src/index";
-import { CRM } from "../delivery/pause-support";
+import { CRM, DELIVERIES, event, pending } from "../delivery/pause-support";
 import { TEST_BINDINGS } from "../support/bindings";
 import { bury } from "../support/dead-letters";
+import { mockFetch } from "../support/fetch";
 import { loggedLines } from "../support/log";
 import { aSecondPasses } from "../support/production/kv";
 import { PRODUCTION } from "../support/production/limits";
 import { takeInvocations } from "../support/production/operations";
-import { recordQueue } from "../support/queue";
+import { consume, recordQueue } from "../support/queue";
 import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
 import { pairOf, storedLetters } from "./replay-support";
@@ -189,6 +190,68 @@ describe("claims without D1", () => {
       expect(deliveries.sent.map(pairOf).sort()).toEqual(eventIds(2).sort());
     } finally {
       deliveries.restore();
+    }
+  });
+});
+
+describe("the keeper's own replay (its target was resumed while it kept the delivery) claims the record too", () => {
+  /** Event 1's delivery to crm, kept while crm was paused: the record a resume lists and the keeper names. */
+  async function keptForCrm(): Promise<DeadLetter> {
+    return storeDeadLetter(env.RELAY_STATE, {
+      target: "crm",
+      reason: "paused",
+      event: event(1),
+      attempts: 0,
+      lastStatus: null,
+      lastError: "not attempted: the target is paused",
+      firstAttemptAt: new Date(Date.now() - 60_000).toISOString(),
+      lastAttemptAt: new Date(Date.now() - 60_000).toISOString(),
+    });
+  }
+  const keepersReplay = (letter: DeadLetter) => ({ ...pending(1), keptAs: letter.id });
+
+  it("sends nothing when a resume claimed the record and could not remove it (KV failed the delete)", async () => {
+    const letter = await keptForCrm();
+    const remove = env.RELAY_STATE.delete.bind(env.RELAY_STATE);
+    vi.spyOn(env.RELAY_STATE, "delete").mockImplementation(async (key) => {
+      if (key.startsWith("dead:")) throw new Error("KV unavailable");
+      return remove(key);
+    });
+    const resumed = await atOnce([{ path: "/admin/targets/crm/resume" }]);
+    expect(resumed.answers[0]?.body).toMatchObject({ replayed: 1, remaining: false });
+    expect(resumed.queued).toEqual([`${event(1).id} → crm`]);
+
+    const outbound = mockFetch(() => new Response(null, { status: 204 }));
+    try {
+      const { lines, result } = await loggedLines(() => consume(DELIVERIES, [keepersReplay(letter)]));
+      expect(result.acked).toEqual(["m0"]);
+      expect(outbound.requests).toEqual([]);
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          kind: "delivery",
+          outcome: "skipped",
+          reason: "its kept record is being replayed by a resume or a replay",
+        }),
+      );
+    } finally {
+      outbound.restore();
+    }
+  });
+
+  it("a retry of the keeper's replay (the same queue message) takes its own claim again; another message does not", async () => {
+    const letter = await keptForCrm();
+    await claimLetters(env as Env, [{ letter }], { by: "message:m7", at: Date.now() });
+    const outbound = mockFetch(() => new Response(null, { status: 204 }));
+    try {
+      const other = await consume(DELIVERIES, [keepersReplay(letter)], { ids: ["m8"] });
+      expect(other.acked).toEqual(["m8"]);
+      expect(outbound.requests).toEqual([]);
+      const retried = await consume(DELIVERIES, [keepersReplay(letter)], { ids: ["m7"], attempts: 2 });
+      expect(retried.acked).toEqual(["m7"]);
+      expect(outbound.requests.map((request) => request.url)).toEqual([CRM.url]);
+      expect(await storedLetters()).toEqual([]);
+    } finally {
+      outbound.restore();
     }
   });
 });

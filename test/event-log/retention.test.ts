@@ -113,7 +113,9 @@ describe("retention: the Cron Trigger's scheduled handler", () => {
   });
 
   it("deletes replays' claims of dead letters an hour after they were made, and keeps the later ones", async () => {
-    await env.RELAY_LOG.prepare("INSERT INTO replay_claims (letter, claimed_at) VALUES (?1, ?2), (?3, ?4)")
+    await env.RELAY_LOG.prepare(
+      "INSERT INTO replay_claims (letter, claimed_at, claimant) VALUES (?1, ?2, 'replay:a'), (?3, ?4, 'replay:b')",
+    )
       .bind(
         "crm.old@2026-11-21T10:00:00.000Z",
         NOW - CLAIM_KEPT_MS - 60_000,

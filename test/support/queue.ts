@@ -102,11 +102,18 @@ export async function consume(
     env?: VarOverrides;
     deliveriesFailWith?: QueueFailure;
     eventsFailWith?: QueueFailure;
+    /** The messages' ids (`m0`, `m1`, … when absent): Queues keeps a message's id on every retry of it. */
+    ids?: string[];
   } = {},
 ): Promise<ConsumerRun> {
   const batch = createMessageBatch<QueueMessage>(
     queueName,
-    bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: options.attempts ?? 1, body })),
+    bodies.map((body, i) => ({
+      id: options.ids?.[i] ?? `m${i}`,
+      timestamp: new Date(),
+      attempts: options.attempts ?? 1,
+      body,
+    })),
   );
   // `getQueueResult` reports which messages were retried but drops the delay they asked for
   // (@cloudflare/vitest-plugin 1.4.10), so the delays are read off `retry` itself.

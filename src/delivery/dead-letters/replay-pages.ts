@@ -1,6 +1,6 @@
 import type { RelayEvent } from "../../core/cloud-event";
 import type { Env } from "../../core/env";
-import { claimLetters, releaseClaims } from "../../event-log/replay-claims";
+import { claimLetters, releaseClaims, replayClaimant } from "../../event-log/replay-claims";
 import { KV_BULK_GET_KEYS, KV_LIST_KEYS } from "../../lib/limits";
 import type { OperationBudget } from "../operation-budget";
 import { LETTER_AT_MOST, ReplayInterruptedError, replayInOrder } from "./replay-batches";
@@ -57,6 +57,7 @@ export async function replayPages(
 ): Promise<PagedReplay> {
   // One spill per event, even when several letters of the page carry it (KV takes one write per key per second).
   const stubs = new Map<string, RelayEvent>();
+  const claimant = replayClaimant(now);
   let replayed = 0;
   let cursor = from;
   const stopped = () => ({
@@ -114,7 +115,7 @@ export async function replayPages(
           .sort((a, b) => oldestFirst(a.letter, b.letter));
         // Letters another replay claimed are that one's to send (it removes their records): passed over here.
         if (wanted.length > 0) budget.spend(CLAIM_AT_MOST);
-        const letters = await claimLetters(env, wanted, now);
+        const letters = await claimLetters(env, wanted, claimant);
         const queued = new Set<string>();
         try {
           replayed += await replayInOrder(env, letters, budget, stubs, now, queued);
@@ -123,7 +124,7 @@ export async function replayPages(
           await releaseClaims(
             env,
             letters.filter(({ name }) => !queued.has(name)),
-            now,
+            claimant,
           );
         }
         if (queued.size < letters.length) return stopped();

@@ -2,7 +2,7 @@ import type { RelayEvent } from "../../core/cloud-event";
 import type { Env } from "../../core/env";
 import { errorMessage } from "../../core/errors";
 import { log } from "../../core/log";
-import { claimLetters, releaseClaims } from "../../event-log/replay-claims";
+import { claimLetters, releaseClaims, replayClaimant } from "../../event-log/replay-claims";
 import type { DeliveryMessage, EventMessage } from "../../queue/messages";
 import { fitEvent } from "../../queue/spill";
 import { KEPT_REPLAY_DELAY_SECONDS } from "./hold";
@@ -47,7 +47,8 @@ export function replayPace(queue: ReplayQueue): { delaySeconds?: number } {
  */
 export async function replayDeadLetter(env: Env, letter: DeadLetter, now = Date.now()): Promise<boolean> {
   const line = { id: letter.event.id, target: letter.target, deadLetter: letter.id };
-  if ((await claimLetters(env, [{ letter }], now)).length === 0) {
+  const claimant = replayClaimant(now);
+  if ((await claimLetters(env, [{ letter }], claimant)).length === 0) {
     log("dead-letter", { ...line, outcome: "claimed-by-another-replay" });
     return false;
   }
@@ -59,7 +60,7 @@ export async function replayDeadLetter(env: Env, letter: DeadLetter, now = Date.
       ...replayPace(queue),
     });
   } catch (error) {
-    await releaseClaims(env, [{ letter }], now);
+    await releaseClaims(env, [{ letter }], claimant);
     throw error;
   }
   log("dead-letter", { ...line, outcome: "replayed" });
