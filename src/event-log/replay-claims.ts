@@ -30,7 +30,7 @@ const claimOf = ({ letter }: Claimable) => `${letter.id}@${letter.lastAttemptAt}
  * own replay (`message:<queue message id>`, the same on every retry of the message, so a retry takes its
  * claim again).
  */
-export interface Claimant {
+interface Claimant {
   by: string;
   at: number;
 }
