@@ -143,8 +143,8 @@ export const MUTATIONS: Mutation[] = [
   change(
     "a delivery naming a record sent already is kept again while its target is paused",
     "src/delivery/deliver.ts",
-    'const kept = pending.keptAs === undefined ? "kept" : await keptState(env, pending.keptAs);',
-    'const kept = pending.keptAs === undefined || paused.has(pending.target) ? "kept" : await keptState(env, pending.keptAs);',
+    'const kept = pending.keptAs === undefined ? "kept" : await keptState(env, pending.keptAs, message.id);',
+    'const kept = pending.keptAs === undefined || paused.has(pending.target) ? "kept" : await keptState(env, pending.keptAs, message.id);',
     ["test/delivery/kv-rate-marked-replayed.test.ts"],
   ),
   change(
