@@ -70,6 +70,7 @@ const HOURLY_COUNTERS = ["refusals", "credential_matches"] as const;
  * Replays' claims of dead letters (replay-claims.ts), an hour after they were made: one
  * chunk a run, oldest first (a replay claims at most a few hundred a call; a backlog goes over a few runs).
  */
+const LAPSED_CLAIMS_STATEMENTS = 1;
 const LAPSED_CLAIMS = `DELETE FROM replay_claims WHERE letter IN (SELECT letter FROM replay_claims INDEXED BY replay_claims_by_time WHERE claimed_at < ?1 ORDER BY claimed_at LIMIT ?2)`;
 
 /**
@@ -79,7 +80,11 @@ const LAPSED_CLAIMS = `DELETE FROM replay_claims WHERE letter IN (SELECT letter 
  * counters' own deletes leave, whatever the backlog.
  */
 export const MAX_CHUNKS = Math.floor(
-  (REQUEST_OPERATION_BUDGET - refusals.maxStatements - previousMatches.maxStatements - HOURLY_COUNTERS.length - 1) /
+  (REQUEST_OPERATION_BUDGET -
+    refusals.maxStatements -
+    previousMatches.maxStatements -
+    HOURLY_COUNTERS.length -
+    LAPSED_CLAIMS_STATEMENTS) /
     CHUNKED.length,
 );
 

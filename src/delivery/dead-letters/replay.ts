@@ -42,15 +42,15 @@ export function replayPace(queue: ReplayQueue): { delaySeconds?: number } {
 /**
  * Sends one dead letter again ({@link replayRoute}), then removes its record: only once the
  * message is durably queued; if it fails again it comes back under the same id. A letter another
- * replay has claimed ({@link claimLetters}) is that replay's to send: this one sends nothing and
- * answers `false`. A letter it could not queue is given back, so that trying again sends it.
+ * replay has claimed ({@link claimLetters}) is that replay's to send: this one sends nothing. A letter
+ * it could not queue is given back, so that trying again sends it.
  */
-export async function replayDeadLetter(env: Env, letter: DeadLetter, now = Date.now()): Promise<boolean> {
+export async function replayDeadLetter(env: Env, letter: DeadLetter, now = Date.now()): Promise<void> {
   const line = { id: letter.event.id, target: letter.target, deadLetter: letter.id };
   const claimant = replayClaimant(now);
   if ((await claimLetters(env, [{ letter }], claimant)).length === 0) {
     log("dead-letter", { ...line, outcome: "claimed-by-another-replay" });
-    return false;
+    return;
   }
   const { queue, wrap } = replayRoute(letter, now);
   try {
@@ -70,5 +70,4 @@ export async function replayDeadLetter(env: Env, letter: DeadLetter, now = Date.
     // Queued is what matters; a stale record is overwritten or deleted by hand.
     log("dead-letter", { deadLetter: letter.id, outcome: "delete-failed", reason: errorMessage(error) });
   }
-  return true;
 }
