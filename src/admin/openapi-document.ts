@@ -3,6 +3,7 @@
 // public/admin/openapi.json, served as a static asset, and a test keeps that file equal to what this builds.
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type { GenericSchema } from "valibot";
+import { ACCOUNT_PATTERN } from "../config/account-name";
 import { targetsJsonSchema } from "../config/targets-json-schema";
 import { TARGET_ID_PATTERN } from "../config/targets-schema";
 import { MAX_TARGETS_BYTES } from "../config/validate-targets";
@@ -188,6 +189,11 @@ const OPERATIONS: Operation[] = [
       query("subject", { type: "string", minLength: 1, maxLength: 256 }, "the meeting, conference or task id"),
       query("target", TARGET_ID, "events that went to this target"),
       query("outcome", { type: "string" }, "events with a delivery whose latest outcome is this"),
+      query(
+        "q",
+        { type: "string", minLength: 1, maxLength: 128 },
+        "search: the event id or the meeting id, exactly or as a prefix; the meeting code as a prefix (spaces and dashes ignored); or the meeting title containing it",
+      ),
       query("since", TIME, "received at or after"),
       query("until", TIME, "received before"),
       limit,
@@ -231,7 +237,7 @@ const OPERATIONS: Operation[] = [
     method: "post",
     path: "/admin/huawei/link-config",
     summary: "Register the relay's callback URL with Huawei Cloud Meeting",
-    parameters: [query("account", { type: "string", pattern: "^[a-z0-9_]{1,32}$" }, "a second account's name")],
+    parameters: [query("account", { type: "string", pattern: ACCOUNT_PATTERN.source }, "a second account's name")],
     body: [bodySchema(LinkConfigBody), MAX_LINK_CONFIG_BODY_BYTES],
     success: [200, anyObject],
     errors: {

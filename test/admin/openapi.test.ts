@@ -6,8 +6,13 @@ import { openApiDocument } from "../../src/admin/openapi-document";
 import { app } from "../../src/app";
 import { ERROR_CODES } from "../../src/core/errors";
 import wranglerToml from "../../wrangler.toml?raw";
+import { TEST_BINDINGS } from "../support/bindings";
+import { callWorker } from "../support/worker";
 
-type Paths = Record<string, Record<string, { responses: Record<string, unknown> }>>;
+type Paths = Record<
+  string,
+  Record<string, { responses: Record<string, unknown>; parameters?: { name: string; in: string }[] }>
+>;
 
 const sorted = (list: string[]) => [...new Set(list)].sort();
 
@@ -55,6 +60,30 @@ describe("public/admin/openapi.json", () => {
         }
       }
     }
+  });
+
+  it("lists exactly the query parameters each route knows (the route's own answer to an unknown one names them)", async () => {
+    const paths = openApiDocument().paths as Paths;
+    let checked = 0;
+    for (const [path, item] of Object.entries(paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const documented = (operation.parameters ?? []).filter((p) => p.in === "query").map((p) => p.name);
+        if (documented.length === 0) continue;
+        const url = `https://relay.example.com${path.replace(/\{[a-z]+\}/g, "x")}?not_a_parameter=1`;
+        const { response, calls } = await callWorker(
+          new Request(url, {
+            method: method.toUpperCase(),
+            headers: { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` },
+          }),
+        );
+        expect(calls).toEqual([]);
+        const { code, error } = (await response.json()) as { code: string; error: string };
+        expect([path, response.status, code]).toEqual([path, 400, "invalid_query"]);
+        expect([path, sorted(error.split("; known: ")[1]?.split(", ") ?? [])]).toEqual([path, sorted(documented)]);
+        checked++;
+      }
+    }
+    expect(checked).toBe(5);
   });
 
   it("is served as a static asset, without the Worker or a token: only /console runs the Worker first", () => {
