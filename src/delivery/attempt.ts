@@ -183,6 +183,8 @@ export async function buryDelivery(
     lastStatus: verdict.lastStatus,
     reason: lastError,
   });
-  // Given up (not kept for a pause, nor set aside by an operator): reported as `relay.delivery.dead`.
-  if (reason === "failed") outbox?.add(deliveryDead({ ...letter, deadLetter: letter.id, event }), event);
+  // Given up (not kept for a pause, nor set aside by an operator): reported as `relay.delivery.dead`, about
+  // the event as the queue carried it (a spilled event's stub, its texts bounded), so the report fits a message.
+  if (reason === "failed")
+    outbox?.add(deliveryDead({ ...letter, deadLetter: letter.id, event: burial.event }), burial.event);
 }

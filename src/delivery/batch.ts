@@ -10,7 +10,7 @@ export interface BatchContext {
   targets: readonly Target[];
   env: Env;
   settings: Settings;
-  /** Targets paused when the batch started; grows when one answers 410. */
+  /** Targets paused when the batch started; grows when one answers 410, and loses one the retry consumer finds resumed. */
   paused: Set<string>;
   /** The event log's writer for this invocation, when there is one. */
   journal?: EventJournal | undefined;

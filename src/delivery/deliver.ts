@@ -91,10 +91,12 @@ export async function deliverQueued(
           manual: pending.manual,
           connections,
         });
-        if (verdict.kind === "delivered" || verdict.kind === "retry") await forgetKept(env, pending);
+        if (verdict.kind === "delivered") await forgetKept(env, pending);
         if (verdict.kind === "retry") {
           const { keptAs: _replayed, ...next } = pending;
-          await requeue(env, message, { ...next, attemptsBefore: verdict.attempts }, verdict.delaySeconds);
+          // The record goes once the next attempt is queued: a message the queue sends back still names it.
+          if (await requeue(env, message, { ...next, attemptsBefore: verdict.attempts }, verdict.delaySeconds))
+            await forgetKept(env, pending);
           return;
         }
         if (verdict.kind === "dead") await buryDelivery(env, pending, verdict, outbox);
@@ -149,24 +151,27 @@ async function keptState(
 async function pausedNow(
   env: Env,
   messages: readonly Message<DeliveryMessage>[],
-  paused: ReadonlySet<string>,
+  paused: Set<string>,
 ): Promise<Set<string> | Error> {
   const held = [...new Set(messages.map((message) => message.body.target))].filter((id) => paused.has(id));
   if (held.length === 0) return new Set();
-  return pausedTargets(env.RELAY_STATE, held).catch((error: Error) => error);
+  const still = await pausedTargets(env.RELAY_STATE, held).catch((error: Error) => error);
+  // Resumed since the batch began: a 410 from it now pauses it again ({@link pauseOnGone} skips the batch's paused).
+  if (!(still instanceof Error)) for (const id of held) if (!still.has(id)) paused.delete(id);
+  return still;
 }
 
 /**
  * Queues the next attempt as a new message carrying the count, then acknowledges
  * this one. If the queue cannot take it, this message comes back after the same
- * delay instead, and the attempt is made again under the same number.
+ * delay instead, and the attempt is made again under the same number. Whether it was queued.
  */
 async function requeue(
   env: Env,
   message: Message<DeliveryMessage>,
   next: DeliveryMessage,
   delaySeconds: number,
-): Promise<void> {
+): Promise<boolean> {
   try {
     await env.DELIVERIES_QUEUE.send(next, { contentType: "json", delaySeconds });
   } catch (error) {
@@ -179,7 +184,8 @@ async function requeue(
       retryInSeconds: delaySeconds,
     });
     message.retry({ delaySeconds });
-    return;
+    return false;
   }
   message.ack();
+  return true;
 }

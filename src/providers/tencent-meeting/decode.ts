@@ -38,15 +38,18 @@ async function decryptWithKeys<T>(
 /**
  * The plain text of a verified `check_str`. With an EncodingAESKey it arrives encrypted; a
  * plain base64 one is still answered, so the relay's secret can be set before the console's
- * key and Tencent's repeated URL checks keep passing in between.
+ * key and Tencent's repeated URL checks keep passing in between. A text that is a JSON object is
+ * an event's `data`, never a URL check: Tencent signs both alike, so an event's headers and body
+ * replayed as a URL check would otherwise have the relay answer the event decrypted.
  */
 export async function plainCheckStr(
   checkStr: string,
   encryption: TencentMeetingEncryption | undefined,
 ): Promise<Checked<Decoded<string>>> {
   const { found } = await decryptWithKeys(checkStr, encryption, (plain) => plain);
+  const plain = found?.value ?? decodeBase64Utf8(checkStr);
+  if (plain !== null && isRecord(jsonValue(plain))) return reject(401, "check_str is an event's data, not a URL check");
   if (found) return { ok: true, value: found };
-  const plain = decodeBase64Utf8(checkStr);
   if (plain !== null) return { ok: true, value: { value: plain, key: undefined } };
   return encryption ? undecryptable("check_str", encryption) : reject(400, "check_str is not base64-encoded UTF-8");
 }
