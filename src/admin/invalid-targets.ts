@@ -49,7 +49,9 @@ export function invalidTargets(stored: string, problems: readonly Problem[], wai
   const { text, places } = laidOut(maskTargets(parsed.value));
   return {
     invalid: true,
-    text,
+    // Masked by pattern too: a document that is no list of targets (one target, a wrapped list) or has a
+    // secret where no valid target has one (`secrets`, headers as lines) is not masked by its fields alone.
+    text: maskUnparsed(text),
     problems: problems.map((problem) => ({ ...problem, ...placeOf(places, problem.path) })),
     waiting,
   };
@@ -128,8 +130,11 @@ function parentOf(path: string): string {
 
 /** A JSON string literal, escapes included. */
 const STRING = String.raw`"(?:[^"\\\n]|\\.)*"`;
-/** `"secret": "…"` and each string of `"secret": ["…", "…"]`. */
-const SECRET_MEMBER = new RegExp(String.raw`("secret"\s*:\s*)(${STRING}|\[[^\]]*\])`, "g");
+/** `"secret": "…"` and each string of `"secret": ["…", "…"]`, under any name with `secret` in it; headers as a list. */
+const SECRET_MEMBER = new RegExp(
+  String.raw`("(?:[^"\\\n]*secret[^"\\\n]*|headers)"\s*:\s*)(${STRING}|\[(?:${STRING}|[^\]"])*\]?)`,
+  "gi",
+);
 /** Every value in a `"headers": { … }` object (up to the first `}` outside a string). */
 const HEADERS_MEMBER = new RegExp(String.raw`("headers"\s*:\s*)\{(?:${STRING}|[^}"])*\}?`, "g");
 const MEMBER_VALUE = new RegExp(String.raw`(${STRING}\s*:\s*)(${STRING})`, "g");
@@ -139,6 +144,8 @@ const WHSEC = /whsec_[A-Za-z0-9+/=_-]+/g;
 /** A URL's path past its host and its query: where chat webhooks keep their tokens. */
 const URL_MEMBER = /("url"\s*:\s*")(https?:\/\/[^/"\s?#]+)([^"\n]*)(")/g;
 const CHAT_KIND = /"kind"\s*:\s*"(?!webhook")/;
+/** A URL's path masked already (as GET masks a chat target's URL): left as it is. */
+const MASKED_PATH = /^\/…[^/…]{0,4}$/;
 
 /**
  * A stored text that does not parse, with every value that may be a secret masked by pattern: each
@@ -159,7 +166,9 @@ function maskUnparsed(text: string): string {
     .map((part) =>
       CHAT_KIND.test(part)
         ? part.replace(URL_MEMBER, (_all, head: string, origin: string, rest: string, close: string) =>
-            rest && rest !== "/" ? `${head}${origin}/…${close}` : `${head}${origin}${rest}${close}`,
+            rest && rest !== "/" && !MASKED_PATH.test(rest)
+              ? `${head}${origin}/…${close}`
+              : `${head}${origin}${rest}${close}`,
           )
         : part,
     )

@@ -53,13 +53,31 @@ export function nestingProblem(document: unknown): Problem | undefined {
   return { path: "$", message: `targets document nests JSON deeper than ${MAX_JSON_DEPTH} levels` };
 }
 
+/** Names an object record cannot hold as data. */
+const UNSAFE_NAMES = ["__proto__", "constructor", "prototype"];
+
 /** Duplicate ids and url schemes, on whatever items look enough like targets. */
 function crossChecks(items: unknown[], options: ValidationOptions): Problem[] {
   const problems: Problem[] = [];
   const seen = new Set<string>();
   items.forEach((item, index) => {
     if (typeof item !== "object" || item === null || Array.isArray(item)) return;
-    const { id, url, headers } = item as { id?: unknown; url?: unknown; headers?: unknown };
+    const { id, url, headers, templates } = item as {
+      id?: unknown;
+      url?: unknown;
+      headers?: unknown;
+      templates?: unknown;
+    };
+    // The schema's records drop these names without a word (they would reach an object's prototype).
+    for (const [field, record] of [
+      ["headers", headers],
+      ["templates", templates],
+    ] as const) {
+      for (const name of typeof record === "object" && record !== null ? Object.keys(record) : []) {
+        if (UNSAFE_NAMES.includes(name))
+          problems.push({ path: `$[${index}].${field}`, message: `${field} may not name "${name}"` });
+      }
+    }
     // The schema's record takes an array's indexes for names: `["x-api-key: …"]` would send a header `0`.
     if (Array.isArray(headers)) {
       problems.push({ path: `$[${index}].headers`, message: 'headers must be an object such as {"x-api-key": "…"}' });

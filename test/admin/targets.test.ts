@@ -221,6 +221,27 @@ describe("PUT /admin/targets", () => {
     expect(await storedTargets()).toEqual(VALID);
   });
 
+  it.each([
+    ["headers", "constructor", '"headers":{"constructor":"abc123","x-tenant":"acme"}'],
+    ["headers", "__proto__", '"headers":{"__proto__":"abc123","x-tenant":"acme"}'],
+    ["templates", "constructor", '"kind":"slack","templates":{"constructor":"hi","meeting.*":"yo"}'],
+    ["templates", "prototype", '"kind":"slack","templates":{"prototype":"hi"}'],
+  ])(
+    "refuses %s naming %j (the schema would drop it without a word), and changes nothing",
+    async (field, name, members) => {
+      await env.RELAY_CONFIG.put("targets", JSON.stringify(VALID));
+      const url = field === "templates" ? "https://hooks.slack.com/services/T0/B0/tok" : "https://crm.example.com/in";
+      // Written as text: `__proto__` in an object literal would set its prototype instead of a member.
+      const { response, calls } = await callWorker(put(`[{"id":"crm","url":"${url}",${members}}]`));
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual(
+        invalidDocument([{ path: `$[0].${field}`, message: `${field} may not name "${name}"` }]),
+      );
+      expect(calls).toEqual([]);
+      expect(await storedTargets()).toEqual(VALID);
+    },
+  );
+
   it("refuses a reserved header with 400 naming it, and changes nothing", async () => {
     await env.RELAY_CONFIG.put("targets", JSON.stringify(VALID));
     const { response } = await callWorker(
