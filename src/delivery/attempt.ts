@@ -7,7 +7,7 @@ import type { EventJournal } from "../event-log/journal";
 import type { ConnectionGate } from "../lib/connections";
 import { SpillMissingError, wholeEvent } from "../queue/spill";
 import { isChatTarget } from "./chat/chat-target";
-import { type DeadLetterReason, storeDeadLetter } from "./dead-letters/store";
+import { type DeadLetter, type DeadLetterReason, storeDeadLetter } from "./dead-letters/store";
 import { notCounted, PAST_WINDOW, RATE_LIMITED_DELAY_SECONDS, slotWait } from "./not-counted";
 import type { RelayOutbox } from "./relay-events/outbox";
 import { deliveryDead } from "./relay-events/own-events";
@@ -152,7 +152,7 @@ export async function buryDelivery(
   burial: Burial,
   verdict: Omit<DeadVerdict, "kind"> & { reason?: DeadLetterReason },
   outbox?: RelayOutbox,
-): Promise<void> {
+): Promise<DeadLetter> {
   const reason = verdict.reason ?? "failed";
   let event = burial.event;
   let lastError = verdict.lastError;
@@ -187,4 +187,5 @@ export async function buryDelivery(
   // the event as the queue carried it (a spilled event's stub, its texts bounded), so the report fits a message.
   if (reason === "failed")
     outbox?.add(deliveryDead({ ...letter, deadLetter: letter.id, event: burial.event }), burial.event);
+  return letter;
 }

@@ -34,6 +34,9 @@ export function refusedAsTooSoon(error: unknown): boolean {
 /** KV's pace for one key: one write per second, from any invocation. */
 const KV_KEY_PACE_MS = 1_000;
 
+/** Resolves once KV's second for a key written just now has passed. */
+export const kvPaceWait = () => new Promise((resolve) => setTimeout(resolve, KV_KEY_PACE_MS));
+
 /**
  * Runs `write` (one put or delete of one key) and, when KV refuses it as too soon after the key's last
  * write ({@link refusedAsTooSoon}), waits out KV's second and runs it once more: two operations at most.
@@ -45,7 +48,7 @@ export async function writeWhenKvAllows(write: () => Promise<void>): Promise<voi
     await write();
   } catch (error) {
     if (!refusedAsTooSoon(error)) throw error;
-    await new Promise((resolve) => setTimeout(resolve, KV_KEY_PACE_MS));
+    await kvPaceWait();
     await write();
   }
 }

@@ -3,12 +3,14 @@ import type { Env } from "../../core/env";
 import { errorMessage } from "../../core/errors";
 import { log } from "../../core/log";
 import type { EventJournal } from "../../event-log/journal";
+import { claimLetters } from "../../event-log/replay-claims";
+import { kvPaceWait } from "../../lib/kv";
 import type { DeliveryMessage } from "../../queue/messages";
 import { type Burial, buryDelivery, type DeadVerdict, type GoneVerdict } from "../attempt";
 import { isPaused, pausedTargets, pauseTarget } from "../pauses";
 import type { RelayOutbox } from "../relay-events/outbox";
 import { targetPaused } from "../relay-events/own-events";
-import { DEAD_LETTER_PREFIX, deadLetterId } from "./store";
+import { DEAD_LETTER_PREFIX } from "./store";
 
 const NOT_ATTEMPTED = "not attempted: the target is paused";
 
@@ -90,9 +92,9 @@ const pausing = new WeakMap<Set<string>, Map<string, Promise<void>>>();
  * would have, naming the record so that the consumer taking it up removes it.
  */
 export async function keepWhilePaused(env: Env, burial: Burial, verdict: Omit<DeadVerdict, "kind">): Promise<void> {
-  await buryDelivery(env, burial, { ...verdict, reason: "paused" });
+  const letter = await buryDelivery(env, burial, { ...verdict, reason: "paused" });
   if (await isPaused(env.RELAY_STATE, burial.target)) return;
-  const keptAs = await deadLetterId(burial.target, burial.event.id);
+  const keptAs = letter.id;
   const replay: DeliveryMessage = {
     kind: "delivery",
     event: burial.event,
@@ -103,7 +105,17 @@ export async function keepWhilePaused(env: Env, burial: Burial, verdict: Omit<De
   };
   // Not at once: the consumer taking it up deletes the record, and KV refuses a second write to a key
   // within a second of the first (the record would then stay, and the next resume send it again).
-  await env.DELIVERIES_QUEUE.send(replay, { contentType: "json", delaySeconds: KEPT_REPLAY_DELAY_SECONDS });
+  try {
+    await env.DELIVERIES_QUEUE.send(replay, { contentType: "json", delaySeconds: KEPT_REPLAY_DELAY_SECONDS });
+  } catch (error) {
+    // Not queued: the caller's retry sends the delivery itself, so the record must go (a later resume would
+    // send it again), unless a resume or replay claimed it first and sends it (then it is served: no error).
+    const claimant = { by: `keeper:${crypto.randomUUID()}`, at: Date.now() };
+    if ((await claimLetters(env, [{ letter }], claimant)).length === 0) return;
+    await kvPaceWait(); // the record was written just now
+    await env.RELAY_STATE.delete(DEAD_LETTER_PREFIX + keptAs);
+    throw error;
+  }
   log("dead-letter", {
     id: burial.event.id,
     target: burial.target,
