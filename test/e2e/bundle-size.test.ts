@@ -30,9 +30,13 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
  * DingTalk's throttle answers, admin cursors and repeated query parameters, targets' header values and
  * URL credentials, and resumes that leave no record behind when KV refuses a delete. Late on 2026-12-06 the
  * replays' claims in D1 (two replays at once, or a replay and a kept delivery's own replay, send a letter
- * once) added about 740 bytes (62,433 measured), under the same ceiling.
+ * once) added about 740 bytes (62,433 measured), under the same ceiling. On 2026-12-07 it rose to 61.5 KiB
+ * (62,686 bytes measured, about 250 more) for eight review fixes: a Tencent URL check that answered an event's
+ * data decrypted, a keeper's replay that lost or left its record when the queue refused a send, a 410 from a
+ * target resumed during a retry batch, the dead report of a spilled event, secrets of an invalid document that
+ * parses, and headers or templates named `__proto__`, `constructor` or `prototype`.
  */
-const MAX_GZIP_BYTES = 61 * 1024;
+const MAX_GZIP_BYTES = 61.5 * 1024;
 
 describe("the shipped bundle", () => {
   it(`is minified and at most ${MAX_GZIP_BYTES / 1024} KiB gzipped (the exact build \`wrangler deploy\` uploads)`, async () => {
