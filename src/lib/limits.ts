@@ -71,8 +71,8 @@ const INLINE_TARGET_STEPS = {
   keptLetter: 1,
   /** The pause is read again once the letter is written, so a resume meanwhile misses nothing… */
   pauseRecheck: 1,
-  /** …and, resumed, the delivery is queued again at once. */
-  requeue: 1,
+  /** …and, resumed, the delivery is queued again at once; when the queue refuses that, the letter is taken back: claimed in D1, then deleted. */
+  requeue: 3,
   /** The event log: the target's health row, one statement of the invocation's D1 batch… */
   healthRow: 1,
   /** …and the attempt's row (nine share a statement; counted whole, which errs high). */
