@@ -1,13 +1,11 @@
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { RelayEvent } from "../../src/core/cloud-event";
-import { mockFetch } from "../support/fetch";
 import { aSecondPasses } from "../support/production/kv";
 import { asInvocation } from "../support/production/operations";
 import { consume } from "../support/queue";
-import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
-import { AUDIT, CRM, DELIVERIES, deadLetters, pending } from "./pause-support";
+import { AUDIT, CRM, DELIVERIES, deadLetters, pending, usePauseFixture } from "./pause-support";
 
 /**
  * crm is paused when a retry batch begins; an operator resumes it right after the batch's read of the
@@ -15,19 +13,13 @@ import { AUDIT, CRM, DELIVERIES, deadLetters, pending } from "./pause-support";
  * batch had counted crm among its paused targets (the set read when it began), and a 410 from a target it
  * counts as paused writes no pause: crm was left unpaused after a 410, with no `relay.target.paused`.
  */
-let outbound: ReturnType<typeof mockFetch>;
 const OPS = { id: "ops", url: "https://ops.example.com/in", types: ["relay.*"] };
+const { crm, sentTo } = usePauseFixture();
 
 beforeEach(async () => {
-  await reset();
+  crm.status = 410;
   await useTargets([CRM, AUDIT, OPS]);
-  outbound = mockFetch((request) => new Response(null, { status: request.url === CRM.url ? 410 : 204 }));
   await env.RELAY_STATE.put("paused:crm", JSON.stringify({ since: new Date().toISOString(), by: "operator" }));
-});
-
-afterEach(() => {
-  outbound.restore();
-  vi.restoreAllMocks();
 });
 
 describe("a 410 from a target resumed while the retry batch ran", () => {
@@ -46,7 +38,7 @@ describe("a 410 from a target resumed while the retry batch ran", () => {
     const run = await consume(DELIVERIES, [pending(1)]);
     vi.restoreAllMocks();
     expect(run.acked).toEqual(["m0"]);
-    expect(outbound.requests.filter((request) => request.url === CRM.url)).toHaveLength(1);
+    expect(sentTo(CRM)).toHaveLength(1);
     expect(JSON.parse((await env.RELAY_STATE.get("paused:crm")) ?? "null")).toMatchObject({ by: "gone" });
     expect(run.deliveries).toEqual([]);
     expect((await deadLetters("crm")).map((letter) => letter.reason)).toEqual(["paused"]);

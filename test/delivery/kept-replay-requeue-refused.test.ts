@@ -1,13 +1,10 @@
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { deadLetterId } from "../../src/delivery/dead-letters/store";
 import type { DeliveryMessage } from "../../src/queue/messages";
-import { mockFetch } from "../support/fetch";
 import { aSecondPasses } from "../support/production/kv";
 import { consume } from "../support/queue";
-import { reset } from "../support/reset";
-import { useTargets } from "../support/targets";
-import { AUDIT, CRM, DELIVERIES, deadLetters, event } from "./pause-support";
+import { CRM, DELIVERIES, deadLetters, event, usePauseFixture } from "./pause-support";
 
 /**
  * A delivery that replays a kept record (`keptAs`) fails its attempt, and the queue refuses the next
@@ -15,19 +12,10 @@ import { AUDIT, CRM, DELIVERIES, deadLetters, event } from "./pause-support";
  * the same number (docs/delivery.md). The record is removed only once the next attempt is queued: removed
  * before, the message that came back found it gone, was skipped, and the event was lost.
  */
-let outbound: ReturnType<typeof mockFetch>;
-let crmStatus = 503;
+const { crm, sentTo } = usePauseFixture();
 
-beforeEach(async () => {
-  await reset();
-  await useTargets([CRM, AUDIT]);
-  crmStatus = 503;
-  outbound = mockFetch((request) => new Response(null, { status: request.url === CRM.url ? crmStatus : 204 }));
-});
-
-afterEach(() => {
-  outbound.restore();
-  vi.restoreAllMocks();
+beforeEach(() => {
+  crm.status = 503;
 });
 
 describe("a kept delivery replayed by its keeper, whose retry the queue refuses", () => {
@@ -54,11 +42,11 @@ describe("a kept delivery replayed by its keeper, whose retry the queue refuses"
     const first = await consume(DELIVERIES, [replay], { deliveriesFailWith: new Error("Queue send failed") });
     expect(first.retried.map((r) => r.msgId)).toEqual(["m0"]);
     // Queues brings the same message back after the delay; crm is up now.
-    crmStatus = 204;
+    crm.status = 204;
     aSecondPasses();
     const again = await consume(DELIVERIES, [replay], { attempts: 2 });
     expect(again.acked).toEqual(["m0"]);
-    expect(outbound.requests.filter((request) => request.url === CRM.url)).toHaveLength(2);
+    expect(sentTo(CRM)).toHaveLength(2);
     expect(again.deliveries).toEqual([]);
     aSecondPasses();
     expect(await deadLetters("crm")).toEqual([]);

@@ -1,12 +1,9 @@
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { claimLetters, replayClaimant } from "../../src/event-log/replay-claims";
-import { mockFetch } from "../support/fetch";
 import { aSecondPasses } from "../support/production/kv";
 import { consume } from "../support/queue";
-import { reset } from "../support/reset";
-import { useTargets } from "../support/targets";
-import { AUDIT, adminPost, CRM, deadLetters, EVENTS, event, fresh } from "./pause-support";
+import { adminPost, CRM, deadLetters, EVENTS, event, fresh, usePauseFixture } from "./pause-support";
 
 /**
  * The fan-out keeps crm's delivery (crm paused when the batch began); a resume lifts the pause just as the
@@ -15,18 +12,10 @@ import { AUDIT, adminPost, CRM, deadLetters, EVENTS, event, fresh } from "./paus
  * longer paused: so the keeper takes the record back first (claimed, then deleted once KV's second has passed).
  * Left behind, it was sent to crm a second time by the next resume.
  */
-let outbound: ReturnType<typeof mockFetch>;
+const { sentTo } = usePauseFixture();
 
 beforeEach(async () => {
-  await reset();
-  await useTargets([CRM, AUDIT]);
-  outbound = mockFetch(() => new Response(null, { status: 204 }));
   await env.RELAY_STATE.put("paused:crm", JSON.stringify({ since: new Date().toISOString(), by: "operator" }));
-});
-
-afterEach(() => {
-  outbound.restore();
-  vi.restoreAllMocks();
 });
 
 describe("a kept delivery whose keeper cannot queue its replay", () => {
@@ -49,7 +38,7 @@ describe("a kept delivery whose keeper cannot queue its replay", () => {
     await adminPost("/crm/pause");
     aSecondPasses();
     const resumed = await adminPost("/crm/resume");
-    const toCrm = outbound.requests.filter((request) => request.url === CRM.url).length;
+    const toCrm = sentTo(CRM).length;
     const replayed = resumed.queued.length;
     expect({ toCrm, replayed, kept: (await deadLetters("crm")).length }).toEqual({ toCrm: 1, replayed: 0, kept: 0 });
   });
@@ -70,7 +59,7 @@ describe("a kept delivery whose keeper cannot queue its replay", () => {
     spy.mockRestore();
     // crm's record is the resume's to send: the fan-out is done, and does not send it to crm itself.
     expect(first.acked).toEqual(["m0"]);
-    expect(outbound.requests.filter((request) => request.url === CRM.url)).toHaveLength(0);
+    expect(sentTo(CRM)).toHaveLength(0);
     expect((await deadLetters("crm")).map((letter) => letter.event.id)).toEqual([event(1).id]);
   });
 });
