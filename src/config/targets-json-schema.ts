@@ -1,4 +1,5 @@
 import { toJsonSchema } from "@valibot/to-json-schema";
+import { MAX_TARGETS } from "../lib/limits.ts";
 import { notReserved, RESERVED_HEADERS, TargetsSchema } from "./targets-schema.ts";
 
 /** Where the generated schema is committed, relative to the repository root. */
@@ -27,5 +28,7 @@ export function targetsJsonSchema(): Record<string, unknown> {
     $schema,
     $comment: "Generated from src/config/targets-schema.ts by `npm run schema`; do not edit by hand.",
     ...schema,
+    // Checked by validateTargets beside the schema (src/config/validate-targets.ts), so it reports with the targets' own problems.
+    maxItems: MAX_TARGETS,
   };
 }

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { parseJson } from "../lib/json.ts";
 import { MAX_JSON_DEPTH, valueNestsDeeperThan } from "../lib/json-depth.ts";
+import { MAX_TARGETS } from "../lib/limits.ts";
 import { isLocalHost } from "../lib/local-host.ts";
 import { NOT_A_TARGET, type Target, TargetsSchema } from "./targets-schema.ts";
 
@@ -36,8 +37,17 @@ export function validateTargets(document: unknown, options: ValidationOptions): 
   }
   for (const index of arrayItems) problems.push({ path: `$[${index}]`, message: `${NOT_A_TARGET}, got an array` });
   if (Array.isArray(document)) problems.push(...crossChecks(document, options));
+  if (Array.isArray(document) && document.length > MAX_TARGETS) problems.unshift(tooManyTargets(document.length));
   if (parsed.success && problems.length === 0) return { ok: true, targets: parsed.output };
   return { ok: false, problems: byTarget(problems) };
+}
+
+/**
+ * A document listing more targets than the relay takes: each event reads the pause state of every
+ * target and queues those it does not attempt itself, within its share of one invocation's operations.
+ */
+function tooManyTargets(count: number): Problem {
+  return { path: "$", message: `targets document lists ${count} targets; the relay takes at most ${MAX_TARGETS}` };
 }
 
 /** The largest targets document the relay takes (UTF-8 bytes): far below KV's 25 MiB; one is a few KiB. */

@@ -81,8 +81,9 @@ const INLINE_TARGET_STEPS = {
 
 /**
  * What a fan-out message costs whatever its targets, at worst: its own steps, and its batch's, all
- * charged to it as in a batch of one message. A step done once per 100 (a bulk read, a `sendBatch`) is
- * counted once: a targets document past 100 targets adds one more of each per 100.
+ * charged to it as in a batch of one message. A step done once per 100 targets (a bulk read, a `sendBatch`)
+ * is counted once: each 100 targets a document lists past the first adds one more of each, which
+ * {@link MAX_TARGETS} bounds.
  */
 const FAN_OUT_MESSAGE_STEPS = {
   /** The batch: the targets document (cached per isolate). */
@@ -117,8 +118,22 @@ const FAN_OUT_MESSAGE_OPERATIONS = sum(FAN_OUT_MESSAGE_STEPS);
 /**
  * Targets one fan-out message attempts (or keeps) itself: as many as fit MESSAGE_OPERATION_BUDGET
  * each at its worst, whatever they answer; further matching targets are handed to the retry
- * consumer, one message each, in one `sendBatch` per 100, however many targets a document lists.
+ * consumer, one message each, in one `sendBatch` per 100 (a document lists at most {@link MAX_TARGETS}).
  */
 export const INLINE_TARGETS_PER_EVENT = Math.floor(
   (MESSAGE_OPERATION_BUDGET - FAN_OUT_MESSAGE_OPERATIONS) / INLINE_TARGET_OPERATIONS,
 );
+
+/**
+ * Targets one document may list. A fan-out message reads the pause state of every target of the
+ * document (one bulk read per 100) and queues the targets it does not attempt itself (one `sendBatch`
+ * per 100), so each 100 targets past the first costs it two operations more: a document lists as many
+ * as the operations {@link INLINE_TARGETS_PER_EVENT} leaves over allow, and never so many that one
+ * event's fan-out outgrows its share of an invocation.
+ */
+export const MAX_TARGETS =
+  KV_BULK_GET_KEYS *
+  (1 +
+    Math.floor(
+      (MESSAGE_OPERATION_BUDGET - FAN_OUT_MESSAGE_OPERATIONS - INLINE_TARGETS_PER_EVENT * INLINE_TARGET_OPERATIONS) / 2,
+    ));

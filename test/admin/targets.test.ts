@@ -195,6 +195,22 @@ describe("PUT /admin/targets", () => {
     expect(await storedTargets()).toEqual(VALID);
   });
 
+  it("refuses a document of more than 200 targets with 400 saying so, and changes nothing; 200 are stored", async () => {
+    await env.RELAY_CONFIG.put("targets", JSON.stringify(VALID));
+    const many = (count: number) =>
+      Array.from({ length: count }, (_, i) => ({ id: `t${i}`, url: `https://t${i}.example.com/in` }));
+    const { response } = await callWorker(put(JSON.stringify(many(201))));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual(
+      invalidDocument([{ path: "$", message: "targets document lists 201 targets; the relay takes at most 200" }]),
+    );
+    expect(await storedTargets()).toEqual(VALID);
+
+    const { response: stored } = await callWorker(put(JSON.stringify(many(200))));
+    expect(stored.status).toBe(200);
+    expect(await storedTargets()).toEqual(many(200));
+  });
+
   it("refuses a document nested thousands deep with 400 invalid_targets, stores nothing, enqueues nothing", async () => {
     await env.RELAY_CONFIG.put("targets", JSON.stringify(VALID));
     const deep = `${"[".repeat(5000)}${"]".repeat(5000)}`;

@@ -132,6 +132,34 @@ describe("fan-out at the edge", () => {
   });
 });
 
+describe("a targets document longer than one message's operations allow", () => {
+  it("with 3,000 matching targets stored, an event waits for a valid document within 50 operations: nothing sent, nothing lost", async () => {
+    // 3,000 targets are about 150 KB, well within the document's 1 MiB: read in 30 bulk gets and handed on in 30
+    // sendBatch calls, one event would cost more than its 50 operations (and a batch of ten past the Paid 1,000).
+    await useTargets(targets(3000));
+    const run = await consume(EVENTS, [fresh("tencent-meeting:crowd:0")]);
+    expect(run.acked).toEqual([]);
+    expect(run.retried.map(({ msgId }) => msgId)).toEqual(["m0"]);
+    expect(run.deliveries).toEqual([]);
+    expect(outbound.requests).toEqual([]);
+    expect(onlyInvocation().operations).toBeLessThanOrEqual(50);
+  });
+
+  it("with 200 targets, the most a document lists, an event reaches each once within 50 operations", async () => {
+    await useTargets(targets(200));
+    const run = await consume(EVENTS, [fresh("tencent-meeting:most:0")]);
+    expect(run.acked).toEqual(["m0"]);
+    const queued = run.deliveries.map(({ body }) => (body as DeliveryMessage).target);
+    const attempted = outbound.requests.map((request) => new URL(request.url).hostname.split(".")[0]);
+    expect([...queued, ...attempted].sort()).toEqual(
+      targets(200)
+        .map((target) => target.id)
+        .sort(),
+    );
+    expect(onlyInvocation().operations).toBeLessThanOrEqual(50);
+  });
+});
+
 describe("fan-out to chat targets that all refuse", () => {
   const KINDS: BotKind[] = ["feishu", "dingtalk", "wecom", "slack"];
   const SECRETS: Partial<Record<BotKind, string>> = BOT_SECRETS;
