@@ -223,6 +223,21 @@ describe("relay.config.invalid", () => {
     ).toEqual(["relay.config.invalid"]);
   });
 
+  it("is queued within a message's 128 KB when the document's first problem quotes a 200 KB value", async () => {
+    await consume(EVENTS, [fresh(100)]);
+    // Stored by hand (PUT would refuse it): a provider the relay does not know, 200,000 characters long.
+    await useTargets(JSON.stringify([{ ...CRM, providers: ["z".repeat(200_000)] }]));
+
+    const run = await consume(EVENTS, waitingEvents(1));
+    expect(run.retried.map((retry) => retry.msgId)).toEqual(["m0"]);
+    const [report, ...others] = ownEvents(run.events);
+    expect(others).toEqual([]);
+    const reason = String((report?.data as Record<string, unknown> | undefined)?.reason);
+    expect(reason).toMatch(/^\$\[0\]\.providers\[0\]: unknown provider "z{900,}…[0-9a-f]{16}$/);
+    expect(reason.length).toBeLessThanOrEqual(1_100);
+    expect(report?.data).toMatchObject({ problems: 1, waiting: 1, raw: null });
+  });
+
   it("is not raised when the last valid document named no ops target", async () => {
     await useTargets([CRM, AUDIT]);
     await consume(EVENTS, [fresh(100)]);

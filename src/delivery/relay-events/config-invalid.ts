@@ -56,7 +56,7 @@ export async function whileConfigInvalid(
 
 /** Raises the report when one of `targets` names it (one naming only other relay events does not). */
 async function report(env: Env, config: InvalidConfig, waiting: number, targets: readonly Target[]): Promise<void> {
-  const event = configInvalid(config.problems, waiting);
+  const event = await configInvalid(config.problems, waiting);
   if (!targets.some((target) => wantsOwnEvent(target, event))) return;
   try {
     await env.RELAY_STATE.put(REPORTED_KEY, event.id, { expirationTtl: REPORT_EVERY_SECONDS });

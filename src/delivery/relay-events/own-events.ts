@@ -1,5 +1,6 @@
 import type { EventData, RelayEvent } from "../../core/cloud-event";
 import { RELAY_PROVIDER } from "../../core/cloud-event";
+import { cutText } from "../../lib/cut-text";
 import type { Pause } from "../pauses";
 
 /** The `source` of the relay's own events. */
@@ -106,14 +107,24 @@ export function deliveryDead(given: GivenUp, now = Date.now()): RelayEvent {
   return ownEvent("relay.delivery.dead", id, data, now, given.target);
 }
 
+/** A reason longer than this (UTF-16 code units) is cut to {@link KEPT_REASON_CHARS}, then `…` and a hash. */
+const MAX_REASON_CHARS = 1024;
+const KEPT_REASON_CHARS = 1000;
+
 /**
  * `relay.config.invalid`: the stored targets document is invalid while events wait. One id per hour, so
- * consumers that all find the document invalid in that hour report it once.
+ * consumers that all find the document invalid in that hour report it once. Its reason, the first problem,
+ * may quote the document (an unknown provider as written, of any length): it is cut, so the report fits a
+ * queue message whatever the document holds.
  */
-export function configInvalid(problems: readonly string[], waiting: number, now = Date.now()): RelayEvent {
+export async function configInvalid(
+  problems: readonly string[],
+  waiting: number,
+  now = Date.now(),
+): Promise<RelayEvent> {
   const hour = new Date(now).toISOString().slice(0, 13);
   const data: OwnEventData = {
-    reason: problems[0] ?? "invalid targets",
+    reason: await cutText(problems[0] ?? "invalid targets", MAX_REASON_CHARS, KEPT_REASON_CHARS),
     problems: problems.length,
     waiting,
     raw: null,
