@@ -117,6 +117,21 @@ describe("dead-letter queue consumer: what Queues gave up on is kept, never drop
     ]);
   });
 
+  it("keeps the * dead letter of a document with 300,000 problems, saying the first and how many more", async () => {
+    // 600 KB stored by hand (PUT refuses it): each `0` is a problem of about 100 bytes, 30 MB in all, past
+    // the 25 MiB KV takes as one value, were they all written into the dead letter.
+    await useTargets(`[${Array.from({ length: 300_000 }, () => "0").join(",")}]`);
+    const run = await consume(DLQ, [exhaustedEvent]);
+    expect(run).toMatchObject({ acked: ["m0"], retried: [] });
+    const [letter, ...others] = await stored();
+    expect(others).toEqual([]);
+    expect(letter).toMatchObject({ id: await deadLetterId("*", EVENT_ID), target: "*" });
+    expect(letter?.lastError).toBe(
+      "fan-out never finished: the queue's max_retries ran out; the delivery log lines have each attempt; " +
+        "targets could not be read: $: targets document lists 300000 targets; the relay takes at most 200 (and 300000 more problems)",
+    );
+  }, 60_000);
+
   it("keeps nothing for an event that was already fanned out, or that no target wants (logged as unrouted)", async () => {
     await useTargets([{ id: "huawei", url: "https://huawei.example.com/", providers: ["huawei-meeting"] }]);
     const { result: run, lines } = await loggedLines(() => consume(DLQ, [exhaustedEvent]));

@@ -1,9 +1,10 @@
-import { loadTargets, type Target } from "../../config/targets";
+import { loadTargets, type Problem, type Target } from "../../config/targets";
 import type { Env } from "../../core/env";
 import { errorMessage } from "../../core/errors";
 import { log } from "../../core/log";
 import { settingsOf, WAITS } from "../../core/settings";
 import { EventJournal } from "../../event-log/journal";
+import { cutText } from "../../lib/cut-text";
 import { BATCH_BYTES_BUDGET, INLINE_TARGETS_PER_EVENT } from "../../lib/limits";
 import { sendInBatches } from "../../queue/enqueue";
 import { unreadableMessage } from "../../queue/message-shape";
@@ -216,8 +217,25 @@ async function loadTargetsSafely(env: Env): Promise<{ ok: true; targets: Target[
   try {
     const loaded = await loadTargets(env, settingsOf(env));
     if (loaded.ok) return loaded;
-    return { ok: false, reason: loaded.problems.map((problem) => `${problem.path}: ${problem.message}`).join("; ") };
+    return { ok: false, reason: await problemsInBrief(loaded.problems) };
   } catch (error) {
     return { ok: false, reason: errorMessage(error) };
   }
+}
+
+/** A problem longer than this (UTF-16 code units) is cut to {@link KEPT_PROBLEM_CHARS}, then `…` and a hash. */
+const MAX_PROBLEM_CHARS = 1024;
+const KEPT_PROBLEM_CHARS = 1000;
+
+/**
+ * What a dead letter says of an invalid document: its first problem and how many more. A document stored by
+ * hand can have hundreds of thousands (600 KB of `0`s make 30 MB of them), which in one record would pass
+ * the 25 MiB KV takes as a value, and the event would never be kept.
+ */
+async function problemsInBrief(problems: readonly Problem[]): Promise<string> {
+  const [first] = problems;
+  if (first === undefined) return "invalid targets";
+  const more = problems.length - 1;
+  const brief = await cutText(`${first.path}: ${first.message}`, MAX_PROBLEM_CHARS, KEPT_PROBLEM_CHARS);
+  return more === 0 ? brief : `${brief} (and ${more} more ${more === 1 ? "problem" : "problems"})`;
 }
