@@ -103,7 +103,9 @@ export async function attemptDelivery(target: Target, context: AttemptContext): 
     return { kind: "gone", attempts: attempt, lastStatus: 410, lastError: `${result.error} (Gone): target paused` };
   }
   if (result.answer === "rate-limited") {
-    const delay = Math.min(Math.max(RATE_LIMITED_DELAY_SECONDS, result.retryAfterSeconds ?? 0), MAX_DELAY_SECONDS);
+    // Whole seconds, rounded up: a bot's wait may come in fractions (DingTalk's in minutes), and Queues takes none.
+    const wait = Math.ceil(result.retryAfterSeconds ?? 0);
+    const delay = Math.min(Math.max(RATE_LIMITED_DELAY_SECONDS, wait), MAX_DELAY_SECONDS);
     const verdict = notCounted(delay, result.error, context, target, line, result);
     journal?.attempt({
       ...record,

@@ -232,4 +232,11 @@ describe("dingtalk: a throttled robot waits out its block", () => {
       }),
     );
   });
+
+  it("a wait of a fraction of a minute (1.01) waits whole seconds, rounded up: Queues takes no fraction", async () => {
+    const { run } = await throttled({ status: 1111, wait: 1.01, punish: "deny" });
+    expect(run.deliveries).toEqual([
+      { body: expect.objectContaining({ target: DINGTALK.id, attemptsBefore: 3 }), delaySeconds: 61 },
+    ]);
+  });
 });
