@@ -32,6 +32,21 @@ export async function deliverQueued(
   const stillPaused = await pausedNow(env, messages, paused);
   // Records removed by this batch: the resume and the keeper may each have queued a replay naming one.
   const removed = new Set<string>();
+  // Pairs this batch keeps as dead letters. Two messages of a batch can carry one pair (a retry and an
+  // operator's redelivery): both would write its one record, and KV takes one write per key per second.
+  const keeping = new Set<string>();
+  /** Whether the message keeps its pair; when another of the batch does already, it is acknowledged. */
+  const keeps = (message: Message<DeliveryMessage>): boolean => {
+    const { event, target } = message.body;
+    const pair = JSON.stringify([event.id, target]);
+    if (!keeping.has(pair)) {
+      keeping.add(pair);
+      return true;
+    }
+    log("delivery", { id: event.id, target, outcome: "skipped", reason: KEPT_BY_ANOTHER });
+    message.ack();
+    return false;
+  };
   await Promise.all(
     messages.map(async (message) => {
       const pending = message.body;
@@ -58,6 +73,7 @@ export async function deliverQueued(
         }
         const target = byId.get(pending.target);
         if (target === undefined || target.enabled === false) {
+          if (!keeps(message)) return;
           const lastError = target === undefined ? "target is no longer configured" : "target is disabled";
           const reason = target === undefined ? "removed" : "disabled";
           await buryDelivery(env, pending, { attempts: attempt - 1, lastStatus: null, lastError, reason });
@@ -67,6 +83,7 @@ export async function deliverQueued(
         }
         if (stillPaused instanceof Error) throw stillPaused;
         if (pending.exhausted !== undefined) {
+          if (!keeps(message)) return;
           const verdict = { attempts: pending.attemptsBefore, lastStatus: null, lastError: pending.exhausted };
           const keep = stillPaused.has(target.id);
           await (keep ? keepWhilePaused(env, pending, verdict) : buryDelivery(env, pending, verdict, outbox));
@@ -75,6 +92,7 @@ export async function deliverQueued(
           return;
         }
         if (stillPaused.has(target.id)) {
+          if (!keeps(message)) return;
           await holdWhilePaused(env, pending, attempt - 1);
           journal?.notAttempted(pending, attempt - 1, "not attempted: the target is paused", "paused");
           message.ack();
@@ -99,6 +117,7 @@ export async function deliverQueued(
             await forgetKept(env, pending);
           return;
         }
+        if ((verdict.kind === "dead" || verdict.kind === "gone") && !keeps(message)) return;
         if (verdict.kind === "dead") await buryDelivery(env, pending, verdict, outbox);
         if (verdict.kind === "gone") await pauseOnGone(env, pending, verdict, paused, outbox);
         message.ack();
@@ -117,6 +136,7 @@ export async function deliverQueued(
   );
 }
 
+const KEPT_BY_ANOTHER = "another message of this batch keeps the same delivery";
 const KEPT_GONE = "its kept record was replayed by a resume or discarded meanwhile";
 const KEPT_CLAIMED = "its kept record is being replayed by a resume or a replay";
 

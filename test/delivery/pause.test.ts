@@ -71,6 +71,16 @@ describe("while a target is paused", () => {
     expect(await deadLetters()).toEqual([expect.objectContaining({ reason: "paused", attempts: 1, event: event(1) })]);
   });
 
+  it("two messages of one batch for the same pair (a retry and an operator's redelivery) keep it once", async () => {
+    const manual: DeliveryMessage = { ...pending(1), attemptsBefore: 0, manual: true };
+    const run = await consume(DELIVERIES, [pending(1), manual]);
+    // One record for the pair (KV takes one write per key per second): its resume sends the event once.
+    expect(run.acked).toEqual(["m0", "m1"]);
+    expect(run.retried).toEqual([]);
+    expect(requests()).toEqual([]);
+    expect(await deadLetters()).toEqual([expect.objectContaining({ reason: "paused", attempts: 1, event: event(1) })]);
+  });
+
   it("an event the dead-letter queue took is kept as a paused dead letter for it, failed for the others", async () => {
     const run = await consume("meeting-relay-dlq", [fresh(1)]);
     expect(run.acked).toEqual(["m0"]);
