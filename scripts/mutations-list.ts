@@ -944,7 +944,7 @@ export const MUTATIONS: Mutation[] = [
     "the dead-letter queue writes every problem of an invalid document into a dead letter",
     "src/delivery/dead-letters/dlq-consumer.ts",
     "return { ok: false, reason: await problemsInBrief(loaded.problems) };",
-    'return { ok: false, reason: loaded.problems.map((problem) => `${problem.path}: ${problem.message}`).join("; ") };',
+    'return { ok: false, reason: loaded.problems.map((problem) => problem.path + ": " + problem.message).join("; ") };',
     ["test/delivery/dead-letter-queue.test.ts"],
   ),
   change(
