@@ -13,6 +13,7 @@ import { settingsOf } from "../core/settings";
 import { previousMatches } from "../event-log/credential-matches";
 import { countRefusal, UNCONFIGURED_ACCOUNT } from "../event-log/refusals";
 import { decodeUtf8 } from "../lib/bytes";
+import { decodedContent } from "../lib/content-encoding";
 import { MAX_JSON_DEPTH, nestsDeeperThan, valueNestsDeeperThan } from "../lib/json-depth";
 import { readBodyCapped } from "../lib/read-capped";
 import { type AnyProviderAdapter, normalizedEvents, providerByName } from "../providers/registry";
@@ -172,12 +173,8 @@ async function accept(
       headers: { allow: adapter.methods.join(", ") },
     });
   }
-  // The body is read once, with its own size check: a declared length over the limit is refused unread.
   const hasBody = request.method !== "GET" && request.method !== "HEAD";
-  const bytes = hasBody ? await readBodyCapped(request, MAX_BODY_BYTES) : undefined;
-  if (hasBody && bytes === undefined) {
-    throw new RelayError(413, "payload_too_large", `request body exceeds ${MAX_BODY_BYTES} bytes`);
-  }
+  const bytes = hasBody ? await bodyOf(request) : undefined;
 
   const resolved = credentialsOf(env, adapter, account);
   let credentials = resolved.ok ? resolved.credentials : undefined;
@@ -247,6 +244,29 @@ async function accept(
     type.length > LOGGED_TYPE_CHARS ? `${type.slice(0, LOGGED_TYPE_CHARS)}…` : type,
   );
   return answer(adapter.success(verification.value));
+}
+
+/**
+ * The body, read once, with its own size check: a declared length over the limit is refused unread. A body
+ * sent compressed (`Content-Encoding: gzip` or `deflate`) is held to the same limit once decompressed: the
+ * signatures cover what it holds.
+ */
+async function bodyOf(request: Request): Promise<Uint8Array> {
+  const sent = await readBodyCapped(request, MAX_BODY_BYTES);
+  const contentEncoding = request.headers.get("content-encoding");
+  const bytes = sent === undefined ? "too-large" : await decodedContent(sent, contentEncoding, MAX_BODY_BYTES);
+  if (bytes === "too-large") {
+    throw new RelayError(413, "payload_too_large", `request body exceeds ${MAX_BODY_BYTES} bytes`);
+  }
+  if (bytes === "corrupt") {
+    const coding = contentEncoding?.trim().toLowerCase();
+    throw new RelayError(
+      400,
+      "invalid_callback",
+      `request body is not valid ${coding}: it does not decompress as its Content-Encoding says`,
+    );
+  }
+  return bytes;
 }
 
 /**

@@ -2,13 +2,38 @@ import { encodeUtf8, toHex } from "./bytes";
 
 type DigestAlgorithm = "MD5" | "SHA-1" | "SHA-256";
 
-async function digestHex(algorithm: DigestAlgorithm, text: string): Promise<string> {
-  return toHex(await crypto.subtle.digest(algorithm, encodeUtf8(text)));
+async function digestHex(algorithm: DigestAlgorithm, bytes: Uint8Array): Promise<string> {
+  return toHex(await crypto.subtle.digest(algorithm, bytes));
 }
 
-export const md5Hex = (text: string) => digestHex("MD5", text);
-export const sha1Hex = (text: string) => digestHex("SHA-1", text);
-export const sha256Hex = (text: string) => digestHex("SHA-256", text);
+/** A UTF-16 code unit with no partner: UTF-8 cannot write it (the encoder puts U+FFFD in its place). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * The bytes an identity hash reads: the UTF-8 of any well-formed text; for text holding a lone
+ * surrogate, a 0xFF byte (which never starts valid UTF-8) and then every UTF-16 code unit (big-endian), so two
+ * such texts never hash alike, nor like any well-formed one.
+ */
+function identityBytes(text: string): Uint8Array {
+  if (!LONE_SURROGATE.test(text)) return encodeUtf8(text);
+  const bytes = new Uint8Array(1 + 2 * text.length);
+  bytes[0] = 0xff;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    bytes[1 + 2 * i] = unit >> 8;
+    bytes[2 + 2 * i] = unit & 0xff;
+  }
+  return bytes;
+}
+
+/** Signatures: the platform hashes UTF-8, so these do too. */
+export const md5Hex = (text: string) => digestHex("MD5", encodeUtf8(text));
+export const sha1Hex = (text: string) => digestHex("SHA-1", encodeUtf8(text));
+/**
+ * Ids and keys: distinct texts never share a hash (a sequence sent with a lone surrogate, which UTF-8
+ * would turn into U+FFFD, included); a well-formed text hashes as its UTF-8.
+ */
+export const sha256Hex = (text: string) => digestHex("SHA-256", identityBytes(text));
 
 /** One imported HMAC key per secret, reused for the life of the isolate. */
 const hmacKeys = new Map<string, Promise<CryptoKey>>();

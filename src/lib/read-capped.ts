@@ -34,7 +34,10 @@ export async function readBodyCapped(request: Request, maxBytes: number): Promis
 const READ_BYTES = 16 * 1024;
 
 /** Every byte of a stream, or `undefined` (the stream cancelled) once it passes `maxBytes`. */
-async function streamCapped(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array | undefined> {
+export async function streamCapped(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<Uint8Array | undefined> {
   let reader: ReadableStreamBYOBReader;
   try {
     reader = body.getReader({ mode: "byob" });

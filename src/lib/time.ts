@@ -27,7 +27,7 @@ export function isoTime(ms: number): string | undefined {
 
 const ZONELESS = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?$/;
 /** The same with its zone (`Z`, `±hh:mm`): the only other text read (`Date.parse` alone takes `-1` for 2001). */
-const ZONED = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+const ZONED = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$/i;
 
 /**
  * A provider time to RFC 3339 UTC. Numbers (or digit strings) are Unix seconds or
@@ -44,13 +44,24 @@ export function providerTime(value: unknown): string | undefined {
   if (/^\d+$/.test(value)) return providerTime(Number(value));
   const zoneless = ZONELESS.exec(value);
   if (zoneless) return beijingTime(zoneless.slice(1).map(Number));
-  return ZONED.test(value) ? isoTime(Date.parse(value)) : undefined;
+  // `Date.parse` rolls 2020-02-30 over to March 1st as well: the date and time must be on the calendar first.
+  const zoned = ZONED.exec(value);
+  return zoned && onCalendar(zoned.slice(1).map(Number)) !== undefined ? isoTime(Date.parse(value)) : undefined;
 }
 
 /** `[year, month, day, hour, minute, second]` in Beijing time; `undefined` unless it is a real moment. */
-function beijingTime([y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0]: number[]): string | undefined {
-  const local = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  // Date.UTC rolls 2020-02-30 over to March 1st; a time that does not read back is not on the calendar.
+function beijingTime(parts: number[]): string | undefined {
+  const local = onCalendar(parts);
+  return local === undefined ? undefined : isoTime(local - BEIJING_OFFSET_MS);
+}
+
+/** `[year, month, day, hour, minute, second]` read as UTC (ms), or `undefined` when it is not on the calendar. */
+function onCalendar([y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0]: number[]): number | undefined {
+  // Set field by field: `Date.UTC` would read years 0 to 99 as 19xx.
+  const local = new Date(0);
+  local.setUTCFullYear(y, mo - 1, d);
+  local.setUTCHours(h, mi, s);
+  // The setters roll 2020-02-30 over to March 1st; a time that does not read back is not on the calendar.
   const readsBack =
     local.getUTCFullYear() === y &&
     local.getUTCMonth() === mo - 1 &&
@@ -58,5 +69,5 @@ function beijingTime([y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0]: number[]): st
     local.getUTCHours() === h &&
     local.getUTCMinutes() === mi &&
     local.getUTCSeconds() === s;
-  return readsBack ? isoTime(local.getTime() - BEIJING_OFFSET_MS) : undefined;
+  return readsBack ? local.getTime() : undefined;
 }

@@ -175,13 +175,14 @@ describe("POST /webhooks/huawei-meeting/<account>", () => {
     expect(enqueued).toEqual([]);
   });
 
-  it("names a subscriber ID that differs from the account's only once the push verifies with its key", async () => {
+  it("names a subscriber ID that differs from the account's only once the push verifies with its key, by the account's var", async () => {
     const { response, enqueued } = await callWorker(
       await huaweiRequest(STARTED, { path, appId: "hw-subscriber-9999", appKey: acme.appKey }),
     );
     expect(response.status).toBe(401);
+    // The account's own var is the one to fix: the base one is another subscriber's.
     expect(await response.json()).toEqual({
-      error: "appID does not match HUAWEI_MEETING_APP_ID",
+      error: "appID does not match HUAWEI_MEETING_APP_ID_ACME",
       code: "signature_invalid",
     });
     expect(enqueued).toEqual([]);

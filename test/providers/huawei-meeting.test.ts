@@ -21,7 +21,7 @@ import {
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 const clock: Clock = { now: NOW, replayWindowSeconds: 3600 };
-const credentials = { appId: HUAWEI_APP_ID, appKeys: candidatesOf(HUAWEI_APP_KEY) };
+const credentials = { appId: HUAWEI_APP_ID, appIdName: "HUAWEI_MEETING_APP_ID", appKeys: candidatesOf(HUAWEI_APP_KEY) };
 const STARTED = huaweiEventInfo("meeting.started");
 
 async function verify(eventInfo: unknown = STARTED, options: HuaweiRequestOptions = {}, at: Clock = clock) {

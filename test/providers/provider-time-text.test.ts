@@ -34,6 +34,19 @@ describe("a signed Tencent callback's times sent as text", () => {
     expect(enqueued[0]?.data.meeting).toMatchObject({ start: "2020-12-29T09:41:04Z" });
   });
 
+  it.each(["2026-02-30T10:00:00Z", "2026-04-31 10:00:00+08:00", "2026-13-01T10:00:00Z", "2026-01-01T24:00:00Z"])(
+    "%j states its zone but is not on the calendar: left out, the event timed at receipt (not rolled over)",
+    async (odd) => {
+      const before = Date.now() - 1000;
+      const { response, enqueued } = await callWorker(
+        await tencentEventRequest(meetingStarted(odd, { start_time: odd })),
+      );
+      expect(response.status).toBe(200);
+      expect(enqueued[0]?.data.meeting).toEqual({ id: "6058890385480921052" });
+      expect(Date.parse(enqueued[0]?.time ?? "")).toBeGreaterThanOrEqual(before);
+    },
+  );
+
   it("still reads a date-time that states its zone", async () => {
     const data = meetingStarted("2020-12-29T17:41:06+08:00", { start_time: "2020-12-29T09:41:04Z" });
     const { enqueued } = await callWorker(await tencentEventRequest(data));

@@ -16,6 +16,7 @@ export const huaweiMeeting: ProviderAdapter<HuaweiMeetingCredentials, HuaweiMeet
   optionalCredentials: [],
   credentials: (lookup) => ({
     appId: lookup.value("HUAWEI_MEETING_APP_ID") ?? "",
+    appIdName: lookup.name("HUAWEI_MEETING_APP_ID"),
     appKeys: lookup.candidates("HUAWEI_MEETING_APP_KEY"),
   }),
   verify: verifyHuaweiMeeting,

@@ -9,6 +9,8 @@ import { rawMemberText } from "./raw-member";
 
 export interface HuaweiMeetingCredentials {
   appId: string;
+  /** The var `appId` was read from (`HUAWEI_MEETING_APP_ID`, or `…_ACME` on an account route), for messages. */
+  appIdName: string;
   /** The subscriber key, and the previous one while it is being rotated. */
   appKeys: readonly Candidate[];
 }
@@ -44,7 +46,7 @@ export function huaweiSignature(appKey: string, appId: string, timestamp: string
 
 export async function verifyHuaweiMeeting(
   request: InboundRequest,
-  { appId, appKeys }: HuaweiMeetingCredentials,
+  { appId, appIdName, appKeys }: HuaweiMeetingCredentials,
   clock: Clock,
 ): Promise<Verification<HuaweiMeetingVerified>> {
   const body = jsonValue(request.body);
@@ -81,7 +83,7 @@ export async function verifyHuaweiMeeting(
   // Checked after the signature: a forged push learns nothing about the subscriber ID, and a route with
   // no credentials at all (checked against throwaway ones) answers exactly as a configured one. A push
   // signed with this route's key over another appID is the operator's mismatch to fix, named here.
-  if (appID !== appId) return reject(401, "appID does not match HUAWEI_MEETING_APP_ID");
+  if (appID !== appId) return reject(401, `appID does not match ${appIdName}`);
 
   if (typeof eventInfo.event !== "string" || eventInfo.event === "") return reject(400, "eventInfo has no event");
   const value: HuaweiMeetingVerified = {

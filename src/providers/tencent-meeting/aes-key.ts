@@ -28,14 +28,19 @@ export interface TencentMeetingCredentials {
   tokens: readonly Candidate[];
   /** Set when the subscription has an EncodingAESKey: `check_str` and `data` then arrive encrypted. */
   encryption?: TencentMeetingEncryption;
+  /**
+   * The EncodingAESKey secret's full name (`TENCENT_MEETING_ENCODING_AES_KEY`, `…_ACME` on an account route;
+   * the base name when absent), to name when it is not set and a callback arrives encrypted.
+   */
+  encodingAesKeyName?: string;
 }
 
 /** A malformed EncodingAESKey (current or previous) is the operator's to fix: thrown, answered 503 naming the secret. */
 export function tencentMeetingCredentials(lookup: CredentialLookup): TencentMeetingCredentials {
   const tokens = lookup.candidates(TOKEN);
   const candidates = lookup.candidates(ENCODING_AES_KEY);
-  if (candidates.length === 0) return { tokens };
   const name = lookup.name(ENCODING_AES_KEY);
+  if (candidates.length === 0) return { tokens, encodingAesKeyName: name };
   const keys = candidates.map(({ slot, value }) => {
     const secretName = slot === "current" ? name : `${name}${PREVIOUS_SUFFIX}`;
     if (!ENCODING_AES_KEY_FORM.test(value)) {
@@ -43,5 +48,5 @@ export function tencentMeetingCredentials(lookup: CredentialLookup): TencentMeet
     }
     return { slot, encodingAesKey: value, secretName };
   });
-  return { tokens, encryption: { keys } };
+  return { tokens, encryption: { keys }, encodingAesKeyName: name };
 }

@@ -1,7 +1,8 @@
-import { decodeBase64Utf8 } from "../../lib/bytes";
+import { SettingsError } from "../../core/errors";
+import { decodeBase64, decodeBase64Utf8, decodeUtf8 } from "../../lib/bytes";
 import { isRecord, jsonValue } from "../../lib/json";
 import { type Checked, type CredentialSlot, reject } from "../types";
-import type { TencentMeetingEncryption } from "./aes-key";
+import { ENCODING_AES_KEY, type TencentMeetingEncryption } from "./aes-key";
 import { decryptTencent } from "./decrypt";
 
 /** A decoded value, and the EncodingAESKey that decrypted it (none when it came as plain base64). */
@@ -13,6 +14,25 @@ interface Decoded<T> {
 function undecryptable(field: string, { keys }: TencentMeetingEncryption) {
   const names = keys.map((key) => key.secretName).join(" or ");
   return reject(400, `${field} could not be decrypted with ${names} (it must equal the console's EncodingAESKey)`);
+}
+
+/**
+ * Whether a signed value is base64 of AES blocks that are no UTF-8 text: what Tencent sends once the
+ * subscription has an EncodingAESKey. Base64 JSON (always UTF-8) never is.
+ */
+function looksEncrypted(value: string): boolean {
+  const bytes = decodeBase64(value);
+  return bytes !== null && bytes.byteLength > 0 && bytes.byteLength % 16 === 0 && decodeUtf8(bytes) === null;
+}
+
+/**
+ * A signed, encrypted value on a route without the EncodingAESKey: the operator's to fix (thrown, answered
+ * 503 naming the secret), so Tencent retries the callback until the secret is set, instead of dropping it.
+ */
+function keyNotSet(field: string, keyName = ENCODING_AES_KEY): never {
+  throw new SettingsError(
+    `the signed ${field} is encrypted (its base64 is AES ciphertext, not UTF-8 text), and ${keyName} is not set: set it to the subscription's EncodingAESKey`,
+  );
 }
 
 /**
@@ -45,13 +65,17 @@ async function decryptWithKeys<T>(
 export async function plainCheckStr(
   checkStr: string,
   encryption: TencentMeetingEncryption | undefined,
+  keyName?: string,
 ): Promise<Checked<Decoded<string>>> {
   const { found } = await decryptWithKeys(checkStr, encryption, (plain) => plain);
   const plain = found?.value ?? decodeBase64Utf8(checkStr);
   if (plain !== null && isRecord(jsonValue(plain))) return reject(401, "check_str is an event's data, not a URL check");
   if (found) return { ok: true, value: found };
   if (plain !== null) return { ok: true, value: { value: plain, key: undefined } };
-  return encryption ? undecryptable("check_str", encryption) : reject(400, "check_str is not base64-encoded UTF-8");
+  if (encryption) return undecryptable("check_str", encryption);
+  return looksEncrypted(checkStr)
+    ? keyNotSet("check_str", keyName)
+    : reject(400, "check_str is not base64-encoded UTF-8");
 }
 
 /**
@@ -62,6 +86,7 @@ export async function plainCheckStr(
 export async function decodedData(
   data: string,
   encryption: TencentMeetingEncryption | undefined,
+  keyName?: string,
 ): Promise<Checked<Decoded<unknown>>> {
   const { found, decrypted } = await decryptWithKeys(data, encryption, (plain) => {
     const parsed = jsonValue(plain);
@@ -74,6 +99,7 @@ export async function decodedData(
   if (encryption && !isRecord(fromBase64)) {
     return decrypted ? reject(400, "decrypted data is not a JSON object") : undecryptable("data", encryption);
   }
-  if (plain === null) return reject(400, "data is not base64-encoded UTF-8");
+  if (plain === null)
+    return looksEncrypted(data) ? keyNotSet("data", keyName) : reject(400, "data is not base64-encoded UTF-8");
   return { ok: true, value: { value: fromBase64, key: undefined } };
 }

@@ -23,9 +23,14 @@ export async function tencentSignature(token: string, timestamp: string, nonce: 
   return sha1Hex([token, timestamp, nonce, data].sort().join(""));
 }
 
+/**
+ * Signature, freshness, then the decoded `check_str` or callback. Never throws for bad input; a signed value
+ * that arrives encrypted while the route has no EncodingAESKey throws a `SettingsError` (503 naming the
+ * secret): the operator's to fix, and Tencent retries until it is.
+ */
 export async function verifyTencentMeeting(
   request: InboundRequest,
-  { tokens, encryption }: TencentMeetingCredentials,
+  { tokens, encryption, encodingAesKeyName }: TencentMeetingCredentials,
   clock: Clock,
 ): Promise<Verification<TencentMeetingVerified>> {
   const timestamp = request.headers.get("timestamp");
@@ -51,12 +56,12 @@ export async function verifyTencentMeeting(
   if (credential === undefined) return reject(401, "signature mismatch");
 
   if (isCheck) {
-    const plain = await plainCheckStr(data.value, encryption);
+    const plain = await plainCheckStr(data.value, encryption, encodingAesKeyName);
     if (!plain.ok) return plain;
     const value = { kind: "url-verification" as const, plainText: plain.value.value };
     return { ok: true, value, credential: either(credential, plain.value.key) };
   }
-  const decoded = await decodedData(data.value, encryption);
+  const decoded = await decodedData(data.value, encryption, encodingAesKeyName);
   if (!decoded.ok) return decoded;
   const callback = await callbackOf(decoded.value.value, data.value);
   if (!callback.ok) return callback;
