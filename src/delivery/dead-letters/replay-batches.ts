@@ -111,7 +111,7 @@ export async function replayInOrder(
  * keeper may have queued, finds the mark and removes the record instead of sending it again; until then
  * later pages, resumes and bulk replays pass it over.
  */
-async function forget(env: Env, { name, letter, body, prepaid }: Item, budget: OperationBudget): Promise<void> {
+export async function forget(env: Env, { name, letter, body, prepaid }: Item, budget: OperationBudget): Promise<void> {
   const state = env.RELAY_STATE;
   let failure: unknown;
   try {
