@@ -87,15 +87,21 @@ async function resumeSoFar(env: Env, targetId: string, budget: OperationBudget):
   const pause = found.get(keys[0] as string);
   const paused = pause != null;
   const stored = jsonValue(found.get(keys[1] as string) ?? "");
-  if (isRecord(stored) && typeof stored.replayed === "number")
-    return {
-      paused,
-      pausedSince: typeof stored.pausedSince === "string" ? stored.pausedSince : null,
-      replayed: stored.replayed,
-      ...(typeof stored.cursor === "string" && stored.cursor !== "" ? { cursor: stored.cursor } : {}),
-      stored: true,
-    };
-  return { paused, pausedSince: paused ? pauseFrom(pause, keys[0] as string).since : null, replayed: 0, stored: false };
+  const pausedSince = paused ? pauseFrom(pause, keys[0] as string).since : null;
+  if (!isRecord(stored) || typeof stored.replayed !== "number")
+    return { paused, pausedSince, replayed: 0, stored: false };
+  const recordSince = typeof stored.pausedSince === "string" ? stored.pausedSince : null;
+  // A pause other than the one the record's resume ended is a new one: the record was left behind by an
+  // earlier resume (KV down as it ended), and its pause and count are not this resume's to report. It goes
+  // when this one is done.
+  if (paused && recordSince !== pausedSince) return { paused, pausedSince, replayed: 0, stored: true };
+  return {
+    paused,
+    pausedSince: recordSince,
+    replayed: stored.replayed,
+    ...(typeof stored.cursor === "string" && stored.cursor !== "" ? { cursor: stored.cursor } : {}),
+    stored: true,
+  };
 }
 
 /**
@@ -122,8 +128,8 @@ async function endPage(
   }
   if (report && (sofar.paused || sofar.stored))
     await reportNow(env, targetResumed(targetId, sofar.pausedSince, replayed));
-  // Every kept letter is replayed already: a record left behind (KV down) carries a count, and a cursor the
-  // resume of a later pause does not use (it starts from the first key).
+  // Every kept letter is replayed already: a record left behind (KV down) names this pause, so the resume of a
+  // later pause uses neither its count nor its cursor (it starts from the first key).
   if (sofar.stored)
     await writeWhenKvAllows(() => env.RELAY_STATE.delete(RESUMING_PREFIX + targetId)).catch((error: unknown) =>
       log("target", { target: targetId, outcome: "resume_record_left", error: errorMessage(error) }),
