@@ -488,7 +488,7 @@ export const MUTATIONS: Mutation[] = [
   change(
     "an interrupted resume forgets its pause",
     "src/delivery/dead-letters/resume.ts",
-    "if (sofar.paused || sofar.stored) await endPage(env, targetId, sofar, { replayed, remaining: true }, from, report);",
+    "    if (sofar.paused || sofar.stored)\n      await endPage(env, targetId, sofar, { replayed, remaining: true }, from, report, now);\n",
     "",
     ["test/delivery/bad-day-resume-report.test.ts"],
   ),

@@ -91,6 +91,8 @@ describe("a resume whose last page KV would not let remove its progress record",
     expect(await env.RELAY_STATE.get("resuming:crm")).not.toBeNull();
 
     // Days later crm is paused again, and resumed with nothing kept meanwhile.
+    const realNow = Date.now.bind(Date);
+    const later = vi.spyOn(Date, "now").mockImplementation(() => realNow() + 3 * 86_400_000);
     aSecondPasses();
     const pause = await post("/admin/targets/crm/pause");
     const since = pause.body.since as string;
@@ -104,5 +106,6 @@ describe("a resume whose last page KV would not let remove its progress record",
       data: { target: "crm", replayed: 0, pausedSince: since },
     });
     expect(await env.RELAY_STATE.get("resuming:crm")).toBeNull();
+    later.mockRestore();
   });
 });
