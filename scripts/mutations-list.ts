@@ -232,8 +232,8 @@ export const MUTATIONS: Mutation[] = [
   change(
     "a dead letter replayed on its own is queued without its two seconds' delay",
     "src/delivery/dead-letters/replay.ts",
-    "    ...replayPace(queue),\n",
-    "",
+    '{ contentType: "json", ...replayPace(queue) }',
+    '{ contentType: "json" }',
     ["test/admin/review-replay-all-ends.test.ts", "test/admin/dead-letters.test.ts"],
   ),
   change(
@@ -925,5 +925,26 @@ export const MUTATIONS: Mutation[] = [
     '  "q",\n  "since",',
     '  "since",',
     ["test/admin/openapi.test.ts"],
+  ),
+  change(
+    "a dead letter replayed on its own leaves the record KV would not delete yet",
+    "src/delivery/dead-letters/replay.ts",
+    "await forget(env, { name: DEAD_LETTER_PREFIX + letter.id, letter, body, prepaid: true }, new OperationBudget());",
+    "await env.RELAY_STATE.delete(DEAD_LETTER_PREFIX + letter.id).catch(() => forget);",
+    ["test/delivery/kv-rate-single-replay.test.ts"],
+  ),
+  change(
+    "a resume takes the pause and count of a record an earlier resume left behind",
+    "src/delivery/dead-letters/resume.ts",
+    "if (paused && recordSince !== pausedSince) {",
+    "if (paused && recordSince !== pausedSince && now - (stored.at as number) < UNDER_WAY_MS) {",
+    ["test/delivery/bad-day-resume-report.test.ts"],
+  ),
+  change(
+    "a resume's next page lifts a pause made while it was under way",
+    "src/delivery/dead-letters/resume.ts",
+    "...(underWay ? { pausedAgain: true } : {})",
+    "...(underWay ? {} : {})",
+    ["test/delivery/gone-during-resume.test.ts"],
   ),
 ];
