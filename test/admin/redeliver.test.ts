@@ -185,6 +185,35 @@ describe("POST /admin/events/<id>/redeliver", () => {
     expect(rest.response.status).toBe(202);
     expect(queuedTargets(rest.deliveries.sent)).toEqual(many.slice(100));
   });
+
+  it("of an event written to KV for it, queues the rest when they are sent again at once", async () => {
+    const many = Array.from({ length: 250 }, (_, i) => `t${String(i).padStart(3, "0")}`);
+    await useTargets(many.map((id) => ({ id, url: `https://${id}.example.com/in` })));
+    // A hundred copies of it would not fit one sendBatch: every message carries its stub, written to KV once.
+    const large = sampleEvent("tencent-meeting:large:0", { data: { raw: { notes: "x".repeat(4_000) } } });
+    await logRows([{ event: large, receivedAt: Date.now() }]);
+    const first = await adminCall("POST", `/admin/events/${large.id}/redeliver`, {
+      queueFailure: (call) => (call === 1 ? new Error("queue down") : undefined),
+    });
+    expect(first.response.status).toBe(503);
+    const { notQueued } = first.body as { notQueued: string[] };
+
+    // Within the second: KV takes one write per key per second, and the first call wrote the event's key.
+    const rest = await redeliver(large.id, JSON.stringify({ targets: notQueued }));
+    expect(rest.body).toEqual({ id: large.id, targets: many.slice(100), status: "queued" });
+    expect(rest.response.status).toBe(202);
+    const [stub] = first.deliveries.sent.map(({ body }) => (body as DeliveryMessage).event);
+    expect(stub?.data).toEqual({ spilled: expect.stringMatching(/^spill:/) });
+    for (const { body } of rest.deliveries.sent) expect((body as DeliveryMessage).event).toEqual(stub);
+
+    // Each target receives the whole event.
+    const run = await consume(
+      "meeting-relay-deliveries",
+      rest.deliveries.sent.slice(0, 2).map(({ body }) => body),
+    );
+    expect(run.acked).toEqual(["m0", "m1"]);
+    for (const request of outbound.requests) expect(request.body).toBe(JSON.stringify(large));
+  });
 });
 
 describe("redelivering an event larger than a queue message", () => {
