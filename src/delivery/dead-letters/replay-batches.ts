@@ -65,9 +65,10 @@ export async function replayInOrder(
       if (stub !== undefined) body = wrap(stub);
       else {
         if (!budget.allows(LETTER_AT_MOST)) break;
-        // Dead letters hold whole events: one too large for a queue message goes to KV again.
+        // Dead letters hold whole events: one too large for a queue message goes to KV again (a write KV refuses
+        // as too soon is this event's own, a second ago: a replay of its letter for another target).
         budget.spend();
-        body = await fitEvent(env.RELAY_STATE, letter.event, wrap);
+        body = await fitEvent(env.RELAY_STATE, letter.event, wrap, "written-already");
         stubs.set(letter.event.id, body.event);
       }
     }

@@ -56,8 +56,9 @@ export async function replayDeadLetter(env: Env, letter: DeadLetter, now = Date.
   const { queue, wrap } = replayRoute(letter, now);
   let body: EventMessage | DeliveryMessage;
   try {
-    // A dead letter holds the whole event; one too large for a queue message goes to KV again.
-    body = await fitEvent(env.RELAY_STATE, letter.event, wrap);
+    // A dead letter holds the whole event; one too large for a queue message goes to KV again (a write KV
+    // refuses as too soon is this event's own, a second ago: the replay of its letter for another target).
+    body = await fitEvent(env.RELAY_STATE, letter.event, wrap, "written-already");
     await env[queue].send(body, { contentType: "json", ...replayPace(queue) });
   } catch (error) {
     await releaseClaims(env, [{ letter }], claimant);
