@@ -947,4 +947,32 @@ export const MUTATIONS: Mutation[] = [
     "...(underWay ? {} : {})",
     ["test/delivery/gone-during-resume.test.ts"],
   ),
+  change(
+    "a redelivery names at most a hundred targets",
+    "src/admin/redeliver.ts",
+    "v.minLength(1, TARGET_RANGE),",
+    "v.minLength(1, TARGET_RANGE),\n        v.maxLength(100, TARGET_RANGE),",
+    ["test/admin/redeliver.test.ts"],
+  ),
+  change(
+    "a redelivery fails when KV refuses the event's key as written a second ago",
+    "src/admin/redeliver.ts",
+    'spillEvent(env.RELAY_STATE, event, "written-already")',
+    "spillEvent(env.RELAY_STATE, event)",
+    ["test/admin/redeliver.test.ts"],
+  ),
+  change(
+    "a dead letter replayed on its own fails when KV refuses its event's key as written a second ago",
+    "src/delivery/dead-letters/replay.ts",
+    'fitEvent(env.RELAY_STATE, letter.event, wrap, "written-already")',
+    "fitEvent(env.RELAY_STATE, letter.event, wrap)",
+    ["test/admin/dead-letters.test.ts"],
+  ),
+  change(
+    "a bulk replay fails when KV refuses a letter's event key as written a second ago",
+    "src/delivery/dead-letters/replay-batches.ts",
+    'fitEvent(env.RELAY_STATE, letter.event, wrap, "written-already")',
+    "fitEvent(env.RELAY_STATE, letter.event, wrap)",
+    ["test/admin/dead-letters.test.ts"],
+  ),
 ];
