@@ -13,6 +13,8 @@ export const EVENT_LOG_UNREADABLE =
  */
 export const eventLogReads: MiddlewareHandler<AdminEnv> = async (c, next) => {
   await next();
+  // A redelivery reads the log once and says so itself (./events.ts): its other failures (KV, say) are not the log's.
+  if (c.req.method !== "GET" && c.req.method !== "HEAD") return;
   if (c.error === undefined || describeError(c.error).outcome !== "error") return;
   c.res = errorResponse(503, "event_log_unavailable", EVENT_LOG_UNREADABLE);
 };

@@ -1,6 +1,7 @@
 import { Hono } from "hono/tiny";
 import { TARGET_ID_PATTERN as TARGET_ID } from "../config/targets-schema";
 import { PROVIDER_NAMES, type RelayEvent } from "../core/cloud-event";
+import type { Env } from "../core/env";
 import { errorMessage, errorResponse, RelayError } from "../core/errors";
 import { log } from "../core/log";
 import { OUTCOMES, type Outcome } from "../event-log/journal";
@@ -9,6 +10,7 @@ import { retainedSince } from "../event-log/retention";
 import { encodeUtf8 } from "../lib/bytes";
 import { D1_PATTERN_BYTES } from "../lib/limits";
 import { wholeEvent } from "../queue/spill";
+import { EVENT_LOG_UNREADABLE } from "./event-log-reads";
 import { INVALID_CURSOR, onlyParams, pageSize, requestText, timeParam } from "./params";
 import { chosenTargets, MAX_REDELIVER_BODY_BYTES, queueRedelivery, redeliverBody } from "./redeliver";
 import type { AdminEnv } from "./request-log";
@@ -71,7 +73,7 @@ events.post("/:id/redeliver", async (c) => {
   const text = await requestText(c, MAX_REDELIVER_BODY_BYTES);
   const id = c.req.param("id");
   const body = redeliverBody(text);
-  const logged = EVENT_ID.test(id) ? await readEvent(c.env.RELAY_LOG, id, retainedSince(c.env)) : null;
+  const logged = await eventToRedeliver(c.env, id);
   if (logged === null) throw new RelayError(404, "unknown_event", `no event with id "${id}" in the event log`);
   const ids = (await chosenTargets(c.env, logged.event, body.targets)).map((target) => target.id);
   const redelivery = await queueRedelivery(c.env, logged.event, ids);
@@ -84,6 +86,17 @@ events.post("/:id/redeliver", async (c) => {
   c.set("logFields", { event: id, targets: ids });
   return c.json({ id, targets: ids, status: "queued" }, 202);
 });
+
+/** The logged event a redelivery sends, or null; 503 `event_log_unavailable` when D1 cannot be read. */
+async function eventToRedeliver(env: Env, id: string) {
+  if (!EVENT_ID.test(id)) return null;
+  try {
+    return await readEvent(env.RELAY_LOG, id, retainedSince(env));
+  } catch (error) {
+    log("event-log", { id, outcome: "unreadable", reason: errorMessage(error) });
+    throw new RelayError(503, "event_log_unavailable", EVENT_LOG_UNREADABLE);
+  }
+}
 
 /** The query of `GET /admin/events`, checked; every mistake is a 400 that says what is expected. */
 function eventFilter(query: Record<string, string>): EventFilter {

@@ -5,21 +5,21 @@ import type { Env } from "../core/env";
 import { RelayError, StateRefusedError } from "../core/errors";
 import { settingsOf } from "../core/settings";
 import { ReplayInterruptedError } from "../delivery/dead-letters/replay-batches";
-import type { ReplayProgress } from "../delivery/dead-letters/replay-pages";
-import { hasPauseState, resumeTarget } from "../delivery/dead-letters/resume";
+import { hasPauseState, type ResumeProgress, resumeTarget } from "../delivery/dead-letters/resume";
 import { OperationBudget } from "../delivery/operation-budget";
 import type { AdminEnv } from "./request-log";
 
 /**
  * `POST /admin/targets/<id>/resume`: unpauses the target and replays one bounded page of what it
  * kept while paused, oldest first within the page: 202 `{"target", "paused": false, "replayed",
- * "remaining"}`; call again while `remaining` is true. Every KV and Queues call of the request,
+ * "remaining"}`; call again while `remaining` is true. `"paused": true` (and nothing replayed): the
+ * target was paused again while the resume was under way, and stays paused. Every KV and Queues call of the request,
  * the targets read included, counts against its operation budget.
  */
 export async function resume(c: Context<AdminEnv>): Promise<Response> {
   const budget = new OperationBudget();
   const id = await resumableTarget(c.env, c.req.param("id") ?? "", budget);
-  let progress: ReplayProgress;
+  let progress: ResumeProgress;
   try {
     progress = await resumeTarget(c.env, id, budget);
   } catch (error) {
@@ -37,8 +37,10 @@ export async function resume(c: Context<AdminEnv>): Promise<Response> {
       `the resume could not finish: the queue refused a batch after ${error.replayed} kept deliveries were replayed; the rest are kept, resume again`,
     );
   }
+  const { paused, replayed, remaining } = progress;
   c.set("logFields", { target: id, ...progress });
-  return c.json({ target: id, paused: false, ...progress }, 202);
+  // Still paused: paused again while the resume ran (it answered 410 to the replays, or an operator paused it).
+  return c.json({ target: id, paused, replayed, remaining }, 202);
 }
 
 /**

@@ -56,9 +56,9 @@ function fitsMessage(body: unknown): boolean {
 
 /**
  * Writes the whole event to KV (one write) and answers its stub, which every message about it can carry.
- * With `"written-already"` (ingest), a write KV refuses because the key was written less than a second ago
- * counts as done: the key is the event's id, so that write was this event's, from a platform that sent the
- * callback twice within a second. Elsewhere it throws, and the consumer runs the message again later, when
+ * With `"written-already"` (ingest, a redelivery), a write KV refuses because the key was written less than a
+ * second ago counts as done: the key is the event's id, so that write was this event's, from a platform that
+ * sent the callback twice within a second, or a redelivery of it a moment before. Elsewhere it throws, and the consumer runs the message again later, when
  * the event is usually a repeat dedup drops.
  */
 export async function spillEvent(

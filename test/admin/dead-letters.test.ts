@@ -10,6 +10,7 @@ import { loggedLines } from "../support/log";
 import { takeInvocations } from "../support/production/operations";
 import { envWith, recordQueue, type VarOverrides } from "../support/queue";
 import { reset } from "../support/reset";
+import { post } from "./replay-support";
 
 const AUTH = { authorization: `Bearer ${TEST_BINDINGS.ADMIN_TOKEN}` };
 
@@ -248,6 +249,33 @@ describe("POST /admin/dead-letters/<id>/replay", () => {
     expect(sent.event.data.spilled).toMatch(/^spill:[0-9a-f]{64}$/);
     expect(JSON.stringify(sent).length).toBeLessThan(2_000);
     expect(await env.RELAY_STATE.get(sent.event.data.spilled ?? "", "json")).toEqual(big);
+  });
+
+  it("replays the letters of two targets for one large event one right after the other", async () => {
+    const big = sampleEvent("e1", { data: { raw: { attachments: "会".repeat(50_000) } } });
+    const crm = await bury("crm", "e1", { event: big });
+    const erp = await bury("erp", "e1", { event: big });
+    const first = await admin("POST", `/${crm.id}/replay`);
+    expect(first.response.status).toBe(202);
+    // Within the second: KV takes one write per key per second, and the first replay wrote the event's key.
+    const second = await admin("POST", `/${erp.id}/replay`);
+    expect(second.body).toEqual({ id: erp.id, target: "erp", event: big.id, status: "queued" });
+    expect(second.response.status).toBe(202);
+    const [one, two] = [first, second].map((call) => call.deliveries.sent[0]?.body as DeliveryMessage);
+    expect(two?.event).toEqual(one?.event);
+    expect(await env.RELAY_STATE.get(one?.event.data.spilled ?? "", "json")).toEqual(big);
+    expect(await env.RELAY_STATE.get(`dead:${erp.id}`)).toBeNull();
+  });
+
+  it("replays one target's letter and, at once, all of another's for the same large event", async () => {
+    const big = sampleEvent("e1", { data: { raw: { attachments: "会".repeat(50_000) } } });
+    const crm = await bury("crm", "e1", { event: big });
+    await bury("erp", "e1", { event: big });
+    expect((await admin("POST", `/${crm.id}/replay`)).response.status).toBe(202);
+    const all = await post("/admin/dead-letters/replay", JSON.stringify({ target: "erp" }));
+    expect(all.body).toEqual({ replayed: 1, remaining: false });
+    expect(all.status).toBe(202);
+    expect(all.queued.map(({ body }) => (body as DeliveryMessage).target)).toEqual(["erp"]);
   });
 
   it("answers 503 and keeps the record when the queue is unavailable", async () => {

@@ -1,8 +1,10 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { EVENT_LOG_UNREADABLE } from "../../src/admin/event-log-reads";
+import { forgetCachedTargets } from "../../src/config/targets";
 import { adminCall, logRows, resetAll } from "../event-log/support";
 import { sampleEvent } from "../support/events";
+import { useTargets } from "../support/targets";
 
 const EVENT = sampleEvent("tencent-meeting:event-log-reads:0");
 
@@ -19,6 +21,7 @@ describe("event-log routes when D1 cannot be read", () => {
     ["GET", "/admin/events"],
     ["GET", `/admin/events/${encodeURIComponent(EVENT.id)}`],
     ["GET", "/admin/stats"],
+    ["POST", `/admin/events/${encodeURIComponent(EVENT.id)}/redeliver`],
   ])("%s %s answers 503 saying what to check, not 500", async (method, path) => {
     vi.spyOn(env.RELAY_LOG, "prepare").mockImplementation(() => {
       throw new Error("D1_ERROR: database unavailable");
@@ -34,6 +37,16 @@ describe("event-log routes when D1 cannot be read", () => {
     const { response, body } = await adminCall("GET", "/admin/stats");
     expect(response.status).toBe(503);
     expect(body).toEqual({ error: EVENT_LOG_UNREADABLE, code: "event_log_unavailable" });
+  });
+
+  it("does not blame the event log for a redelivery whose targets KV could not read", async () => {
+    await useTargets([{ id: "crm", url: "https://crm.example.com/in" }]);
+    forgetCachedTargets();
+    vi.spyOn(env.RELAY_CONFIG, "get").mockRejectedValue(new Error("KV GET failed: 503 Service Unavailable"));
+    const { response, body, deliveries } = await adminCall("POST", `/admin/events/${EVENT.id}/redeliver`);
+    expect(body).toEqual({ error: "internal error", code: "internal_error" });
+    expect(response.status).toBe(500);
+    expect(deliveries.sent).toEqual([]);
   });
 
   it("keeps a bad request's own 400", async () => {

@@ -1,10 +1,11 @@
 import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
 import type { RelayEvent } from "../../src/core/cloud-event";
 import type { QueueMessage } from "../../src/queue/messages";
 import { pairOf, post, type Seed, seed, untilDone } from "../admin/replay-support";
 import { sampleEvent } from "../support/events";
+import { aSecondPasses } from "../support/production/kv";
 import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
 import { AUDIT, CRM } from "./pause-support";
@@ -59,5 +60,52 @@ describe("a resume whose first page the queue refuses part way", () => {
       data: { target: "crm", replayed: 20, pausedSince: SINCE },
     });
     expect(await env.RELAY_STATE.get("resuming:crm")).toBeNull();
+  });
+});
+
+describe("a resume whose last page KV would not let remove its progress record", () => {
+  it("does not lend that record's pause and count to the resume of the next pause", async () => {
+    await seed(
+      Array.from({ length: 60 }, (_, i) => ({
+        target: "crm",
+        reason: "paused" as const,
+        eventId: `e${i}`,
+        firstAttemptAt: new Date(Date.UTC(2026, 10, 20, 10) + i * 1000).toISOString(),
+      })),
+    );
+    const first = await post(RESUME);
+    expect(first.body).toMatchObject({ remaining: true });
+    // KV is down for that key as the last page ends: the record stays.
+    const remove = env.RELAY_STATE.delete.bind(env.RELAY_STATE);
+    const down = vi
+      .spyOn(env.RELAY_STATE, "delete")
+      .mockImplementation((key: string) =>
+        key === "resuming:crm" ? Promise.reject(new Error("KV DELETE failed: 503")) : remove(key),
+      );
+    const rest = await untilDone(RESUME);
+    down.mockRestore();
+    expect(rest.at(-1)?.body).toMatchObject({ remaining: false });
+    expect(ownEvents(rest.flatMap((call) => call.queued))).toMatchObject([
+      { id: `relay:target.resumed:crm:${Date.parse(SINCE)}`, data: { replayed: 60, pausedSince: SINCE } },
+    ]);
+    expect(await env.RELAY_STATE.get("resuming:crm")).not.toBeNull();
+
+    // Days later crm is paused again, and resumed with nothing kept meanwhile.
+    const realNow = Date.now.bind(Date);
+    const later = vi.spyOn(Date, "now").mockImplementation(() => realNow() + 3 * 86_400_000);
+    aSecondPasses();
+    const pause = await post("/admin/targets/crm/pause");
+    const since = pause.body.since as string;
+    aSecondPasses();
+    const resume = await post(RESUME);
+    expect(resume.body).toEqual({ target: "crm", paused: false, replayed: 0, remaining: false });
+    const [resumed, ...others] = ownEvents(resume.queued);
+    expect(others).toEqual([]);
+    expect(resumed).toMatchObject({
+      id: `relay:target.resumed:crm:${Date.parse(since)}`,
+      data: { target: "crm", replayed: 0, pausedSince: since },
+    });
+    expect(await env.RELAY_STATE.get("resuming:crm")).toBeNull();
+    later.mockRestore();
   });
 });

@@ -133,7 +133,14 @@ function targetCard(target, pause, health, status, reload) {
         else {
           // A resume replays in bounded pages: call again while the relay says some remain.
           const replayed = await replayInPages(
-            () => api("POST", path),
+            () =>
+              api("POST", path).then((answer) => {
+                // Paused again while the resume ran (it answered 410 to the replays): the relay left the pause.
+                if (answer?.paused === true) {
+                  throw new Error("it was paused again while it was being resumed; resume it again once it is fixed");
+                }
+                return answer;
+              }),
             (total) => status.replaceChildren(notice(`${target.id}: ${continuing(total)}`, "ok")),
           );
           done = `${target.id} is resumed; ${replayed} kept deliveries replayed.`;

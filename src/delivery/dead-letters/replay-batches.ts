@@ -65,9 +65,10 @@ export async function replayInOrder(
       if (stub !== undefined) body = wrap(stub);
       else {
         if (!budget.allows(LETTER_AT_MOST)) break;
-        // Dead letters hold whole events: one too large for a queue message goes to KV again.
+        // Dead letters hold whole events: one too large for a queue message goes to KV again (a write KV refuses
+        // as too soon is this event's own, a second ago: a replay of its letter for another target).
         budget.spend();
-        body = await fitEvent(env.RELAY_STATE, letter.event, wrap);
+        body = await fitEvent(env.RELAY_STATE, letter.event, wrap, "written-already");
         stubs.set(letter.event.id, body.event);
       }
     }
@@ -111,7 +112,7 @@ export async function replayInOrder(
  * keeper may have queued, finds the mark and removes the record instead of sending it again; until then
  * later pages, resumes and bulk replays pass it over.
  */
-async function forget(env: Env, { name, letter, body, prepaid }: Item, budget: OperationBudget): Promise<void> {
+export async function forget(env: Env, { name, letter, body, prepaid }: Item, budget: OperationBudget): Promise<void> {
   const state = env.RELAY_STATE;
   let failure: unknown;
   try {

@@ -1,12 +1,13 @@
 import type { RelayEvent } from "../../core/cloud-event";
 import type { Env } from "../../core/env";
-import { errorMessage } from "../../core/errors";
 import { log } from "../../core/log";
 import { claimLetters, releaseClaims, replayClaimant } from "../../event-log/replay-claims";
 import type { DeliveryMessage, EventMessage } from "../../queue/messages";
 import { fitEvent } from "../../queue/spill";
+import { OperationBudget } from "../operation-budget";
 import { KEPT_REPLAY_DELAY_SECONDS } from "./hold";
-import { ALL_TARGETS, type DeadLetter, deleteDeadLetter } from "./store";
+import { forget } from "./replay-batches";
+import { ALL_TARGETS, DEAD_LETTER_PREFIX, type DeadLetter } from "./store";
 
 /** The queue a replayed dead letter goes to. */
 export type ReplayQueue = "EVENTS_QUEUE" | "DELIVERIES_QUEUE";
@@ -53,21 +54,18 @@ export async function replayDeadLetter(env: Env, letter: DeadLetter, now = Date.
     return;
   }
   const { queue, wrap } = replayRoute(letter, now);
+  let body: EventMessage | DeliveryMessage;
   try {
-    // A dead letter holds the whole event; one too large for a queue message goes to KV again.
-    await env[queue].send(await fitEvent(env.RELAY_STATE, letter.event, wrap), {
-      contentType: "json",
-      ...replayPace(queue),
-    });
+    // A dead letter holds the whole event; one too large for a queue message goes to KV again (a write KV
+    // refuses as too soon is this event's own, a second ago: the replay of its letter for another target).
+    body = await fitEvent(env.RELAY_STATE, letter.event, wrap, "written-already");
+    await env[queue].send(body, { contentType: "json", ...replayPace(queue) });
   } catch (error) {
     await releaseClaims(env, [{ letter }], claimant);
     throw error;
   }
   log("dead-letter", { ...line, outcome: "replayed" });
-  try {
-    await deleteDeadLetter(env.RELAY_STATE, letter.id);
-  } catch (error) {
-    // Queued is what matters; a stale record is overwritten or deleted by hand.
-    log("dead-letter", { deadLetter: letter.id, outcome: "delete-failed", reason: errorMessage(error) });
-  }
+  // Queued is what matters. A record KV will not delete yet (written less than a second ago) is marked
+  // replayed, as a bulk replay marks it, so that no later replay sends it again once the claim lapses.
+  await forget(env, { name: DEAD_LETTER_PREFIX + letter.id, letter, body, prepaid: true }, new OperationBudget());
 }

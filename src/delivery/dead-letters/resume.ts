@@ -16,6 +16,17 @@ import { type DeadLetterMetadata, deadLetterPrefix, mayBeWanted } from "./store"
 const KEPT_WHILE_PAUSED = { reason: "paused" } as const;
 
 /**
+ * A resume whose last page ended this recently is still under way: a pause found now that it did not end was
+ * made while it ran (the target answered 410 again to its replays, or an operator paused it), and its next page
+ * leaves that pause in place. A call after a longer break is a resume of its own, as the bulk replay's cursor
+ * is kept as long.
+ */
+const UNDER_WAY_MS = 10 * 60_000;
+
+/** What a call of a resume did: its progress, and whether the target is still paused (paused again while it ran). */
+export type ResumeProgress = ReplayProgress & { paused: boolean };
+
+/**
  * Resumes a target: unpauses it first (so new deliveries flow at once, and a batch that is
  * keeping one right now sees the resume and replays it itself), then replays one bounded page
  * of the deliveries it kept while paused, oldest first within the page, each with a fresh
@@ -27,11 +38,18 @@ export async function resumeTarget(
   targetId: string,
   budget = new OperationBudget(),
   now = Date.now(),
-): Promise<ReplayProgress> {
+): Promise<ResumeProgress> {
   // Only when a target names `relay.target.resumed` is the total reported, when the last page is done.
   const report = await someoneWants(env, targetResumed(targetId, new Date(now).toISOString(), 0));
-  const sofar = await resumeSoFar(env, targetId, budget);
+  const sofar = await resumeSoFar(env, targetId, budget, now);
   budget.spend();
+  if (sofar.pausedAgain) {
+    // Lifting it would send the target the rest, which it refuses too, and the next page would lift its next
+    // pause: the resume ends here, and the pause stays until an operator resumes the target again.
+    log("target", { target: targetId, outcome: "resume-ended", reason: "paused again while the resume ran" });
+    await endPage(env, targetId, sofar, { replayed: 0, remaining: false }, undefined, false);
+    return { replayed: 0, remaining: false, paused: true };
+  }
   // A later page of a resume under way writes no pause key: the first page lifted it, less than a second ago
   // maybe, and KV refuses a second write to one key within a second.
   if (sofar.paused || !sofar.stored) {
@@ -49,19 +67,20 @@ export async function resumeTarget(
   } catch (error) {
     // The pause is lifted already: what it was and what was replayed are kept, so the resume called again reports it all.
     const replayed = error instanceof ReplayInterruptedError ? error.replayed : 0;
-    if (sofar.paused || sofar.stored) await endPage(env, targetId, sofar, { replayed, remaining: true }, from, report);
+    if (sofar.paused || sofar.stored)
+      await endPage(env, targetId, sofar, { replayed, remaining: true }, from, report, now);
     throw error;
   }
   const { progress, next } = paged;
   log("target", { target: targetId, outcome: "resumed", ...progress });
-  await endPage(env, targetId, sofar, progress, next, report);
-  return progress;
+  await endPage(env, targetId, sofar, progress, next, report, now);
+  return { ...progress, paused: false };
 }
 
 /**
  * KV `RELAY_STATE` `resuming:<target id>` → {@link ResumeSoFar}: while a paged resume has pages to go, the
- * pause it ends, how many it replayed so far (so that `relay.target.resumed` reports the total once), and the
- * list cursor the next page starts from.
+ * pause it ends, how many it replayed so far (so that `relay.target.resumed` reports the total once), when
+ * its last page ended (`at`, ms), and the list cursor the next page starts from.
  */
 const RESUMING_PREFIX = "resuming:";
 
@@ -75,10 +94,12 @@ interface ResumeSoFar {
   cursor?: string;
   /** Whether the record is stored (and must go when the resume is done). */
   stored: boolean;
+  /** The target was paused again while this resume was under way ({@link UNDER_WAY_MS}). */
+  pausedAgain?: true;
 }
 
 /** The pause being ended and the resume under way, in one bulk read; the two operations the end needs, set aside. */
-async function resumeSoFar(env: Env, targetId: string, budget: OperationBudget): Promise<ResumeSoFar> {
+async function resumeSoFar(env: Env, targetId: string, budget: OperationBudget, now: number): Promise<ResumeSoFar> {
   // The bulk read, and the end's two writes, the record's with one more try when KV refuses it as too soon.
   budget.spend(4);
   const keys = [PAUSE_PREFIX + targetId, RESUMING_PREFIX + targetId];
@@ -87,15 +108,24 @@ async function resumeSoFar(env: Env, targetId: string, budget: OperationBudget):
   const pause = found.get(keys[0] as string);
   const paused = pause != null;
   const stored = jsonValue(found.get(keys[1] as string) ?? "");
-  if (isRecord(stored) && typeof stored.replayed === "number")
-    return {
-      paused,
-      pausedSince: typeof stored.pausedSince === "string" ? stored.pausedSince : null,
-      replayed: stored.replayed,
-      ...(typeof stored.cursor === "string" && stored.cursor !== "" ? { cursor: stored.cursor } : {}),
-      stored: true,
-    };
-  return { paused, pausedSince: paused ? pauseFrom(pause, keys[0] as string).since : null, replayed: 0, stored: false };
+  const pausedSince = paused ? pauseFrom(pause, keys[0] as string).since : null;
+  if (!isRecord(stored) || typeof stored.replayed !== "number")
+    return { paused, pausedSince, replayed: 0, stored: false };
+  const recordSince = typeof stored.pausedSince === "string" ? stored.pausedSince : null;
+  // A pause other than the one the record's resume ended is a new one: the record was left behind by an
+  // earlier resume (KV down as it ended), and its pause and count are not this resume's to report. It goes
+  // when this one is done.
+  if (paused && recordSince !== pausedSince) {
+    const underWay = typeof stored.at === "number" && now - stored.at < UNDER_WAY_MS;
+    return { paused, pausedSince, replayed: 0, stored: true, ...(underWay ? { pausedAgain: true } : {}) };
+  }
+  return {
+    paused,
+    pausedSince: recordSince,
+    replayed: stored.replayed,
+    ...(typeof stored.cursor === "string" && stored.cursor !== "" ? { cursor: stored.cursor } : {}),
+    stored: true,
+  };
 }
 
 /**
@@ -110,10 +140,16 @@ async function endPage(
   progress: ReplayProgress,
   next: string | undefined,
   report: boolean,
+  now = Date.now(),
 ): Promise<void> {
   const replayed = sofar.replayed + progress.replayed;
   if (progress.remaining) {
-    const record = { pausedSince: sofar.pausedSince, replayed, ...(next === undefined ? {} : { cursor: next }) };
+    const record = {
+      pausedSince: sofar.pausedSince,
+      replayed,
+      at: now,
+      ...(next === undefined ? {} : { cursor: next }),
+    };
     await writeWhenKvAllows(() => env.RELAY_STATE.put(RESUMING_PREFIX + targetId, JSON.stringify(record))).catch(
       (error: unknown) =>
         log("target", { target: targetId, outcome: "resume_progress_unsaved", error: errorMessage(error) }),
@@ -122,8 +158,8 @@ async function endPage(
   }
   if (report && (sofar.paused || sofar.stored))
     await reportNow(env, targetResumed(targetId, sofar.pausedSince, replayed));
-  // Every kept letter is replayed already: a record left behind (KV down) carries a count, and a cursor the
-  // resume of a later pause does not use (it starts from the first key).
+  // Every kept letter is replayed already: a record left behind (KV down) names this pause, so the resume of a
+  // later pause uses neither its count nor its cursor (it starts from the first key).
   if (sofar.stored)
     await writeWhenKvAllows(() => env.RELAY_STATE.delete(RESUMING_PREFIX + targetId)).catch((error: unknown) =>
       log("target", { target: targetId, outcome: "resume_record_left", error: errorMessage(error) }),
