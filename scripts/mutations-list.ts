@@ -523,7 +523,7 @@ export const MUTATIONS: Mutation[] = [
   change(
     "any text Date.parse reads is a provider time",
     "src/lib/time.ts",
-    "return ZONED.test(value) ? isoTime(Date.parse(value)) : undefined;",
+    "return zoned && onCalendar(zoned.slice(1).map(Number)) !== undefined ? isoTime(Date.parse(value)) : undefined;",
     "return isoTime(Date.parse(value));",
     ["test/providers/provider-time-text.test.ts"],
   ),
