@@ -1021,8 +1021,15 @@ export const MUTATIONS: Mutation[] = [
   change(
     "a redelivery names at most a hundred targets",
     "src/admin/redeliver.ts",
-    "v.minLength(1, TARGET_RANGE),",
-    "v.minLength(1, TARGET_RANGE),\n        v.maxLength(100, TARGET_RANGE),",
+    "v.maxLength(MAX_TARGETS, TARGET_RANGE),",
+    "v.maxLength(100, TARGET_RANGE),",
+    ["test/admin/redeliver.test.ts"],
+  ),
+  change(
+    "a redelivery names any number of targets",
+    "src/admin/redeliver.ts",
+    "v.maxLength(MAX_TARGETS, TARGET_RANGE),",
+    "v.maxLength(MAX_TARGETS * 100, TARGET_RANGE),",
     ["test/admin/redeliver.test.ts"],
   ),
   change(

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { loadTargets, MAX_TARGETS_BYTES, type Target } from "../config/targets";
+import { loadTargets, type Target } from "../config/targets";
 import { TARGET_ID_PATTERN as TARGET_ID } from "../config/targets-schema";
 import type { RelayEvent } from "../core/cloud-event";
 import type { Env } from "../core/env";
@@ -8,20 +8,20 @@ import { log } from "../core/log";
 import { settingsOf } from "../core/settings";
 import { targetWants } from "../delivery/match";
 import { parseJson } from "../lib/json";
-import { BATCH_BYTES_BUDGET, QUEUE_BATCH_MESSAGES } from "../lib/limits";
+import { BATCH_BYTES_BUDGET, MAX_TARGETS, QUEUE_BATCH_MESSAGES } from "../lib/limits";
 import { PartlySentError, sendInBatches } from "../queue/enqueue";
 import type { DeliveryMessage } from "../queue/messages";
 import { MAX_MESSAGE_BYTES, messageBytes, spillEvent } from "../queue/spill";
 
 /**
- * A body names targets of the document, as many as it holds, and a list of their ids is shorter than the
- * document itself: so the targets a redelivery the queue took only part of did not reach (`notQueued`, any
- * number of them) can always be sent again in one body, as the answer says.
+ * A body names at most as many targets as a document lists ({@link MAX_TARGETS}, ids of at most 64
+ * characters: about 13 KB), so the targets a redelivery the queue took only part of did not reach
+ * (`notQueued`, however many) can always be sent again in one body, as the answer says.
  */
-export const MAX_REDELIVER_BODY_BYTES = MAX_TARGETS_BYTES;
+export const MAX_REDELIVER_BODY_BYTES = 16 * 1024;
 const SHAPE = 'body must be {} or {"targets": ["<target id>", …]}';
 
-const TARGET_RANGE = "body.targets must list at least one target id";
+const TARGET_RANGE = `body.targets must list 1 to ${MAX_TARGETS} target ids`;
 
 // Messages say what is expected, never what was sent: a body can hold anything an operator pasted.
 export const RedeliverBody = v.strictObject(
@@ -33,6 +33,7 @@ export const RedeliverBody = v.strictObject(
           "body.targets must be an array of target ids",
         ),
         v.minLength(1, TARGET_RANGE),
+        v.maxLength(MAX_TARGETS, TARGET_RANGE),
       ),
     ),
   },

@@ -22,8 +22,8 @@ const ROUTES = [
   },
   {
     route: "POST /admin/events/tencent-meeting:r:0/redeliver",
-    max: 1024 * 1024,
-    error: "request body exceeds 1048576 bytes",
+    max: 16 * 1024,
+    error: "request body exceeds 16384 bytes",
     atLimit: { status: 400, code: "invalid_json" },
   },
   {

@@ -65,7 +65,11 @@ describe("POST /admin/events/<id>/redeliver", () => {
     [JSON.stringify({ targets: ["nope"] }), 'unknown target "nope"'],
     [JSON.stringify({ targets: ["off"] }), 'target "off" is disabled'],
     [JSON.stringify({ targets: ["CRM"] }), "body.targets.0: must be a target id"],
-    [JSON.stringify({ targets: [] }), "body.targets must list at least one target id"],
+    [JSON.stringify({ targets: [] }), "body.targets must list 1 to 200 target ids"],
+    [
+      JSON.stringify({ targets: Array.from({ length: 201 }, () => "crm") }),
+      "body.targets must list 1 to 200 target ids",
+    ],
     [JSON.stringify({ target: "crm" }), 'body: unknown field "target" (allowed: targets)'],
     ["{", "request body is not valid JSON: line 1, column 2"],
     [JSON.stringify({ targets: "whsec_notAnArrayButASecret" }), "body.targets must be an array of target ids"],
@@ -86,12 +90,12 @@ describe("POST /admin/events/<id>/redeliver", () => {
     expect(deliveries.sent).toEqual([]);
   });
 
-  it("answers 413 for a body over 1 MiB (the targets document's own limit), and queues nothing", async () => {
+  it("answers 413 for a body over 16 KiB, and queues nothing", async () => {
     await logRows([{ event, receivedAt: Date.now() }]);
-    const text = JSON.stringify({ targets: Array.from({ length: 17_000 }, () => "crm".repeat(20)) });
+    const text = JSON.stringify({ targets: Array.from({ length: 300 }, () => "crm".repeat(20)) });
     const { response, body, deliveries } = await redeliver(event.id, text);
     expect(response.status).toBe(413);
-    expect(body).toEqual({ error: "request body exceeds 1048576 bytes", code: "payload_too_large" });
+    expect(body).toEqual({ error: "request body exceeds 16384 bytes", code: "payload_too_large" });
     expect(deliveries.calls).toEqual([]);
   });
 
@@ -169,8 +173,8 @@ describe("POST /admin/events/<id>/redeliver", () => {
     expect(queuedTargets(deliveries.sent)).toEqual(many.slice(0, 100));
   });
 
-  it("queues the rest when they are sent again as the answer says, more than a hundred of them", async () => {
-    const many = Array.from({ length: 250 }, (_, i) => `t${String(i).padStart(3, "0")}`);
+  it("queues the rest when they are sent again as the answer says", async () => {
+    const many = Array.from({ length: 200 }, (_, i) => `t${String(i).padStart(3, "0")}`);
     await useTargets(many.map((id) => ({ id, url: `https://${id}.example.com/in` })));
     await logRows([{ event, receivedAt: Date.now() }]);
     const first = await adminCall("POST", `/admin/events/${event.id}/redeliver`, {
@@ -186,8 +190,18 @@ describe("POST /admin/events/<id>/redeliver", () => {
     expect(queuedTargets(rest.deliveries.sent)).toEqual(many.slice(100));
   });
 
+  it("takes a body naming every target of the largest document (200), more than one sendBatch holds", async () => {
+    const many = Array.from({ length: 200 }, (_, i) => `t${String(i).padStart(3, "0")}`);
+    await useTargets(many.map((id) => ({ id, url: `https://${id}.example.com/in` })));
+    await logRows([{ event, receivedAt: Date.now() }]);
+    const { response, body, deliveries } = await redeliver(event.id, JSON.stringify({ targets: many.slice(20) }));
+    expect(body).toEqual({ id: event.id, targets: many.slice(20), status: "queued" });
+    expect(response.status).toBe(202);
+    expect(queuedTargets(deliveries.sent)).toEqual(many.slice(20));
+  });
+
   it("of an event written to KV for it, queues the rest when they are sent again at once", async () => {
-    const many = Array.from({ length: 250 }, (_, i) => `t${String(i).padStart(3, "0")}`);
+    const many = Array.from({ length: 200 }, (_, i) => `t${String(i).padStart(3, "0")}`);
     await useTargets(many.map((id) => ({ id, url: `https://${id}.example.com/in` })));
     // A hundred copies of it would not fit one sendBatch: every message carries its stub, written to KV once.
     const large = sampleEvent("tencent-meeting:large:0", { data: { raw: { notes: "x".repeat(4_000) } } });
