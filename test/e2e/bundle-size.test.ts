@@ -34,9 +34,14 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
  * (62,686 bytes measured, about 250 more) for eight review fixes: a Tencent URL check that answered an event's
  * data decrypted, a keeper's replay that lost or left its record when the queue refused a send, a 410 from a
  * target resumed during a retry batch, the dead report of a spilled event, secrets of an invalid document that
- * parses, and headers or templates named `__proto__`, `constructor` or `prototype`.
+ * parses, and headers or templates named `__proto__`, `constructor` or `prototype`. Later on 2026-12-07 it rose to
+ * 62.5 KiB (63,693 bytes measured, about 1,000 more) for seventeen review fixes: the targets document held to 200
+ * targets, reports and dead letters of an invalid document kept within Queues' and KV's sizes, whole-second bot
+ * waits, one pair kept once per batch, lone surrogates in ids, compressed callbacks, Tencent data encrypted for a
+ * route without its key, zoned times off the calendar, and the operator's single replays, resumes and redeliveries
+ * when KV refuses a second write within a second.
  */
-const MAX_GZIP_BYTES = 61.5 * 1024;
+const MAX_GZIP_BYTES = 62.5 * 1024;
 
 describe("the shipped bundle", () => {
   it(`is minified and at most ${MAX_GZIP_BYTES / 1024} KiB gzipped (the exact build \`wrangler deploy\` uploads)`, async () => {
