@@ -94,7 +94,11 @@ export interface ProviderAdapter<Credentials = unknown, Verified = unknown> {
    * `SettingsError` for a credential set in a form that can never work (answered 503).
    */
   credentials(lookup: CredentialLookup): Credentials;
-  /** Signature, freshness, shape. Never throws for bad input. */
+  /**
+   * Signature, freshness, shape. Never throws for bad input; may throw a `SettingsError` (answered 503)
+   * when a verified callback shows the relay is misconfigured (Tencent Meeting: an encrypted callback on a
+   * route without its EncodingAESKey), so the platform retries until the operator fixes it.
+   */
   verify(request: InboundRequest, credentials: Credentials, clock: Clock): Promise<Verification<Verified>>;
   /** A handshake is answered with this and never forwarded; `null` for ordinary events. */
   handshake(verified: Verified): PlatformAnswer | null;
