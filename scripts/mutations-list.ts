@@ -415,7 +415,7 @@ export const MUTATIONS: Mutation[] = [
   change(
     "DEDUP_TTL_SECONDS has no upper limit",
     "src/core/settings.ts",
-    'integer(env, "DEDUP_TTL_SECONDS", 60, MAX_DEDUP_TTL_SECONDS)',
+    'integer(env, "DEDUP_TTL_SECONDS", KV_MIN_TTL_SECONDS, KV_MAX_TTL_SECONDS)',
     'integer(env, "DEDUP_TTL_SECONDS", 60)',
     ["test/config/dedup-ttl-limit.test.ts"],
   ),

@@ -1,4 +1,9 @@
-import { QUEUE_MAX_DELAY_SECONDS } from "../lib/limits";
+import {
+  KV_MAX_TTL_SECONDS,
+  KV_MIN_TTL_SECONDS,
+  QUEUE_MAX_DELAY_SECONDS,
+  QUEUE_RETENTION_SECONDS,
+} from "../lib/limits";
 import { type Env, readSetting } from "./env";
 import { SettingsError } from "./errors";
 
@@ -44,7 +49,7 @@ export const MAX_DELAY_SECONDS = QUEUE_MAX_DELAY_SECONDS;
  * deletes a message 4 days after it was sent (the default retention), without a dead letter,
  * so a pending delivery is buried well before that; the last day is the margin for backlogs.
  */
-export const DELIVERY_WINDOW_SECONDS = 72 * 3600;
+export const DELIVERY_WINDOW_SECONDS = QUEUE_RETENTION_SECONDS - 24 * 3600;
 /** RETRY_SCHEDULE must fit in the window with an hour to spare for time spent waiting in a backlog. */
 const SCHEDULE_LIMIT_SECONDS = DELIVERY_WINDOW_SECONDS - 3600;
 /** The most the relay adds to a scheduled delay: under 10 % (see src/delivery/retry.ts), never past 12 h. */
@@ -60,9 +65,6 @@ export interface Settings {
   allowInsecureTargets: boolean;
   huaweiApiBase: string;
 }
-
-/** The longest KV keeps a key (`expirationTtl`): a dedup marker meant to last longer cannot be written at all. */
-const MAX_DEDUP_TTL_SECONDS = 2_147_483_647;
 
 function integer(env: Env, name: "REPLAY_WINDOW_SECONDS" | "DEDUP_TTL_SECONDS", min: number, max = Infinity): number {
   const raw = readSetting(env, name) ?? DEFAULTS[name];
@@ -112,7 +114,7 @@ function replayWindow(env: Env, dedupTtlSeconds: number): number {
 export function settingsOf(env: Env): Settings {
   let settings = cache.get(env);
   if (settings === undefined) {
-    const dedupTtlSeconds = integer(env, "DEDUP_TTL_SECONDS", 60, MAX_DEDUP_TTL_SECONDS);
+    const dedupTtlSeconds = integer(env, "DEDUP_TTL_SECONDS", KV_MIN_TTL_SECONDS, KV_MAX_TTL_SECONDS);
     settings = {
       replayWindowSeconds: replayWindow(env, dedupTtlSeconds),
       dedupTtlSeconds,

@@ -1,5 +1,6 @@
 import { jsonValue } from "../lib/json";
 import { valuesOf } from "../lib/kv";
+import { KV_MIN_TTL_SECONDS } from "../lib/limits";
 
 /**
  * Dedup markers in KV `RELAY_STATE`: `dedup:<event id>` → "1", expiring after
@@ -42,7 +43,7 @@ export function markerTtlSeconds(dedupTtlSeconds: number, dedupUntil?: number, n
 }
 
 export async function remember(state: KVNamespace, eventId: string, ttlSeconds: number): Promise<void> {
-  await state.put(PREFIX + eventId, "1", { expirationTtl: Math.max(60, ttlSeconds) });
+  await state.put(PREFIX + eventId, "1", { expirationTtl: Math.max(KV_MIN_TTL_SECONDS, ttlSeconds) });
 }
 
 /**

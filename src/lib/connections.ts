@@ -1,3 +1,5 @@
+import { OPEN_CONNECTIONS } from "./limits";
+
 /**
  * Workers lets one invocation have six outbound connections open at once. A seventh fetch waits,
  * unsent, until one closes, and its timeout runs all the while: a slow target would make the
@@ -6,13 +8,12 @@
  * or Queues call among them may wait a moment for a connection; it has no timeout of ours.) One gate
  * per invocation: a promise must not be settled from another request's context.
  */
-const DELIVERY_CONNECTIONS = 6;
 
 export class ConnectionGate {
   #open = 0;
   readonly #waiting: (() => void)[] = [];
 
-  constructor(readonly size: number = DELIVERY_CONNECTIONS) {}
+  constructor(readonly size: number = OPEN_CONNECTIONS) {}
 
   /** Runs `work` once fewer than `size` others are running. */
   async run<T>(work: () => Promise<T>): Promise<T> {

@@ -18,11 +18,20 @@ export const QUEUE_BATCH_MESSAGES = 100;
 const QUEUE_BATCH_BYTES = 256_000;
 /** Queues: the longest `delaySeconds` a send or a retry may ask for (12 h). */
 export const QUEUE_MAX_DELAY_SECONDS = 43_200;
+/** Queues: how long a message is kept (the default retention, 4 days); then it is deleted, without a dead letter. */
+export const QUEUE_RETENTION_SECONDS = 4 * 24 * 3600;
 
 /** KV: keys in one bulk `get`. */
 export const KV_BULK_GET_KEYS = 100;
 /** KV: keys one `list` call returns at most. */
 export const KV_LIST_KEYS = 1000;
+/** KV: the shortest `expirationTtl` a write may ask for, in seconds. */
+export const KV_MIN_TTL_SECONDS = 60;
+/** KV: the longest `expirationTtl` (a key meant to last longer cannot be written at all). */
+export const KV_MAX_TTL_SECONDS = 2_147_483_647;
+
+/** Workers: outbound connections one invocation has open at once (a further fetch waits, unsent). */
+export const OPEN_CONNECTIONS = 6;
 
 /** D1: bound parameters of one statement. */
 export const D1_BOUND_PARAMETERS = 100;
