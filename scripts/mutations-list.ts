@@ -1053,4 +1053,11 @@ export const MUTATIONS: Mutation[] = [
     "fitEvent(env.RELAY_STATE, letter.event, wrap)",
     ["test/admin/dead-letters.test.ts"],
   ),
+  change(
+    "a fan-out run again keeps the status of an earlier run's request after a request with no answer",
+    "src/event-log/journal.ts",
+    "        entry.s = record.status;",
+    "        if (record.status === null) delete entry.s;\n        else entry.s = record.status;",
+    ["test/event-log/merged-row.test.ts"],
+  ),
 ];

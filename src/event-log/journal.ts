@@ -191,8 +191,8 @@ function plan(
       if (tried) {
         entry.n += 1;
         if (failed) entry.f += 1;
-        if (record.status === null) delete entry.s;
-        else entry.s = record.status;
+        // null, not absent, when no answer came: merged into the row of a run before, it removes that run's status.
+        entry.s = record.status;
         entry.t = record.at;
         entry.ms = record.durationMs as number;
       }
