@@ -1060,4 +1060,11 @@ export const MUTATIONS: Mutation[] = [
     "        if (record.status === null) delete entry.s;\n        else entry.s = record.status;",
     ["test/event-log/merged-row.test.ts"],
   ),
+  change(
+    "a success within a minute of the last one written leaves a failure streak counted since standing",
+    "src/event-log/health.ts",
+    "if (failuresAfter > 0) refreshedAt.delete(target);",
+    "if (failuresAfter < 0) refreshedAt.delete(target);",
+    ["test/event-log/health.test.ts"],
+  ),
 ];

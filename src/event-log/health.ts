@@ -43,6 +43,8 @@ export function healthStatements(
   }
   const statements: D1PreparedStatement[] = [];
   for (const [target, { lastSuccessAt, failuresAfter }] of tallies) {
+    // A failure this isolate counts makes its next success one to write, however recent the last.
+    if (failuresAfter > 0) refreshedAt.delete(target);
     if (lastSuccessAt === null) {
       statements.push(db.prepare(ADD_FAILURES).bind(target, failuresAfter));
       continue;
