@@ -1067,4 +1067,11 @@ export const MUTATIONS: Mutation[] = [
     "if (failuresAfter < 0) refreshedAt.delete(target);",
     ["test/event-log/health.test.ts"],
   ),
+  change(
+    "a success whose log write failed is remembered as written, so the next success within a minute is not written",
+    "src/event-log/health.ts",
+    "if (failuresAfter === 0) refreshed.push(target);",
+    "if (failuresAfter === 0) refreshedAt.set(target, now);",
+    ["test/event-log/health.test.ts"],
+  ),
 ];

@@ -90,20 +90,23 @@ export class EventJournal {
     this.#accepted.clear();
     const records = this.#records.splice(0);
     const { eventRows, updates, attemptRows } = plan(accepted, records);
-    await writeQuietly(
+    let health: ReturnType<typeof healthStatements> | undefined;
+    const written = await writeQuietly(
       () => {
+        health = healthStatements(db, records);
         const statements = [
           ...insertRows(db, "INSERT INTO events", EVENT_COLUMNS, eventRows, ON_EVENT_CONFLICT),
           ...updates.map((update) =>
             db.prepare(UPDATE_DELIVERY).bind(update.path, JSON.stringify(update.patch), update.n, update.f, update.id),
           ),
           ...insertRows(db, "INSERT INTO attempts", ATTEMPT_COLUMNS, attemptRows),
-          ...healthStatements(db, records),
+          ...health.statements,
         ];
         return statements.length === 0 ? Promise.resolve() : db.batch(statements);
       },
       { events: eventRows.length, attempts: attemptRows.length },
     );
+    if (written) health?.written();
   }
 }
 

@@ -1,4 +1,5 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AttemptRecord } from "../../src/event-log/journal";
 import { sampleEvent } from "../support/events";
 import { adminCall, logRows, resetAll } from "./support";
@@ -24,6 +25,7 @@ async function upHealth() {
 }
 
 beforeEach(resetAll);
+afterEach(() => vi.restoreAllMocks());
 
 describe("a target's health", () => {
   it("is healthy again after a success that follows failures within a minute of the success before them", async () => {
@@ -32,6 +34,16 @@ describe("a target's health", () => {
     await logRows([], [request(1, 503, now - 2_000)]);
     expect(await upHealth()).toEqual({ lastSuccessAt: new Date(now - 3_000).toISOString(), failuresInARow: 1 });
     await logRows([], [request(2, 204, now - 1_000)]);
+    expect(await upHealth()).toEqual({ lastSuccessAt: new Date(now - 1_000).toISOString(), failuresInARow: 0 });
+  });
+
+  it("is healthy again after a success that follows one whose write failed", async () => {
+    const now = Date.now();
+    await logRows([], [request(1, 503, now - 3_000)]);
+    vi.spyOn(env.RELAY_LOG, "batch").mockRejectedValueOnce(new Error("D1_ERROR: overloaded"));
+    await logRows([], [request(2, 204, now - 2_000)]);
+    expect(await upHealth()).toEqual({ lastSuccessAt: null, failuresInARow: 1 });
+    await logRows([], [request(1, 204, now - 1_000)]);
     expect(await upHealth()).toEqual({ lastSuccessAt: new Date(now - 1_000).toISOString(), failuresInARow: 0 });
   });
 });
