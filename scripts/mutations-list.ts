@@ -1074,4 +1074,11 @@ export const MUTATIONS: Mutation[] = [
     "if (failuresAfter === 0) refreshedAt.set(target, now);",
     ["test/event-log/health.test.ts"],
   ),
+  change(
+    "a meeting's title is cut in UTF-16 units, splitting a character outside the BMP",
+    "src/event-log/journal.ts",
+    '.slice(0, max)\n    .join("");',
+    '.join("")\n    .slice(0, max);',
+    ["test/event-log/meeting-text.test.ts"],
+  ),
 ];

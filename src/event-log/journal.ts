@@ -266,7 +266,11 @@ function meetingText(event: RelayEvent, field: "subject" | "code", max: number):
   const meeting = (event.data as { meeting?: unknown } | undefined)?.meeting;
   if (typeof meeting !== "object" || meeting === null) return null;
   const value = (meeting as Record<string, unknown>)[field];
-  return typeof value === "string" && value !== "" ? value.slice(0, max) : null;
+  if (typeof value !== "string" || value === "") return null;
+  // Whole characters, as SQLite counts them: a UTF-16 cut could split one in two, stored as a broken character.
+  return Array.from(value.slice(0, 2 * max))
+    .slice(0, max)
+    .join("");
 }
 
 /** Runs a log write, bounded in time; a failure or timeout is one log line, never an exception. */
