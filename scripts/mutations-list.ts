@@ -1053,4 +1053,32 @@ export const MUTATIONS: Mutation[] = [
     "fitEvent(env.RELAY_STATE, letter.event, wrap)",
     ["test/admin/dead-letters.test.ts"],
   ),
+  change(
+    "a fan-out run again keeps the status of an earlier run's request after a request with no answer",
+    "src/event-log/journal.ts",
+    "        entry.s = record.status;",
+    "        if (record.status === null) delete entry.s;\n        else entry.s = record.status;",
+    ["test/event-log/merged-row.test.ts"],
+  ),
+  change(
+    "a success within a minute of the last one written leaves a failure streak counted since standing",
+    "src/event-log/health.ts",
+    "if (failuresAfter > 0) refreshedAt.delete(target);",
+    "if (failuresAfter < 0) refreshedAt.delete(target);",
+    ["test/event-log/health.test.ts"],
+  ),
+  change(
+    "a success whose log write failed is remembered as written, so the next success within a minute is not written",
+    "src/event-log/health.ts",
+    "if (failuresAfter === 0) refreshed.push(target);",
+    "if (failuresAfter === 0) refreshedAt.set(target, now);",
+    ["test/event-log/health.test.ts"],
+  ),
+  change(
+    "a meeting's title is cut in UTF-16 units, splitting a character outside the BMP",
+    "src/event-log/journal.ts",
+    '.slice(0, max)\n    .join("");',
+    '.join("")\n    .slice(0, max);',
+    ["test/event-log/meeting-text.test.ts"],
+  ),
 ];

@@ -11,8 +11,8 @@ export interface DeliveryState {
   n: number;
   /** Requests that failed. */
   f: number;
-  /** The last request's status (absent when none came back), time (ms) and duration. */
-  s?: number;
+  /** The last request's status (null or absent when none came back), time (ms) and duration. */
+  s?: number | null;
   t?: number;
   ms?: number;
   /** `[status, ms, at]` of a first attempt that succeeded: the only record of it (no `attempts` row). */

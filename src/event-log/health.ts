@@ -24,13 +24,14 @@ interface TargetTally {
  * The `target_health` upserts for what one invocation recorded: per target the last successful
  * request and the failed requests in a row since. Deliveries given up or parked without a request
  * change nothing. A success on a target already healthy writes nothing unless its time is a
- * minute newer than the one stored.
+ * minute newer than the one stored. Call `written` once the statements are: a success is remembered
+ * as written only then, so one whose write failed is written with the next.
  */
 export function healthStatements(
   db: D1Database,
   records: readonly AttemptRecord[],
   now = Date.now(),
-): D1PreparedStatement[] {
+): { statements: D1PreparedStatement[]; written: () => void } {
   const tallies = new Map<string, TargetTally>();
   for (const record of records) {
     if (record.durationMs === null) continue;
@@ -42,7 +43,10 @@ export function healthStatements(
     tallies.set(record.target, tally);
   }
   const statements: D1PreparedStatement[] = [];
+  const refreshed: string[] = [];
   for (const [target, { lastSuccessAt, failuresAfter }] of tallies) {
+    // A failure this isolate counts makes its next success one to write, however recent the last.
+    if (failuresAfter > 0) refreshedAt.delete(target);
     if (lastSuccessAt === null) {
       statements.push(db.prepare(ADD_FAILURES).bind(target, failuresAfter));
       continue;
@@ -50,10 +54,13 @@ export function healthStatements(
     const recent =
       failuresAfter === 0 && now - (refreshedAt.get(target) ?? Number.NEGATIVE_INFINITY) < HEALTH_REFRESH_MS;
     if (recent) continue;
-    if (failuresAfter === 0) refreshedAt.set(target, now);
+    if (failuresAfter === 0) refreshed.push(target);
     statements.push(db.prepare(SUCCEEDED).bind(target, lastSuccessAt, failuresAfter, HEALTH_REFRESH_MS));
   }
-  return statements;
+  const written = () => {
+    for (const target of refreshed) refreshedAt.set(target, now);
+  };
+  return { statements, written };
 }
 
 const ADD_FAILURES = `INSERT INTO target_health (target, last_success_at, failures_in_a_row) VALUES (?1, NULL, ?2)

@@ -90,20 +90,23 @@ export class EventJournal {
     this.#accepted.clear();
     const records = this.#records.splice(0);
     const { eventRows, updates, attemptRows } = plan(accepted, records);
-    await writeQuietly(
+    let health: ReturnType<typeof healthStatements> | undefined;
+    const written = await writeQuietly(
       () => {
+        health = healthStatements(db, records);
         const statements = [
           ...insertRows(db, "INSERT INTO events", EVENT_COLUMNS, eventRows, ON_EVENT_CONFLICT),
           ...updates.map((update) =>
             db.prepare(UPDATE_DELIVERY).bind(update.path, JSON.stringify(update.patch), update.n, update.f, update.id),
           ),
           ...insertRows(db, "INSERT INTO attempts", ATTEMPT_COLUMNS, attemptRows),
-          ...healthStatements(db, records),
+          ...health.statements,
         ];
         return statements.length === 0 ? Promise.resolve() : db.batch(statements);
       },
       { events: eventRows.length, attempts: attemptRows.length },
     );
+    if (written) health?.written();
   }
 }
 
@@ -191,8 +194,8 @@ function plan(
       if (tried) {
         entry.n += 1;
         if (failed) entry.f += 1;
-        if (record.status === null) delete entry.s;
-        else entry.s = record.status;
+        // null, not absent, when no answer came: merged into the row of a run before, it removes that run's status.
+        entry.s = record.status;
         entry.t = record.at;
         entry.ms = record.durationMs as number;
       }
@@ -263,7 +266,11 @@ function meetingText(event: RelayEvent, field: "subject" | "code", max: number):
   const meeting = (event.data as { meeting?: unknown } | undefined)?.meeting;
   if (typeof meeting !== "object" || meeting === null) return null;
   const value = (meeting as Record<string, unknown>)[field];
-  return typeof value === "string" && value !== "" ? value.slice(0, max) : null;
+  if (typeof value !== "string" || value === "") return null;
+  // Whole characters, as SQLite counts them: a UTF-16 cut could split one in two, stored as a broken character.
+  return Array.from(value.slice(0, 2 * max))
+    .slice(0, max)
+    .join("");
 }
 
 /** Runs a log write, bounded in time; a failure or timeout is one log line, never an exception. */
