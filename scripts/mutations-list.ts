@@ -1053,4 +1053,11 @@ export const MUTATIONS: Mutation[] = [
     "fitEvent(env.RELAY_STATE, letter.event, wrap)",
     ["test/admin/dead-letters.test.ts"],
   ),
+  change(
+    "a redelivery sends a relay event to the target it is about when named",
+    "src/admin/redeliver.ts",
+    "const about = event.provider === RELAY_PROVIDER ?",
+    "const about = event.provider !== RELAY_PROVIDER ?",
+    ["test/admin/redeliver.test.ts"],
+  ),
 ];
