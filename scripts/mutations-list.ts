@@ -1060,4 +1060,11 @@ export const MUTATIONS: Mutation[] = [
     "const about = event.provider !== RELAY_PROVIDER ?",
     ["test/admin/redeliver.test.ts"],
   ),
+  change(
+    "the dead-letter queue keeps letters per target beside an event's * letter",
+    "src/delivery/dead-letters/dlq-consumer.ts",
+    "(await deadLetterId(ALL_TARGETS, event.id)))) !== null",
+    '(await deadLetterId(ALL_TARGETS, event.id)))) === "never"',
+    ["test/delivery/dead-letter-queue.test.ts"],
+  ),
 ];
