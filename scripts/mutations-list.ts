@@ -1067,4 +1067,11 @@ export const MUTATIONS: Mutation[] = [
     '(await deadLetterId(ALL_TARGETS, event.id)))) === "never"',
     ["test/delivery/dead-letter-queue.test.ts"],
   ),
+  change(
+    "a resume carries on from the cursor of a progress record of any age",
+    "src/delivery/dead-letters/resume.ts",
+    '...(underWay && typeof stored.cursor === "string"',
+    '...(typeof stored.cursor === "string"',
+    ["test/admin/replay-cursor.test.ts"],
+  ),
 ];
