@@ -1074,4 +1074,18 @@ export const MUTATIONS: Mutation[] = [
     '...(typeof stored.cursor === "string"',
     ["test/admin/replay-cursor.test.ts"],
   ),
+  change(
+    "a dead letter read by id ignores its replayed mark",
+    "src/delivery/dead-letters/store.ts",
+    "return found.get(REPLAYED_PREFIX + id) === letter.lastAttemptAt ? null : letter;",
+    "return letter;",
+    ["test/delivery/kv-rate-marked-replayed.test.ts"],
+  ),
+  change(
+    "the dead-letter list ignores replayed marks",
+    "src/delivery/dead-letters/store.ts",
+    "return letter !== undefined && isWanted(letter, { reason }) && !sent ? [letter] : [];",
+    "return letter !== undefined && isWanted(letter, { reason }) ? [letter] : [];",
+    ["test/delivery/kv-rate-marked-replayed.test.ts"],
+  ),
 ];
