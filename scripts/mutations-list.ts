@@ -1088,4 +1088,11 @@ export const MUTATIONS: Mutation[] = [
     "return letter !== undefined && isWanted(letter, { reason }) ? [letter] : [];",
     ["test/delivery/kv-rate-marked-replayed.test.ts"],
   ),
+  change(
+    "an event's answer reads every attempt row",
+    "src/event-log/queries.ts",
+    ".bind(id, MAX_SHOWN_ATTEMPTS + 1),",
+    ".bind(id, -1),",
+    ["test/admin/events.test.ts"],
+  ),
 ];
