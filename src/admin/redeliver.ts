@@ -1,12 +1,12 @@
 import * as v from "valibot";
 import { loadTargets, type Target } from "../config/targets";
 import { TARGET_ID_PATTERN as TARGET_ID } from "../config/targets-schema";
-import type { RelayEvent } from "../core/cloud-event";
+import { RELAY_PROVIDER, type RelayEvent } from "../core/cloud-event";
 import type { Env } from "../core/env";
 import { errorMessage, RelayError } from "../core/errors";
 import { log } from "../core/log";
 import { settingsOf } from "../core/settings";
-import { targetWants } from "../delivery/match";
+import { aboutTarget, targetWants } from "../delivery/match";
 import { parseJson } from "../lib/json";
 import { BATCH_BYTES_BUDGET, MAX_TARGETS, QUEUE_BATCH_MESSAGES } from "../lib/limits";
 import { PartlySentError, sendInBatches } from "../queue/enqueue";
@@ -57,7 +57,10 @@ export function redeliverBody(text: string): { targets?: string[] | undefined } 
   );
 }
 
-/** The named targets (each must exist and be enabled), or every enabled target that wants the event. */
+/**
+ * The named targets (each must exist and be enabled, and not be the target a relay event is about), or every
+ * enabled target that wants the event.
+ */
 export async function chosenTargets(
   env: Env,
   event: RelayEvent,
@@ -81,6 +84,14 @@ export async function chosenTargets(
     }
     return wanted;
   }
+  // A target never receives relay events about itself, named or not.
+  const about = event.provider === RELAY_PROVIDER ? named.indexOf(aboutTarget(event) ?? "") : -1;
+  if (about !== -1)
+    throw new RelayError(
+      400,
+      "invalid_body",
+      `body.targets.${about}: "${named[about]}" is the target this relay event is about; a target never receives relay events about itself`,
+    );
   const byId = new Map(loaded.targets.map((target) => [target.id, target]));
   return [...new Set(named)].map((id) => {
     const target = byId.get(id);

@@ -52,7 +52,7 @@ export function wantsOwnEvent(target: Target, event: RelayEvent): boolean {
 }
 
 /** The target a relay event is about (`data.target`), if any. */
-function aboutTarget(event: RelayEvent): string | undefined {
+export function aboutTarget(event: RelayEvent): string | undefined {
   const about = (event.data as { target?: unknown }).target;
   return typeof about === "string" ? about : undefined;
 }

@@ -223,7 +223,15 @@ interface LoggedEvent {
   event: RelayEvent;
   receivedAt: string;
   attempts: AttemptEntry[];
+  /** Older attempt rows than {@link MAX_SHOWN_ATTEMPTS} were left out. */
+  earlierAttemptsOmitted?: true;
 }
+
+/**
+ * Attempt rows one event's answer shows at most, the latest (about 1.3 MB at 1 KiB of answer each): redeliveries
+ * keep adding rows to an event, and the memory of one request must not grow with them.
+ */
+const MAX_SHOWN_ATTEMPTS = 1_000;
 
 /** An `attempts` row: an entry's fields as stored, with the time in ms and `manual` as 0 or 1. */
 type AttemptRow = Omit<AttemptEntry, "durationMs" | "at" | "manual"> & {
@@ -233,7 +241,8 @@ type AttemptRow = Omit<AttemptEntry, "durationMs" | "at" | "manual"> & {
 };
 
 /**
- * One event and every attempt, oldest first; null when unknown or received before `keptSince`.
+ * One event and its attempts (the latest {@link MAX_SHOWN_ATTEMPTS} rows), oldest first; null when unknown or
+ * received before `keptSince`.
  * A first attempt that succeeded at once has no `attempts` row: it comes from the event's row.
  */
 export async function readEvent(db: D1Database, id: string, keptSince: number): Promise<LoggedEvent | null> {
@@ -243,13 +252,16 @@ export async function readEvent(db: D1Database, id: string, keptSince: number): 
       .bind(id, keptSince),
     db
       .prepare(
-        "SELECT target, attempt, status, error, response, duration_ms, at, outcome, manual FROM attempts WHERE event_id = ? ORDER BY seq",
+        "SELECT target, attempt, status, error, response, duration_ms, at, outcome, manual FROM attempts WHERE event_id = ? ORDER BY seq DESC LIMIT ?",
       )
-      .bind(id),
+      .bind(id, MAX_SHOWN_ATTEMPTS + 1),
   ]);
   const row = events?.results[0] as { event: string; received_at: number; deliveries: string } | undefined;
   if (row === undefined) return null;
-  const logged = ((attempts?.results ?? []) as unknown as AttemptRow[]).map((attempt) => ({
+  const rows = (attempts?.results ?? []) as unknown as AttemptRow[];
+  // One row past the limit says earlier ones exist; it is not shown.
+  const omitted = rows.length > MAX_SHOWN_ATTEMPTS;
+  const logged = (omitted ? rows.slice(0, -1) : rows).reverse().map((attempt) => ({
     target: attempt.target,
     attempt: attempt.attempt,
     status: attempt.status,
@@ -284,6 +296,7 @@ export async function readEvent(db: D1Database, id: string, keptSince: number): 
     event: JSON.parse(row.event) as RelayEvent,
     receivedAt: iso(row.received_at),
     attempts: timeline.map((attempt) => ({ ...attempt, at: iso(attempt.at) })),
+    ...(omitted ? { earlierAttemptsOmitted: true as const } : {}),
   };
 }
 

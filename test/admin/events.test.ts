@@ -267,6 +267,25 @@ describe("GET /admin/events", () => {
 });
 
 describe("GET /admin/events/<id>", () => {
+  it("answers at most the latest 1,000 attempts, saying earlier ones were left out", async () => {
+    // Redeliveries keep adding rows to one event: the answer is bounded whatever the log holds.
+    const rows = Array.from({ length: 1_200 }, (_, i) =>
+      attempt(e1, "crm", i + 2, 2000 + i, {
+        status: 503,
+        error: "HTTP 503",
+        response: "x".repeat(1024),
+        outcome: "retry",
+      }),
+    );
+    await logRows([{ event: e1, receivedAt: BASE + 1000 }], rows);
+    const { response, body } = await adminCall("GET", `/admin/events/${e1.id}`);
+    expect(response.status).toBe(200);
+    const attempts = body.attempts as { attempt: number }[];
+    expect(attempts).toHaveLength(1_000);
+    expect(attempts.map((entry) => entry.attempt)).toEqual(Array.from({ length: 1_000 }, (_, i) => i + 202));
+    expect(body.earlierAttemptsOmitted).toBe(true);
+  });
+
   it("answers the CloudEvent and every attempt, oldest first", async () => {
     await logSample();
     const { response, body } = await adminCall("GET", `/admin/events/${e2.id}`);

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
+import { deliveryDead } from "../../src/delivery/relay-events/own-events";
 import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
 import { adminCall, logRows, resetAll, tableRows } from "../event-log/support";
 import { sampleEvent } from "../support/events";
@@ -87,6 +88,29 @@ describe("POST /admin/events/<id>/redeliver", () => {
           ? "target_disabled"
           : "invalid_body";
     expect(body).toEqual({ error, code });
+    expect(deliveries.sent).toEqual([]);
+  });
+
+  it("never sends a relay event to the target it is about, even when named", async () => {
+    const OPS: Target = { id: "ops", url: "https://ops.example.com/in", types: ["relay.*"] };
+    await useTargets([CRM, OPS]);
+    const dead = deliveryDead({
+      event,
+      target: "ops",
+      deadLetter: "dead:ops.abc",
+      attempts: 5,
+      lastStatus: 500,
+      lastError: "HTTP 500",
+      firstAttemptAt: "2026-11-21T10:00:00.000Z",
+    });
+    await logRows([{ event: dead, receivedAt: Date.now() }]);
+    const { response, body, deliveries } = await redeliver(dead.id, JSON.stringify({ targets: ["crm", "ops"] }));
+    expect(response.status).toBe(400);
+    expect(body).toEqual({
+      error:
+        'body.targets.1: "ops" is the target this relay event is about; a target never receives relay events about itself',
+      code: "invalid_body",
+    });
     expect(deliveries.sent).toEqual([]);
   });
 

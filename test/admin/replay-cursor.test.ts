@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { deadLetterId } from "../../src/delivery/dead-letters/store";
 import { AUDIT, CRM } from "../delivery/pause-support";
+import { aSecondPasses } from "../support/production/kv";
 import { PRODUCTION } from "../support/production/limits";
 import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
@@ -79,6 +80,36 @@ describe("a stored cursor", () => {
     expect(calls.flatMap((call) => call.queued.map(pairOf))).toEqual([`${first} → crm`]);
     expect(calls.at(-1)?.body).toEqual({ target: "crm", paused: false, replayed: 1, remaining: false });
   });
+
+  it("of an unfinished resume is not used after a new pause's first page could not save its own", async () => {
+    const cursor = await cursorPastFirstPage();
+    // A resume left unfinished days ago, then a new pause that kept more than one call replays.
+    const at = Date.now() - 3 * 86_400_000;
+    await env.RELAY_STATE.put("resuming:crm", JSON.stringify({ pausedSince: SINCE, replayed: 5, cursor, at }));
+    await env.RELAY_STATE.put("paused:crm", JSON.stringify({ since: new Date().toISOString(), by: "gone" }));
+    await seed(Array.from({ length: 100 }, (_, i) => ({ target: "crm", reason: "paused" as const, eventId: `p${i}` })));
+    // KV is down for the progress record as the first page ends: the pause is lifted, the old record stays.
+    const write = env.RELAY_STATE.put.bind(env.RELAY_STATE);
+    const down = vi
+      .spyOn(env.RELAY_STATE, "put")
+      .mockImplementation((key: string, ...rest: unknown[]) =>
+        key === "resuming:crm"
+          ? Promise.reject(new Error("KV PUT failed: 503"))
+          : (write as (...args: unknown[]) => Promise<void>)(key, ...rest),
+      );
+    const first = await post(RESUME);
+    down.mockRestore();
+    expect(first.body).toMatchObject({ paused: false, remaining: true });
+    aSecondPasses();
+    const rest = await untilDone(RESUME, undefined, 10);
+    expect(rest.at(-1)?.body).toMatchObject({ remaining: false });
+    // Every delivery kept for the new pause is replayed, not only those after the old resume's cursor.
+    expect((await storedLetters()).filter((letter) => letter.reason === "paused")).toEqual([]);
+    const replayed = [...first.queued, ...rest.flatMap((call) => call.queued)].filter(
+      (sent) => sent.body.kind === "delivery",
+    );
+    expect(new Set(replayed.map(pairOf)).size).toBe(100);
+  }, 60_000);
 
   it("that KV no longer takes starts the walk over from the first key", async () => {
     await seed([{ target: "crm", reason: "failed", eventId: "e1" }]);

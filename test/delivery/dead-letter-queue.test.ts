@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from "vitest";
 import { DLQ_LAST_TRY } from "../../src/delivery/dead-letters/dlq-consumer";
 import { deadLetterId, listDeadLetters } from "../../src/delivery/dead-letters/store";
 import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
+import { pairOf, untilDone } from "../admin/replay-support";
 import { sampleEvent } from "../support/events";
 import { acceptEveryDelivery } from "../support/fetch";
 import { loggedLines } from "../support/log";
@@ -115,6 +116,22 @@ describe("dead-letter queue consumer: what Queues gave up on is kept, never drop
         lastError: expect.stringContaining("targets could not be read: $[0].url"),
       }),
     ]);
+  });
+
+  it("keeps an event kept as * only once: a second try after the document is fixed adds no letter per target", async () => {
+    // The same message again (Queues delivers at least once): the * letter already covers every target, and
+    // per-target letters beside it would make a bulk replay send the event twice to each.
+    await useTargets('[{"id":"crm"}]');
+    await consume(DLQ, [exhaustedEvent]);
+    await useTargets([{ id: "crm", url: "https://crm.example.com/" }]);
+    aSecondPasses();
+    const { result: run, lines } = await loggedLines(() => consume(DLQ, [exhaustedEvent]));
+    expect(run).toMatchObject({ acked: ["m0"], retried: [] });
+    expect((await stored()).map((letter) => letter.target)).toEqual(["*"]);
+    expect(lines).toContainEqual(expect.objectContaining({ kind: "dead-letter", id: EVENT_ID, outcome: "duplicate" }));
+    aSecondPasses();
+    const calls = await untilDone("/admin/dead-letters/replay");
+    expect(calls.flatMap((call) => call.queued).map(pairOf)).toEqual([`${EVENT_ID} → *`]);
   });
 
   it("keeps the * dead letter of a document with 300,000 problems, saying the first and how many more", async () => {

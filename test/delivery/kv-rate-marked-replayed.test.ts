@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { storeDeadLetter } from "../../src/delivery/dead-letters/store";
+import { deadLetterId, storeDeadLetter } from "../../src/delivery/dead-letters/store";
 import { CLAIM_HELD_MS } from "../../src/event-log/replay-claims";
 import type { DeliveryMessage, QueueMessage } from "../../src/queue/messages";
 import { consume } from "../support/queue";
@@ -101,6 +101,27 @@ describe("a delivery kept while its keeper still saw the pause, resumed within t
     await deliverAll(resumed.queued);
     expect(sentToCrm()).toEqual([event(1).id]);
     expect(await deadLetters("crm")).toEqual([]);
+  });
+
+  it("is neither listed nor sent again by its own replay after the resume's claim lapsed, while its removal waits", async () => {
+    startClock();
+    await env.RELAY_STATE.put("paused:crm", JSON.stringify({ since: new Date().toISOString(), by: "operator" }));
+    await consume(DELIVERIES, [pending(1)]);
+    const resumed = await adminPost("/crm/resume");
+    expect(resumed.body).toEqual({ target: "crm", paused: false, replayed: 1, remaining: false });
+    expect(resumed.queued.filter(naming)).toHaveLength(1);
+
+    // Past the claim's ten minutes, the removal still waiting: the record is there, its mark says it was sent.
+    offset += CLAIM_HELD_MS + 60_000;
+    expect(await deadLetters("crm")).toEqual([]);
+    const id = await deadLetterId("crm", event(1).id);
+    const one = await adminPost(`/../dead-letters/${id}/replay`);
+    expect(one.response.status).toBe(404);
+    expect(one.queued).toEqual([]);
+
+    await deliverAll(resumed.queued);
+    expect(sentToCrm()).toEqual([event(1).id]);
+    expect(await env.RELAY_STATE.get(`dead:${id}`)).toBeNull();
   });
 
   it("is not sent again by the next page of the same resume, called a second later", async () => {

@@ -54,7 +54,7 @@ export function eventView(root, id) {
   let timer;
   async function load() {
     try {
-      const { event, attempts, receivedAt } = await api("GET", `/admin/events/${segment(id)}`);
+      const { event, attempts, receivedAt, earlierAttemptsOmitted } = await api("GET", `/admin/events/${segment(id)}`);
       json.textContent = JSON.stringify(event, null, 2);
       const meeting = event.data?.meeting ?? {};
       const title = typeof meeting.subject === "string" ? meeting.subject : "";
@@ -68,7 +68,12 @@ export function eventView(root, id) {
         time(receivedAt),
       );
       redeliver.hidden = false;
-      timeline.replaceChildren(...byTarget(attempts ?? []));
+      timeline.replaceChildren(
+        ...(earlierAttemptsOmitted
+          ? [h("p", {}, "The latest 1,000 attempts are shown; earlier ones are left out.")]
+          : []),
+        ...byTarget(attempts ?? []),
+      );
     } catch (error) {
       if (error.status === 404) {
         // Nothing to redeliver: the relay does not know it (never arrived, or past retention).

@@ -17,7 +17,7 @@ import { pausedTargets } from "../pauses";
 import { RelayOutbox } from "../relay-events/outbox";
 import { splitBundle } from "../split";
 import { keepWhilePaused } from "./hold";
-import { ALL_TARGETS } from "./store";
+import { ALL_TARGETS, DEAD_LETTER_PREFIX, deadLetterId } from "./store";
 
 /** The queue Cloudflare moves a message to once it has used up its queue's `max_retries`. */
 export const DEAD_LETTER_QUEUE = "meeting-relay-dlq";
@@ -151,6 +151,12 @@ async function buryExhaustedEvent(
     const burial = { event, target: ALL_TARGETS, firstAttemptAt: receivedAt };
     await buryDelivery(env, burial, { ...verdict, lastError }, outbox);
     journal.notAttempted({ event, target: ALL_TARGETS }, 0, lastError, "dead");
+    return;
+  }
+  // Kept as `*` on an earlier try (the same message again, or a copy): that letter covers every target, and
+  // letters per target beside it would have a bulk replay send the event twice to each.
+  if ((await env.RELAY_STATE.get(DEAD_LETTER_PREFIX + (await deadLetterId(ALL_TARGETS, event.id)))) !== null) {
+    log("dead-letter", { id: event.id, outcome: "duplicate", reason: "the event is kept for every target already" });
     return;
   }
   const served = await servedTargets(env.RELAY_STATE, event.id);

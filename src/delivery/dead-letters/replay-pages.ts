@@ -5,16 +5,15 @@ import { KV_BULK_GET_KEYS, KV_LIST_KEYS } from "../../lib/limits";
 import type { OperationBudget } from "../operation-budget";
 import { LETTER_AT_MOST, ReplayInterruptedError, replayInOrder } from "./replay-batches";
 import {
-  DEAD_LETTER_PREFIX,
   type DeadLetter,
   type DeadLetterMetadata,
   deadLetterFrom,
   hasMetadata,
   isWanted,
   type LetterFilter,
+  MARKS_LAST_MS,
+  markOf,
   mayBeWanted,
-  REPLAYED_PREFIX,
-  REPLAYED_TTL_SECONDS,
 } from "./store";
 
 export interface ReplayProgress {
@@ -141,12 +140,6 @@ export async function replayPages(
 
 /** A chunk's claim of the letters it read, and the release of those it did not send ({@link claimLetters}). */
 const CLAIM_AT_MOST = 2;
-
-/** A mark is written seconds after the record it names, and expires four days later. */
-const MARKS_LAST_MS = 2 * REPLAYED_TTL_SECONDS * 1000;
-
-/** `dead:<id>` → `replayed:<id>`. */
-const markOf = (name: string) => REPLAYED_PREFIX + name.slice(DEAD_LETTER_PREFIX.length);
 
 function byFirstAttempt(a: { metadata?: unknown }, b: { metadata?: unknown }): number {
   const at = (key: { metadata?: unknown }) =>

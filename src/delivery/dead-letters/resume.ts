@@ -115,15 +115,18 @@ async function resumeSoFar(env: Env, targetId: string, budget: OperationBudget, 
   // A pause other than the one the record's resume ended is a new one: the record was left behind by an
   // earlier resume (KV down as it ended), and its pause and count are not this resume's to report. It goes
   // when this one is done.
+  const underWay = typeof stored.at === "number" && now - stored.at < UNDER_WAY_MS;
   if (paused && recordSince !== pausedSince) {
-    const underWay = typeof stored.at === "number" && now - stored.at < UNDER_WAY_MS;
     return { paused, pausedSince, replayed: 0, stored: true, ...(underWay ? { pausedAgain: true } : {}) };
   }
   return {
     paused,
     pausedSince: recordSince,
     replayed: stored.replayed,
-    ...(typeof stored.cursor === "string" && stored.cursor !== "" ? { cursor: stored.cursor } : {}),
+    // Only a resume under way carries on from its cursor. A record left longer ago may be an earlier resume's
+    // (the first page of this one lifted a new pause, then KV refused its record): its cursor may lie past
+    // letters this pause kept, so the walk starts from the first key (a longer walk, never a letter missed).
+    ...(underWay && typeof stored.cursor === "string" && stored.cursor !== "" ? { cursor: stored.cursor } : {}),
     stored: true,
   };
 }

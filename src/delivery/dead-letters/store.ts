@@ -114,8 +114,13 @@ export async function storeDeadLetter(state: KVNamespace, letter: Omit<DeadLette
  */
 export async function readDeadLetter(state: KVNamespace, id: string): Promise<DeadLetter | "unreadable" | null> {
   if (!isDeadLetterId(id)) return null;
-  const text = await state.get(DEAD_LETTER_PREFIX + id, "text");
-  return text === null ? null : (deadLetterFrom(text) ?? "unreadable");
+  // With its mark, in the same bulk read: a record marked replayed was sent, and its removal is queued.
+  const found = await state.get([DEAD_LETTER_PREFIX + id, REPLAYED_PREFIX + id], "text");
+  const text = found.get(DEAD_LETTER_PREFIX + id);
+  if (text == null) return null;
+  const letter = deadLetterFrom(text);
+  if (letter === undefined) return "unreadable";
+  return found.get(REPLAYED_PREFIX + id) === letter.lastAttemptAt ? null : letter;
 }
 
 /**
@@ -144,7 +149,13 @@ export function deadLetterFrom(text: string, key?: string): DeadLetter | undefin
  */
 export const REPLAYED_PREFIX = "replayed:";
 /** Four days: as long as Queues keeps a message by default, so a replay naming the record finds it however long it waited. */
-export const REPLAYED_TTL_SECONDS = 4 * 86_400;
+const REPLAYED_TTL_SECONDS = 4 * 86_400;
+
+/** A mark is written seconds after the record it names, and expires four days later. */
+export const MARKS_LAST_MS = 2 * REPLAYED_TTL_SECONDS * 1000;
+
+/** `dead:<id>` → `replayed:<id>`. */
+export const markOf = (name: string) => REPLAYED_PREFIX + name.slice(DEAD_LETTER_PREFIX.length);
 
 export async function markReplayed(state: KVNamespace, id: string, lastAttemptAt: string): Promise<void> {
   await state.put(REPLAYED_PREFIX + id, lastAttemptAt, { expirationTtl: REPLAYED_TTL_SECONDS });
@@ -190,14 +201,20 @@ export async function listDeadLetters(
   // A key without metadata (stored before it existed) is read and filtered on its record.
   const keys = page.keys.filter((key) => mayBeWanted(key.metadata, { reason }));
   const names = keys.map((key) => key.name);
-  const records = await valuesOf(state, "", names);
+  // With the mark of each letter recent enough to carry one: a letter marked replayed was sent, its removal queued.
+  const now = Date.now();
+  const marks = keys
+    .filter((key) => now - Date.parse(key.metadata?.lastAttemptAt as string) < MARKS_LAST_MS)
+    .map((key) => markOf(key.name));
+  const records = await valuesOf(state, "", [...names, ...marks]);
   return {
     // A record deleted between the list and the read is simply gone.
     items: names.flatMap((name) => {
       const text = records.get(name);
       // Not one the relay wrote (say, a value put by hand): one log line, and the rest of the page still lists.
       const letter = text === undefined ? undefined : deadLetterFrom(text, name);
-      return letter !== undefined && isWanted(letter, { reason }) ? [letter] : [];
+      const sent = letter !== undefined && records.get(markOf(name)) === letter.lastAttemptAt;
+      return letter !== undefined && isWanted(letter, { reason }) && !sent ? [letter] : [];
     }),
     cursor: page.list_complete ? null : page.cursor,
   };
