@@ -586,8 +586,8 @@ export const MUTATIONS: Mutation[] = [
   change(
     "a resume carries an old cursor into a new pause",
     "src/delivery/dead-letters/resume.ts",
-    "const from = sofar.paused ? undefined : sofar.cursor;",
-    "const from = sofar.cursor;",
+    "return { paused, pausedSince, replayed: 0, stored: true, ...(underWay ? { pausedAgain: true } : {}) };",
+    "return { paused, pausedSince, replayed: 0, stored: true, cursor: stored.cursor as string, ...(underWay ? { pausedAgain: true } : {}) };",
     ["test/admin/replay-cursor.test.ts"],
   ),
   change(

@@ -59,8 +59,9 @@ export async function resumeTarget(
       );
     });
   }
-  // A pause in place is a new one (or the first page of this one): its letters are anywhere in the list.
-  const from = sofar.paused ? undefined : sofar.cursor;
+  // Only a resume under way of this same pause carries on from its cursor (resumeSoFar decides): a new pause's
+  // letters are anywhere in the list.
+  const from = sofar.cursor;
   let paged: Awaited<ReturnType<typeof replayPages>>;
   try {
     paged = await replayPages(env, deadLetterPrefix(targetId), KEPT_WHILE_PAUSED, budget, from, now);
