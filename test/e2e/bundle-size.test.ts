@@ -39,7 +39,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
  * targets, reports and dead letters of an invalid document kept within Queues' and KV's sizes, whole-second bot
  * waits, one pair kept once per batch, lone surrogates in ids, compressed callbacks, Tencent data encrypted for a
  * route without its key, zoned times off the calendar, and the operator's single replays, resumes and redeliveries
- * when KV refuses a second write within a second. Ten more fixes that day (the event log's merged rows, target
+ * when KV refuses a second write within a second. Nine more fixes that day (the event log's merged rows, target
  * health and cut titles; dead letters kept as `*` once, marks of replayed letters read, a stale resume cursor, a relay
  * event never redelivered to its own target, an event's attempts capped) brought it to 63,977 bytes, under it.
  */
