@@ -1,9 +1,16 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it, vi } from "vitest";
-import { storeDeadLetter } from "../../src/delivery/dead-letters/store";
+import { describe, expect, it } from "vitest";
 import type { DeliveryMessage } from "../../src/queue/messages";
 import { consume } from "../support/queue";
-import { adminPost, CRM, DELIVERIES, deadLetters, event, usePauseFixture } from "./pause-support";
+import {
+  adminPost,
+  CRM,
+  DELIVERIES,
+  deadLetters,
+  keptWhilePaused,
+  usePauseFixture,
+  useTestClock,
+} from "./pause-support";
 
 /**
  * crm answered 410 for an hour and kept a hundred deliveries. The operator resumes it: a resume goes in
@@ -14,38 +21,22 @@ import { adminPost, CRM, DELIVERIES, deadLetters, event, usePauseFixture } from 
  */
 const { crm, sentTo } = usePauseFixture();
 
-let offset = 0;
-const realNow = Date.now.bind(Date);
-
-function startClock(): void {
-  offset = 0;
-  vi.spyOn(Date, "now").mockImplementation(() => realNow() + offset);
-}
+const clock = useTestClock();
 
 describe("a target that answers 410 again to the first page of its resume", () => {
   it("stays paused: the next page lifts nothing and sends nothing, and a resume asked for later does", async () => {
-    startClock();
+    clock.start();
     const hourAgo = Date.now() - 3_600_000;
     await env.RELAY_STATE.put("paused:crm", JSON.stringify({ since: new Date(hourAgo).toISOString(), by: "gone" }));
     for (let n = 1; n <= 100; n++) {
-      const at = new Date(hourAgo + n * 1000).toISOString();
-      await storeDeadLetter(env.RELAY_STATE, {
-        target: "crm",
-        reason: "paused",
-        event: event(n),
-        attempts: 0,
-        lastStatus: null,
-        lastError: "not attempted: the target is paused",
-        firstAttemptAt: at,
-        lastAttemptAt: at,
-      });
+      await keptWhilePaused(n, new Date(hourAgo + n * 1000).toISOString());
     }
     crm.status = 410;
 
     const first = await adminPost("/crm/resume");
     expect(first.body).toMatchObject({ target: "crm", paused: false, remaining: true });
     // Two seconds later the first batch of replays is taken up: crm answers 410 and is paused again.
-    offset += 2_000;
+    clock.advance(2_000);
     await consume(
       DELIVERIES,
       first.queued.slice(0, 6).map((sent) => sent.body as DeliveryMessage),
@@ -55,7 +46,7 @@ describe("a target that answers 410 again to the first page of its resume", () =
     const sent = sentTo(CRM).length;
 
     // The loop's next page, a second later.
-    offset += 1_000;
+    clock.advance(1_000);
     const next = await adminPost("/crm/resume");
     expect(next.response.status).toBe(202);
     expect(next.body).toEqual({ target: "crm", paused: true, replayed: 0, remaining: false });
@@ -65,7 +56,7 @@ describe("a target that answers 410 again to the first page of its resume", () =
     expect(await env.RELAY_STATE.get("resuming:crm")).toBeNull();
 
     // Once crm is fixed, the operator resumes it again: that resume lifts the new pause.
-    offset += 60_000;
+    clock.advance(60_000);
     crm.status = 204;
     const again = await adminPost("/crm/resume");
     expect(again.body).toMatchObject({ target: "crm", paused: false });

@@ -3,13 +3,13 @@ import { afterEach, beforeEach, vi } from "vitest";
 import type { Target } from "../../src/config/targets";
 import type { RelayEvent } from "../../src/core/cloud-event";
 import type { Env } from "../../src/core/env";
-import { type DeadLetter, listDeadLetters } from "../../src/delivery/dead-letters/store";
+import { type DeadLetter, listDeadLetters, storeDeadLetter } from "../../src/delivery/dead-letters/store";
 import worker from "../../src/index";
-import type { DeliveryMessage, EventMessage } from "../../src/queue/messages";
+import type { DeliveryMessage, EventMessage, QueueMessage } from "../../src/queue/messages";
 import { TEST_BINDINGS } from "../support/bindings";
 import { sampleEvent } from "../support/events";
 import { mockFetch } from "../support/fetch";
-import { recordQueue } from "../support/queue";
+import { consume, recordQueue } from "../support/queue";
 import { reset } from "../support/reset";
 import { useTargets } from "../support/targets";
 
@@ -86,4 +86,54 @@ export async function pauseAndResumeLater(advance: (ms: number) => void) {
   await adminPost("/crm/pause");
   advance(60_000);
   return adminPost("/crm/resume");
+}
+
+/** The delivery of `event(n)` to crm as its pause keeps it (`paused`, not attempted), kept at `at`. */
+export function keptWhilePaused(n: number, at: string): Promise<DeadLetter> {
+  return storeDeadLetter(env.RELAY_STATE, {
+    target: "crm",
+    reason: "paused",
+    event: event(n),
+    attempts: 0,
+    lastStatus: null,
+    lastError: "not attempted: the target is paused",
+    firstAttemptAt: at,
+    lastAttemptAt: at,
+  });
+}
+
+/**
+ * The test's clock: once started, `Date.now` (which the KV double reads too) runs ahead of real time by
+ * what `advance` adds, so the queue's delays and KV's second pass without waiting.
+ */
+export function useTestClock() {
+  const realNow = Date.now.bind(Date);
+  let offset = 0;
+  return {
+    start(): void {
+      offset = 0;
+      vi.spyOn(Date, "now").mockImplementation(() => realNow() + offset);
+    },
+    advance(ms: number): void {
+      offset += ms;
+    },
+  };
+}
+
+/** A replay naming a kept record ({@link DeliveryMessage.keptAs}), queued to remove it. */
+export const namesRecord = (sent: { body: QueueMessage }) => (sent.body as DeliveryMessage).keptAs !== undefined;
+
+/**
+ * Consumes what was queued once its delay has passed (`advance` moves the clock on by the longest): the
+ * replays, then in a later batch those naming a record.
+ */
+export async function deliverQueued(
+  queued: { body: QueueMessage; delaySeconds: number | undefined }[],
+  advance: (ms: number) => void,
+): Promise<void> {
+  advance(Math.max(0, ...queued.map((sent) => sent.delaySeconds ?? 0)) * 1000);
+  for (const naming of [false, true]) {
+    const bodies = queued.filter((sent) => namesRecord(sent) === naming).map((sent) => sent.body as DeliveryMessage);
+    if (bodies.length > 0) await consume(DELIVERIES, bodies);
+  }
 }
