@@ -936,7 +936,7 @@ export const MUTATIONS: Mutation[] = [
   change(
     "relay.config.invalid quotes its first problem whole",
     "src/delivery/relay-events/own-events.ts",
-    'reason: await cutText(problems[0] ?? "invalid targets", MAX_REASON_CHARS, KEPT_REASON_CHARS),',
+    'reason: await boundedText(problems[0] ?? "invalid targets"),',
     'reason: problems[0] ?? "invalid targets",',
     ["test/delivery/relay-events.test.ts"],
   ),

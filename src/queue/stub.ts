@@ -22,17 +22,18 @@ export async function stubOf(event: RelayEvent, key: string): Promise<RelayEvent
   return {
     specversion: event.specversion,
     id: event.id,
-    source: await bounded(event.source),
-    type: await bounded(event.type),
-    ...(event.subject === undefined ? {} : { subject: await bounded(event.subject) }),
-    time: await bounded(event.time),
+    source: await boundedText(event.source),
+    type: await boundedText(event.type),
+    ...(event.subject === undefined ? {} : { subject: await boundedText(event.subject) }),
+    time: await boundedText(event.time),
     datacontenttype: event.datacontenttype,
     provider: event.provider,
-    providerevent: await bounded(event.providerevent),
+    providerevent: await boundedText(event.providerevent),
     data: data as EventData,
   };
 }
 
-function bounded(text: string): Promise<string> {
+/** A text cut as a stub's texts are: over 1,024 characters, its first 1,000, then `…` and a hash of the whole. */
+export function boundedText(text: string): Promise<string> {
   return cutText(text, STUB_TEXT_CHARS, KEPT_CHARS);
 }

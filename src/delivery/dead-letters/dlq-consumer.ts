@@ -4,12 +4,12 @@ import { errorMessage } from "../../core/errors";
 import { log } from "../../core/log";
 import { settingsOf, WAITS } from "../../core/settings";
 import { EventJournal } from "../../event-log/journal";
-import { cutText } from "../../lib/cut-text";
 import { BATCH_BYTES_BUDGET, INLINE_TARGETS_PER_EVENT } from "../../lib/limits";
 import { sendInBatches } from "../../queue/enqueue";
 import { unreadableMessage } from "../../queue/message-shape";
 import type { DeliveryMessage, EventMessage, EventsMessage, QueueMessage } from "../../queue/messages";
 import { messageBytes, spillEvent } from "../../queue/spill";
+import { boundedText } from "../../queue/stub";
 import { buryDelivery } from "../attempt";
 import { seenBefore, servedTargets } from "../dedup";
 import { targetWants } from "../match";
@@ -229,10 +229,6 @@ async function loadTargetsSafely(env: Env): Promise<{ ok: true; targets: Target[
   }
 }
 
-/** A problem longer than this (UTF-16 code units) is cut to {@link KEPT_PROBLEM_CHARS}, then `…` and a hash. */
-const MAX_PROBLEM_CHARS = 1024;
-const KEPT_PROBLEM_CHARS = 1000;
-
 /**
  * What a dead letter says of an invalid document: its first problem and how many more. A document stored by
  * hand can have hundreds of thousands (600 KB of `0`s make 30 MB of them), which in one record would pass
@@ -242,6 +238,6 @@ async function problemsInBrief(problems: readonly Problem[]): Promise<string> {
   const [first] = problems;
   if (first === undefined) return "invalid targets";
   const more = problems.length - 1;
-  const brief = await cutText(`${first.path}: ${first.message}`, MAX_PROBLEM_CHARS, KEPT_PROBLEM_CHARS);
+  const brief = await boundedText(`${first.path}: ${first.message}`);
   return more === 0 ? brief : `${brief} (and ${more} more ${more === 1 ? "problem" : "problems"})`;
 }

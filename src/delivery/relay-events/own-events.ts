@@ -1,6 +1,6 @@
 import type { EventData, RelayEvent } from "../../core/cloud-event";
 import { RELAY_PROVIDER } from "../../core/cloud-event";
-import { cutText } from "../../lib/cut-text";
+import { boundedText } from "../../queue/stub";
 import type { Pause } from "../pauses";
 
 /** The `source` of the relay's own events. */
@@ -107,10 +107,6 @@ export function deliveryDead(given: GivenUp, now = Date.now()): RelayEvent {
   return ownEvent("relay.delivery.dead", id, data, now, given.target);
 }
 
-/** A reason longer than this (UTF-16 code units) is cut to {@link KEPT_REASON_CHARS}, then `…` and a hash. */
-const MAX_REASON_CHARS = 1024;
-const KEPT_REASON_CHARS = 1000;
-
 /**
  * `relay.config.invalid`: the stored targets document is invalid while events wait. One id per hour, so
  * consumers that all find the document invalid in that hour report it once. Its reason, the first problem,
@@ -124,7 +120,7 @@ export async function configInvalid(
 ): Promise<RelayEvent> {
   const hour = new Date(now).toISOString().slice(0, 13);
   const data: OwnEventData = {
-    reason: await cutText(problems[0] ?? "invalid targets", MAX_REASON_CHARS, KEPT_REASON_CHARS),
+    reason: await boundedText(problems[0] ?? "invalid targets"),
     problems: problems.length,
     waiting,
     raw: null,
